@@ -1,0 +1,70 @@
+# VideoLambda build, test and run targets. `make invoke` and `make test` work alone on a fresh
+# Debian bookworm machine with the Swift toolchain: both install what is missing first (`deps`).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+VENV       := .venv
+PYTHON     := $(VENV)/bin/python
+CACHE      := .cache
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Tests and benchmarks run on release builds: debug Swift is far too slow for numeric loops.
+RELEASE    := -c release
+TESTFLAGS  := -c release -Xswiftc -enable-testing
+BIN        := .build/release
+
+APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
+                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
+
+.PHONY: deps deps-apt deps-python build test invoke serve bench clean
+
+# ---------------------------------------------------------------------------------------------
+# Set-up
+
+deps: deps-apt deps-python
+
+deps-apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+deps-python: $(VENV)/.installed
+
+$(VENV)/.installed: scripts/requirements.txt
+	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+	@touch $@
+
+# ---------------------------------------------------------------------------------------------
+# Build and test
+
+build: deps-apt
+	swift build $(RELEASE)
+
+# Fixtures that tests need (fetched or generated into $(CACHE), never committed).
+FIXTURES :=
+
+test: deps $(FIXTURES)
+	swift build $(TESTFLAGS) --build-tests
+	swift test $(TESTFLAGS) --skip-build
+
+clean:
+	rm -rf .build $(CACHE)
+
+# ---------------------------------------------------------------------------------------------
+# Run
+
+EVENT ?= functions/echo/events/sample.json
+
+invoke: deps build
+	$(BIN)/video-lambda invoke --event $(EVENT)
+
+serve: deps build
+	$(BIN)/video-lambda serve -- $(BIN)/bootstrap
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks (release builds; each prints ours, the peer's and the ratio from one run)
+
+bench:

@@ -1,0 +1,92 @@
+// swift-tools-version:6.0
+// VideoLambda: deep-learning video inference as AWS Lambda functions, in one Swift binary.
+// Targets are grouped by area (see ../shared/DESIGN.md "Layout"); each group is its own constant so
+// that work on one area does not touch the lines of another.
+import PackageDescription
+
+let dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+]
+
+/// Release builds of the numeric code drop bounds checks inside kernels that index by computed offsets.
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+// MARK: - System libraries (module.modulemap + shim.h only)
+
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
+                   providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+]
+
+// MARK: - Runtime: the Lambda Runtime API client and run loop
+
+let runtimeTargets: [Target] = [
+    .target(name: "LambdaRuntime", dependencies: ["CCurl"]),
+    .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
+]
+
+// MARK: - Emulator: the Runtime API server that runs runtimes as child processes
+
+let emulatorTargets: [Target] = [
+    .target(name: "LambdaEmulator", dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+    ]),
+    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime"]),
+]
+
+// MARK: - Object store: URI → random-access bytes
+
+let objectStoreTargets: [Target] = [
+    .target(name: "ObjectStore", dependencies: ["CCurl"]),
+    .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
+]
+
+// MARK: - Video: demux, decode, sample, preprocess
+
+let videoTargets: [Target] = [
+    .target(name: "VideoIO", dependencies: ["CFFmpeg", "ObjectStore", "Inference"], swiftSettings: numericSettings),
+    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+]
+
+// MARK: - Inference engine and its ONNX front end
+
+let inferenceTargets: [Target] = [
+    .target(name: "Inference", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+    .target(name: "ONNX", dependencies: [
+        "Inference", "CZstd",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Crypto", package: "swift-crypto"),
+    ]),
+    .testTarget(name: "ONNXTests", dependencies: ["ONNX"]),
+]
+
+// MARK: - Executables: wiring only
+
+let executableTargets: [Target] = [
+    .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
+    .executableTarget(name: "video-lambda", dependencies: [
+        "LambdaRuntime", "LambdaEmulator", "ObjectStore", "VideoIO", "Inference", "ONNX",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+]
+
+let package = Package(
+    name: "VideoLambda",
+    products: [
+        .executable(name: "bootstrap", targets: ["bootstrap"]),
+        .executable(name: "video-lambda", targets: ["video-lambda"]),
+    ],
+    dependencies: dependencies,
+    targets: systemLibraries + runtimeTargets + emulatorTargets + objectStoreTargets + videoTargets
+        + inferenceTargets + executableTargets,
+    swiftLanguageModes: [.v5]
+)

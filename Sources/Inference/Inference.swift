@@ -1,0 +1,1 @@
+// Inference: placeholder until its area lands; replaced by the real sources.

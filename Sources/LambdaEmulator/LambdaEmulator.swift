@@ -1,0 +1,1 @@
+// LambdaEmulator: placeholder until its area lands; replaced by the real sources.

@@ -1,0 +1,1 @@
+// LambdaRuntime: placeholder until its area lands; replaced by the real sources.

@@ -1,0 +1,1 @@
+// ONNX: placeholder until its area lands; replaced by the real sources.

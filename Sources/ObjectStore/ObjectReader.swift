@@ -1,0 +1,19 @@
+// The contract between object stores and their readers: random-access bytes of one object.
+
+/// Random-access reads of one immutable object (a local file, an HTTPS resource, an S3 object).
+///
+/// The video demuxer reads through this: it asks for the size once, then for scattered ranges as it
+/// seeks, so implementations fetch only what is asked for (plus read-ahead), never the whole object
+/// unless told to. Implementations are safe to call from one thread at a time; a reader is not shared
+/// between concurrent decodes.
+public protocol ObjectReader: AnyObject {
+    /// The URI this reader was opened for, as the caller gave it (for error messages).
+    var uri: String { get }
+
+    /// The object's size in bytes, known once the reader is open.
+    var size: Int64 { get }
+
+    /// Copies up to `buffer.count` bytes starting at `offset` into `buffer` and returns how many were
+    /// copied: fewer only at the end of the object, 0 at or past the end.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}

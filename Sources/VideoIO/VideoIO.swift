@@ -1,0 +1,1 @@
+// VideoIO: placeholder until its area lands; replaced by the real sources.

@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the Inference tests land.
+final class InferencePlaceholderTests: XCTestCase {}

@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the LambdaEmulator tests land.
+final class LambdaEmulatorPlaceholderTests: XCTestCase {}

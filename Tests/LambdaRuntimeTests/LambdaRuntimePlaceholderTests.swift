@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the LambdaRuntime tests land.
+final class LambdaRuntimePlaceholderTests: XCTestCase {}

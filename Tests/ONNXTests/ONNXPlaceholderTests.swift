@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the ONNX tests land.
+final class ONNXPlaceholderTests: XCTestCase {}

@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the ObjectStore tests land.
+final class ObjectStorePlaceholderTests: XCTestCase {}

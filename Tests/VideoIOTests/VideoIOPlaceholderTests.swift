@@ -1,0 +1,4 @@
+import XCTest
+
+// Placeholder until the VideoIO tests land.
+final class VideoIOPlaceholderTests: XCTestCase {}
