@@ -29,6 +29,8 @@ let systemLibraries: [Target] = [
 let runtimeTargets: [Target] = [
     .target(name: "LambdaRuntime", dependencies: ["CCurl"]),
     .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
+    // Fault-injecting handlers for the integration tests, served by the real run loop.
+    .executableTarget(name: "lambda-test-function", dependencies: ["LambdaRuntime"]),
 ]
 
 // MARK: - Emulator: the Runtime API server that runs runtimes as child processes
@@ -39,7 +41,7 @@ let emulatorTargets: [Target] = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
-    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime"]),
+    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "bootstrap", "lambda-test-function"]),
 ]
 
 // MARK: - Object store: URI → random-access bytes

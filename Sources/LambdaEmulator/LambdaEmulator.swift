@@ -1,1 +1,144 @@
-// LambdaEmulator: placeholder until its area lands; replaced by the real sources.
+// The emulator's public face: start it, invoke through it, inject faults, shut it down.
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A Lambda emulator: the Runtime API for runtime child processes, and the RIE-compatible invoke
+/// endpoint for callers. All state lives on one event loop, so nothing needs a lock.
+public final class LambdaEmulator: @unchecked Sendable {
+    /// Lambda's payload limit, for requests and responses alike.
+    public static let payloadLimit = 6 * 1024 * 1024
+
+    /// One-shot faults for tests of how runtimes cope with a misbehaving API.
+    public enum Fault: Sendable {
+        /// The next GET next answers 500.
+        case nextReturns500
+        /// The next GET next has its connection closed without an answer.
+        case dropNextConnection
+        /// The next posted response answers 413, as for an oversize payload.
+        case rejectNextResponseWith413
+    }
+
+    public let configuration: EmulatorConfiguration
+    let group: MultiThreadedEventLoopGroup
+    let loop: EventLoop
+    let inheritedEnvironment: [String: String]
+    var slots: [RuntimeSlot] = []
+    var queue: [PendingInvocation] = []
+    var pendingFaults: [Fault] = []
+    var violations: [String] = []
+    var coldStarts: [Double] = []
+    var invokeListener: Channel?
+    var isShutDown = false
+
+    private init(configuration: EmulatorConfiguration) {
+        self.configuration = configuration
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.loop = group.next()
+        self.inheritedEnvironment = ProcessInfo.processInfo.environment
+    }
+
+    /// Binds the invoke endpoint and one Runtime API listener per runtime, then starts the runtimes.
+    public static func start(_ configuration: EmulatorConfiguration) async throws -> LambdaEmulator {
+        let emulator = LambdaEmulator(configuration: configuration)
+        do {
+            try await emulator.bindListeners()
+        } catch {
+            try? await emulator.group.shutdownGracefully()
+            throw EmulatorError(.bindFailed, "could not listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+        try await emulator.loop.submit { try emulator.startAllRuntimes() }.get()
+        return emulator
+    }
+
+    /// The invoke endpoint's port.
+    public var port: Int { invokeListener?.localAddress?.port ?? 0 }
+
+    /// host:port of each runtime's API, what AWS_LAMBDA_RUNTIME_API is set to.
+    public var runtimeAPIAddresses: [String] { slots.map { "\(configuration.host):\($0.port)" } }
+
+    /// The PIDs of the runtime processes now running.
+    public func runtimePIDs() async -> [Int32] {
+        (try? await loop.submit { self.slots.compactMap { $0.process?.isRunning == true ? $0.process?.pid : nil } }.get()) ?? []
+    }
+
+    /// Protocol violations runtimes committed (unknown request id, second answer, bad error type).
+    public func protocolViolations() async -> [String] {
+        (try? await loop.submit { self.violations }.get()) ?? []
+    }
+
+    /// Cold starts so far, in milliseconds: each runtime process's start to its first GET next.
+    public func coldStartDurations() async -> [Double] {
+        (try? await loop.submit { self.coldStarts }.get()) ?? []
+    }
+
+    /// Waits until every runtime has asked for work (all are initialised), or `timeout` passes.
+    public func waitUntilReady(timeout: Duration = .seconds(30)) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let ready = (try? await loop.submit { self.slots.allSatisfy { $0.isIdle } }.get()) ?? false
+            if ready { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
+
+    /// Invokes the function with `event` and waits for its answer, as a caller of the RIE endpoint would.
+    public func invoke(_ event: [UInt8], options: InvocationOptions = InvocationOptions()) async throws -> InvocationResult {
+        try await submit(event, options: options).get()
+    }
+
+    public func inject(_ fault: Fault) async {
+        try? await loop.submit { self.pendingFaults.append(fault) }.get()
+    }
+
+    /// Stops taking work, fails what is waiting, stops the runtimes (SIGTERM, SIGKILL after the
+    /// grace period) and closes the listeners.
+    public func shutdown() async {
+        let processes: [RuntimeProcess] = (try? await loop.submit { self.beginShutdown() }.get()) ?? []
+        let grace = configuration.shutdownGraceSeconds
+        await withTaskGroup(of: Void.self) { tasks in
+            for process in processes {
+                tasks.addTask { await Task.detached { process.terminate(grace: grace) }.value }
+            }
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    func submit(_ event: [UInt8], options: InvocationOptions) -> EventLoopFuture<InvocationResult> {
+        let promise = loop.makePromise(of: InvocationResult.self)
+        loop.execute {
+            guard !self.isShutDown else {
+                promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down"))
+                return
+            }
+            let requestID = UUID().uuidString.lowercased()
+            self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise))
+            self.dispatch()
+        }
+        return promise.futureResult
+    }
+
+    private func bindListeners() async throws {
+        let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
+                                               bodyLimit: Self.payloadLimit) { [unowned self] request, responder in
+            self.routeInvoke(request, responder)
+        }.get()
+        invokeListener = invoke
+        for index in 0..<configuration.concurrency {
+            let slot = RuntimeSlot(index: index)
+            let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
+                                                     bodyLimit: Self.payloadLimit) { [unowned self] request, responder in
+                self.routeRuntimeAPI(request, responder, slot: slot)
+            }.get()
+            slot.listener = listener
+            slot.port = listener.localAddress?.port ?? 0
+            slots.append(slot)
+        }
+    }
+
+    func log(_ message: String) {
+        FileHandle.standardError.write(Data("[emulator] \(message)\n".utf8))
+    }
+}

@@ -1,2 +1,7 @@
-// The Lambda entry point. Placeholder until the runtime loop lands.
-print("bootstrap: runtime loop not built yet")
+// The Lambda entry point: serves the function `_HANDLER` names over the Runtime API.
+import LambdaRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(Lambda.run(catalog: .builtIn))

@@ -2,12 +2,14 @@
 import ArgumentParser
 
 @main
-struct VideoLambdaCommand: ParsableCommand {
+struct VideoLambdaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "video-lambda",
         abstract: "Run VideoLambda functions locally: invoke events, serve the Runtime API, inspect frames and models.",
         subcommands: [
             // One line per subcommand, each defined in its own file.
+            InvokeCommand.self,
+            ServeCommand.self,
         ]
     )
 }

@@ -1,0 +1,70 @@
+// How the emulator runs a function: the runtime command, its environment, limits, concurrency.
+
+/// The settings of one emulated function.
+public struct EmulatorConfiguration: Sendable {
+    /// The runtime to start (e.g. `[".build/release/bootstrap"]`); empty means no child processes:
+    /// an external runtime connects to `runtimeAPIAddresses` (protocol tests).
+    public var command: [String]
+    /// Runtime processes kept; each invocation goes to an idle one.
+    public var concurrency: Int
+    /// The function timeout: past it the caller gets Lambda's timeout error and the process is replaced.
+    public var timeoutSeconds: Double
+    public var memoryMB: Int
+    public var functionName: String
+    /// `_HANDLER` for the runtime.
+    public var handler: String
+    public var region: String
+    /// The main (invoke) endpoint's port; 0 picks a free one.
+    public var port: Int
+    public var host: String
+    /// Extra environment for the runtime, over the emulator's own and Lambda's variables.
+    public var environment: [String: String]
+    /// How long a runtime has to exit after SIGTERM before SIGKILL.
+    public var shutdownGraceSeconds: Double
+    /// LAMBDA_TASK_ROOT for the runtime (where the function's files are).
+    public var taskRoot: String
+
+    public init(command: [String], concurrency: Int = 1, timeoutSeconds: Double = 30, memoryMB: Int = 1024,
+                functionName: String = "function", handler: String = "", region: String = "us-east-1",
+                port: Int = 0, host: String = "127.0.0.1", environment: [String: String] = [:],
+                shutdownGraceSeconds: Double = 2, taskRoot: String = "") {
+        self.command = command
+        self.concurrency = max(1, concurrency)
+        self.timeoutSeconds = timeoutSeconds
+        self.memoryMB = memoryMB
+        self.functionName = functionName
+        self.handler = handler
+        self.region = region
+        self.port = port
+        self.host = host
+        self.environment = environment
+        self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.taskRoot = taskRoot
+    }
+
+    /// The variables Lambda sets for a runtime, for the runtime whose API listens at `runtimeAPI`.
+    func lambdaEnvironment(runtimeAPI: String, inherited: [String: String]) -> [String: String] {
+        var environment = inherited
+        let lambda: [String: String] = [
+            "AWS_LAMBDA_RUNTIME_API": runtimeAPI,
+            "AWS_LAMBDA_FUNCTION_NAME": functionName,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(memoryMB),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(functionName)",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST-emulator",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_provided.al2023",
+            "LAMBDA_TASK_ROOT": taskRoot.isEmpty ? (inherited["PWD"] ?? "/var/task") : taskRoot,
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            "_HANDLER": handler,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "TZ": ":UTC",
+        ]
+        environment.merge(lambda) { _, new in new }
+        environment.merge(self.environment) { _, new in new }
+        return environment
+    }
+
+    var functionARN: String { "arn:aws:lambda:\(region):000000000000:function:\(functionName)" }
+}

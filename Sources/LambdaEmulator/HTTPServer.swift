@@ -1,0 +1,111 @@
+// A small HTTP/1.1 server on SwiftNIO: whole requests in, one responder per request out.
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A request with its body read (up to a limit).
+struct HTTPRequest {
+    let method: HTTPMethod
+    let path: String
+    let headers: HTTPHeaders
+    let body: [UInt8]
+    /// The body passed the server's limit; `body` holds only what fit.
+    let bodyTooLarge: Bool
+}
+
+/// Answers one request, now or later (a long-polled GET next is answered when work arrives).
+/// Used on the server's event loop only.
+final class HTTPResponder: @unchecked Sendable {
+    private let context: ChannelHandlerContext
+    private let keepAlive: Bool
+    private(set) var answered = false
+
+    init(context: ChannelHandlerContext, keepAlive: Bool) {
+        self.context = context
+        self.keepAlive = keepAlive
+    }
+
+    var isConnected: Bool { context.channel.isActive }
+
+    func respond(_ status: HTTPResponseStatus, headers: [(String, String)] = [], body: [UInt8] = []) {
+        guard !answered else { return }
+        answered = true
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        head.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        if !body.isEmpty {
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
+    }
+
+    /// JSON with a status, the shape of the Runtime API's own answers.
+    func respondJSON(_ status: HTTPResponseStatus, _ json: String) {
+        respond(status, headers: [("Content-Type", "application/json")], body: Array(json.utf8))
+    }
+
+    /// Closes the connection without an answer (fault injection: a dropped connection).
+    func drop() {
+        answered = true
+        context.close(promise: nil)
+    }
+}
+
+/// Collects head and body parts into an `HTTPRequest` and hands it to the route.
+final class HTTPRequestCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let bodyLimit: Int
+    private let route: (HTTPRequest, HTTPResponder) -> Void
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(bodyLimit: Int, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
+        self.bodyLimit = bodyLimit
+        self.route = route
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = []
+            tooLarge = false
+        case .body(let buffer):
+            // Past the limit the rest is read and discarded, so the answer (413) can still be sent.
+            if body.count + buffer.readableBytes > bodyLimit {
+                tooLarge = true
+            } else {
+                body.append(contentsOf: buffer.readableBytesView)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+            let request = HTTPRequest(method: head.method, path: path, headers: head.headers, body: body, bodyTooLarge: tooLarge)
+            body = []
+            route(request, HTTPResponder(context: context, keepAlive: head.isKeepAlive))
+        }
+    }
+}
+
+enum HTTPServer {
+    /// Binds `host:port` (0: a free port) on `group`; each connection gets its own collector.
+    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int,
+                     route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, route: route))
+                }
+            }
+            .bind(host: host, port: port)
+    }
+}

@@ -1,0 +1,74 @@
+// What a caller of the invoke endpoint gets back, and Lambda's own error bodies.
+
+/// The outcome of one invocation as the RIE endpoint reports it.
+public struct InvocationResult: Sendable, Equatable {
+    /// The response body, or the error JSON when `functionError` is set.
+    public let body: [UInt8]
+    /// `Unhandled` when the invocation failed (the X-Amz-Function-Error header), else nil.
+    public let functionError: String?
+    /// The error type when the invocation failed (e.g. `Function.InvalidEvent`, `Sandbox.Timedout`).
+    public let errorType: String?
+
+    public static func success(_ body: [UInt8]) -> InvocationResult {
+        InvocationResult(body: body, functionError: nil, errorType: nil)
+    }
+
+    public static func failure(_ body: [UInt8], errorType: String) -> InvocationResult {
+        InvocationResult(body: body, functionError: "Unhandled", errorType: errorType)
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// Lambda's body for an invocation that outlived the function timeout.
+    static func timedOut(requestID: String, seconds: Double) -> InvocationResult {
+        let text = "RequestId: \(requestID) Error: Task timed out after \(formatSeconds(seconds)) seconds"
+        return lambdaError(type: "Sandbox.Timedout", message: text)
+    }
+
+    /// Lambda's body for a runtime process that exited before answering.
+    static func exited(requestID: String, status: ProcessStatus) -> InvocationResult {
+        lambdaError(type: "Runtime.ExitError",
+                    message: "RequestId: \(requestID) Error: Runtime exited with error: \(status.description)")
+    }
+
+    static func lambdaError(type: String, message: String) -> InvocationResult {
+        let body = "{\"errorMessage\":\(quoted(message)),\"errorType\":\(quoted(type))}"
+        return .failure(Array(body.utf8), errorType: type)
+    }
+
+    static func formatSeconds(_ seconds: Double) -> String {
+        let hundredths = Int((seconds * 100).rounded())
+        let fraction = String(hundredths % 100)
+        return "\(hundredths / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
+    }
+}
+
+/// How a runtime process ended.
+public enum ProcessStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signalled(Int32)
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signalled(let signal): return "signal: \(signal == 9 ? "killed" : String(signal))"
+        }
+    }
+}
+
+/// A JSON string literal (the emulator writes only a few fixed-shape bodies).
+func quoted(_ value: String) -> String {
+    var out = "\""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}

@@ -1,0 +1,114 @@
+// The Runtime API 2018-06-01 as a runtime process sees it, with the checks Lambda applies.
+import NIOCore
+import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LambdaEmulator {
+    static let errorTypePattern = #/^(Runtime|Function)\.[A-Z][a-zA-Z]+$/#
+    private static let prefix = "/2018-06-01/runtime"
+
+    func routeRuntimeAPI(_ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot) {
+        guard request.path.hasPrefix(Self.prefix) else { return notFound(request, responder) }
+        let parts = request.path.dropFirst(Self.prefix.count).split(separator: "/").map(String.init)
+        switch (request.method, parts.count, parts.first, parts.last) {
+        case (.GET, 2, "invocation", "next"):
+            nextInvocation(responder, slot: slot)
+        case (.POST, 3, "invocation", "response"):
+            answer(requestID: parts[1], request, responder, slot: slot, isError: false)
+        case (.POST, 3, "invocation", "error"):
+            answer(requestID: parts[1], request, responder, slot: slot, isError: true)
+        case (.POST, 2, "init", "error"):
+            initError(request, responder, slot: slot)
+        default:
+            notFound(request, responder)
+        }
+    }
+
+    private func nextInvocation(_ responder: HTTPResponder, slot: RuntimeSlot) {
+        if let index = pendingFaults.firstIndex(where: { $0 == .nextReturns500 || $0 == .dropNextConnection }) {
+            let fault = pendingFaults.remove(at: index)
+            if fault == .dropNextConnection { return responder.drop() }
+            return responder.respondJSON(.internalServerError,
+                                         #"{"errorMessage":"injected failure","errorType":"ServiceException"}"#)
+        }
+        if case .busy(let invocation) = slot.state {
+            violation("runtime asked for the next invocation without answering \(invocation.requestID)")
+            invocation.complete(.lambdaError(type: "Runtime.NoResponse",
+                                             message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
+        }
+        if let startedAt = slot.startedAt {
+            coldStarts.append(Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6)
+            slot.startedAt = nil
+        }
+        slot.state = .idle(responder)
+        dispatch()
+    }
+
+    private func answer(requestID: String, _ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot, isError: Bool) {
+        guard case .busy(let invocation) = slot.state, invocation.requestID == requestID else {
+            let why = slot.answered.contains(requestID) ? "invocation \(requestID) was already answered"
+                                                        : "unknown request id \(requestID)"
+            violation("\(isError ? "error" : "response") post refused: \(why)")
+            return responder.respondJSON(.badRequest, "{\"errorMessage\":\(quoted(why)),\"errorType\":\"InvalidRequestID\"}")
+        }
+        if isError {
+            var errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? ""
+            if (try? Self.errorTypePattern.wholeMatch(in: errorType)) == nil {
+                violation("error for \(requestID) has an invalid Lambda-Runtime-Function-Error-Type '\(errorType)'")
+                errorType = "Runtime.Unknown"
+            }
+            let body = request.body.isEmpty
+                ? Array("{\"errorMessage\":\"\",\"errorType\":\(quoted(errorType))}".utf8) : request.body
+            finish(invocation, slot: slot, with: .failure(body, errorType: errorType))
+        } else {
+            if request.bodyTooLarge || takeFault(.rejectNextResponseWith413) {
+                // The invocation stays open: the runtime is expected to post an error instead.
+                return responder.respondJSON(HTTPResponseStatus(statusCode: 413),
+                    "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(Self.payloadLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")
+            }
+            finish(invocation, slot: slot, with: .success(request.body))
+        }
+        responder.respondJSON(.accepted, #"{"status":"OK"}"#)
+    }
+
+    private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult) {
+        invocation.complete(result)
+        slot.recordAnswer(invocation.requestID)
+        slot.state = .ready
+    }
+
+    private func initError(_ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot) {
+        guard case .initializing = slot.state else {
+            violation("init error posted after init finished")
+            return responder.respondJSON(.forbidden, #"{"errorMessage":"init error posted after init","errorType":"InvalidStateTransition"}"#)
+        }
+        let errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? "Runtime.Unknown"
+        slot.initError = .failure(request.body.isEmpty ? Array("{\"errorType\":\(quoted(errorType))}".utf8) : request.body,
+                                  errorType: errorType)
+        responder.respondJSON(.accepted, #"{"status":"OK"}"#)
+        // Lambda ends a sandbox whose init failed; a runtime that lingers is stopped after the grace period.
+        let generation = slot.generation
+        loop.scheduleTask(in: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))) {
+            if slot.generation == generation { slot.process?.signal(SIGKILL) }
+        }
+    }
+
+    private func takeFault(_ fault: Fault) -> Bool {
+        guard let index = pendingFaults.firstIndex(of: fault) else { return false }
+        pendingFaults.remove(at: index)
+        return true
+    }
+
+    private func violation(_ message: String) {
+        violations.append(message)
+        log("protocol violation: \(message)")
+    }
+
+    func notFound(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        responder.respondJSON(.notFound, "{\"errorMessage\":\(quoted("no route for \(request.method) \(request.path)")),\"errorType\":\"NotFound\"}")
+    }
+}
+
+extension LambdaEmulator.Fault: Equatable {}

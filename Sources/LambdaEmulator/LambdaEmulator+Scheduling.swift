@@ -1,0 +1,132 @@
+// Handing invocations to runtimes, and what happens when a runtime times out, exits or fails init.
+// Everything here runs on the emulator's event loop.
+import Foundation
+import NIOCore
+
+extension LambdaEmulator {
+    /// Starts a runtime in every slot (the external-runtime mode starts none).
+    func startAllRuntimes() throws {
+        for slot in slots where !configuration.command.isEmpty {
+            try startRuntime(in: slot)
+        }
+        if configuration.command.isEmpty {
+            for slot in slots { slot.state = .initializing }
+        }
+    }
+
+    func startRuntime(in slot: RuntimeSlot) throws {
+        slot.generation += 1
+        slot.initError = nil
+        let generation = slot.generation
+        let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
+                                                          inherited: inheritedEnvironment)
+        slot.process = try RuntimeProcess(command: configuration.command, environment: environment) { [loop] status in
+            loop.execute { self.runtimeExited(slot: slot, generation: generation, status: status) }
+        }
+        slot.state = .initializing
+        slot.startedAt = .now()
+    }
+
+    /// Gives queued invocations to idle runtimes; starts stopped runtimes while work waits.
+    func dispatch() {
+        while !queue.isEmpty {
+            if let slot = slots.first(where: { $0.isIdle }) {
+                hand(queue.removeFirst(), to: slot)
+                continue
+            }
+            guard !configuration.command.isEmpty, let stopped = slots.first(where: { $0.isStopped }) else { return }
+            do {
+                try startRuntime(in: stopped)
+            } catch {
+                queue.removeFirst().complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
+            }
+        }
+    }
+
+    private func hand(_ invocation: PendingInvocation, to slot: RuntimeSlot) {
+        guard case .idle(let responder) = slot.state, responder.isConnected else {
+            // The runtime's GET next went away with its connection: wait for it to ask again.
+            slot.state = .ready
+            queue.insert(invocation, at: 0)
+            return
+        }
+        let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
+        let deadline = Int64(Date().timeIntervalSince1970 * 1000) + timeoutMs
+        var headers = [("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
+                       ("Lambda-Runtime-Deadline-Ms", String(deadline)),
+                       ("Lambda-Runtime-Invoked-Function-Arn", configuration.functionARN),
+                       ("Lambda-Runtime-Trace-Id", invocation.options.traceID ?? Self.newTraceID()),
+                       ("Content-Type", "application/json")]
+        if let value = invocation.options.clientContext { headers.append(("Lambda-Runtime-Client-Context", value)) }
+        if let value = invocation.options.cognitoIdentity { headers.append(("Lambda-Runtime-Cognito-Identity", value)) }
+        if let value = invocation.options.tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", value)) }
+        slot.state = .busy(invocation)
+        invocation.timeout = loop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
+            self?.timedOut(invocation, slot: slot)
+        }
+        responder.respond(.ok, headers: headers, body: invocation.event)
+    }
+
+    /// Past the deadline: the caller gets Lambda's timeout error and the sandbox gets a fresh process.
+    private func timedOut(_ invocation: PendingInvocation, slot: RuntimeSlot) {
+        guard case .busy(let current) = slot.state, current === invocation else { return }
+        invocation.complete(.timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds))
+        log("invocation \(invocation.requestID) timed out after \(configuration.timeoutSeconds) s; replacing the runtime (pid \(slot.process?.pid ?? 0))")
+        slot.process?.signal(SIGKILL)
+        slot.state = .stopped
+        do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
+        dispatch()
+    }
+
+    private func runtimeExited(slot: RuntimeSlot, generation: Int, status: ProcessStatus) {
+        guard generation == slot.generation, !isShutDown else { return }
+        switch slot.state {
+        case .busy(let invocation):
+            log("runtime pid \(slot.process?.pid ?? 0) exited (\(status)) during invocation \(invocation.requestID)")
+            invocation.complete(.exited(requestID: invocation.requestID, status: status))
+            slot.state = .stopped
+            do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
+        case .initializing:
+            // Init failed: the first waiting caller learns why; the next one triggers a fresh try.
+            let result = slot.initError ?? .lambdaError(
+                type: "Runtime.ExitError",
+                message: "Runtime exited during init with error: \(status.description)")
+            log("runtime pid \(slot.process?.pid ?? 0) failed init (\(status)): \(result.bodyText)")
+            slot.state = .stopped
+            if !queue.isEmpty { queue.removeFirst().complete(result) }
+        case .idle, .ready:
+            log("runtime pid \(slot.process?.pid ?? 0) exited between invocations (\(status))")
+            slot.state = .stopped
+        case .stopped:
+            break
+        }
+        slot.process = nil
+        dispatch()
+    }
+
+    /// Fails all waiting work and returns the processes to stop.
+    func beginShutdown() -> [RuntimeProcess] {
+        isShutDown = true
+        let stopping = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down")
+        for invocation in queue { invocation.complete(stopping) }
+        queue.removeAll()
+        var processes: [RuntimeProcess] = []
+        for slot in slots {
+            if case .busy(let invocation) = slot.state { invocation.complete(stopping) }
+            slot.state = .stopped
+            if let process = slot.process { processes.append(process) }
+            slot.listener?.close(promise: nil)
+        }
+        invokeListener?.close(promise: nil)
+        return processes
+    }
+
+    /// An X-Ray trace header: Root=1-<epoch hex>-<96-bit hex>;Parent=<64-bit hex>;Sampled=0.
+    static func newTraceID() -> String {
+        func hex(_ digits: Int) -> String {
+            String((0..<digits).map { _ in "0123456789abcdef".randomElement()! })
+        }
+        let epoch = String(Int(Date().timeIntervalSince1970), radix: 16)
+        return "Root=1-\(epoch)-\(hex(24));Parent=\(hex(16));Sampled=0"
+    }
+}

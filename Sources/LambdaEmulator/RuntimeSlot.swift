@@ -1,0 +1,80 @@
+// One emulated sandbox: its own Runtime API listener, the runtime process using it, and its state.
+import NIOCore
+
+/// An invocation handed to the emulator and not yet answered.
+// @unchecked Sendable: created and completed on the emulator's event loop only.
+final class PendingInvocation: @unchecked Sendable {
+    let requestID: String
+    let event: [UInt8]
+    let options: InvocationOptions
+    let promise: EventLoopPromise<InvocationResult>
+    var timeout: Scheduled<Void>?
+
+    init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>) {
+        self.requestID = requestID
+        self.event = event
+        self.options = options
+        self.promise = promise
+    }
+
+    func complete(_ result: InvocationResult) {
+        timeout?.cancel()
+        promise.succeed(result)
+    }
+}
+
+/// Caller-side metadata Lambda passes through to the runtime's headers.
+public struct InvocationOptions: Sendable {
+    public var clientContext: String?
+    public var cognitoIdentity: String?
+    public var tenantID: String?
+    public var traceID: String?
+
+    public init(clientContext: String? = nil, cognitoIdentity: String? = nil, tenantID: String? = nil, traceID: String? = nil) {
+        self.clientContext = clientContext
+        self.cognitoIdentity = cognitoIdentity
+        self.tenantID = tenantID
+        self.traceID = traceID
+    }
+}
+
+/// A sandbox. Lives on the emulator's event loop: only that loop reads or changes it.
+// @unchecked Sendable: confined to the emulator's single event loop, which serializes every access.
+final class RuntimeSlot: @unchecked Sendable {
+    enum State {
+        /// A process was started and has not asked for work yet; an init error lands here.
+        case initializing
+        /// The runtime waits in GET next; this responder hands it the next invocation.
+        case idle(HTTPResponder)
+        /// The runtime serves this invocation.
+        case busy(PendingInvocation)
+        /// The runtime answered and has not asked for the next invocation yet.
+        case ready
+        /// No process: it exited or was killed. Started again when work needs it.
+        case stopped
+    }
+
+    let index: Int
+    var port = 0
+    var listener: Channel?
+    var process: RuntimeProcess?
+    var state: State = .stopped
+    /// Bumped at each process start, so that the exit of a replaced process is ignored.
+    var generation = 0
+    /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
+    var initError: InvocationResult?
+    /// When the current process was started, until its first GET next (its cold start) is recorded.
+    var startedAt: NIODeadline?
+    /// Request ids this slot answered recently, to tell "answered twice" from "unknown".
+    private(set) var answered: [String] = []
+
+    init(index: Int) { self.index = index }
+
+    var isIdle: Bool { if case .idle = state { return true } else { return false } }
+    var isStopped: Bool { if case .stopped = state { return true } else { return false } }
+
+    func recordAnswer(_ requestID: String) {
+        answered.append(requestID)
+        if answered.count > 64 { answered.removeFirst(answered.count - 64) }
+    }
+}

@@ -1,0 +1,96 @@
+// The Runtime API over HTTP with libcurl: one reused handle, so every call rides one keep-alive connection.
+import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Talks to the Runtime API at AWS_LAMBDA_RUNTIME_API (host:port), version 2018-06-01.
+public final class CurlRuntimeAPIClient: RuntimeAPIClient {
+    /// Attempts for one call when the API cannot be reached (connection refused or dropped).
+    static let attempts = 3
+
+    private let baseURL: String
+    private let workingDirectory: String
+    private let handle: UnsafeMutableRawPointer
+    private let logger: LambdaLogger
+
+    public init(runtimeAPI: String?, workingDirectory: String = "/var/task", logger: LambdaLogger) throws(LambdaRuntimeError) {
+        guard let runtimeAPI, !runtimeAPI.isEmpty, !runtimeAPI.contains("/") else {
+            throw LambdaRuntimeError(.missingRuntimeAPI,
+                                     "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(runtimeAPI ?? "")'; run under Lambda or `video-lambda serve`")
+        }
+        CurlGlobal.initialize()
+        guard let handle = curl_easy_init() else {
+            throw LambdaRuntimeError(.apiUnreachable, "libcurl could not create a handle")
+        }
+        self.handle = handle
+        self.baseURL = "http://\(runtimeAPI)/2018-06-01/runtime"
+        self.workingDirectory = workingDirectory
+        self.logger = logger
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    public func nextInvocation() throws(LambdaRuntimeError) -> Invocation {
+        let response = try perform(method: "GET", path: "/invocation/next", headers: [], body: nil)
+        switch response.status {
+        case 200: return try Invocation(headers: response.headers, body: response.body)
+        default: throw statusError(response, call: "GET next")
+        }
+    }
+
+    public func sendResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> ResponseOutcome {
+        let response = try perform(method: "POST", path: "/invocation/\(requestID)/response", headers: [], body: body)
+        switch response.status {
+        case 202: return .accepted
+        case 413: return .tooLarge
+        default: throw statusError(response, call: "POST response")
+        }
+    }
+
+    public func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError) {
+        try postError(path: "/invocation/\(requestID)/error", report: report)
+    }
+
+    public func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
+        try postError(path: "/init/error", report: report)
+    }
+
+    private func postError(path: String, report: ErrorReport) throws(LambdaRuntimeError) {
+        let headers = ["Lambda-Runtime-Function-Error-Type: \(report.errorType)",
+                       "Lambda-Runtime-Function-XRay-Error-Cause: \(report.xrayCause(workingDirectory: workingDirectory))",
+                       "Content-Type: application/json"]
+        let response = try perform(method: "POST", path: path, headers: headers, body: Array(report.jsonBody.utf8))
+        guard response.status == 202 else { throw statusError(response, call: "POST \(path)") }
+    }
+
+    private func statusError(_ response: CurlResponse, call: String) -> LambdaRuntimeError {
+        let text = String(decoding: response.body.prefix(512), as: UTF8.self)
+        if response.status >= 500 {
+            return LambdaRuntimeError(.apiFailed, "\(call) answered \(response.status): \(text)")
+        }
+        return LambdaRuntimeError(.unexpectedStatus, "\(call) answered \(response.status): \(text)")
+    }
+
+    /// One HTTP exchange, retried a bounded number of times when the connection fails; an HTTP
+    /// status, whatever it is, is an answer and is never retried.
+    private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> CurlResponse {
+        var lastError = ""
+        for attempt in 1...Self.attempts {
+            switch CurlExchange.run(handle: handle, method: method, url: baseURL + path, headers: headers, body: body) {
+            case .success(let response): return response
+            case .failure(let message):
+                lastError = message
+                logger.warn("Runtime API \(method) \(path) failed (attempt \(attempt) of \(Self.attempts)): \(message)")
+                if attempt < Self.attempts { usleep(UInt32(50_000 << attempt)) }
+            }
+        }
+        throw LambdaRuntimeError(.apiUnreachable, "\(method) \(baseURL + path) failed \(Self.attempts) times: \(lastError)")
+    }
+}
+
+/// libcurl's process-wide set-up, done once before the first handle.
+enum CurlGlobal {
+    private static let done: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    static func initialize() { _ = done }
+}

@@ -1,0 +1,72 @@
+// Errors as Lambda reports them: an error type name, a message, and how a Swift error maps to them.
+
+/// An error a handler throws when it knows the Lambda error type it means, e.g. `InvalidEvent`
+/// reported as `Function.InvalidEvent`.
+public protocol LambdaReportableError: Error {
+    /// The name after `Function.`: starts with an upper-case letter, letters only.
+    var lambdaErrorName: String { get }
+    /// The message a caller reads.
+    var lambdaErrorMessage: String { get }
+}
+
+/// A handler error with a name chosen at the throw site.
+public struct FunctionError: LambdaReportableError, CustomStringConvertible, Sendable {
+    public let lambdaErrorName: String
+    public let lambdaErrorMessage: String
+
+    public init(_ name: String, _ message: String) {
+        self.lambdaErrorName = name
+        self.lambdaErrorMessage = message
+    }
+
+    public var description: String { "\(lambdaErrorName): \(lambdaErrorMessage)" }
+}
+
+/// What is posted to `/invocation/{id}/error` or `/init/error`.
+public struct ErrorReport: Error, Equatable, Sendable {
+    /// `Function.<Name>` or `Runtime.<Name>`, matching `(Runtime|Function)\.[A-Z][a-zA-Z]+`.
+    public let errorType: String
+    public let errorMessage: String
+    public let stackTrace: [String]
+
+    public init(errorType: String, errorMessage: String, stackTrace: [String] = []) {
+        self.errorType = errorType
+        self.errorMessage = errorMessage
+        self.stackTrace = stackTrace
+    }
+
+    /// A handler's error as Lambda reports it: `Function.` and the error's name.
+    public static func function(_ error: Error) -> ErrorReport {
+        if let reportable = error as? LambdaReportableError {
+            return ErrorReport(errorType: "Function." + sanitizedName(reportable.lambdaErrorName),
+                               errorMessage: reportable.lambdaErrorMessage,
+                               stackTrace: [String(reflecting: type(of: error))])
+        }
+        let typeName = String(describing: type(of: error))
+        return ErrorReport(errorType: "Function." + sanitizedName(typeName), errorMessage: String(describing: error),
+                           stackTrace: [String(reflecting: type(of: error))])
+    }
+
+    /// A fault of the runtime, reported as `Runtime.<name>`.
+    public static func runtime(_ name: String, _ message: String) -> ErrorReport {
+        ErrorReport(errorType: "Runtime." + sanitizedName(name), errorMessage: message)
+    }
+
+    /// Makes any Swift type name fit the header's grammar: letters only, upper-case first.
+    /// `DecodingError.dataCorrupted` → `DecodingErrorDataCorrupted`; nothing usable → `Error`.
+    static func sanitizedName(_ name: String) -> String {
+        var words: [String] = []
+        var current = ""
+        for character in name {
+            if character.isASCII && character.isLetter {
+                current.append(character)
+            } else if !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        let joined = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return joined.isEmpty ? "Error" : joined
+    }
+}

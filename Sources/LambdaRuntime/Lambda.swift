@@ -1,0 +1,42 @@
+// The process entry point: environment → logger, client, loop; the exit status for main.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum Lambda {
+    /// Lambda's limit on a synchronous response payload: 6 MB.
+    public static let maxResponseBytes = 6 * 1024 * 1024
+
+    /// Serves the handler `_HANDLER` names from `catalog` until the Runtime API ends the process,
+    /// and returns the exit status. Executables call `exit(Lambda.run(catalog: ...))`.
+    public static func run(catalog: HandlerCatalog, environment: [String: String] = ProcessEnvironment.current()) -> Int32 {
+        let logger = LambdaLogger.fromEnvironment(environment)
+        let client: CurlRuntimeAPIClient
+        do {
+            client = try CurlRuntimeAPIClient(runtimeAPI: environment["AWS_LAMBDA_RUNTIME_API"],
+                                              workingDirectory: environment["LAMBDA_TASK_ROOT"] ?? "/var/task", logger: logger)
+        } catch {
+            logger.fatal("\(error)")
+            return 1
+        }
+        let loop = LambdaRunLoop(client: client, environment: environment, logger: logger,
+                                 metrics: .fromEnvironment(environment))
+        return loop.run(makeHandler: catalog.makeHandler)
+    }
+}
+
+/// The process environment as a dictionary (read once; the loop only changes `_X_AMZN_TRACE_ID`).
+public enum ProcessEnvironment {
+    public static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,130 @@
+// Log lines in the format Lambda's logging controls ask for: AWS_LAMBDA_LOG_FORMAT and _LOG_LEVEL.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes log lines to standard error, which Lambda forwards to CloudWatch Logs.
+///
+/// Text lines are `timestamp LEVEL requestId message`; JSON lines carry the fields Lambda's own
+/// runtimes write (`timestamp`, `level`, `message`, `requestId`), so log filters and Logs Insights
+/// queries work the same for this runtime as for the managed ones.
+public struct LambdaLogger: Sendable {
+    public enum Level: Int, Comparable, Sendable, CaseIterable {
+        case trace, debug, info, warn, error, fatal
+
+        public var name: String { ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"][rawValue] }
+
+        /// Accepts Lambda's names (any case) and the common WARNING spelling.
+        public init?(name: String) {
+            let upper = name.uppercased()
+            guard let level = Level.allCases.first(where: { $0.name == upper }) ?? (upper == "WARNING" ? .warn : nil)
+            else { return nil }
+            self = level
+        }
+
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public enum Format: Sendable { case text, json }
+
+    public let format: Format
+    public let minimumLevel: Level
+    public let requestID: String?
+    private let sink: LogSink
+
+    public init(format: Format = .text, minimumLevel: Level = .info, sink: LogSink = .standardError) {
+        self.init(format: format, minimumLevel: minimumLevel, requestID: nil, sink: sink)
+    }
+
+    private init(format: Format, minimumLevel: Level, requestID: String?, sink: LogSink) {
+        self.format = format
+        self.minimumLevel = minimumLevel
+        self.requestID = requestID
+        self.sink = sink
+    }
+
+    /// The logger Lambda's environment asks for; unknown values fall back to Text and INFO.
+    public static func fromEnvironment(_ environment: [String: String], sink: LogSink = .standardError) -> LambdaLogger {
+        let format: Format = environment["AWS_LAMBDA_LOG_FORMAT"]?.uppercased() == "JSON" ? .json : .text
+        let level = environment["AWS_LAMBDA_LOG_LEVEL"].flatMap(Level.init(name:)) ?? .info
+        return LambdaLogger(format: format, minimumLevel: level, sink: sink)
+    }
+
+    /// The same logger, tagging its lines with one invocation's request id.
+    public func with(requestID: String?) -> LambdaLogger {
+        LambdaLogger(format: format, minimumLevel: minimumLevel, requestID: requestID, sink: sink)
+    }
+
+    public func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
+    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
+    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
+    public func warn(_ message: @autoclosure () -> String) { log(.warn, message()) }
+    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
+    public func fatal(_ message: @autoclosure () -> String) { log(.fatal, message()) }
+
+    public func log(_ level: Level, _ message: @autoclosure () -> String) {
+        guard level >= minimumLevel else { return }
+        sink.write(line(level, message(), timestamp: Date()))
+    }
+
+    func line(_ level: Level, _ message: String, timestamp: Date) -> String {
+        let time = Self.iso8601(timestamp)
+        switch format {
+        case .text:
+            return [time, level.name, requestID, message].compactMap { $0 }.joined(separator: "\t")
+        case .json:
+            var fields = [("timestamp", time), ("level", level.name), ("message", message)]
+            if let requestID { fields.append(("requestId", requestID)) }
+            return "{" + fields.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// `2026-11-25T03:04:05.678Z`: UTC with milliseconds, as Lambda writes it.
+    static func iso8601(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(ms / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
+    }
+}
+
+/// Where log lines go: standard error in production, a buffer in tests.
+public struct LogSink: Sendable {
+    let write: @Sendable (String) -> Void
+
+    public init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
+
+    func write(_ line: String) { write(line) }
+
+    /// One write(2) per line, so lines from concurrent writers never interleave mid-line.
+    public static let standardError = LogSink { writeLine($0, to: 2) }
+
+    static func writeLine(_ line: String, to descriptor: Int32) {
+        var bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+    }
+}
+
+extension LogSink {
+    /// Standard output, where CloudWatch picks up Embedded Metric Format records.
+    public static let standardOutput = LogSink { writeLine($0, to: 1) }
+}

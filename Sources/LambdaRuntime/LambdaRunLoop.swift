@@ -1,0 +1,136 @@
+// The runtime loop: init once, then next → handler → response or error, until the API says stop.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one function process against the Runtime API, as Lambda's custom-runtime contract asks.
+public struct LambdaRunLoop<Client: RuntimeAPIClient> {
+    /// Where the loop is; each case says what may come next.
+    enum Phase: Equatable {
+        /// Building the handler; a failure goes to /init/error and ends the process.
+        case initializing
+        /// Waiting on GET next; a 500 or an unreachable API ends the process.
+        case waitingForInvocation
+        /// Running the handler for this request; its result or error is posted next.
+        case handling(requestID: String)
+        /// Done: the exit status the process should end with.
+        case stopped(exitCode: Int32)
+    }
+
+    let client: Client
+    let environment: [String: String]
+    let logger: LambdaLogger
+    let metrics: MetricsEmitter
+    /// Stop after this many invocations (tests and benchmarks); nil runs until the API says stop.
+    let maxInvocations: Int?
+
+    public init(client: Client, environment: [String: String], logger: LambdaLogger, metrics: MetricsEmitter,
+                maxInvocations: Int? = nil) {
+        self.client = client
+        self.environment = environment
+        self.logger = logger
+        self.metrics = metrics
+        self.maxInvocations = maxInvocations
+    }
+
+    /// Runs until the Runtime API ends the process; returns the exit status to end with.
+    public func run(makeHandler: (LambdaInitContext) throws -> LambdaByteHandler) -> Int32 {
+        let initStart = ContinuousClock.now
+        let handler: LambdaByteHandler
+        do {
+            handler = try makeHandler(LambdaInitContext(handlerName: environment["_HANDLER"] ?? "",
+                                                       environment: environment, logger: logger))
+        } catch {
+            let report = ErrorReport.initFailure(error)
+            logger.fatal("init failed: \(report.errorType): \(report.errorMessage)")
+            do { try client.sendInitError(report) } catch { logger.error("could not post the init error: \(error)") }
+            return 1
+        }
+        metrics.emit([("InitDuration", initStart.elapsedMs, .milliseconds)])
+
+        var served = 0
+        while maxInvocations.map({ served < $0 }) ?? true {
+            if case .stopped(let exitCode) = serveOne(handler) { return exitCode }
+            served += 1
+        }
+        return 0
+    }
+
+    /// One turn of the loop. Returns `.stopped` when the process must exit, `.waitingForInvocation` otherwise.
+    func serveOne(_ handler: LambdaByteHandler) -> Phase {
+        let invocation: Invocation
+        do {
+            invocation = try client.nextInvocation()
+        } catch {
+            logger.fatal("stopping: the Runtime API failed on GET next (\(error))")
+            return .stopped(exitCode: 1)
+        }
+        let start = ContinuousClock.now
+        let context = LambdaContext(invocation: invocation, logger: logger)
+        TraceEnvironment.set(invocation.traceID)
+        defer { TraceEnvironment.set(nil) }
+
+        var body: [UInt8] = []
+        var failure: ErrorReport?
+        do {
+            body = try handler.handle(invocation.event, context: context)
+        } catch {
+            failure = .function(error)
+        }
+        if failure == nil, body.count > Lambda.maxResponseBytes {
+            failure = .responseTooLarge(body.count)
+        }
+        do {
+            if let failure {
+                try postError(failure, for: invocation, context: context)
+            } else if try client.sendResponse(requestID: invocation.requestID, body: body) == .tooLarge {
+                try postError(.responseTooLarge(body.count), for: invocation, context: context)
+            }
+        } catch {
+            logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")
+            return .stopped(exitCode: 1)
+        }
+        metrics.emit([("Duration", start.elapsedMs, .milliseconds)])
+        return .waitingForInvocation
+    }
+
+    private func postError(_ report: ErrorReport, for invocation: Invocation, context: LambdaContext) throws(LambdaRuntimeError) {
+        context.logger.error("\(report.errorType): \(report.errorMessage)")
+        try client.sendError(requestID: invocation.requestID, report: report)
+    }
+}
+
+extension ErrorReport {
+    static func responseTooLarge(_ size: Int) -> ErrorReport {
+        ErrorReport(errorType: "Function.ResponseSizeTooLarge",
+                    errorMessage: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (6291456 bytes).")
+    }
+
+    /// An init failure: runtime faults keep their Runtime.* name, anything else is the function's.
+    static func initFailure(_ error: Error) -> ErrorReport {
+        if let runtimeError = error as? LambdaRuntimeError {
+            let name = runtimeError.code == .unknownHandler ? "InvalidEntrypoint" : "InitError"
+            return .runtime(name, runtimeError.message)
+        }
+        return .function(error)
+    }
+}
+
+/// `_X_AMZN_TRACE_ID` holds the current invocation's trace header, for X-Ray SDKs in the process.
+enum TraceEnvironment {
+    static func set(_ traceID: String?) {
+        if let traceID { setenv("_X_AMZN_TRACE_ID", traceID, 1) } else { unsetenv("_X_AMZN_TRACE_ID") }
+    }
+}
+
+extension ContinuousClock.Instant {
+    var elapsedMs: Double {
+        let elapsed = ContinuousClock.now - self
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+}

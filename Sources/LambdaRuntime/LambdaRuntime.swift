@@ -1,1 +1,0 @@
-// LambdaRuntime: placeholder until its area lands; replaced by the real sources.

@@ -1,0 +1,33 @@
+// The run loop's view of the Runtime API: fetch the next invocation, answer it.
+
+/// How a posted response was received.
+public enum ResponseOutcome: Equatable, Sendable {
+    /// 202: Lambda has the response.
+    case accepted
+    /// 413: Lambda refused it as too large; the invocation still needs an answer (an error).
+    case tooLarge
+}
+
+/// The Runtime API, as the run loop uses it. The curl client talks HTTP; tests use a mock.
+public protocol RuntimeAPIClient {
+    /// Blocks until Lambda has an invocation: with no timeout, since the sandbox may be frozen here.
+    func nextInvocation() throws(LambdaRuntimeError) -> Invocation
+    func sendResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> ResponseOutcome
+    func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError)
+    func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError)
+}
+
+/// The JSON body and headers of an error post, shared by every client.
+extension ErrorReport {
+    /// `{"errorMessage","errorType","stackTrace"}`, the body the Runtime API expects.
+    public var jsonBody: String {
+        "{\"errorMessage\":\(JSONText.quoted(errorMessage)),\"errorType\":\(JSONText.quoted(errorType)),"
+            + "\"stackTrace\":[\(stackTrace.map(JSONText.quoted).joined(separator: ","))]}"
+    }
+
+    /// The Lambda-Runtime-Function-XRay-Error-Cause header value: X-Ray's error-cause document.
+    public func xrayCause(workingDirectory: String) -> String {
+        "{\"working_directory\":\(JSONText.quoted(workingDirectory)),\"exceptions\":[{\"type\":\(JSONText.quoted(errorType)),"
+            + "\"message\":\(JSONText.quoted(errorMessage))}],\"paths\":[]}"
+    }
+}

@@ -1,0 +1,59 @@
+// A function binary for the runtime's integration tests: `_HANDLER` picks a behaviour to exercise.
+import LambdaRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Handlers that misbehave on purpose. The event is a small JSON object whose fields tune them.
+struct FaultHandler: LambdaByteHandler {
+    let behaviour: String
+
+    func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        let text = String(decoding: event, as: UTF8.self)
+        switch behaviour {
+        case "throw":
+            throw FunctionError("InvalidEvent", "the test handler was asked to fail")
+        case "throw-untyped":
+            throw TestFailure()
+        case "sleep":
+            // {"ms": N}: outlives a short deadline so the emulator's timeout fires.
+            usleep(UInt32(number(in: text, key: "ms") ?? 1000) * 1000)
+            return Array("{\"slept\":true}".utf8)
+        case "large":
+            // {"bytes": N}: a response of N bytes (7 MB by default), over Lambda's 6 MB limit.
+            let size = number(in: text, key: "bytes") ?? 7 * 1024 * 1024
+            return Array("\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: max(0, size - 2)) + Array("\"".utf8)
+        case "exit":
+            exit(3)
+        case "trace":
+            let trace = getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) } ?? ""
+            return Array("{\"traceEnv\":\"\(trace)\"}".utf8)
+        case "pid":
+            // {"ms": N}: stays busy N ms, then says which process served the call.
+            usleep(UInt32(number(in: text, key: "ms") ?? 0) * 1000)
+            return Array("{\"pid\":\(getpid())}".utf8)
+        case "log":
+            context.logger.info("info line from the test handler")
+            context.logger.debug("debug line from the test handler")
+            return event
+        default:
+            return event
+        }
+    }
+
+    private func number(in text: String, key: String) -> Int? {
+        let parts = text.split(separator: "\"\(key)\"", maxSplits: 1)
+        guard parts.count == 2 || (parts.count == 1 && text.hasPrefix("\"\(key)\"")) else { return nil }
+        let digits = parts[parts.count - 1].drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int(digits)
+    }
+}
+
+struct TestFailure: Error {}
+
+var catalog = HandlerCatalog.builtIn
+for behaviour in ["throw", "throw-untyped", "sleep", "large", "exit", "trace", "log", "pid"] {
+    catalog.register(behaviour) { _ in FaultHandler(behaviour: behaviour) }
+}
+catalog.register("init-fail") { _ in throw FunctionError("ModelLoadFailed", "the test function refuses to initialise") }
+exit(Lambda.run(catalog: catalog))

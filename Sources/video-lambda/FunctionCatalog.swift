@@ -1,0 +1,13 @@
+// The functions this binary can run locally: the same table `bootstrap` serves.
+import Foundation
+import LambdaRuntime
+
+enum FunctionCatalog {
+    static var all: HandlerCatalog { .builtIn }
+
+    /// Another executable of this package, built into the same directory as this one.
+    static func siblingExecutable(_ name: String) -> String {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        return me.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}

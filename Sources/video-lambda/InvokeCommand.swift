@@ -1,0 +1,49 @@
+// `video-lambda invoke`: one event through a function, in this process or under the emulator.
+import ArgumentParser
+import Foundation
+import LambdaEmulator
+import LambdaRuntime
+
+struct InvokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoke",
+        abstract: "Run one event through a function and print its response (or its error, exiting 1).")
+
+    @Option(help: "The event JSON file.") var event: String
+    @Option(help: "The function to run (_HANDLER); defaults to $_HANDLER, then echo.") var function: String?
+    @Flag(help: "Run the real bootstrap under the Lambda emulator instead of in this process.") var emulated = false
+    @Option(help: "Function timeout in seconds.") var timeout: Double = 900
+
+    func run() async throws {
+        guard let eventBytes = FileManager.default.contents(atPath: event) else {
+            throw ValidationError("cannot read the event file '\(event)'")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let handler = function ?? environment["_HANDLER"] ?? "echo"
+        let (body, failed) = emulated
+            ? try await invokeEmulated(Array(eventBytes), handler: handler)
+            : invokeInProcess(Array(eventBytes), handler: handler, environment: environment)
+        FileHandle.standardOutput.write(Data(body + [UInt8(ascii: "\n")]))
+        if failed { throw ExitCode(1) }
+    }
+
+    private func invokeInProcess(_ event: [UInt8], handler: String, environment: [String: String]) -> ([UInt8], Bool) {
+        switch LocalInvoker.invoke(catalog: FunctionCatalog.all, handlerName: handler, event: event,
+                                   environment: environment, timeoutSeconds: timeout) {
+        case .success(let body): return (body, false)
+        case .failure(let report): return (Array(report.jsonBody.utf8), true)
+        }
+    }
+
+    private func invokeEmulated(_ event: [UInt8], handler: String) async throws -> ([UInt8], Bool) {
+        let bootstrap = FunctionCatalog.siblingExecutable("bootstrap")
+        guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
+            throw ValidationError("no bootstrap next to this binary at \(bootstrap); build it with `swift build --product bootstrap`")
+        }
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: [bootstrap], timeoutSeconds: timeout, functionName: handler, handler: handler))
+        let result = try await emulator.invoke(event)
+        await emulator.shutdown()
+        return (result.body, result.functionError != nil)
+    }
+}

@@ -1,0 +1,75 @@
+// `video-lambda serve`: the Lambda emulator for curl, SAM-style tooling and tests.
+import ArgumentParser
+import Dispatch
+import Foundation
+import LambdaEmulator
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the Lambda Runtime API to runtime processes and the RIE invoke endpoint to callers.",
+        discussion: """
+            Invoke with: curl -d '{"video":"..."}' http://127.0.0.1:PORT/2015-03-31/functions/function/invocations
+            Example: video-lambda serve --port 9000 --handler echo -- .build/release/bootstrap
+            """)
+
+    @Option(help: "Port of the invoke endpoint (0 picks a free one).") var port = 9000
+    @Option(help: "Runtime processes to keep; each invocation goes to an idle one.") var concurrency = 1
+    @Option(help: "Function timeout in seconds.") var timeout: Double = 30
+    @Option(help: "Memory size reported to the function, in MB.") var memory = 1024
+    @Option(help: "The function's name (AWS_LAMBDA_FUNCTION_NAME).") var functionName = "function"
+    @Option(help: "_HANDLER for the runtime: which function it serves.") var handler = "echo"
+    @Argument(parsing: .postTerminator, help: "The runtime command, after --.") var command: [String] = []
+
+    func run() async throws {
+        guard !command.isEmpty else {
+            throw ValidationError("give the runtime command after --, e.g. -- .build/release/bootstrap")
+        }
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
+            functionName: functionName, handler: handler, port: port))
+        FileHandle.standardError.write(Data("""
+            [emulator] invoke at http://127.0.0.1:\(emulator.port)/2015-03-31/functions/function/invocations \
+            (\(concurrency) runtime\(concurrency == 1 ? "" : "s"), timeout \(timeout) s); Ctrl-C or SIGTERM stops it
+
+            """.utf8))
+        await Self.waitForTerminationSignal()
+        FileHandle.standardError.write(Data("[emulator] stopping the runtimes\n".utf8))
+        await emulator.shutdown()
+    }
+
+    /// Returns on SIGTERM or SIGINT, which are then handled here instead of ending the process.
+    static func waitForTerminationSignal() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "signals")
+            var sources: [DispatchSourceSignal] = []
+            let resumed = ManagedAtomicFlag()
+            for signalNumber in [SIGTERM, SIGINT] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler {
+                    if resumed.setOnce() {
+                        sources.forEach { $0.cancel() }
+                        continuation.resume()
+                    }
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}
+
+/// A flag that turns true once, for the first of several racing signals.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isSet = false
+
+    func setOnce() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if isSet { return false }
+        isSet = true
+        return true
+    }
+}

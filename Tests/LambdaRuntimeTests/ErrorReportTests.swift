@@ -1,0 +1,31 @@
+// Error names and bodies as the Runtime API's contract spells them.
+import XCTest
+@testable import LambdaRuntime
+
+final class ErrorReportTests: XCTestCase {
+    private let grammar = #/^(Runtime|Function)\.[A-Z][a-zA-Z]+$/#
+
+    func testNamesAlwaysMatchTheHeaderGrammar() {
+        struct lower_case_error: Error {}
+        enum Nested { struct Deep: Error {} }
+        for error in [lower_case_error() as Error, Nested.Deep(), DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "x")),
+                      FunctionError("", "empty name"), FunctionError("bad name-42", "odd name")] {
+            let type = ErrorReport.function(error).errorType
+            XCTAssertNotNil(try? grammar.wholeMatch(in: type), "'\(type)' does not match the grammar")
+        }
+        XCTAssertEqual(ErrorReport.sanitizedName("bad name-42"), "BadName")
+        XCTAssertEqual(ErrorReport.runtime("init error", "m").errorType, "Runtime.InitError")
+    }
+
+    func testJSONBodyAndXRayCauseAreValidJSON() throws {
+        let report = ErrorReport(errorType: "Function.X", errorMessage: "quote \" backslash \\ newline \n tab \t ctrl \u{1}",
+                                 stackTrace: ["a", "b"])
+        let body = try JSONSerialization.jsonObject(with: Data(report.jsonBody.utf8)) as? [String: Any]
+        XCTAssertEqual(body?["errorMessage"] as? String, report.errorMessage)
+        XCTAssertEqual(body?["errorType"] as? String, "Function.X")
+        XCTAssertEqual(body?["stackTrace"] as? [String], ["a", "b"])
+        let cause = try JSONSerialization.jsonObject(with: Data(report.xrayCause(workingDirectory: "/var/task").utf8)) as? [String: Any]
+        XCTAssertEqual(cause?["working_directory"] as? String, "/var/task")
+        XCTAssertEqual(((cause?["exceptions"] as? [[String: Any]])?.first)?["type"] as? String, "Function.X")
+    }
+}

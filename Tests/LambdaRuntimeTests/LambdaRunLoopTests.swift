@@ -1,0 +1,130 @@
+// The run loop against a scripted Runtime API: answers, errors, limits, init, exits.
+import XCTest
+@testable import LambdaRuntime
+
+final class LambdaRunLoopTests: XCTestCase {
+    private let quiet = LambdaLogger(format: .text, minimumLevel: .fatal, sink: LogSink { _ in })
+    private let noMetrics = MetricsEmitter(namespace: "Test", dimensions: [], sink: LogSink { _ in })
+
+    private func run(_ client: MockRuntimeAPIClient, environment: [String: String] = ["_HANDLER": "h"],
+                     handler: @escaping ([UInt8], LambdaContext) throws -> [UInt8]) -> Int32 {
+        LambdaRunLoop(client: client, environment: environment, logger: quiet, metrics: noMetrics)
+            .run { _ in ClosureHandler(body: handler) }
+    }
+
+    func testAnswersEachInvocationThenExitsWhenTheAPIFails() {
+        let client = MockRuntimeAPIClient([invocation("a", "1"), invocation("b", "2")])
+        let status = run(client) { event, _ in event + event }
+        XCTAssertEqual(client.posted, [.response(requestID: "a", body: Array("11".utf8)),
+                                       .response(requestID: "b", body: Array("22".utf8))])
+        XCTAssertEqual(status, 1, "a failed GET next must end the process with a non-zero status")
+    }
+
+    func testHandlerErrorIsPostedAndTheLoopGoesOn() {
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b")])
+        var calls = 0
+        _ = run(client) { event, _ in
+            calls += 1
+            if calls == 1 { throw FunctionError("InvalidEvent", "no video field") }
+            return event
+        }
+        XCTAssertEqual(client.posted.count, 2)
+        guard case .error("a", let report) = client.posted[0] else { return XCTFail("expected an error post, got \(client.posted[0])") }
+        XCTAssertEqual(report.errorType, "Function.InvalidEvent")
+        XCTAssertEqual(report.errorMessage, "no video field")
+        XCTAssertEqual(client.posted[1], .response(requestID: "b", body: Array("{}".utf8)))
+    }
+
+    func testUntypedSwiftErrorIsNamedAfterItsType() {
+        struct ModelExploded: Error {}
+        let client = MockRuntimeAPIClient([invocation("a")])
+        _ = run(client) { _, _ in throw ModelExploded() }
+        guard case .error(_, let report) = client.posted.first else { return XCTFail("no error posted") }
+        XCTAssertEqual(report.errorType, "Function.ModelExploded")
+    }
+
+    func testResponseOverSixMegabytesBecomesResponseSizeTooLarge() {
+        let client = MockRuntimeAPIClient([invocation("a")])
+        _ = run(client) { _, _ in [UInt8](repeating: 0x41, count: 7 * 1024 * 1024) }
+        guard case .error("a", let report) = client.posted.first else { return XCTFail("expected an error post, got \(client.posted)") }
+        XCTAssertEqual(report.errorType, "Function.ResponseSizeTooLarge")
+        XCTAssertTrue(report.errorMessage.contains("7340032"), report.errorMessage)
+    }
+
+    func testExactlySixMegabytesIsSent() {
+        let client = MockRuntimeAPIClient([invocation("a")])
+        _ = run(client) { _, _ in [UInt8](repeating: 0x41, count: Lambda.maxResponseBytes) }
+        guard case .response("a", let body) = client.posted.first else { return XCTFail("expected a response post") }
+        XCTAssertEqual(body.count, Lambda.maxResponseBytes)
+    }
+
+    func testA413FromTheAPIIsFollowedByAnErrorPost() {
+        let client = MockRuntimeAPIClient([invocation("a")])
+        client.responseOutcome = .tooLarge
+        _ = run(client) { event, _ in event }
+        XCTAssertEqual(client.posted.count, 2)
+        guard case .error("a", let report) = client.posted.last else { return XCTFail("expected an error after the 413") }
+        XCTAssertEqual(report.errorType, "Function.ResponseSizeTooLarge")
+    }
+
+    func testInitFailureIsPostedAndEndsTheProcess() {
+        let client = MockRuntimeAPIClient([invocation("a")])
+        let status = LambdaRunLoop(client: client, environment: [:], logger: quiet, metrics: noMetrics)
+            .run { _ in throw FunctionError("ModelLoadFailed", "model.onnx.zst: checksum mismatch") }
+        XCTAssertEqual(status, 1)
+        XCTAssertEqual(client.posted, [.initError(ErrorReport(errorType: "Function.ModelLoadFailed",
+                                                                errorMessage: "model.onnx.zst: checksum mismatch",
+                                                                stackTrace: ["LambdaRuntime.FunctionError"]))])
+        XCTAssertEqual(client.invocations.count, 1, "no GET next after a failed init")
+    }
+
+    func testUnknownHandlerIsAnInitErrorListingTheKnownOnes() {
+        let client = MockRuntimeAPIClient([])
+        let status = LambdaRunLoop(client: client, environment: ["_HANDLER": "video-moderatoin"], logger: quiet, metrics: noMetrics)
+            .run(makeHandler: HandlerCatalog.builtIn.makeHandler)
+        XCTAssertEqual(status, 1)
+        guard case .initError(let report) = client.posted.first else { return XCTFail("expected an init error") }
+        XCTAssertEqual(report.errorType, "Runtime.InvalidEntrypoint")
+        XCTAssertTrue(report.errorMessage.contains("'video-moderatoin'") && report.errorMessage.contains("echo"), report.errorMessage)
+    }
+
+    func testTraceIDIsInTheEnvironmentOnlyDuringItsInvocation() {
+        let client = MockRuntimeAPIClient([invocation("a", traceID: "Root=1-abc-def;Sampled=1"), invocation("b")])
+        var seen: [String?] = []
+        _ = run(client) { event, _ in
+            seen.append(getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) })
+            return event
+        }
+        XCTAssertEqual(seen, ["Root=1-abc-def;Sampled=1", nil])
+        XCTAssertNil(getenv("_X_AMZN_TRACE_ID"))
+    }
+
+    func testContextCarriesTheInvocationMetadataDecoded() {
+        let client = MockRuntimeAPIClient([invocation("a", traceID: "Root=1-x", clientContext: #"{"custom":{"k":"v"}}"#,
+                                                      cognitoIdentity: #"{"cognitoIdentityId":"id-1"}"#, tenantID: "tenant-7")])
+        var captured: LambdaContext?
+        _ = run(client) { event, context in
+            captured = context
+            return event
+        }
+        let context = try! XCTUnwrap(captured)
+        XCTAssertEqual(context.requestID, "a")
+        XCTAssertEqual(context.invokedFunctionARN, "arn:aws:lambda:us-east-1:1:function:f")
+        XCTAssertEqual(context.traceID, "Root=1-x")
+        XCTAssertEqual(context.tenantID, "tenant-7")
+        XCTAssertEqual(context.clientContext?["custom"], .object(["k": .string("v")]))
+        XCTAssertEqual(context.cognitoIdentity?["cognitoIdentityId"], .string("id-1"))
+        XCTAssertGreaterThan(context.remainingTimeMs, 50_000)
+        XCTAssertLessThanOrEqual(context.remainingTimeMs, 60_000)
+    }
+
+    func testInvocationFromHeadersRequiresARequestID() {
+        XCTAssertThrowsError(try Invocation(headers: ["lambda-runtime-deadline-ms": "1"], body: [])) { error in
+            XCTAssertEqual((error as? LambdaRuntimeError)?.code, .missingRequestID)
+        }
+        let parsed = try? Invocation(headers: ["lambda-runtime-aws-request-id": "r", "lambda-runtime-deadline-ms": "42",
+                                               "lambda-runtime-aws-tenant-id": "t"], body: [1])
+        XCTAssertEqual(parsed?.deadlineMs, 42)
+        XCTAssertEqual(parsed?.tenantID, "t")
+    }
+}

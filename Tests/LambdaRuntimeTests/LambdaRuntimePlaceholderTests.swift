@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the LambdaRuntime tests land.
-final class LambdaRuntimePlaceholderTests: XCTestCase {}

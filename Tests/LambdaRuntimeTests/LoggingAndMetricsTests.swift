@@ -1,0 +1,65 @@
+// Log lines in Text and JSON with level filtering, and the shape of EMF records.
+import XCTest
+@testable import LambdaRuntime
+
+final class LoggingAndMetricsTests: XCTestCase {
+    func testJSONFormatHasLambdasFieldsAndFiltersByLevel() throws {
+        let buffer = LineBuffer()
+        let logger = LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "warn"], sink: buffer.sink)
+            .with(requestID: "req-1")
+        logger.info("hidden")
+        logger.warn("shown \"quoted\"")
+        logger.error("also shown")
+        XCTAssertEqual(buffer.lines.count, 2)
+        let first = try JSONSerialization.jsonObject(with: Data(buffer.lines[0].utf8)) as? [String: String]
+        XCTAssertEqual(first?["level"], "WARN")
+        XCTAssertEqual(first?["message"], "shown \"quoted\"")
+        XCTAssertEqual(first?["requestId"], "req-1")
+        XCTAssertNotNil(try? #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/#.wholeMatch(in: first?["timestamp"] ?? ""))
+    }
+
+    func testTextFormatAndDefaults() {
+        let buffer = LineBuffer()
+        let logger = LambdaLogger.fromEnvironment([:], sink: buffer.sink)
+        XCTAssertEqual(logger.format, .text)
+        XCTAssertEqual(logger.minimumLevel, .info)
+        logger.debug("hidden")
+        logger.info("hello")
+        XCTAssertEqual(buffer.lines.count, 1)
+        XCTAssertTrue(buffer.lines[0].hasSuffix("\tINFO\thello"), buffer.lines[0])
+        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "TRACE"]).minimumLevel, .trace)
+        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "nonsense"]).minimumLevel, .info)
+    }
+
+    func testISO8601HasMillisecondsInUTC() {
+        XCTAssertEqual(LambdaLogger.iso8601(Date(timeIntervalSince1970: 1_700_000_000.123)), "2023-11-14T22:13:20.123Z")
+    }
+
+    func testEMFRecordDeclaresEachMetricAndCarriesTheValues() throws {
+        let buffer = LineBuffer()
+        MetricsEmitter(namespace: "VideoLambda", dimensions: [("FunctionName", "video-moderation")], sink: buffer.sink)
+            .emit([("InitDuration", 812.5, .milliseconds), ("Frames", 16, .count)], timestamp: Date(timeIntervalSince1970: 1))
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(buffer.lines[0].utf8)) as? [String: Any])
+        let aws = try XCTUnwrap(record["_aws"] as? [String: Any])
+        XCTAssertEqual(aws["Timestamp"] as? Int, 1000)
+        let directive = try XCTUnwrap((aws["CloudWatchMetrics"] as? [[String: Any]])?.first)
+        XCTAssertEqual(directive["Namespace"] as? String, "VideoLambda")
+        XCTAssertEqual(directive["Dimensions"] as? [[String]], [["FunctionName"]])
+        XCTAssertEqual((directive["Metrics"] as? [[String: String]])?.map { $0["Name"] ?? "" }, ["InitDuration", "Frames"])
+        XCTAssertEqual((directive["Metrics"] as? [[String: String]])?.first?["Unit"], "Milliseconds")
+        XCTAssertEqual(record["FunctionName"] as? String, "video-moderation")
+        XCTAssertEqual(record["InitDuration"] as? Double, 812.5)
+        XCTAssertEqual(record["Frames"] as? Int, 16)
+    }
+
+    func testLoopEmitsInitAndDurationMetrics() {
+        let metrics = LineBuffer()
+        let client = MockRuntimeAPIClient([invocation("a")])
+        _ = LambdaRunLoop(client: client, environment: [:], logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }),
+                          metrics: MetricsEmitter(namespace: "T", dimensions: [], sink: metrics.sink))
+            .run { _ in ClosureHandler { event, _ in event } }
+        XCTAssertEqual(metrics.lines.count, 2)
+        XCTAssertTrue(metrics.lines[0].contains("\"InitDuration\":"))
+        XCTAssertTrue(metrics.lines[1].contains("\"Duration\":"))
+    }
+}
