@@ -41,7 +41,7 @@ let emulatorTargets: [Target] = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
-    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "bootstrap", "lambda-test-function"]),
+    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "bootstrap", "lambda-test-function", "video-lambda"]),
 ]
 
 // MARK: - Object store: URI → random-access bytes

@@ -1,47 +1,89 @@
 // A runtime child process: started with Lambda's environment, watched, stopped by its PID.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// One running runtime. `onExit` is called once, on a background thread, when it ends.
-final class RuntimeProcess {
-    let pid: Int32
-    private let process: Process
+/// One running runtime. `onExit` is called once, on the process's watcher thread, when it ends.
+///
+/// Spawned with posix_spawn rather than Foundation's Process so that the child starts with an empty
+/// signal mask and default signal actions: the emulator's event-loop threads block most signals and
+/// ignore SIGPIPE, and a runtime inheriting that would never see the SIGTERM that asks it to stop.
+final class RuntimeProcess: @unchecked Sendable {
+    let pid: pid_t
+    private let exited = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var running = true
 
     init(command: [String], environment: [String: String], onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
         guard let executable = command.first else {
             throw EmulatorError(.badCommand, "no runtime command given")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.resolve(executable, path: environment["PATH"]))
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
+        let path = Self.resolve(executable, path: environment["PATH"])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // The runtime's stdout (logs, EMF records) goes to our stderr: our stdout stays the caller's.
-        process.standardOutput = FileHandle.standardError
-        process.terminationHandler = { finished in
-            onExit(finished.terminationReason == .uncaughtSignal ? .signalled(finished.terminationStatus)
-                                                                : .exited(finished.terminationStatus))
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_adddup2(&fileActions, 2, 1)
+
+        let arguments = command.map { strdup($0) } + [nil]
+        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (arguments + variables).forEach { free($0) } }
+        var child = pid_t()
+        let result = posix_spawn(&child, path, &fileActions, &attributes, arguments, variables)
+        guard result == 0 else {
+            throw EmulatorError(.badCommand, "could not start runtime '\(command.joined(separator: " "))': \(String(cString: strerror(result)))")
         }
-        do {
-            try process.run()
-        } catch {
-            throw EmulatorError(.badCommand, "could not start runtime '\(command.joined(separator: " "))': \(error)")
+        self.pid = child
+        let spawned = child
+        let watcher = Thread { [self] in
+            let status = Self.waitForExit(spawned)
+            lock.lock()
+            running = false
+            lock.unlock()
+            exited.signal()
+            onExit(status)
         }
-        self.process = process
-        self.pid = process.processIdentifier
+        watcher.name = "runtime-\(child)"
+        watcher.start()
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
+    }
 
     func signal(_ signal: Int32) {
-        if process.isRunning { kill(pid, signal) }
+        if isRunning { kill(pid, signal) }
     }
 
-    /// SIGTERM, then SIGKILL if it is still running after `grace` seconds.
+    /// SIGTERM, then SIGKILL if it is still running after `grace` seconds; returns once it has ended.
     func terminate(grace: Double) {
         signal(SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        signal(SIGKILL)
-        process.waitUntilExit()
+        if exited.wait(timeout: .now() + grace) == .timedOut {
+            signal(SIGKILL)
+            exited.wait()
+        }
+        exited.signal()
+    }
+
+    private static func waitForExit(_ pid: pid_t) -> ProcessStatus {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
     }
 
     /// A bare name is looked up on PATH, as a shell would; a path is used as it is.
@@ -49,7 +91,7 @@ final class RuntimeProcess {
         guard !executable.contains("/") else { return executable }
         for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(executable)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            if access(candidate, X_OK) == 0 { return candidate }
         }
         return executable
     }

@@ -51,6 +51,16 @@ struct FaultHandler: LambdaByteHandler {
 
 struct TestFailure: Error {}
 
+/// With TEST_SIGTERM_MARKER set, SIGTERM creates that file before exiting: proof that a graceful
+/// stop reached the runtime rather than a SIGKILL.
+let sigtermMarker: UnsafeMutablePointer<CChar>? = getenv("TEST_SIGTERM_MARKER").flatMap { strdup($0) }
+if sigtermMarker != nil {
+    signal(SIGTERM) { _ in
+        if let path = sigtermMarker { close(open(path, O_CREAT | O_WRONLY, 0o644)) }
+        _exit(0)
+    }
+}
+
 var catalog = HandlerCatalog.builtIn
 for behaviour in ["throw", "throw-untyped", "sleep", "large", "exit", "trace", "log", "pid"] {
     catalog.register(behaviour) { _ in FaultHandler(behaviour: behaviour) }

@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the LambdaEmulator tests land.
-final class LambdaEmulatorPlaceholderTests: XCTestCase {}

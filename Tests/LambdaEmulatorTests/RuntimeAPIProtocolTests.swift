@@ -1,0 +1,133 @@
+// The emulator's Runtime API as a runtime sees it, driven by our own curl client in this process.
+import XCTest
+import LambdaEmulator
+@testable import LambdaRuntime
+
+final class RuntimeAPIProtocolTests: XCTestCase {
+    private var emulator: LambdaEmulator!
+    private var client: CurlRuntimeAPIClient!
+
+    override func setUp() async throws {
+        emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [], timeoutSeconds: 30, functionName: "proto"))
+        client = try CurlRuntimeAPIClient(runtimeAPI: emulator.runtimeAPIAddresses[0],
+                                          logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }))
+    }
+
+    override func tearDown() async throws {
+        await emulator.shutdown()
+    }
+
+    /// GET next on a background thread: it blocks until the emulator has work.
+    private func next() async throws -> Invocation {
+        let client = self.client!
+        return try await Task.detached { try client.nextInvocation() }.value
+    }
+
+    func testNextCarriesEveryLambdaHeaderAndTheResponseReachesTheCaller() async throws {
+        let options = InvocationOptions(clientContext: #"{"custom":{"a":"b"}}"#, cognitoIdentity: #"{"cognitoIdentityId":"c"}"#,
+                                        tenantID: "tenant-1", traceID: "Root=1-5e1b4151-5ac6c58f5b5daa6532e4e5a3;Sampled=1")
+        async let result = emulator.invoke(Array(#"{"x":1}"#.utf8), options: options)
+        let invocation = try await next()
+        XCTAssertEqual(invocation.event, Array(#"{"x":1}"#.utf8))
+        XCTAssertEqual(invocation.invokedFunctionARN, "arn:aws:lambda:us-east-1:000000000000:function:proto")
+        XCTAssertEqual(invocation.traceID, options.traceID)
+        XCTAssertEqual(invocation.clientContext, options.clientContext)
+        XCTAssertEqual(invocation.cognitoIdentity, options.cognitoIdentity)
+        XCTAssertEqual(invocation.tenantID, "tenant-1")
+        let remaining = invocation.deadlineMs - Int64(Date().timeIntervalSince1970 * 1000)
+        XCTAssertTrue((25_000...30_000).contains(remaining), "deadline \(remaining) ms away, expected the 30 s timeout")
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("ok".utf8)), .accepted)
+        let answer = try await result
+        XCTAssertEqual(answer, .success(Array("ok".utf8)))
+    }
+
+    func testErrorPostReachesTheCallerAsAFunctionError() async throws {
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.InvalidEvent", errorMessage: "no video"))
+        let answer = try await result
+        XCTAssertEqual(answer.functionError, "Unhandled")
+        XCTAssertEqual(answer.errorType, "Function.InvalidEvent")
+        XCTAssertEqual(jsonObject(answer.bodyText)["errorMessage"] as? String, "no video")
+    }
+
+    func testUnknownRequestIDAndASecondAnswerAreRefusedWith400() async throws {
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        XCTAssertThrowsError(try client.sendResponse(requestID: "not-a-request", body: [])) { error in
+            XCTAssertEqual((error as? LambdaRuntimeError)?.code, .unexpectedStatus)
+            XCTAssertTrue("\(error)".contains("400"), "\(error)")
+        }
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("1".utf8)), .accepted)
+        _ = try await result
+        XCTAssertThrowsError(try client.sendResponse(requestID: invocation.requestID, body: Array("2".utf8)))
+        let violations = await emulator.protocolViolations()
+        XCTAssertEqual(violations.count, 2, "\(violations)")
+        XCTAssertTrue(violations[0].contains("unknown request id not-a-request"), violations[0])
+        XCTAssertTrue(violations[1].contains("already answered"), violations[1])
+    }
+
+    func testAnErrorTypeOutsideTheGrammarIsReportedAsAViolation() async throws {
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "oops", errorMessage: "m"))
+        let answer = try await result
+        XCTAssertEqual(answer.errorType, "Runtime.Unknown")
+        let violations = await emulator.protocolViolations()
+        XCTAssertTrue(violations.contains { $0.contains("invalid Lambda-Runtime-Function-Error-Type 'oops'") }, "\(violations)")
+    }
+
+    func testA500OnNextIsAnAPIFailure() async throws {
+        await emulator.inject(.nextReturns500)
+        do {
+            _ = try await next()
+            XCTFail("GET next should have failed")
+        } catch let error as LambdaRuntimeError {
+            XCTAssertEqual(error.code, .apiFailed)
+        }
+    }
+
+    func testADroppedConnectionIsRetried() async throws {
+        await emulator.inject(.dropNextConnection)
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("after retry".utf8)), .accepted)
+        let answer = try await result
+        XCTAssertEqual(answer.bodyText, "after retry")
+    }
+
+    func testResponsesOverSixMegabytesGet413AndTheInvocationStaysOpen() async throws {
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        let big = [UInt8](repeating: 0x61, count: LambdaEmulator.payloadLimit + 1)
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: big), .tooLarge)
+        try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.ResponseSizeTooLarge", errorMessage: "big"))
+        let answer = try await result
+        XCTAssertEqual(answer.errorType, "Function.ResponseSizeTooLarge")
+    }
+
+    func testInjected413OnAResponse() async throws {
+        await emulator.inject(.rejectNextResponseWith413)
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("small".utf8)), .tooLarge)
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("small".utf8)), .accepted)
+        let answer = try await result
+        XCTAssertEqual(answer.bodyText, "small")
+    }
+
+    func testUnreachableAPIFailsAfterBoundedRetries() throws {
+        // A port nothing listens on: bind, read the number, close.
+        let closed = try CurlRuntimeAPIClient(runtimeAPI: "127.0.0.1:1", logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }))
+        XCTAssertThrowsError(try closed.nextInvocation()) { error in
+            XCTAssertEqual((error as? LambdaRuntimeError)?.code, .apiUnreachable)
+            XCTAssertTrue("\(error)".contains("failed 3 times"), "\(error)")
+        }
+    }
+
+    func testMissingRuntimeAPIVariableIsAClearError() {
+        XCTAssertThrowsError(try CurlRuntimeAPIClient(runtimeAPI: nil, logger: LambdaLogger())) { error in
+            XCTAssertEqual((error as? LambdaRuntimeError)?.code, .missingRuntimeAPI)
+        }
+    }
+}

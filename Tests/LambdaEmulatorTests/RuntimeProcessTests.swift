@@ -1,0 +1,186 @@
+// The real bootstrap and the fault-injecting test function as child processes of the emulator.
+import XCTest
+import LambdaEmulator
+
+final class RuntimeProcessTests: XCTestCase {
+    func testBootstrapEchoThroughTheInvokeEndpoint() async throws {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", shutdownGraceSeconds: 1))
+        defer { Task { await emulator.shutdown() } }
+        let reply = try await postInvocation(port: emulator.port, body: Data(#"{"video":"file:///tmp/a.mp4"}"#.utf8),
+                                             headers: ["X-Amzn-Trace-Id": "Root=1-67890abc-0123456789abcdef01234567;Sampled=1"])
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertNil(reply.headers["x-amz-function-error"])
+        let body = jsonObject(reply.body)
+        XCTAssertEqual((body["event"] as? [String: String])?["video"], "file:///tmp/a.mp4")
+        XCTAssertEqual(body["functionArn"] as? String, "arn:aws:lambda:us-east-1:000000000000:function:echo")
+        XCTAssertEqual(body["traceId"] as? String, "Root=1-67890abc-0123456789abcdef01234567;Sampled=1")
+        XCTAssertEqual(((body["requestId"] as? String) ?? "").count, 36)
+    }
+
+    func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
+        let emulator = try await startTestFunction("throw")
+        defer { Task { await emulator.shutdown() } }
+        let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.headers["x-amz-function-error"], "Unhandled")
+        XCTAssertEqual(jsonObject(reply.body)["errorType"] as? String, "Function.InvalidEvent")
+        XCTAssertEqual(jsonObject(reply.body)["errorMessage"] as? String, "the test handler was asked to fail")
+        // The runtime keeps serving after an error.
+        let again = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(again.errorType, "Function.InvalidEvent")
+    }
+
+    func testTimeoutReplacesTheRuntimeAndTheNextInvocationWorks() async throws {
+        let emulator = try await startTestFunction("sleep", timeout: 1)
+        defer { Task { await emulator.shutdown() } }
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtimes never asked for work")
+        let before = await emulator.runtimePIDs()
+        let result = try await emulator.invoke(Array(#"{"ms":30000}"#.utf8))
+        XCTAssertEqual(result.errorType, "Sandbox.Timedout")
+        XCTAssertTrue(result.bodyText.contains("Task timed out after 1.00 seconds"), result.bodyText)
+        XCTAssertEqual(before.count, 1)
+        let replaced = await eventually { !isAlive(before[0]) }
+        XCTAssertTrue(replaced, "the timed-out runtime (pid \(before[0])) was not killed")
+        let next = try await emulator.invoke(Array(#"{"ms":1}"#.utf8))
+        XCTAssertEqual(next, .success(Array(#"{"slept":true}"#.utf8)))
+        let after = await emulator.runtimePIDs()
+        XCTAssertEqual(after.count, 1)
+        XCTAssertNotEqual(after, before)
+    }
+
+    func testSevenMegabyteResponseBecomesResponseSizeTooLarge() async throws {
+        let emulator = try await startTestFunction("large")
+        defer { Task { await emulator.shutdown() } }
+        let result = try await emulator.invoke(Array(#"{"bytes":7340032}"#.utf8))
+        XCTAssertEqual(result.errorType, "Function.ResponseSizeTooLarge")
+        XCTAssertTrue(result.bodyText.contains("7340032"), result.bodyText)
+    }
+
+    func testRuntimeExitingMidInvocationIsAnExitError() async throws {
+        let emulator = try await startTestFunction("exit")
+        defer { Task { await emulator.shutdown() } }
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.errorType, "Runtime.ExitError")
+        XCTAssertTrue(result.bodyText.contains("Runtime exited with error: exit status 3"), result.bodyText)
+        XCTAssertFalse(result.body.isEmpty)
+        // A fresh runtime takes the next invocation.
+        let again = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(again.errorType, "Runtime.ExitError")
+    }
+
+    func testInitErrorReachesTheCaller() async throws {
+        let emulator = try await startTestFunction("init-fail")
+        defer { Task { await emulator.shutdown() } }
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.functionError, "Unhandled")
+        XCTAssertEqual(result.errorType, "Function.ModelLoadFailed")
+        XCTAssertEqual(jsonObject(result.bodyText)["errorMessage"] as? String, "the test function refuses to initialise")
+        // Each invocation retries init, as Lambda does, and fails the same way.
+        let again = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(again.errorType, "Function.ModelLoadFailed")
+    }
+
+    func testUnknownHandlerIsAnInvalidEntrypoint() async throws {
+        let emulator = try await startTestFunction("no-such-function", command: [TestPaths.executable("bootstrap")])
+        defer { Task { await emulator.shutdown() } }
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.errorType, "Runtime.InvalidEntrypoint")
+        XCTAssertTrue(result.bodyText.contains("no-such-function"), result.bodyText)
+    }
+
+    func testA500OnNextMakesTheRuntimeExitAndANewOneServes() async throws {
+        let emulator = try await startTestFunction("echo")
+        defer { Task { await emulator.shutdown() } }
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtimes never asked for work")
+        let first = await emulator.runtimePIDs()
+        await emulator.inject(.nextReturns500)
+        // The runtime answers, asks for more, gets the 500, and must exit promptly.
+        let result = try await emulator.invoke(Array(#"{"n":1}"#.utf8))
+        XCTAssertNil(result.functionError)
+        let exited = await eventually(5) { !isAlive(first[0]) }
+        XCTAssertTrue(exited, "the runtime did not exit after a 500 from GET next")
+        let next = try await emulator.invoke(Array(#"{"n":2}"#.utf8))
+        XCTAssertNil(next.functionError, next.bodyText)
+    }
+
+    func testA413OnTheResponseBecomesAnErrorPost() async throws {
+        let emulator = try await startTestFunction("echo")
+        defer { Task { await emulator.shutdown() } }
+        await emulator.inject(.rejectNextResponseWith413)
+        let result = try await emulator.invoke(Array(#"{"n":1}"#.utf8))
+        XCTAssertEqual(result.errorType, "Function.ResponseSizeTooLarge")
+    }
+
+    func testTraceIDIsInTheRuntimesEnvironment() async throws {
+        let emulator = try await startTestFunction("trace")
+        defer { Task { await emulator.shutdown() } }
+        let trace = "Root=1-11111111-222222222222222222222222;Parent=3333333333333333;Sampled=0"
+        let result = try await emulator.invoke(Array("{}".utf8), options: InvocationOptions(traceID: trace))
+        XCTAssertEqual(jsonObject(result.bodyText)["traceEnv"] as? String, trace)
+    }
+
+    func testConcurrencyTwoServesTwoInvocationsAtOnce() async throws {
+        let emulator = try await startTestFunction("pid", concurrency: 2)
+        defer { Task { await emulator.shutdown() } }
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtimes never asked for work")
+        // While one runtime holds its invocation for 1 s, the other must take the second one.
+        async let a = emulator.invoke(Array(#"{"ms":1000}"#.utf8))
+        async let b = emulator.invoke(Array(#"{"ms":1000}"#.utf8))
+        let pids = try await [a, b].map { jsonObject($0.bodyText)["pid"] as? Int }
+        XCTAssertEqual(Set(pids.compactMap { $0 }).count, 2, "both invocations went to one runtime: \(pids)")
+    }
+
+    func testRequestsOverSixMegabytesGet413() async throws {
+        let emulator = try await startTestFunction("echo")
+        defer { Task { await emulator.shutdown() } }
+        let reply = try await postInvocation(port: emulator.port, body: Data(count: LambdaEmulator.payloadLimit + 10))
+        XCTAssertEqual(reply.status, 413)
+        XCTAssertEqual(jsonObject(reply.body)["errorType"] as? String, "RequestEntityTooLargeException")
+    }
+
+    func testShutdownStopsEveryRuntime() async throws {
+        let emulator = try await startTestFunction("echo", concurrency: 2)
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtimes never asked for work")
+        let pids = await emulator.runtimePIDs()
+        XCTAssertEqual(pids.count, 2)
+        await emulator.shutdown()
+        XCTAssertFalse(pids.contains(where: isAlive), "runtimes still running after shutdown: \(pids)")
+    }
+
+    func testShutdownAsksRuntimesToStopWithSIGTERMFirst() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: [TestPaths.executable("lambda-test-function")], handler: "echo",
+            environment: ["TEST_SIGTERM_MARKER": marker], shutdownGraceSeconds: 20))
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtime never asked for work")
+        await emulator.shutdown()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "the runtime never received SIGTERM")
+    }
+
+    func testLambdaEnvironmentIsGivenToTheRuntime() async throws {
+        // awslambdaric-free check of the variables: the echo handler's ARN comes from them, and
+        // a shell runtime can print its environment as the response.
+        let script = """
+            set -e; api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+            id=$(curl -s -D - -o /dev/null "$api/invocation/next" | tr -d '\\r' | awk -F': ' 'tolower($1)=="lambda-runtime-aws-request-id"{print $2}')
+            body=$(printf '{"name":"%s","memory":"%s","version":"%s","handler":"%s","region":"%s","root":"%s","tz":"%s"}' \
+              "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" "$AWS_LAMBDA_FUNCTION_VERSION" "$_HANDLER" "$AWS_REGION" "$LAMBDA_TASK_ROOT" "$TZ")
+            curl -s -o /dev/null -X POST -d "$body" "$api/invocation/$id/response"; sleep 5
+            """
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: ["/bin/sh", "-c", script], memoryMB: 2048, functionName: "env-check", handler: "my.handler",
+            region: "eu-west-1", shutdownGraceSeconds: 1, taskRoot: "/var/task"))
+        defer { Task { await emulator.shutdown() } }
+        let result = try await emulator.invoke(Array("{}".utf8))
+        let env = jsonObject(result.bodyText) as? [String: String]
+        XCTAssertEqual(env, ["name": "env-check", "memory": "2048", "version": "$LATEST", "handler": "my.handler",
+                             "region": "eu-west-1", "root": "/var/task", "tz": ":UTC"])
+    }
+}
