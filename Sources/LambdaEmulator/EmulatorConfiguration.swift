@@ -1,4 +1,5 @@
 // How the emulator runs a function: the runtime command, its environment, limits, concurrency.
+import Foundation
 
 /// The settings of one emulated function.
 public struct EmulatorConfiguration: Sendable {
@@ -21,7 +22,8 @@ public struct EmulatorConfiguration: Sendable {
     public var environment: [String: String]
     /// How long a runtime has to exit after SIGTERM before SIGKILL.
     public var shutdownGraceSeconds: Double
-    /// LAMBDA_TASK_ROOT for the runtime (where the function's files are).
+    /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
+    /// empty means the emulator's own working directory.
     public var taskRoot: String
 
     public init(command: [String], concurrency: Int = 1, timeoutSeconds: Double = 30, memoryMB: Int = 1024,
@@ -54,7 +56,7 @@ public struct EmulatorConfiguration: Sendable {
             "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST-emulator",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_EXECUTION_ENV": "AWS_Lambda_provided.al2023",
-            "LAMBDA_TASK_ROOT": taskRoot.isEmpty ? (inherited["PWD"] ?? "/var/task") : taskRoot,
+            "LAMBDA_TASK_ROOT": taskRoot.isEmpty ? FileManager.default.currentDirectoryPath : taskRoot,
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
             "_HANDLER": handler,
             "AWS_REGION": region,

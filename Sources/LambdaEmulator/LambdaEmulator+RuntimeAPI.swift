@@ -1,4 +1,5 @@
 // The Runtime API 2018-06-01 as a runtime process sees it, with the checks Lambda applies.
+import Foundation
 import NIOCore
 import NIOHTTP1
 #if canImport(Glibc)
@@ -54,10 +55,15 @@ extension LambdaEmulator {
             return responder.respondJSON(.badRequest, "{\"errorMessage\":\(quoted(why)),\"errorType\":\"InvalidRequestID\"}")
         }
         if isError {
-            var errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? ""
-            if (try? Self.errorTypePattern.wholeMatch(in: errorType)) == nil {
-                violation("error for \(requestID) has an invalid Lambda-Runtime-Function-Error-Type '\(errorType)'")
-                errorType = "Runtime.Unknown"
+            // The header is optional (awslambdaric sends none); when present it must fit the grammar.
+            var errorType = Self.bodyErrorType(request.body) ?? "Runtime.Unknown"
+            if let header = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") {
+                if (try? Self.errorTypePattern.wholeMatch(in: header)) != nil {
+                    errorType = header
+                } else {
+                    violation("error for \(requestID) has an invalid Lambda-Runtime-Function-Error-Type '\(header)'")
+                    errorType = "Runtime.Unknown"
+                }
             }
             let body = request.body.isEmpty
                 ? Array("{\"errorMessage\":\"\",\"errorType\":\(quoted(errorType))}".utf8) : request.body
@@ -93,6 +99,12 @@ extension LambdaEmulator {
         loop.scheduleTask(in: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))) {
             if slot.generation == generation { slot.process?.signal(SIGKILL) }
         }
+    }
+
+    /// The errorType field of an error body, when the body is the JSON object the contract asks for.
+    static func bodyErrorType(_ body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        return object["errorType"] as? String
     }
 
     private func takeFault(_ fault: Fault) -> Bool {

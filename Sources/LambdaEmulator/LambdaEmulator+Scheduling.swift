@@ -20,9 +20,11 @@ extension LambdaEmulator {
         let generation = slot.generation
         let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
                                                           inherited: inheritedEnvironment)
-        slot.process = try RuntimeProcess(command: configuration.command, environment: environment) { [loop] status in
-            loop.execute { self.runtimeExited(slot: slot, generation: generation, status: status) }
+        slot.process = try RuntimeProcess(command: configuration.command, environment: environment,
+                                          directory: environment["LAMBDA_TASK_ROOT"]) { [loop, loopGate] status in
+            loopGate.execute(on: loop) { self.runtimeExited(slot: slot, generation: generation, status: status) }
         }
+        started.append(slot.process!.pid)
         slot.state = .initializing
         slot.startedAt = .now()
     }
@@ -80,9 +82,12 @@ extension LambdaEmulator {
 
     private func runtimeExited(slot: RuntimeSlot, generation: Int, status: ProcessStatus) {
         guard generation == slot.generation, !isShutDown else { return }
+        let exitedPID = slot.process?.pid ?? 0
+        // Forget the ended process before any restart below, which stores its replacement here.
+        slot.process = nil
         switch slot.state {
         case .busy(let invocation):
-            log("runtime pid \(slot.process?.pid ?? 0) exited (\(status)) during invocation \(invocation.requestID)")
+            log("runtime pid \(exitedPID) exited (\(status)) during invocation \(invocation.requestID)")
             invocation.complete(.exited(requestID: invocation.requestID, status: status))
             slot.state = .stopped
             do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
@@ -91,16 +96,15 @@ extension LambdaEmulator {
             let result = slot.initError ?? .lambdaError(
                 type: "Runtime.ExitError",
                 message: "Runtime exited during init with error: \(status.description)")
-            log("runtime pid \(slot.process?.pid ?? 0) failed init (\(status)): \(result.bodyText)")
+            log("runtime pid \(exitedPID) failed init (\(status)): \(result.bodyText)")
             slot.state = .stopped
             if !queue.isEmpty { queue.removeFirst().complete(result) }
         case .idle, .ready:
-            log("runtime pid \(slot.process?.pid ?? 0) exited between invocations (\(status))")
+            log("runtime pid \(exitedPID) exited between invocations (\(status))")
             slot.state = .stopped
         case .stopped:
             break
         }
-        slot.process = nil
         dispatch()
     }
 

@@ -28,8 +28,11 @@ public final class LambdaEmulator: @unchecked Sendable {
     var pendingFaults: [Fault] = []
     var violations: [String] = []
     var coldStarts: [Double] = []
+    var started: [Int32] = []
     var invokeListener: Channel?
     var isShutDown = false
+    /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
+    let loopGate = LoopGate()
 
     private init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
@@ -59,17 +62,22 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     /// The PIDs of the runtime processes now running.
     public func runtimePIDs() async -> [Int32] {
-        (try? await loop.submit { self.slots.compactMap { $0.process?.isRunning == true ? $0.process?.pid : nil } }.get()) ?? []
+        await onLoop { self.slots.compactMap { $0.process?.isRunning == true ? $0.process?.pid : nil } }
+    }
+
+    /// Every runtime process started so far, replaced ones included: after `shutdown()` none may run.
+    public func startedPIDs() async -> [Int32] {
+        await onLoop { self.started }
     }
 
     /// Protocol violations runtimes committed (unknown request id, second answer, bad error type).
     public func protocolViolations() async -> [String] {
-        (try? await loop.submit { self.violations }.get()) ?? []
+        await onLoop { self.violations }
     }
 
     /// Cold starts so far, in milliseconds: each runtime process's start to its first GET next.
     public func coldStartDurations() async -> [Double] {
-        (try? await loop.submit { self.coldStarts }.get()) ?? []
+        await onLoop { self.coldStarts }
     }
 
     /// Waits until every runtime has asked for work (all are initialised), or `timeout` passes.
@@ -77,8 +85,7 @@ public final class LambdaEmulator: @unchecked Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            let ready = (try? await loop.submit { self.slots.allSatisfy { $0.isIdle } }.get()) ?? false
-            if ready { return true }
+            if await onLoop({ !self.isShutDown && self.slots.allSatisfy { $0.isIdle } }) { return true }
             try? await Task.sleep(for: .milliseconds(2))
         }
         return false
@@ -90,25 +97,40 @@ public final class LambdaEmulator: @unchecked Sendable {
     }
 
     public func inject(_ fault: Fault) async {
-        try? await loop.submit { self.pendingFaults.append(fault) }.get()
+        await onLoop { self.pendingFaults.append(fault) }
     }
 
     /// Stops taking work, fails what is waiting, stops the runtimes (SIGTERM, SIGKILL after the
     /// grace period) and closes the listeners.
+    /// Calling it again does nothing.
     public func shutdown() async {
-        let processes: [RuntimeProcess] = (try? await loop.submit { self.beginShutdown() }.get()) ?? []
+        guard !loopGate.isStopped else { return }
+        let processes = await onLoop { self.beginShutdown() }
         let grace = configuration.shutdownGraceSeconds
         await withTaskGroup(of: Void.self) { tasks in
             for process in processes {
                 tasks.addTask { await Task.detached { process.terminate(grace: grace) }.value }
             }
         }
+        loopGate.stop()
         try? await group.shutdownGracefully()
+    }
+
+    /// Runs `body` on the emulator's loop. Once the loop has stopped, the state is final and no
+    /// other thread touches it, so `body` runs here: a task given to a stopped NIO loop is dropped
+    /// and whoever awaits it would wait forever.
+    func onLoop<T>(_ body: @escaping () -> T) async -> T {
+        let promise = loop.makePromise(of: T.self)
+        guard loopGate.execute(on: loop, { promise.succeed(body()) }) else {
+            promise.fail(EmulatorError(.shutDown, "the emulator has shut down"))
+            return body()
+        }
+        return try! await promise.futureResult.get()
     }
 
     func submit(_ event: [UInt8], options: InvocationOptions) -> EventLoopFuture<InvocationResult> {
         let promise = loop.makePromise(of: InvocationResult.self)
-        loop.execute {
+        let accepted = loopGate.execute(on: loop) {
             guard !self.isShutDown else {
                 promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down"))
                 return
@@ -116,6 +138,9 @@ public final class LambdaEmulator: @unchecked Sendable {
             let requestID = UUID().uuidString.lowercased()
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise))
             self.dispatch()
+        }
+        if !accepted {
+            promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator has shut down"))
         }
         return promise.futureResult
     }

@@ -15,7 +15,7 @@ final class RuntimeProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
 
-    init(command: [String], environment: [String: String], onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
+    init(command: [String], environment: [String: String], directory: String?, onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
         guard let executable = command.first else {
             throw EmulatorError(.badCommand, "no runtime command given")
         }
@@ -35,6 +35,15 @@ final class RuntimeProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
         posix_spawn_file_actions_adddup2(&fileActions, 2, 1)
+        // Nothing else of ours leaks into the runtime: not our listening sockets, and not the pipes
+        // of whoever started us, which a runtime outliving us would otherwise hold open.
+        if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&fileActions, 3) }
+        // Lambda runs a function from its task root; runtimes resolve handler modules from there.
+        if let directory {
+            guard let addChdir = Self.addChdir, addChdir(&fileActions, directory) == 0 else {
+                throw EmulatorError(.badCommand, "cannot start the runtime in '\(directory)'")
+            }
+        }
 
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -77,6 +86,17 @@ final class RuntimeProcess: @unchecked Sendable {
         }
         exited.signal()
     }
+
+    /// glibc's posix_spawn_file_actions_addchdir_np (2.29+), which Swift's Glibc module leaves out
+    /// because it sits behind _GNU_SOURCE; looked up once by name.
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
+        .map { unsafeBitCast($0, to: AddChdir.self) }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up the same way.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     private static func waitForExit(_ pid: pid_t) -> ProcessStatus {
         var status: Int32 = 0

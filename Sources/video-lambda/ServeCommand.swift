@@ -19,6 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Memory size reported to the function, in MB.") var memory = 1024
     @Option(help: "The function's name (AWS_LAMBDA_FUNCTION_NAME).") var functionName = "function"
     @Option(help: "_HANDLER for the runtime: which function it serves.") var handler = "echo"
+    @Option(help: "LAMBDA_TASK_ROOT and working directory of the runtime (default: this directory).") var taskRoot = ""
     @Argument(parsing: .postTerminator, help: "The runtime command, after --.") var command: [String] = []
 
     func run() async throws {
@@ -27,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
-            functionName: functionName, handler: handler, port: port))
+            functionName: functionName, handler: handler, port: port, taskRoot: taskRoot))
         FileHandle.standardError.write(Data("""
             [emulator] invoke at http://127.0.0.1:\(emulator.port)/2015-03-31/functions/function/invocations \
             (\(concurrency) runtime\(concurrency == 1 ? "" : "s"), timeout \(timeout) s); Ctrl-C or SIGTERM stops it

@@ -2,11 +2,11 @@
 import XCTest
 import LambdaEmulator
 
-final class RuntimeProcessTests: XCTestCase {
+final class RuntimeProcessTests: EmulatorTestCase {
     func testBootstrapEchoThroughTheInvokeEndpoint() async throws {
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", shutdownGraceSeconds: 1))
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let reply = try await postInvocation(port: emulator.port, body: Data(#"{"video":"file:///tmp/a.mp4"}"#.utf8),
                                              headers: ["X-Amzn-Trace-Id": "Root=1-67890abc-0123456789abcdef01234567;Sampled=1"])
         XCTAssertEqual(reply.status, 200)
@@ -20,7 +20,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
         let emulator = try await startTestFunction("throw")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
         XCTAssertEqual(reply.status, 200)
         XCTAssertEqual(reply.headers["x-amz-function-error"], "Unhandled")
@@ -33,7 +33,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testTimeoutReplacesTheRuntimeAndTheNextInvocationWorks() async throws {
         let emulator = try await startTestFunction("sleep", timeout: 1)
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtimes never asked for work")
         let before = await emulator.runtimePIDs()
@@ -52,7 +52,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testSevenMegabyteResponseBecomesResponseSizeTooLarge() async throws {
         let emulator = try await startTestFunction("large")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array(#"{"bytes":7340032}"#.utf8))
         XCTAssertEqual(result.errorType, "Function.ResponseSizeTooLarge")
         XCTAssertTrue(result.bodyText.contains("7340032"), result.bodyText)
@@ -60,7 +60,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testRuntimeExitingMidInvocationIsAnExitError() async throws {
         let emulator = try await startTestFunction("exit")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(result.errorType, "Runtime.ExitError")
         XCTAssertTrue(result.bodyText.contains("Runtime exited with error: exit status 3"), result.bodyText)
@@ -72,7 +72,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testInitErrorReachesTheCaller() async throws {
         let emulator = try await startTestFunction("init-fail")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(result.functionError, "Unhandled")
         XCTAssertEqual(result.errorType, "Function.ModelLoadFailed")
@@ -84,7 +84,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testUnknownHandlerIsAnInvalidEntrypoint() async throws {
         let emulator = try await startTestFunction("no-such-function", command: [TestPaths.executable("bootstrap")])
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(result.errorType, "Runtime.InvalidEntrypoint")
         XCTAssertTrue(result.bodyText.contains("no-such-function"), result.bodyText)
@@ -92,7 +92,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testA500OnNextMakesTheRuntimeExitAndANewOneServes() async throws {
         let emulator = try await startTestFunction("echo")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtimes never asked for work")
         let first = await emulator.runtimePIDs()
@@ -108,7 +108,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testA413OnTheResponseBecomesAnErrorPost() async throws {
         let emulator = try await startTestFunction("echo")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         await emulator.inject(.rejectNextResponseWith413)
         let result = try await emulator.invoke(Array(#"{"n":1}"#.utf8))
         XCTAssertEqual(result.errorType, "Function.ResponseSizeTooLarge")
@@ -116,7 +116,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testTraceIDIsInTheRuntimesEnvironment() async throws {
         let emulator = try await startTestFunction("trace")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let trace = "Root=1-11111111-222222222222222222222222;Parent=3333333333333333;Sampled=0"
         let result = try await emulator.invoke(Array("{}".utf8), options: InvocationOptions(traceID: trace))
         XCTAssertEqual(jsonObject(result.bodyText)["traceEnv"] as? String, trace)
@@ -124,7 +124,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testConcurrencyTwoServesTwoInvocationsAtOnce() async throws {
         let emulator = try await startTestFunction("pid", concurrency: 2)
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtimes never asked for work")
         // While one runtime holds its invocation for 1 s, the other must take the second one.
@@ -136,7 +136,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testRequestsOverSixMegabytesGet413() async throws {
         let emulator = try await startTestFunction("echo")
-        defer { Task { await emulator.shutdown() } }
+        shutDownAfterTest(emulator)
         let reply = try await postInvocation(port: emulator.port, body: Data(count: LambdaEmulator.payloadLimit + 10))
         XCTAssertEqual(reply.status, 413)
         XCTAssertEqual(jsonObject(reply.body)["errorType"] as? String, "RequestEntityTooLargeException")
@@ -144,6 +144,7 @@ final class RuntimeProcessTests: XCTestCase {
 
     func testShutdownStopsEveryRuntime() async throws {
         let emulator = try await startTestFunction("echo", concurrency: 2)
+        shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtimes never asked for work")
         let pids = await emulator.runtimePIDs()
@@ -158,6 +159,7 @@ final class RuntimeProcessTests: XCTestCase {
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: [TestPaths.executable("lambda-test-function")], handler: "echo",
             environment: ["TEST_SIGTERM_MARKER": marker], shutdownGraceSeconds: 20))
+        shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtime never asked for work")
         await emulator.shutdown()
@@ -170,17 +172,20 @@ final class RuntimeProcessTests: XCTestCase {
         let script = """
             set -e; api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
             id=$(curl -s -D - -o /dev/null "$api/invocation/next" | tr -d '\\r' | awk -F': ' 'tolower($1)=="lambda-runtime-aws-request-id"{print $2}')
-            body=$(printf '{"name":"%s","memory":"%s","version":"%s","handler":"%s","region":"%s","root":"%s","tz":"%s"}' \
-              "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" "$AWS_LAMBDA_FUNCTION_VERSION" "$_HANDLER" "$AWS_REGION" "$LAMBDA_TASK_ROOT" "$TZ")
+            body=$(printf '{"name":"%s","memory":"%s","version":"%s","handler":"%s","region":"%s","root":"%s","tz":"%s","cwd":"%s"}' \\
+              "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" "$AWS_LAMBDA_FUNCTION_VERSION" "$_HANDLER" "$AWS_REGION" "$LAMBDA_TASK_ROOT" "$TZ" "$(pwd)")
             curl -s -o /dev/null -X POST -d "$body" "$api/invocation/$id/response"; sleep 5
             """
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: ["/bin/sh", "-c", script], memoryMB: 2048, functionName: "env-check", handler: "my.handler",
-            region: "eu-west-1", shutdownGraceSeconds: 1, taskRoot: "/var/task"))
-        defer { Task { await emulator.shutdown() } }
+            region: "eu-west-1", shutdownGraceSeconds: 1, taskRoot: NSTemporaryDirectory()))
+        shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
-        let env = jsonObject(result.bodyText) as? [String: String]
+        var env = jsonObject(result.bodyText) as? [String: String]
+        // The runtime starts in its task root, as on Lambda.
+        XCTAssertEqual(env?.removeValue(forKey: "cwd").map { URL(fileURLWithPath: $0).standardized.path },
+                       URL(fileURLWithPath: NSTemporaryDirectory()).standardized.path)
         XCTAssertEqual(env, ["name": "env-check", "memory": "2048", "version": "$LATEST", "handler": "my.handler",
-                             "region": "eu-west-1", "root": "/var/task", "tz": ":UTC"])
+                             "region": "eu-west-1", "root": NSTemporaryDirectory(), "tz": ":UTC"])
     }
 }

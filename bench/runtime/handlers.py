@@ -1,0 +1,17 @@
+"""Handlers for the official Python runtime client (awslambdaric), the peer our runtime is checked against.
+
+echo: returns the event, as our runtime's `echo` benchmark handler does (the same work for both).
+fail: raises, to see how awslambdaric reports a function error through the Runtime API.
+"""
+
+
+def echo(event, context):
+    return event
+
+
+class VideoNotFound(Exception):
+    pass
+
+
+def fail(event, context):
+    raise VideoNotFound("no object at " + str(event.get("video", "?")))
