@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
 
-.PHONY: deps deps-apt deps-python build test invoke serve bench clean
+.PHONY: deps deps-apt deps-python build test invoke serve bench bench-runtime clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -67,4 +67,21 @@ serve: deps build
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (release builds; each prints ours, the peer's and the ratio from one run)
 
-bench:
+# The bootstrap as the container image ships it: Swift's standard library linked in statically.
+DEPLOY_BUILD := .build-static
+$(DEPLOY_BUILD)/release/bootstrap: build
+	swift build $(RELEASE) --product bootstrap -Xswiftc -static-stdlib --build-path $(DEPLOY_BUILD)
+
+# The practical limit a runtime loop is compared with: the same Runtime API calls in plain C.
+$(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
+	@mkdir -p $(BIN)
+	cc -O2 -Wall -o $@ $<
+
+bench: bench-runtime
+
+# The runtimes' own logs (thousands of lines) go to $(CACHE)/bench-runtime.log, the table to stdout.
+bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-loop
+	@mkdir -p $(CACHE)
+	$(BIN)/video-lambda bench runtime --bootstrap $(DEPLOY_BUILD)/release/bootstrap \
+		--raw-loop $(BIN)/raw-runtime-loop --python $(PYTHON) --python-handlers bench/runtime \
+		2>$(CACHE)/bench-runtime.log || { tail -20 $(CACHE)/bench-runtime.log; exit 1; }

@@ -1,0 +1,112 @@
+// Measuring a runtime through the emulator: how many invocations per second its loop turns over,
+// and how long its process takes from start to its first GET next.
+import Foundation
+
+/// What one runtime measured, in one run of the benchmark.
+public struct RuntimeMeasurement: Sendable {
+    public let name: String
+    /// Invocations answered per second, with invocations always queued so the runtime never waits.
+    public let invocationsPerSecond: Double
+    /// CPU time the runtime process itself spent per invocation, in microseconds: its own cost,
+    /// apart from the emulator's and the kernel's share of each round trip.
+    public let cpuMicrosecondsPerInvocation: Double
+    /// Median cold start in milliseconds (process start → first GET next); nil when not measured.
+    public let coldStartMilliseconds: Double?
+}
+
+/// Drives one runtime command under the emulator. Every runtime gets the same events, the same
+/// emulator and the same measuring, so the figures differ only by the runtime.
+public struct RuntimeBenchmark: Sendable {
+    public var invocations = 5000
+    /// Invocations kept in flight: enough that the next event is always waiting at GET next.
+    public var inFlight = 32
+    public var coldStarts = 15
+    public var event = Array(#"{"video":"s3://bucket/clip.mp4","frames":16}"#.utf8)
+
+    public init() {}
+
+    public func measure(name: String, command: [String], handler: String, taskRoot: String = "",
+                        measureColdStart: Bool = true) async throws -> RuntimeMeasurement {
+        let configuration = EmulatorConfiguration(command: command, timeoutSeconds: 60, functionName: "bench",
+                                                  handler: handler, shutdownGraceSeconds: 2, taskRoot: taskRoot)
+        let (rate, cpu) = try await throughput(configuration)
+        let cold = measureColdStart ? try await medianColdStart(configuration) : nil
+        return RuntimeMeasurement(name: name, invocationsPerSecond: rate, cpuMicrosecondsPerInvocation: cpu,
+                                  coldStartMilliseconds: cold)
+    }
+
+    private func throughput(_ configuration: EmulatorConfiguration) async throws -> (Double, Double) {
+        let emulator = try await LambdaEmulator.start(configuration)
+        do {
+            let rate = try await throughput(of: emulator)
+            await emulator.shutdown()
+            return rate
+        } catch {
+            await emulator.shutdown()
+            throw error
+        }
+    }
+
+    private func throughput(of emulator: LambdaEmulator) async throws -> (Double, Double) {
+        guard await emulator.waitUntilReady() else {
+            throw EmulatorError(.badCommand, "'\(emulator.configuration.command.joined(separator: " "))' never asked for work")
+        }
+        // Warm up (first-call costs, lazy imports) outside the measured window.
+        for _ in 0..<50 { try check(await emulator.invoke(event)) }
+        let pid = await emulator.runtimePIDs().first ?? 0
+        let cpuBefore = Self.cpuNanoseconds(pid)
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var submitted = 0
+            while submitted < min(inFlight, invocations) {
+                group.addTask { try check(await emulator.invoke(event)) }
+                submitted += 1
+            }
+            // Each answer lets one more in, until all are submitted; then the rest drain.
+            while try await group.next() != nil {
+                guard submitted < invocations else { continue }
+                group.addTask { try check(await emulator.invoke(event)) }
+                submitted += 1
+            }
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        let cpu = Double(Self.cpuNanoseconds(pid) - cpuBefore) / 1000 / Double(invocations)
+        return (Double(invocations) / seconds, cpu)
+    }
+
+    /// Time the process has run on a CPU, all threads, in nanoseconds (Linux /proc/PID/schedstat).
+    private static func cpuNanoseconds(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/schedstat", encoding: .utf8),
+              let first = text.split(separator: " ").first else { return 0 }
+        return Int(first) ?? 0
+    }
+
+    private func medianColdStart(_ configuration: EmulatorConfiguration) async throws -> Double {
+        var samples: [Double] = []
+        for _ in 0..<coldStarts {
+            let emulator = try await LambdaEmulator.start(configuration)
+            let ready = await emulator.waitUntilReady()
+            let durations = await emulator.coldStartDurations()
+            await emulator.shutdown()
+            guard ready, let first = durations.first else {
+                throw EmulatorError(.badCommand, "'\(configuration.command.joined(separator: " "))' never asked for work")
+            }
+            samples.append(first)
+        }
+        return samples.sorted()[samples.count / 2]
+    }
+
+    /// A benchmark that counts failed invocations as served would measure nothing.
+    private func check(_ result: InvocationResult) throws {
+        if let errorType = result.errorType {
+            throw EmulatorError(.badCommand, "the benchmark handler failed: \(errorType): \(result.bodyText.prefix(200))")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}

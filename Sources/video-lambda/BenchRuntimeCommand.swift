@@ -1,0 +1,49 @@
+// `video-lambda bench runtime`: our runtime loop against awslambdaric and a raw HTTP loop, through
+// the same emulator, in one run.
+import ArgumentParser
+import Foundation
+import LambdaEmulator
+
+struct BenchRuntimeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runtime",
+        abstract: "Invocations/s of a trivial handler and cold start: bootstrap vs awslambdaric vs a raw loop.")
+
+    @Option(help: "The Python with awslambdaric installed.") var python = ".venv/bin/python"
+    @Option(help: "Directory holding the awslambdaric handlers module (handlers.echo).") var pythonHandlers = "bench/runtime"
+    @Option(help: "The compiled raw HTTP loop (bench/runtime/raw_loop.c).") var rawLoop: String
+    @Option(help: "The bootstrap to measure (default: the one built next to this binary).") var bootstrap: String?
+    @Option(help: "Invocations per throughput run.") var invocations = 5000
+    @Option(help: "Process starts per cold-start median.") var coldStarts = 15
+
+    func run() async throws {
+        var benchmark = RuntimeBenchmark()
+        benchmark.invocations = invocations
+        benchmark.coldStarts = coldStarts
+        // Runtimes start in their task root, so every path given to them is made absolute here.
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        let taskRoot = absolute(pythonHandlers)
+        let ours = try await benchmark.measure(name: "bootstrap (ours)", command: [absolute(bootstrap ?? FunctionCatalog.siblingExecutable("bootstrap"))],
+                                               handler: "echo")
+        let ric = try await benchmark.measure(name: "awslambdaric", command: [absolute(python), "-m", "awslambdaric", "handlers.echo"],
+                                              handler: "handlers.echo", taskRoot: taskRoot)
+        let raw = try await benchmark.measure(name: "raw HTTP loop (C)", command: [absolute(rawLoop)], handler: "echo",
+                                              measureColdStart: false)
+        print(report(ours: ours, ric: ric, raw: raw))
+    }
+
+    private func report(ours: RuntimeMeasurement, ric: RuntimeMeasurement, raw: RuntimeMeasurement) -> String {
+        func number(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+        let oursCold = ours.coldStartMilliseconds ?? .nan
+        let ricCold = ric.coldStartMilliseconds ?? .nan
+        return """
+            Runtime loop, echo handler, \(invocations) invocations each through the same emulator (\(ProcessInfo.processInfo.activeProcessorCount) cores)
+
+            | measure | ours | awslambdaric | ratio (ours/awslambdaric) | raw HTTP loop | ratio (ours/raw) |
+            |---|---|---|---|---|---|
+            | invocations/s | \(number(ours.invocationsPerSecond, 0)) | \(number(ric.invocationsPerSecond, 0)) | \(number(ours.invocationsPerSecond / ric.invocationsPerSecond, 2))x (target ≥ 5x) | \(number(raw.invocationsPerSecond, 0)) | \(number(ours.invocationsPerSecond / raw.invocationsPerSecond, 2))x (target ≥ 0.8x) |
+            | runtime CPU per invocation (µs) | \(number(ours.cpuMicrosecondsPerInvocation, 1)) | \(number(ric.cpuMicrosecondsPerInvocation, 1)) | \(number(ours.cpuMicrosecondsPerInvocation / ric.cpuMicrosecondsPerInvocation, 2))x | \(number(raw.cpuMicrosecondsPerInvocation, 1)) | \(number(ours.cpuMicrosecondsPerInvocation / raw.cpuMicrosecondsPerInvocation, 2))x |
+            | cold start, median of \(coldStarts) (ms) | \(number(oursCold, 2)) | \(number(ricCold, 1)) | \(number(oursCold / ricCold, 3))x (target ≤ 0.2x) | – | – |
+            """
+    }
+}
