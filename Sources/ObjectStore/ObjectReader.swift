@@ -16,4 +16,7 @@ public protocol ObjectReader: AnyObject {
     /// Copies up to `buffer.count` bytes starting at `offset` into `buffer` and returns how many were
     /// copied: fewer only at the end of the object, 0 at or past the end.
     func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+
+    /// What has been fetched from the backing store and read by the caller so far.
+    var statistics: ReadStatistics { get }
 }

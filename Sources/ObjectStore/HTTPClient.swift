@@ -1,0 +1,178 @@
+// HTTP requests for the object store on one reused libcurl handle: ranges, SigV4, pinned addresses, retries.
+import CCurl
+import Glibc
+
+/// What one request asks for. Everything that differs between requests is here, so a reused handle
+/// carries nothing over from the previous request but its open connection.
+struct HTTPRequest {
+    var method = "GET"
+    var url: String
+    var headers: [String] = []
+    var body: [UInt8]? = nil
+    /// Signs the request with AWS SigV4 (libcurl's CURLOPT_AWS_SIGV4).
+    var signing: AWSCredentials? = nil
+    var region = "us-east-1"
+    /// `host:port:address`, so the connection goes to the address the policy checked.
+    var pinnedResolve: String? = nil
+    /// Stop receiving past this many body bytes (the policy's maximum object size).
+    var maximumBodyBytes: Int64? = nil
+    /// Restrict to HTTPS (event URIs); S3 endpoints configured by the deployment may be plain HTTP.
+    var httpsOnly = false
+}
+
+struct HTTPResponse {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+}
+
+final class HTTPClient {
+    /// Attempts per request when the network fails or the server answers 5xx / 429.
+    static let attempts = 3
+
+    private let handle: UnsafeMutableRawPointer
+
+    init() {
+        curlGlobalInit
+        handle = curl_easy_init()
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Sends `request`, retrying transient failures with a short backoff. Throws `.network` with the
+    /// last cause once the attempts are used up; HTTP errors other than 5xx come back as responses.
+    func send(_ request: HTTPRequest, uri: String) throws -> HTTPResponse {
+        var lastFailure = ""
+        for attempt in 0..<Self.attempts {
+            if attempt > 0 { usleep(useconds_t(100_000 << (attempt - 1))) }
+            switch perform(request) {
+            case .success(let response) where response.status >= 500 || response.status == 429:
+                lastFailure = "HTTP \(response.status) after \(Self.attempts) attempts"
+                if attempt == Self.attempts - 1 { throw ObjectStoreError(.network, uri: uri, lastFailure) }
+            case .success(let response):
+                return response
+            case .failure(let reason, let retryable):
+                lastFailure = reason
+                if !retryable { throw ObjectStoreError(.network, uri: uri, reason) }
+            }
+        }
+        throw ObjectStoreError(.network, uri: uri, "\(lastFailure) (after \(Self.attempts) attempts)")
+    }
+
+    private enum Outcome {
+        case success(HTTPResponse)
+        case failure(String, retryable: Bool)
+    }
+
+    private func perform(_ request: HTTPRequest) -> Outcome {
+        curl_easy_reset(handle)
+        let collector = ResponseCollector(limit: request.maximumBodyBytes)
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        // "Expect:" (no value) stops curl's 100-continue round trip, but libcurl 7.88 lists even an
+        // emptied header among SigV4's signed headers, which S3 then rejects; signed requests keep it.
+        let suppressContinue = request.signing == nil ? ["Expect:"] : []
+        for header in request.headers + suppressContinue { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+        var resolveList: UnsafeMutablePointer<curl_slist>? = nil
+        if let pinned = request.pinnedResolve { resolveList = curl_slist_append(nil, pinned) }
+        defer { curl_slist_free_all(resolveList) }
+
+        vl_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
+        vl_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, list)
+        if let resolveList { vl_curl_setopt_ptr(handle, CURLOPT_RESOLVE, resolveList) }
+        vl_curl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, request.httpsOnly ? "https" : "http,https")
+        // Redirects could lead past the policy to a private address; we do not follow them.
+        vl_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        vl_curl_setopt_write(handle, CURLOPT_WRITEFUNCTION, collectResponseBody)
+        vl_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
+        vl_curl_setopt_write(handle, CURLOPT_HEADERFUNCTION, collectResponseHeader)
+        vl_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
+        vl_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        vl_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        vl_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 5_000)
+        // A stalled transfer (under 1 KB/s for 15 s) is a network failure, not a hang.
+        vl_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024)
+        vl_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, 15)
+        if let signing = request.signing {
+            vl_curl_setopt_ptr(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(request.region):s3")
+            vl_curl_setopt_ptr(handle, CURLOPT_USERNAME, signing.accessKeyID)
+            vl_curl_setopt_ptr(handle, CURLOPT_PASSWORD, signing.secretAccessKey)
+        }
+
+        let code: CURLcode
+        switch request.method {
+        case "GET":
+            vl_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            code = curl_easy_perform(handle)
+        case "HEAD":
+            vl_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            code = curl_easy_perform(handle)
+        default:
+            vl_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            let payload = request.body ?? []
+            code = payload.withUnsafeBytes { bytes in
+                vl_curl_setopt_long(handle, CURLOPT_POST, 1)
+                vl_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+                vl_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bytes.count > 0 ? bytes.baseAddress : UnsafeRawPointer(("" as StaticString).utf8Start))
+                return curl_easy_perform(handle)
+            }
+        }
+        if collector.overLimit {
+            return .failure("the response is larger than \(request.maximumBodyBytes ?? 0) bytes", retryable: false)
+        }
+        guard code == CURLE_OK else {
+            let reason = String(cString: curl_easy_strerror(code))
+            let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_SSL_CACERT_BADFILE,
+                             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM]
+            return .failure(reason, retryable: !permanent.contains(code))
+        }
+        var status = 0
+        vl_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: collector.headers, body: collector.body))
+    }
+}
+
+/// libcurl's global state is set up once per process, before the first handle.
+private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+private final class ResponseCollector {
+    var headers: [String: String] = [:]
+    var body: [UInt8] = []
+    let limit: Int64?
+    var overLimit = false
+    init(limit: Int64?) { self.limit = limit }
+}
+
+private func collectResponseBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    if let limit = collector.limit, Int64(collector.body.count + length) > limit {
+        collector.overLimit = true
+        return 0 // aborts the transfer
+    }
+    data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+    }
+    return length
+}
+
+private func collectResponseHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") { collector.headers.removeAll() }
+    if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        var value = line[line.index(after: colon)...]
+        // isWhitespace, because "\r\n" is one Character in Swift and equals neither "\r" nor "\n".
+        while let first = value.first, first.isWhitespace { value = value.dropFirst() }
+        while let last = value.last, last.isWhitespace { value = value.dropLast() }
+        collector.headers[name] = String(value)
+    }
+    return length
+}

@@ -1,0 +1,114 @@
+// The object store's one entry point: a URI in, a policy-checked random-access reader (or bytes) out.
+import Glibc
+
+/// Opens objects named by URIs — `s3://bucket/key`, `https://...`, `file:///path` or a plain path —
+/// after checking them against the access policy.
+public final class ObjectStore: Sendable {
+    public let policy: AccessPolicy
+    public let s3: S3Configuration
+    private let pool = HTTPClientPool()
+
+    public init(policy: AccessPolicy, s3: S3Configuration) {
+        self.policy = policy
+        self.s3 = s3
+    }
+
+    /// The store a function uses: policy and S3 settings from the process environment.
+    public static func fromEnvironment(functionsDirectory: String? = nil) -> ObjectStore {
+        let environment = ProcessEnvironment.current
+        return ObjectStore(policy: .fromEnvironment(environment, functionsDirectory: functionsDirectory),
+                           s3: .fromEnvironment(environment))
+    }
+
+    /// A reader for random access: files are read in place, remote objects by ranged GETs through a
+    /// block cache, never downloaded whole.
+    public func reader(for uri: String) throws -> ObjectReader {
+        switch try ObjectURI(parsing: uri) {
+        case .file(let path):
+            let real = try policy.checkFile(path, uri: uri)
+            return try FileObjectReader(uri: uri, realPath: real, maximumBytes: policy.maximumObjectBytes)
+        case .https, .s3:
+            return try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes)
+        }
+    }
+
+    /// The whole object in memory (a model, a small JSON file), refusing one over the size limit.
+    public func readAll(_ uri: String) throws -> [UInt8] {
+        switch try ObjectURI(parsing: uri) {
+        case .file:
+            let reader = try self.reader(for: uri)
+            var bytes = [UInt8](repeating: 0, count: Int(reader.size))
+            let count = try bytes.withUnsafeMutableBytes { try reader.read(at: 0, into: $0) }
+            guard count == bytes.count else {
+                throw ObjectStoreError(.io, uri: uri, "the file shrank while it was read (\(count) of \(bytes.count) bytes)")
+            }
+            return bytes
+        case .https, .s3:
+            return try remoteObject(uri).fetchAll(maximumBytes: policy.maximumObjectBytes)
+        }
+    }
+
+    /// Writes `bytes` as the object at `uri` (an S3 object, or a file under an allowed root).
+    public func write(_ bytes: [UInt8], to uri: String, contentType: String = "application/json") throws {
+        switch try ObjectURI(parsing: uri) {
+        case .file(let path):
+            try FileWriter.write(bytes, to: path, uri: uri, policy: policy)
+        case .https:
+            throw ObjectStoreError(.refusedByPolicy, uri: uri, "results are written to s3:// or file:// URIs, not HTTPS")
+        case .s3(let bucket, let key):
+            try policy.checkBucket(bucket, uri: uri)
+            var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: sha256Hex(bytes))
+            request.method = "PUT"
+            request.body = bytes
+            request.headers.append("Content-Type: \(contentType)")
+            let pooled = PooledHTTPClient(pool: pool)
+            let response = try pooled.client.send(request, uri: uri)
+            guard response.status == 200 else {
+                // Reuse the reply mapping of reads: the error documents are the same.
+                throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true)
+            }
+        }
+    }
+
+    private func remoteObject(_ uri: String) throws -> HTTPRemoteObject {
+        switch try ObjectURI(parsing: uri) {
+        case .file:
+            preconditionFailure("files are not remote")
+        case .https(let url, let host, let port):
+            let address = try policy.checkHTTPSHost(host, port: port, uri: uri)
+            let literal = address.bytes.count == 16 ? "[\(address.text)]" : address.text
+            let request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true)
+            return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: false)
+        case .s3(let bucket, let key):
+            try policy.checkBucket(bucket, uri: uri)
+            let request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: emptyPayloadSHA256)
+            return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: true)
+        }
+    }
+
+    private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
+        var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region)
+        request.headers.append("x-amz-content-sha256: \(payloadHash)")
+        if let credentials = s3.credentials {
+            request.signing = credentials
+            if let token = credentials.sessionToken { request.headers.append("x-amz-security-token: \(token)") }
+        }
+        return request
+    }
+}
+
+/// The process environment as a dictionary (read once per call; Lambda does not change it).
+enum ProcessEnvironment {
+    static var current: [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
+    }
+}

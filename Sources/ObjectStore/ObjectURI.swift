@@ -1,0 +1,95 @@
+// Parsing the URIs events carry: s3://bucket/key, https://host/path, file:///path and plain paths.
+
+/// Where an object lives, parsed from the URI an event gave.
+public enum ObjectURI: Equatable, Sendable {
+    case file(path: String)
+    case https(url: String, host: String, port: Int)
+    case s3(bucket: String, key: String)
+
+    /// Parses `text`; plain paths (absolute or relative) are files.
+    public init(parsing text: String) throws {
+        func invalid(_ reason: String) -> ObjectStoreError { ObjectStoreError(.invalidURI, uri: text, reason) }
+        guard !text.isEmpty else { throw invalid("the URI is empty") }
+        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw invalid("the URI contains control characters")
+        }
+        if let rest = text.dropPrefix("s3://") {
+            guard let slash = rest.firstIndex(of: "/") else { throw invalid("an S3 URI needs a key: s3://bucket/key") }
+            let bucket = String(rest[..<slash])
+            let key = String(rest[rest.index(after: slash)...])
+            guard Self.isValidBucketName(bucket) else {
+                throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-')")
+            }
+            guard !key.isEmpty else { throw invalid("an S3 URI needs a key after the bucket") }
+            self = .s3(bucket: bucket, key: key)
+        } else if let rest = text.dropPrefix("file://") {
+            // file:///abs/path (empty authority) or file://localhost/abs/path; nothing else is local.
+            let path: Substring
+            if rest.hasPrefix("/") { path = rest }
+            else if let local = rest.dropPrefix("localhost/") { path = "/" + local }
+            else { throw invalid("a file URI must name a local absolute path (file:///path)") }
+            self = .file(path: try Self.percentDecoded(String(path), uri: text))
+        } else if let rest = text.dropPrefix("https://") {
+            let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            guard !authority.contains("@") else { throw invalid("credentials in an HTTPS URI are not accepted") }
+            let (host, port) = try Self.splitHostPort(String(authority), uri: text)
+            self = .https(url: text, host: host, port: port)
+        } else if text.contains("://") {
+            let scheme = text.prefix { $0 != ":" }
+            throw invalid("scheme '\(scheme)' is not supported (use s3://, https://, file:// or a path)")
+        } else {
+            self = .file(path: text)
+        }
+    }
+
+    static func isValidBucketName(_ name: String) -> Bool {
+        (3...63).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
+        } && name.first != "." && name.first != "-"
+    }
+
+    private static func splitHostPort(_ authority: String, uri: String) throws -> (String, Int) {
+        func invalid(_ reason: String) -> ObjectStoreError { ObjectStoreError(.invalidURI, uri: uri, reason) }
+        var host = Substring(authority)
+        var portText: Substring? = nil
+        if host.hasPrefix("[") {
+            // An IPv6 literal: [addr] or [addr]:port.
+            guard let close = host.firstIndex(of: "]") else { throw invalid("unterminated IPv6 address") }
+            let after = host[host.index(after: close)...]
+            if let colonRest = after.dropPrefix(":") { portText = colonRest } else if !after.isEmpty { throw invalid("garbage after the IPv6 address") }
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if let colon = host.lastIndex(of: ":") {
+            portText = host[host.index(after: colon)...]
+            host = host[..<colon]
+        }
+        guard !host.isEmpty else { throw invalid("the URI has no host") }
+        var port = 443
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else { throw invalid("'\(portText)' is not a port") }
+            port = value
+        }
+        return (host.lowercased(), port)
+    }
+
+    private static func percentDecoded(_ text: String, uri: String) throws -> String {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            guard byte == 0x25 else { bytes.append(byte); continue }
+            guard let high = iterator.next(), let low = iterator.next(),
+                  let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else {
+                throw ObjectStoreError(.invalidURI, uri: uri, "bad percent escape in the path")
+            }
+            guard value != 0 else { throw ObjectStoreError(.invalidURI, uri: uri, "the path contains a NUL byte") }
+            bytes.append(value)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension StringProtocol {
+    func dropPrefix(_ prefix: String) -> SubSequence? {
+        hasPrefix(prefix) ? self[index(startIndex, offsetBy: prefix.count)...] : nil
+    }
+}

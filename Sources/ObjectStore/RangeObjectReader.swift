@@ -1,0 +1,111 @@
+// Random access to a remote object through ranged GETs, a block cache and adaptive read-ahead.
+
+/// Reads a remote object in fixed-size blocks, keeping the most recently used ones.
+///
+/// A demuxer reads small pieces, mostly forward, with jumps when it seeks. Each miss fetches the
+/// missing blocks in one ranged GET; when misses follow each other (sequential decoding) the run
+/// doubles up to `maximumReadAheadBlocks`, and a jump resets it, so a seek costs one small request.
+public final class RangeObjectReader: ObjectReader {
+    public let uri: String
+    public private(set) var size: Int64
+    public private(set) var statistics = ReadStatistics()
+
+    let blockSize: Int
+    private let cacheCapacityBlocks: Int
+    private let maximumReadAheadBlocks: Int
+    private let object: RemoteObject
+    private var blocks: [Int64: CachedBlock] = [:]
+    private var tick = 0
+    private var readAheadBlocks = 1
+    /// The block after the end of the last fetch: a miss there means the caller is reading on.
+    private var sequentialBlock: Int64 = -1
+
+    private struct CachedBlock {
+        var bytes: [UInt8]
+        var lastUse: Int
+    }
+
+    init(object: RemoteObject, maximumBytes: Int64, blockSize: Int = 256 << 10, cacheBytes: Int = 32 << 20,
+         maximumReadAheadBytes: Int = 4 << 20) throws {
+        self.uri = object.uri
+        self.object = object
+        self.blockSize = blockSize
+        self.cacheCapacityBlocks = max(2, cacheBytes / blockSize)
+        self.maximumReadAheadBlocks = max(1, min(maximumReadAheadBytes / blockSize, cacheCapacityBlocks / 2))
+        self.size = 0
+        // The first block tells the size (Content-Range) and is what a demuxer reads first anyway.
+        let (bytes, total) = try object.fetch(0..<Int64(blockSize))
+        record(fetched: bytes.count)
+        size = total
+        guard total <= maximumBytes else {
+            throw ObjectStoreError(.tooLarge, uri: uri, "\(total) bytes is over the limit of \(maximumBytes) bytes")
+        }
+        store(block: 0, bytes: bytes)
+        sequentialBlock = 1
+    }
+
+    public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard offset >= 0, offset < size, buffer.count > 0 else { return 0 }
+        let end = min(size, offset + Int64(buffer.count))
+        let firstBlock = offset / Int64(blockSize)
+        let lastBlock = (end - 1) / Int64(blockSize)
+        var hit = true
+        var copied = 0
+        // Block by block, copying each as soon as it is present: a long read may need more blocks
+        // than the cache holds, so a later fetch may evict an earlier block of the same read.
+        for index in firstBlock...lastBlock {
+            if blocks[index] == nil {
+                hit = false
+                try fetchRun(startingAt: index, neededThrough: lastBlock)
+            }
+            tick += 1
+            blocks[index]!.lastUse = tick
+            let blockStart = index * Int64(blockSize)
+            let from = Int(max(offset, blockStart) - blockStart)
+            let to = Int(min(end, blockStart + Int64(blockSize)) - blockStart)
+            blocks[index]!.bytes.withUnsafeBytes { source in
+                let slice = UnsafeRawBufferPointer(rebasing: source[from..<to])
+                UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<(copied + slice.count)]).copyMemory(from: slice)
+            }
+            copied += to - from
+        }
+        statistics.bytesRead += Int64(copied)
+        if hit { statistics.cacheHits += 1 }
+        return copied
+    }
+
+    /// Fetches `start` and the blocks after it that are missing, up to what the read needs or the
+    /// read-ahead allows, whichever is more, but never more than half the cache (so the run cannot
+    /// evict its own first block).
+    private func fetchRun(startingAt start: Int64, neededThrough lastNeeded: Int64) throws {
+        readAheadBlocks = start == sequentialBlock ? min(readAheadBlocks * 2, maximumReadAheadBlocks) : 1
+        let lastBlockOfObject = (size - 1) / Int64(blockSize)
+        var end = start + 1
+        let wanted = min(max(lastNeeded + 1, start + Int64(readAheadBlocks)), start + Int64(max(1, cacheCapacityBlocks / 2)))
+        while end < wanted, end <= lastBlockOfObject, blocks[end] == nil { end += 1 }
+        let range = (start * Int64(blockSize))..<min(size, end * Int64(blockSize))
+        let (bytes, _) = try object.fetch(range)
+        guard bytes.count == range.count else {
+            throw ObjectStoreError(.badResponse, uri: uri, "asked for \(range.count) bytes at \(range.lowerBound), got \(bytes.count): the object changed or was truncated")
+        }
+        record(fetched: bytes.count)
+        for block in start..<end {
+            let from = Int(block - start) * blockSize
+            store(block: block, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
+        }
+        sequentialBlock = end
+    }
+
+    private func store(block: Int64, bytes: [UInt8]) {
+        if blocks.count >= cacheCapacityBlocks, let oldest = blocks.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            blocks[oldest] = nil
+        }
+        tick += 1
+        blocks[block] = CachedBlock(bytes: bytes, lastUse: tick)
+    }
+
+    private func record(fetched count: Int) {
+        statistics.requests += 1
+        statistics.bytesFetched += Int64(count)
+    }
+}

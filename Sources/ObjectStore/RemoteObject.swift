@@ -1,0 +1,111 @@
+// Ranged GETs of one remote object (S3 or HTTPS), with HTTP errors mapped to the store's error codes.
+import Crypto
+
+/// One remote object that can be fetched by byte ranges, or whole.
+protocol RemoteObject: AnyObject {
+    var uri: String { get }
+    /// Fetches `range` (clamped by the server to the object's end). Returns the bytes and the object's
+    /// total size from Content-Range.
+    func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64)
+    /// Fetches the whole object, refusing one over `maximumBytes`.
+    func fetchAll(maximumBytes: Int64) throws -> [UInt8]
+}
+
+/// The SHA-256 of the empty body, sent with every GET as x-amz-content-sha256.
+let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    SHA256.hash(data: bytes).map { byte in
+        let hex = String(byte, radix: 16)
+        return hex.count == 1 ? "0" + hex : hex
+    }.joined()
+}
+
+/// Shared by S3 and HTTPS objects: a request template plus the mapping of replies to results.
+final class HTTPRemoteObject: RemoteObject {
+    let uri: String
+    private let pooled: PooledHTTPClient
+    private let template: HTTPRequest
+    private let isS3: Bool
+
+    init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool) {
+        self.uri = uri
+        self.pooled = client
+        self.template = template
+        self.isS3 = isS3
+    }
+
+    func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
+        var request = template
+        request.headers.append("Range: bytes=\(range.lowerBound)-\(range.upperBound - 1)")
+        // A server that ignores Range sends everything; never accept more than the range asked for.
+        request.maximumBodyBytes = Int64(range.count)
+        let response = try pooled.client.send(request, uri: uri)
+        switch response.status {
+        case 206:
+            guard let total = Self.totalSize(fromContentRange: response.headers["content-range"]) else {
+                throw ObjectStoreError(.badResponse, uri: uri, "206 without a usable Content-Range header")
+            }
+            return (response.body, total)
+        case 200:
+            // The whole object fitted in the range: its size is what arrived.
+            return (response.body, Int64(response.body.count))
+        case 416:
+            // Only an empty object has no byte 0; anything else is past the end.
+            let total = Self.totalSize(fromContentRange: response.headers["content-range"]) ?? 0
+            return ([], total)
+        default:
+            throw failure(response)
+        }
+    }
+
+    func fetchAll(maximumBytes: Int64) throws -> [UInt8] {
+        var request = template
+        request.maximumBodyBytes = maximumBytes
+        let response: HTTPResponse
+        do { response = try pooled.client.send(request, uri: uri) }
+        catch let error as ObjectStoreError where error.reason.contains("larger than") {
+            throw ObjectStoreError(.tooLarge, uri: uri, "the object is over the limit of \(maximumBytes) bytes")
+        }
+        guard response.status == 200 else { throw failure(response) }
+        return response.body
+    }
+
+    /// "bytes 0-99/1234" or "bytes */1234" → 1234.
+    static func totalSize(fromContentRange header: String?) -> Int64? {
+        guard let header, let slash = header.lastIndex(of: "/") else { return nil }
+        return Int64(header[header.index(after: slash)...])
+    }
+
+    private func failure(_ response: HTTPResponse) -> ObjectStoreError {
+        Self.error(for: response, uri: uri, isS3: isS3)
+    }
+
+    /// Maps an HTTP error reply (and an S3 error document) to the store's error codes.
+    static func error(for response: HTTPResponse, uri: String, isS3: Bool) -> ObjectStoreError {
+        let code = isS3 ? Self.xmlElement("Code", in: response.body) : nil
+        let message = isS3 ? Self.xmlElement("Message", in: response.body) : nil
+        let detail = [code, message].compactMap { $0 }.joined(separator: ": ")
+        let suffix = detail.isEmpty ? "" : " (\(detail))"
+        switch (response.status, code) {
+        case (403, "SignatureDoesNotMatch"):
+            return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); check AWS_SECRET_ACCESS_KEY and the clock")
+        case (403, _), (401, _):
+            return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)")
+        case (404, _):
+            return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")
+        case (300..<400, _):
+            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status) redirect to \(response.headers["location"] ?? "?") is not followed")
+        default:
+            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix)")
+        }
+    }
+
+    /// The text of the first `<name>` element of an S3 error document.
+    static func xmlElement(_ name: String, in body: [UInt8]) -> String? {
+        let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        guard let open = text.range(of: "<\(name)>"),
+              let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else { return nil }
+        return String(text[open.upperBound..<close.lowerBound])
+    }
+}

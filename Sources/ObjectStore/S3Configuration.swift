@@ -1,0 +1,57 @@
+// Where S3 is and who we are to it, from the environment Lambda (or a developer's shell) provides.
+
+/// The keys a request is signed with (SigV4).
+struct AWSCredentials: Sendable {
+    var accessKeyID: String
+    var secretAccessKey: String
+    var sessionToken: String?
+}
+
+/// Region, endpoint and credentials for S3 requests.
+public struct S3Configuration: Sendable {
+    var credentials: AWSCredentials?
+    public var region: String
+    /// An endpoint override (a local S3 such as moto_server); requests then use path-style URLs.
+    public var endpoint: String?
+
+    /// Reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_REGION (else
+    /// AWS_DEFAULT_REGION, else us-east-1) and AWS_ENDPOINT_URL_S3 (else AWS_ENDPOINT_URL).
+    public static func fromEnvironment(_ environment: [String: String]) -> S3Configuration {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        var credentials: AWSCredentials? = nil
+        if let key = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
+            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
+        }
+        var endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")
+        while endpoint?.hasSuffix("/") == true { endpoint?.removeLast() }
+        return S3Configuration(credentials: credentials,
+                               region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1",
+                               endpoint: endpoint)
+    }
+
+    /// The request URL of an object: path-style under an overridden endpoint (local servers have no
+    /// per-bucket host names) or for bucket names with dots (they break the TLS wildcard), else
+    /// virtual-hosted style as AWS recommends.
+    func url(bucket: String, key: String) -> String {
+        let path = Self.encodedKey(key)
+        if let endpoint { return "\(endpoint)/\(bucket)/\(path)" }
+        if bucket.contains(".") { return "https://s3.\(region).amazonaws.com/\(bucket)/\(path)" }
+        return "https://\(bucket).s3.\(region).amazonaws.com/\(path)"
+    }
+
+    /// URI-encodes every byte of the key except unreserved characters and '/', as SigV4's canonical
+    /// request expects the path.
+    static func encodedKey(_ key: String) -> String {
+        var encoded = ""
+        for byte in key.utf8 {
+            switch byte {
+            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E, 0x2F:
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return encoded
+    }
+}

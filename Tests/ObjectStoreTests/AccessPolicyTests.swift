@@ -1,0 +1,100 @@
+// The access policy: what an untrusted event may and may not make the function read.
+import Foundation
+import XCTest
+@testable import ObjectStore
+
+final class AccessPolicyTests: XCTestCase {
+    private var root = ""
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data("video bytes".utf8).write(to: URL(fileURLWithPath: root + "/clip.mp4"))
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private func store(roots: [String]? = nil, maximumBytes: Int64 = AccessPolicy.defaultMaximumObjectBytes,
+                       buckets: Set<String>? = nil) -> ObjectStore {
+        ObjectStore(policy: AccessPolicy(allowedRoots: roots ?? [root], bucketAllowlist: buckets,
+                                         maximumObjectBytes: maximumBytes, runtimeAPIAddress: "127.0.0.1:9001"),
+                    s3: S3Configuration(credentials: nil, region: "us-east-1", endpoint: "http://127.0.0.1:1"))
+    }
+
+    private func assertRefused(_ uri: String, by store: ObjectStore, code: ObjectStoreError.Code = .refusedByPolicy,
+                               mentioning text: String, line: UInt = #line) {
+        XCTAssertThrowsError(try store.reader(for: uri), uri, line: line) { error in
+            guard let failure = error as? ObjectStoreError else { return XCTFail("\(error)", line: line) }
+            XCTAssertEqual(failure.code, code, "\(failure)", line: line)
+            XCTAssertTrue(failure.description.hasPrefix(uri + ": "), "names the URI: \(failure)", line: line)
+            XCTAssertTrue(failure.description.contains(text), "\(failure)", line: line)
+        }
+    }
+
+    func testReadsFilesUnderAnAllowedRoot() throws {
+        let store = store()
+        XCTAssertEqual(try store.readAll(root + "/clip.mp4"), Array("video bytes".utf8))
+        XCTAssertEqual(try store.readAll("file://" + root + "/clip.mp4"), Array("video bytes".utf8))
+    }
+
+    func testRefusesCredentialsAndSystemFiles() {
+        let store = store()
+        assertRefused("/proc/self/environ", by: store, mentioning: "outside the allowed directories")
+        assertRefused("file:///etc/passwd", by: store, mentioning: "outside the allowed directories")
+        assertRefused(root + "/../../etc/passwd", by: store, mentioning: "outside the allowed directories")
+        // A sibling whose name merely starts with the root's name is not under it.
+        assertRefused(root + "-other/x", by: store, mentioning: "outside the allowed directories")
+    }
+
+    func testRefusesSymlinksThatLeaveTheRoot() throws {
+        XCTAssertEqual(symlink("/etc/passwd", root + "/innocent.mp4"), 0)
+        assertRefused(root + "/innocent.mp4", by: store(), mentioning: "resolves to /etc/passwd")
+    }
+
+    func testMissingFilesAndDirectoriesAreNotFound() {
+        assertRefused(root + "/missing.mp4", by: store(), code: .notFound, mentioning: "no such file")
+        XCTAssertThrowsError(try store().reader(for: root)) { XCTAssertEqual(($0 as? ObjectStoreError)?.code, .io) }
+    }
+
+    func testRefusesObjectsOverTheSizeLimit() {
+        assertRefused(root + "/clip.mp4", by: store(maximumBytes: 4), code: .tooLarge, mentioning: "over the limit of 4 bytes")
+    }
+
+    func testRefusesHTTPSToNonPublicAddresses() {
+        let store = store()
+        for uri in ["https://127.0.0.1/v.mp4", "https://169.254.169.254/latest/meta-data/", "https://10.1.2.3/v",
+                    "https://192.168.0.1/v", "https://172.20.0.1/v", "https://[::1]/v", "https://[fd00::1]/v",
+                    "https://[::ffff:127.0.0.1]/v", "https://localhost/v", "https://100.64.0.1/v"] {
+            assertRefused(uri, by: store, mentioning: "non-public address")
+        }
+        assertRefused("https://127.0.0.1:9001/2018-06-01/runtime/invocation/next", by: store,
+                      mentioning: "Runtime API")
+    }
+
+    func testBucketAllowlist() {
+        assertRefused("s3://other-bucket/v.mp4", by: store(buckets: ["videos"]), mentioning: "not in the allowed buckets (videos)")
+    }
+
+    func testEnvironmentDefaults() {
+        let policy = AccessPolicy.fromEnvironment(["LAMBDA_TASK_ROOT": "/var/task", "VIDEO_LAMBDA_ALLOWED_HOSTS": "Minio.local, cdn",
+                                                   "VIDEO_LAMBDA_ALLOWED_BUCKETS": "in,out", "VIDEO_LAMBDA_MAX_OBJECT_BYTES": "1000"],
+                                                  functionsDirectory: "/opt/functions")
+        XCTAssertEqual(policy.allowedRoots, ["/tmp", "/var/task", "/opt/functions"])
+        XCTAssertEqual(policy.privateHostAllowlist, ["minio.local", "cdn"])
+        XCTAssertEqual(policy.bucketAllowlist, ["in", "out"])
+        XCTAssertEqual(policy.maximumObjectBytes, 1000)
+        XCTAssertNil(AccessPolicy.fromEnvironment([:]).bucketAllowlist)
+    }
+
+    func testWritesResultsOnlyUnderAllowedRoots() throws {
+        let store = store()
+        try store.write(Array("{}".utf8), to: "file://" + root + "/result.json")
+        XCTAssertEqual(try store.readAll(root + "/result.json"), Array("{}".utf8))
+        XCTAssertThrowsError(try store.write([1], to: "/etc/video-lambda.json")) {
+            XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy)
+        }
+    }
+}
+

@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the ObjectStore tests land.
-final class ObjectStorePlaceholderTests: XCTestCase {}

@@ -1,0 +1,84 @@
+// The block cache and read-ahead of remote readers, against an in-memory object that counts requests.
+import XCTest
+@testable import ObjectStore
+
+/// An object served from memory, honouring ranges the way S3 does.
+final class MemoryObject: RemoteObject {
+    let uri = "memory://object"
+    var bytes: [UInt8]
+    var requests: [Range<Int64>] = []
+
+    init(size: Int) { bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) } }
+
+    func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
+        requests.append(range)
+        let start = min(Int(range.lowerBound), bytes.count)
+        let end = min(Int(range.upperBound), bytes.count)
+        return (Array(bytes[start..<end]), Int64(bytes.count))
+    }
+
+    func fetchAll(maximumBytes: Int64) throws -> [UInt8] { bytes }
+}
+
+final class RangeObjectReaderTests: XCTestCase {
+    private func read(_ reader: ObjectReader, at offset: Int64, count: Int) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let copied = try buffer.withUnsafeMutableBytes { try reader.read(at: offset, into: $0) }
+        return Array(buffer.prefix(copied))
+    }
+
+    func testReadsAnyRangeExactly() throws {
+        let object = MemoryObject(size: 10_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 4000)
+        XCTAssertEqual(reader.size, 10_000)
+        for (offset, count) in [(0, 10), (995, 10), (2500, 3000), (9990, 100), (4321, 1)] {
+            XCTAssertEqual(try read(reader, at: Int64(offset), count: count),
+                           Array(object.bytes[offset..<min(10_000, offset + count)]), "\(offset)+\(count)")
+        }
+        XCTAssertEqual(try read(reader, at: 10_000, count: 5), [])
+    }
+
+    func testSequentialReadsGrowTheReadAheadAndSeeksResetIt() throws {
+        let object = MemoryObject(size: 100_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 64_000,
+                                           maximumReadAheadBytes: 8000)
+        for offset in stride(from: 1000, to: 30_000, by: 500) { _ = try read(reader, at: Int64(offset), count: 500) }
+        // 29 blocks after the first, fetched as runs of 2, 4, 8, 8, 8 blocks (capped) instead of 29 requests.
+        XCTAssertEqual(object.requests.map(\.count), [1000, 2000, 4000, 8000, 8000, 8000])
+        _ = try read(reader, at: 80_000, count: 10)
+        XCTAssertEqual(object.requests.last, 80_000..<81_000, "a seek fetches one block")
+        XCTAssertEqual(reader.statistics.requests, object.requests.count)
+        XCTAssertEqual(reader.statistics.bytesFetched, Int64(object.requests.reduce(0) { $0 + $1.count }))
+    }
+
+    func testCachedBlocksAreNotFetchedAgainAndOldOnesAreEvicted() throws {
+        let object = MemoryObject(size: 50_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 3000)
+        _ = try read(reader, at: 20_000, count: 10)
+        let before = object.requests.count
+        _ = try read(reader, at: 20_500, count: 10)
+        XCTAssertEqual(object.requests.count, before)
+        XCTAssertGreaterThan(reader.statistics.cacheHits, 0)
+        for offset in [30_000, 40_000, 45_000] { _ = try read(reader, at: Int64(offset), count: 10) }
+        _ = try read(reader, at: 20_000, count: 10)
+        XCTAssertEqual(object.requests.last, 20_000..<21_000, "the least recently used block was evicted")
+    }
+
+    func testAnObjectThatShrinksIsAnError() throws {
+        let object = MemoryObject(size: 10_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000)
+        object.bytes.removeLast(5000)
+        XCTAssertThrowsError(try read(reader, at: 8000, count: 100)) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse)
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
+    func testRefusesObjectsOverTheLimitAfterOneRequest() {
+        let object = MemoryObject(size: 10_000)
+        XCTAssertThrowsError(try RangeObjectReader(object: object, maximumBytes: 9_999, blockSize: 1000)) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .tooLarge)
+        }
+        XCTAssertEqual(object.requests.count, 1)
+    }
+}
