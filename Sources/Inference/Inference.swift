@@ -1,1 +1,0 @@
-// Inference: placeholder until its area lands; replaced by the real sources.

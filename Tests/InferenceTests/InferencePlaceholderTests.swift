@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the Inference tests land.
-final class InferencePlaceholderTests: XCTestCase {}
