@@ -44,7 +44,12 @@ build: deps-apt
 	swift build $(RELEASE)
 
 # Fixtures that tests need (fetched or generated into $(CACHE), never committed).
-FIXTURES :=
+NODE_TESTS := $(CACHE)/onnx-node-tests/.onnx-1.17.0
+FIXTURES := $(NODE_TESTS)
+
+# The ONNX backend node tests, from the onnx 1.17.0 wheel (the last one that ships them).
+$(NODE_TESTS): scripts/fetch_onnx_node_tests.sh | deps-python
+	scripts/fetch_onnx_node_tests.sh $(CACHE)
 
 test: deps $(FIXTURES)
 	swift build $(TESTFLAGS) --build-tests

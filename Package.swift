@@ -70,7 +70,7 @@ let inferenceTargets: [Target] = [
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Crypto", package: "swift-crypto"),
     ]),
-    .testTarget(name: "ONNXTests", dependencies: ["ONNX"], exclude: ["node-tests.txt"]),
+    .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TestServers"], exclude: ["node-tests.txt"]),
 ]
 
 // MARK: - Executables: wiring only

@@ -72,6 +72,15 @@ public struct Tensor: @unchecked Sendable {
         return try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Element.self), count: count))
     }
 
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: storage.pointer, count: byteCount))
+    }
+
+    public mutating func withUnsafeMutableBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: byteCount))
+    }
+
     /// Elements as Swift arrays, for tests, small shape tensors and results.
     public var floats: [Float] { withUnsafeBufferPointer(as: Float.self) { Array($0) } }
     public var int64s: [Int64] {

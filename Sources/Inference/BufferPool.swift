@@ -1,0 +1,21 @@
+// Storage for intermediate tensors, returned when a value's last reader has run and handed out again.
+
+/// Free storages by size. After the first run of a plan the pool holds every buffer the plan needs,
+/// so later runs allocate nothing but the outputs they return.
+final class BufferPool {
+    private var free: [TensorStorage] = []
+
+    /// The smallest free storage of at least `byteCount` bytes, or a new one.
+    func take(_ byteCount: Int) -> TensorStorage {
+        var best: Int? = nil
+        for (index, storage) in free.enumerated() where storage.byteCount >= byteCount {
+            if best == nil || storage.byteCount < free[best!].byteCount { best = index }
+        }
+        if let best, free[best].byteCount <= byteCount * 2 + 4096 { return free.remove(at: best) }
+        return TensorStorage(byteCount: byteCount)
+    }
+
+    func giveBack(_ storage: TensorStorage) { free.append(storage) }
+
+    var heldBytes: Int { free.reduce(0) { $0 + $1.byteCount } }
+}

@@ -1,0 +1,60 @@
+// The graph the engine runs: nodes in topological order over named values, plus constants.
+
+/// One operator application: named inputs ("" for an absent optional input) to named outputs.
+public struct Node: Sendable {
+    public var name: String
+    public var op: Operator
+    public var inputs: [String]
+    public var outputs: [String]
+
+    public init(name: String, op: Operator, inputs: [String], outputs: [String]) {
+        self.name = name
+        self.op = op
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// A graph input: its element type and shape, where nil marks a free dimension (the batch).
+public struct GraphInput: Sendable, Equatable {
+    public var name: String
+    public var elementType: ElementType
+    public var shape: [Int?]
+
+    public init(name: String, elementType: ElementType, shape: [Int?]) {
+        self.name = name
+        self.elementType = elementType
+        self.shape = shape
+    }
+}
+
+public struct Graph: Sendable {
+    /// In topological order (ONNX requires it; the loader checks it).
+    public var nodes: [Node]
+    public var inputs: [GraphInput]
+    public var outputs: [String]
+    /// Initializers and folded values.
+    public var constants: [String: Tensor]
+
+    public init(nodes: [Node], inputs: [GraphInput], outputs: [String], constants: [String: Tensor]) {
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        self.constants = constants
+    }
+
+    /// How many node inputs (and graph outputs) read each value.
+    func consumerCounts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for node in nodes { for input in node.inputs where !input.isEmpty { counts[input, default: 0] += 1 } }
+        for output in outputs { counts[output, default: 0] += 1 }
+        return counts
+    }
+
+    /// The node that produces each value.
+    func producers() -> [String: Int] {
+        var producers: [String: Int] = [:]
+        for (index, node) in nodes.enumerated() { for output in node.outputs where !output.isEmpty { producers[output] = index } }
+        return producers
+    }
+}

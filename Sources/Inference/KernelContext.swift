@@ -1,0 +1,45 @@
+// How kernels parallelise: how many threads they may use, and a loop that splits work across them.
+import COpenBLAS
+import Dispatch
+import Glibc
+
+/// Parallelism for kernels. The default uses every core the process may run on (its CPU affinity,
+/// which container limits set), not every core of the machine.
+public struct KernelContext: Sendable {
+    public let threads: Int
+    /// Scratch memory kernels reuse between calls (im2col columns), so a planned run allocates nothing.
+    public let workspace: Workspace
+
+    public init(threads: Int, workspace: Workspace = Workspace()) {
+        self.threads = max(1, threads)
+        self.workspace = workspace
+    }
+
+    public static var singleThreaded: KernelContext { KernelContext(threads: 1) }
+
+    /// Cores this process may run on, from sched_getaffinity.
+    public static var availableCores: Int {
+        Int(vl_affinity_cpu_count())
+    }
+
+    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, inline when
+    /// the work is too small to be worth a thread (`minimumChunk` items).
+    public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threads, max(1, count / max(1, minimumChunk)))
+        if chunks <= 1 || count <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let size = (count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = chunk * size
+            let end = min(count, start + size)
+            if start < end { body(start..<end) }
+        }
+    }
+
+    /// Sets how many threads OpenBLAS uses for sgemm (it keeps its own pool).
+    public func applyToBLAS() {
+        openblas_set_num_threads(Int32(threads))
+    }
+}

@@ -1,0 +1,52 @@
+// The shared kernel of Add, Sub, Mul, Div and Pow: broadcasting over float32, int64 and int32.
+
+/// Arithmetic that each binary operator supplies per element type.
+protocol BinaryArithmetic: Operator {
+    func apply(_ a: Float, _ b: Float) -> Float
+    func apply(_ a: Int64, _ b: Int64) -> Int64
+    func apply(_ a: Int32, _ b: Int32) -> Int32
+}
+
+extension BinaryArithmetic {
+    public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
+        let a = try inputs.required(0, name), b = try inputs.required(1, name)
+        guard a.type.elementType == b.type.elementType else {
+            throw invalidInput("\(name): element types \(a.type.elementType) and \(b.type.elementType) differ")
+        }
+        guard a.type.elementType != .bool else { throw invalidInput("\(name) does not take bool tensors") }
+        return [TensorType(a.type.elementType, try Broadcast.shape(a.type.shape, b.type.shape, op: name))]
+    }
+
+    public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
+        let a = inputs.required(0), b = inputs.required(1)
+        switch a.elementType {
+        case .float32: binaryKernel(a, b, &outputs[0], Float.self, apply)
+        case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply)
+        case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply)
+        case .bool: throw invalidInput("\(name) does not take bool tensors")
+        }
+    }
+}
+
+/// out[i] = f(a[ia], b[ib]) over the broadcast of a and b, with tight loops for the common layouts.
+func binaryKernel<T>(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ type: T.Type, _ f: (T, T) -> T) {
+    let outputShape = output.shape
+    a.withUnsafeBufferPointer(as: T.self) { x in
+        b.withUnsafeBufferPointer(as: T.self) { y in
+            output.withUnsafeMutableBufferPointer(as: T.self) { out in
+                if a.shape == b.shape {
+                    for i in 0..<out.count { out[i] = f(x[i], y[i]) }
+                    return
+                }
+                Broadcast.forEachRow(outputShape, a.shape, b.shape) { o, ia, ib, n, sa, sb in
+                    switch (sa, sb) {
+                    case (1, 1): for i in 0..<n { out[o + i] = f(x[ia + i], y[ib + i]) }
+                    case (1, 0): let v = y[ib]; for i in 0..<n { out[o + i] = f(x[ia + i], v) }
+                    case (0, 1): let v = x[ia]; for i in 0..<n { out[o + i] = f(v, y[ib + i]) }
+                    default: for i in 0..<n { out[o + i] = f(x[ia + i * sa], y[ib + i * sb]) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+// Cast: elements converted to another element type (float→int truncates toward zero, saturating).
+
+public struct Cast: Operator {
+    public let name = "Cast"
+    let to: ElementType
+
+    public init(to: ElementType) { self.to = to }
+
+    public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
+        [TensorType(to, try inputs.required(0, name).type.shape)]
+    }
+
+    public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
+        let input = inputs.required(0)
+        if input.elementType == to { outputs[0].copyElements(from: input); return }
+        // int64 → int64 paths through Double would lose precision above 2^53; keep integers exact.
+        if to == .int64 && input.elementType == .int32 {
+            let values = input.int64s
+            outputs[0].withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<$0.count { $0[i] = values[i] } }
+            return
+        }
+        outputs[0].assign(doubles: input.asDoubles())
+    }
+}

@@ -1,0 +1,40 @@
+// The depthwise case of Conv (one input and one output channel per group): a direct loop, since
+// sgemm on a single-row matrix per channel would waste most of its work.
+
+enum DepthwiseConv {
+    static func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                    batch: Int, channels: Int, _ g: WindowGeometry.Resolved, _ context: KernelContext) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        context.parallelFor(batch * channels, minimumChunk: 1) { range in
+            for plane in range {
+                let c = plane % channels
+                let input = x + plane * id * ih * iw, output = y + plane * od * oh * ow
+                let weights = w + c * kd * kh * kw
+                for d in 0..<od {
+                    for h in 0..<oh {
+                        for v in 0..<ow {
+                            var sum: Float = 0
+                            for a in 0..<kd {
+                                let sz = d * g.strides[0] - g.padBegin[0] + a * g.dilations[0]
+                                if sz < 0 || sz >= id { continue }
+                                for b in 0..<kh {
+                                    let sy = h * g.strides[1] - g.padBegin[1] + b * g.dilations[1]
+                                    if sy < 0 || sy >= ih { continue }
+                                    let line = input + (sz * ih + sy) * iw
+                                    let taps = weights + (a * kh + b) * kw
+                                    for e in 0..<kw {
+                                        let sx = v * g.strides[2] - g.padBegin[2] + e * g.dilations[2]
+                                        if sx >= 0 && sx < iw { sum += line[sx] * taps[e] }
+                                    }
+                                }
+                            }
+                            output[(d * oh + h) * ow + v] = sum
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// im2col: the input patches a convolution multiplies, laid out as a matrix for sgemm.
+
+enum Im2Col {
+    /// Fills `columns` ([channels * kernelCount, outputCount], row-major) from `input`
+    /// ([channels, D, H, W]); taps that fall in the padding are 0.
+    static func fill(_ input: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry.Resolved,
+                     into columns: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        let outputCount = od * oh * ow
+        let rows = channels * kd * kh * kw
+        context.parallelFor(rows, minimumChunk: 8) { range in
+            for row in range {
+                var rest = row
+                let x = rest % kw; rest /= kw
+                let y = rest % kh; rest /= kh
+                let z = rest % kd
+                let c = rest / kd
+                let plane = input + c * id * ih * iw
+                var target = columns + row * outputCount
+                for d in 0..<od {
+                    let sz = d * g.strides[0] - g.padBegin[0] + z * g.dilations[0]
+                    if sz < 0 || sz >= id {
+                        target.update(repeating: 0, count: oh * ow)
+                        target += oh * ow
+                        continue
+                    }
+                    for h in 0..<oh {
+                        let sy = h * g.strides[1] - g.padBegin[1] + y * g.dilations[1]
+                        if sy < 0 || sy >= ih {
+                            target.update(repeating: 0, count: ow)
+                            target += ow
+                            continue
+                        }
+                        let line = plane + (sz * ih + sy) * iw
+                        let step = g.strides[2], offset = x * g.dilations[2] - g.padBegin[2]
+                        for w in 0..<ow {
+                            let sx = w * step + offset
+                            target[w] = sx >= 0 && sx < iw ? line[sx] : 0
+                        }
+                        target += ow
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+// The sliding-window arithmetic Conv and the pools share: kernel, strides, pads, dilations, auto_pad.
+
+/// How a window slides over the spatial dimensions (1 to 3 of them).
+public struct WindowGeometry: Equatable, Sendable {
+    public enum AutoPad: String, Sendable { case notSet = "NOTSET", sameUpper = "SAME_UPPER", sameLower = "SAME_LOWER", valid = "VALID" }
+
+    public var kernel: [Int]
+    public var strides: [Int]?
+    /// Begin pads for every spatial axis, then end pads (ONNX order).
+    public var pads: [Int]?
+    public var dilations: [Int]?
+    public var autoPad: AutoPad
+    public var ceilMode: Bool
+
+    public init(kernel: [Int], strides: [Int]? = nil, pads: [Int]? = nil, dilations: [Int]? = nil,
+                autoPad: AutoPad = .notSet, ceilMode: Bool = false) {
+        self.kernel = kernel
+        self.strides = strides
+        self.pads = pads
+        self.dilations = dilations
+        self.autoPad = autoPad
+        self.ceilMode = ceilMode
+    }
+
+    /// Everything a kernel needs, resolved for one input's spatial shape and padded to 3 axes
+    /// (missing leading axes get size 1, kernel 1, no padding), so one loop serves 1-D, 2-D and 3-D.
+    public struct Resolved {
+        public var input: [Int], output: [Int], kernel: [Int], strides: [Int], dilations: [Int], padBegin: [Int], padEnd: [Int]
+        public var inputCount: Int { input.reduce(1, *) }
+        public var outputCount: Int { output.reduce(1, *) }
+        public var kernelCount: Int { kernel.reduce(1, *) }
+    }
+
+    public func resolve(spatial input: [Int], op: String) throws -> Resolved {
+        let rank = input.count
+        guard (1...3).contains(rank) else { throw InferenceError(.unsupported, "\(op): \(rank) spatial dimensions (1 to 3 are supported)") }
+        guard kernel.count == rank else { throw InferenceError(.invalidAttribute, "\(op): kernel \(kernel) for \(rank) spatial dimensions") }
+        let strides = self.strides ?? [Int](repeating: 1, count: rank)
+        let dilations = self.dilations ?? [Int](repeating: 1, count: rank)
+        guard strides.count == rank, dilations.count == rank, strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
+            throw InferenceError(.invalidAttribute, "\(op): strides \(strides) / dilations \(dilations) do not fit rank \(rank)")
+        }
+        var begin = [Int](repeating: 0, count: rank), end = begin, output = begin
+        for axis in 0..<rank {
+            let extent = dilations[axis] * (kernel[axis] - 1) + 1
+            switch autoPad {
+            case .sameUpper, .sameLower:
+                output[axis] = (input[axis] + strides[axis] - 1) / strides[axis]
+                let total = Swift.max(0, (output[axis] - 1) * strides[axis] + extent - input[axis])
+                begin[axis] = autoPad == .sameUpper ? total / 2 : total - total / 2
+                end[axis] = total - begin[axis]
+            case .valid, .notSet:
+                if autoPad == .notSet, let pads {
+                    guard pads.count == 2 * rank else { throw InferenceError(.invalidAttribute, "\(op): \(pads.count) pads for rank \(rank)") }
+                    begin[axis] = pads[axis]
+                    end[axis] = pads[axis + rank]
+                }
+                let span = input[axis] + begin[axis] + end[axis] - extent
+                guard span >= 0 else { throw invalidInput("\(op): window \(extent) is larger than the padded input \(input[axis] + begin[axis] + end[axis])") }
+                if ceilMode {
+                    output[axis] = (span + strides[axis] - 1) / strides[axis] + 1
+                    // The last window must start inside the input or its begin padding.
+                    if (output[axis] - 1) * strides[axis] >= input[axis] + begin[axis] { output[axis] -= 1 }
+                } else {
+                    output[axis] = span / strides[axis] + 1
+                }
+            }
+        }
+        let lead = 3 - rank
+        func pad(_ values: [Int], _ fill: Int) -> [Int] { [Int](repeating: fill, count: lead) + values }
+        return Resolved(input: pad(input, 1), output: pad(output, 1), kernel: pad(kernel, 1), strides: pad(strides, 1),
+                        dilations: pad(dilations, 1), padBegin: pad(begin, 0), padEnd: pad(end, 0))
+    }
+}

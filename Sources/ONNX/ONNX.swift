@@ -1,1 +1,0 @@
-// ONNX: placeholder until its area lands; replaced by the real sources.

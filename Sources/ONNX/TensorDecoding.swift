@@ -1,0 +1,77 @@
+// TensorProto → Tensor: raw little-endian bytes or the typed repeated fields, for the types we run.
+import Foundation
+import Inference
+
+extension ElementType {
+    /// The engine's element type for an ONNX TensorProto.DataType, if it has one.
+    init?(onnx dataType: Int32) {
+        switch Onnx_TensorProto.DataType(rawValue: Int(dataType)) {
+        case .float: self = .float32
+        case .int64: self = .int64
+        case .int32: self = .int32
+        case .bool: self = .bool
+        default: return nil
+        }
+    }
+
+    static func onnxName(_ dataType: Int32) -> String {
+        Onnx_TensorProto.DataType(rawValue: Int(dataType)).map { "\($0)" } ?? "type \(dataType)"
+    }
+}
+
+extension Tensor {
+    /// Decodes `proto`; `what` names it in errors.
+    init(onnx proto: Onnx_TensorProto, what: String) throws {
+        guard let type = ElementType(onnx: proto.dataType) else {
+            throw ModelError(.invalidModel, "\(what): tensors of \(ElementType.onnxName(proto.dataType)) are not supported (float, int64, int32 and bool are)")
+        }
+        guard proto.dataLocation != .external else {
+            throw ModelError(.invalidModel, "\(what): external tensor data is not supported; save the model with its weights inside")
+        }
+        let shape = proto.dims.map(Int.init)
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError(.invalidModel, "\(what): negative dimension in \(shape)") }
+        let count = shape.reduce(1, *)
+        self.init(type, shape: shape)
+        if !proto.rawData.isEmpty || count == 0 {
+            guard proto.rawData.count == count * type.size else {
+                throw ModelError(.invalidModel, "\(what): \(proto.rawData.count) bytes of data for \(count) \(type) elements")
+            }
+            // Data may be unaligned; copy bytes rather than binding memory. x86 and ARM are little-endian like ONNX.
+            withUnsafeMutableBytes { target in proto.rawData.copyBytes(to: target.bindMemory(to: UInt8.self), count: target.count) }
+            return
+        }
+        func check(_ available: Int) throws {
+            guard available == count else { throw ModelError(.invalidModel, "\(what): \(available) values for shape \(shape)") }
+        }
+        switch type {
+        case .float32:
+            try check(proto.floatData.count)
+            withUnsafeMutableBufferPointer(as: Float.self) { for i in 0..<count { $0[i] = proto.floatData[i] } }
+        case .int64:
+            try check(proto.int64Data.count)
+            withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<count { $0[i] = proto.int64Data[i] } }
+        case .int32:
+            try check(proto.int32Data.count)
+            withUnsafeMutableBufferPointer(as: Int32.self) { for i in 0..<count { $0[i] = proto.int32Data[i] } }
+        case .bool:
+            // ONNX stores bools in int32_data.
+            try check(proto.int32Data.count)
+            withUnsafeMutableBufferPointer(as: UInt8.self) { for i in 0..<count { $0[i] = proto.int32Data[i] != 0 ? 1 : 0 } }
+        }
+    }
+
+    /// Encodes the tensor as a TensorProto with raw data (for test data sets and tools).
+    func onnxProto(name: String) -> Onnx_TensorProto {
+        var proto = Onnx_TensorProto()
+        proto.name = name
+        proto.dims = shape.map(Int64.init)
+        switch elementType {
+        case .float32: proto.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        case .int64: proto.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        case .int32: proto.dataType = Int32(Onnx_TensorProto.DataType.int32.rawValue)
+        case .bool: proto.dataType = Int32(Onnx_TensorProto.DataType.bool.rawValue)
+        }
+        proto.rawData = withUnsafeBytes { Data($0) }
+        return proto
+    }
+}

@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the ONNX tests land.
-final class ONNXPlaceholderTests: XCTestCase {}
