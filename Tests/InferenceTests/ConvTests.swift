@@ -1,0 +1,97 @@
+// Conv against a naive reference: 1-D to 3-D, groups, depthwise, pointwise, dilations, padding, threads.
+import XCTest
+@testable import Inference
+
+final class ConvTests: XCTestCase {
+    /// Direct convolution with no tricks, in Double.
+    static func reference(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, group: Int, strides: [Int], pads: [Int], dilations: [Int]) -> [Float] {
+        let spatial = Array(x.shape[2...]), kernel = Array(w.shape[2...]), rank = spatial.count
+        var output: [Int] = []
+        for axis in 0..<rank {
+            let padded: Int = spatial[axis] + pads[axis] + pads[axis + rank]
+            let extent: Int = dilations[axis] * (kernel[axis] - 1) + 1
+            output.append((padded - extent) / strides[axis] + 1)
+        }
+        let xs = x.floats, ws = w.floats
+        let n = x.shape[0], c = x.shape[1], m = w.shape[0], cg = c / group, mg = m / group
+        var result: [Float] = []
+        let outCount = output.reduce(1, *), kernelCount = kernel.reduce(1, *), inCount = spatial.reduce(1, *)
+        func unravel(_ i: Int, _ shape: [Int]) -> [Int] { var i = i; return shape.reversed().map { let v = i % $0; i /= $0; return v }.reversed() }
+        for b in 0..<n { for o in 0..<m {
+            let g = o / mg
+            for position in 0..<outCount {
+                let out = unravel(position, output)
+                var sum = Double(bias?[o] ?? 0)
+                for ci in 0..<cg { for tap in 0..<kernelCount {
+                    let k = unravel(tap, kernel)
+                    var flat = 0
+                    var inside = true
+                    for axis in 0..<rank {
+                        let s: Int = out[axis] * strides[axis] - pads[axis] + k[axis] * dilations[axis]
+                        if s < 0 || s >= spatial[axis] { inside = false }
+                        flat = flat * spatial[axis] + s
+                    }
+                    guard inside else { continue }
+                    sum += Double(xs[(b * c + g * cg + ci) * inCount + flat]) * Double(ws[(o * cg + ci) * kernelCount + tap])
+                } }
+                result.append(Float(sum))
+            }
+        } }
+        return result
+    }
+
+    private func random(_ shape: [Int], seed: Int) -> Tensor {
+        var state = UInt64(seed) &* 6364136223846793005 &+ 1442695040888963407
+        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 33) % 2001 - 1000) / 1000
+        }
+        return Tensor(float32: values, shape: shape)
+    }
+
+    private func assertMatchesReference(x: [Int], w: [Int], group: Int = 1, strides: [Int], pads: [Int], dilations: [Int],
+                                        threads: Int = 1, line: UInt = #line) throws {
+        let input = random(x, seed: 1), weights = random(w, seed: 2), bias = random([w[0]], seed: 3)
+        let op = Conv(geometry: WindowGeometry(kernel: Array(w[2...]), strides: strides, pads: pads, dilations: dilations), group: group)
+        let output = try op.evaluate([input, weights, bias], context: KernelContext(threads: threads))[0]
+        let expected = Self.reference(input, weights, bias.floats, group: group, strides: strides, pads: pads, dilations: dilations)
+        XCTAssertEqual(output.count, expected.count, line: line)
+        let worst = zip(output.floats, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-4, "shape \(output.shape)", line: line)
+    }
+
+    func testTwoDimensionalWithPaddingStridesAndDilations() throws {
+        try assertMatchesReference(x: [2, 3, 9, 7], w: [4, 3, 3, 3], strides: [2, 1], pads: [1, 2, 0, 1], dilations: [1, 2])
+    }
+
+    func testGroupsDepthwiseAndPointwise() throws {
+        try assertMatchesReference(x: [1, 6, 8, 8], w: [4, 3, 3, 3], group: 2, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1])
+        try assertMatchesReference(x: [2, 5, 9, 9], w: [5, 1, 3, 3], group: 5, strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], threads: 2)
+        try assertMatchesReference(x: [2, 8, 5, 6], w: [3, 8, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1])
+    }
+
+    func testOneAndThreeDimensional() throws {
+        try assertMatchesReference(x: [1, 2, 11], w: [3, 2, 4], strides: [3], pads: [2, 1], dilations: [2])
+        // 3-D as video models (R3D, R(2+1)D) use it: time x height x width.
+        try assertMatchesReference(x: [1, 3, 4, 6, 6], w: [4, 3, 3, 3, 3], strides: [1, 2, 2], pads: [1, 1, 1, 1, 1, 1], dilations: [1, 1, 1], threads: 2)
+        try assertMatchesReference(x: [1, 4, 5, 5, 5], w: [4, 1, 3, 1, 1], group: 4, strides: [1, 1, 1], pads: [1, 0, 0, 1, 0, 0], dilations: [1, 1, 1])
+    }
+
+    func testFusedResidualAndActivation() throws {
+        let input = random([1, 2, 5, 5], seed: 4), weights = random([3, 2, 3, 3], seed: 5), residual = random([1, 3, 5, 5], seed: 6)
+        var fused = Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]), activation: .relu)
+        fused.addsResidual = true
+        let output = try fused.evaluate([input, weights, nil, residual])[0].floats
+        let plain = try Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])).evaluate([input, weights])[0]
+        let expected = try Relu().evaluate([Add().evaluate([plain, residual])[0]])[0].floats
+        XCTAssertEqual(output, expected)
+    }
+
+    func testRejectsMismatchedChannels() {
+        let op = Conv(geometry: WindowGeometry(kernel: [3, 3]))
+        XCTAssertThrowsError(try op.evaluate([random([1, 4, 5, 5], seed: 1), random([2, 3, 3, 3], seed: 2)])) { error in
+            XCTAssertEqual((error as? InferenceError)?.code, .invalidInput)
+            XCTAssertTrue("\(error)".contains("4 input channels"), "\(error)")
+        }
+    }
+}

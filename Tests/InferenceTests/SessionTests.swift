@@ -1,0 +1,90 @@
+// Sessions: graph rewrites keep results, planned runs reuse their buffers, bad feeds are clear errors.
+import XCTest
+@testable import Inference
+
+final class SessionTests: XCTestCase {
+    /// x → Conv → BatchNormalization → Add(x) → Relu → Identity → GlobalAveragePool → Flatten → Gemm → Softmax
+    static func residualBlock() -> Graph {
+        func values(_ count: Int, _ scale: Float, _ offset: Float = 0) -> [Float] { (0..<count).map { Float(($0 * 37) % 17) * scale + offset } }
+        let constants: [String: Tensor] = [
+            "w": Tensor(float32: values(4 * 4 * 9, 0.01, -0.05), shape: [4, 4, 3, 3]),
+            "scale": Tensor(float32: [1, 0.5, 2, 1.5], shape: [4]), "bias": Tensor(float32: [0.1, -0.2, 0, 0.3], shape: [4]),
+            "mean": Tensor(float32: [0, 0.1, -0.1, 0.2], shape: [4]), "var": Tensor(float32: [1, 2, 0.5, 1], shape: [4]),
+            "fc": Tensor(float32: values(4 * 3, 0.1, -0.5), shape: [4, 3]), "fcb": Tensor(float32: [0, 0.1, 0.2], shape: [3]),
+        ]
+        let nodes = [
+            Node(name: "conv", op: Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])), inputs: ["x", "w"], outputs: ["c"]),
+            Node(name: "bn", op: BatchNormalization(), inputs: ["c", "scale", "bias", "mean", "var"], outputs: ["b"]),
+            Node(name: "add", op: Add(), inputs: ["b", "x"], outputs: ["a"]),
+            Node(name: "relu", op: Relu(), inputs: ["a"], outputs: ["r"]),
+            Node(name: "id", op: Identity(), inputs: ["r"], outputs: ["i"]),
+            Node(name: "gap", op: GlobalAveragePool(), inputs: ["i"], outputs: ["g"]),
+            Node(name: "flat", op: Flatten(), inputs: ["g"], outputs: ["f"]),
+            Node(name: "fc", op: Gemm(), inputs: ["f", "fc", "fcb"], outputs: ["l"]),
+            Node(name: "softmax", op: Softmax(), inputs: ["l"], outputs: ["p"]),
+        ]
+        return Graph(nodes: nodes, inputs: [GraphInput(name: "x", elementType: .float32, shape: [nil, 4, 6, 6])], outputs: ["p"], constants: constants)
+    }
+
+    private func input(batch: Int) -> Tensor {
+        Tensor(float32: (0..<(batch * 144)).map { Float(($0 * 13) % 29) / 29 - 0.4 }, shape: [batch, 4, 6, 6])
+    }
+
+    func testRewritesFuseTheBlockAndKeepItsResults() throws {
+        let optimized = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 2))
+        let plain = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 1, optimize: false))
+        // BatchNorm folded into the Conv, the Add and Relu fused into it, Identity gone.
+        XCTAssertEqual(optimized.graph.nodes.map(\.op.name), ["Conv", "GlobalAveragePool", "Flatten", "Gemm", "Softmax"])
+        let conv = try XCTUnwrap(optimized.graph.nodes[0].op as? Conv)
+        XCTAssertEqual(conv.activation, .relu)
+        XCTAssertTrue(conv.addsResidual)
+        for batch in [1, 3] {
+            let a = try optimized.run(["x": input(batch: batch)])["p"]!.floats
+            let b = try plain.run(["x": input(batch: batch)])["p"]!.floats
+            XCTAssertEqual(a.count, batch * 3)
+            XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-5)
+        }
+    }
+
+    func testRepeatedRunsReuseTheirBuffers() throws {
+        let session = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 1, optimize: false))
+        let first = try session.run(["x": input(batch: 2)])["p"]!.floats
+        let pooled = session.pooledBytes
+        XCTAssertGreaterThan(pooled, 0)
+        for _ in 0..<3 {
+            XCTAssertEqual(try session.run(["x": input(batch: 2)])["p"]!.floats, first)
+            XCTAssertEqual(session.pooledBytes, pooled, "a planned run takes every intermediate buffer from the pool")
+        }
+    }
+
+    func testBadFeedsNameTheProblem() throws {
+        let session = try Session(graph: Self.residualBlock())
+        let cases: [([String: Tensor], String)] = [
+            ([:], "input 'x' is missing"),
+            (["x": input(batch: 1), "y": input(batch: 1)], "no input 'y'"),
+            (["x": Tensor(.float32, shape: [1, 3, 6, 6])], "must have shape [?, 4, 6, 6], not [1, 3, 6, 6]"),
+            (["x": Tensor(.int64, shape: [1, 4, 6, 6])], "must be float32, not int64"),
+        ]
+        for (feeds, message) in cases {
+            XCTAssertThrowsError(try session.run(feeds)) { error in
+                XCTAssertEqual((error as? InferenceError)?.code, .wrongModelInput)
+                XCTAssertTrue("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
+    func testKernelErrorsNameTheNode() throws {
+        let graph = Graph(nodes: [Node(name: "reshape_1", op: Reshape(), inputs: ["x", "shape"], outputs: ["y"])],
+                          inputs: [GraphInput(name: "x", elementType: .float32, shape: [2, 3]), GraphInput(name: "shape", elementType: .int64, shape: [2])],
+                          outputs: ["y"], constants: [:])
+        let session = try Session(graph: graph)
+        XCTAssertThrowsError(try session.run(["x": Tensor(.float32, shape: [2, 3]), "shape": Tensor(int64: [4, 4], shape: [2])])) { error in
+            XCTAssertEqual((error as? InferenceError)?.node, "reshape_1")
+            XCTAssertTrue("\(error)".contains("has 6 elements"), "\(error)")
+        }
+    }
+
+    func testAvailableCoresFollowsTheAffinityMask() {
+        XCTAssertGreaterThanOrEqual(KernelContext.availableCores, 1)
+    }
+}
