@@ -1,0 +1,120 @@
+// Loading: plain and zstd models, and every way a model file can be wrong, each a clear typed error.
+import Foundation
+import Inference
+import XCTest
+@testable import ONNX
+
+final class ModelLoaderTests: XCTestCase {
+    /// y = Relu(x) + b, with x of shape [N, 3]; opset and extra nodes configurable.
+    static func model(opset: Int64 = 17, extraNodes: [Onnx_NodeProto] = []) -> Onnx_ModelProto {
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opsetImport = Onnx_OperatorSetIdProto()
+        opsetImport.version = opset
+        model.opsetImport = [opsetImport]
+        var relu = Onnx_NodeProto()
+        relu.opType = "Relu"; relu.name = "relu"; relu.input = ["x"]; relu.output = ["r"]
+        var add = Onnx_NodeProto()
+        add.opType = "Add"; add.name = "add"; add.input = ["r", "b"]; add.output = ["y"]
+        model.graph.node = [relu, add] + extraNodes
+        model.graph.initializer = [Tensor(float32: [1, 2, 3], shape: [3]).onnxProto(name: "b")]
+        func info(_ name: String, _ dims: [Int64?]) -> Onnx_ValueInfoProto {
+            var value = Onnx_ValueInfoProto()
+            value.name = name
+            var tensor = Onnx_TypeProto.Tensor()
+            tensor.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            tensor.shape.dim = dims.map { size in
+                var dimension = Onnx_TensorShapeProto.Dimension()
+                if let size { dimension.dimValue = size } else { dimension.dimParam = "batch" }
+                return dimension
+            }
+            value.type.tensorType = tensor
+            return value
+        }
+        model.graph.input = [info("x", [nil, 3])]
+        model.graph.output = [info("y", [nil, 3])]
+        return model
+    }
+
+    private func bytes(_ model: Onnx_ModelProto) throws -> [UInt8] { try model.serializedBytes() }
+
+    private func compressed(_ bytes: [UInt8]) throws -> [UInt8] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = directory.appendingPathComponent("model.onnx")
+        try Data(bytes).write(to: plain)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["zstd", "-q", "-19", plain.path]
+        try process.run()
+        process.waitUntilExit()
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: plain.path + ".zst")))
+    }
+
+    private func assertError(_ code: ModelError.Code, containing text: String, line: UInt = #line, _ body: () throws -> Any) {
+        XCTAssertThrowsError(try body(), line: line) { error in
+            XCTAssertEqual((error as? ModelError)?.code, code, "\(error)", line: line)
+            XCTAssertTrue("\(error)".contains(text), "\(error)", line: line)
+        }
+    }
+
+    func testPlainAndCompressedModelsRunTheSame() throws {
+        let plain = try bytes(Self.model())
+        let zst = try compressed(plain)
+        XCTAssertLessThan(zst.count, plain.count)
+        for file in [plain, zst] {
+            let model = try ModelLoader.load(bytes: file, source: "model")
+            XCTAssertEqual(model.graph.inputs, [GraphInput(name: "x", elementType: .float32, shape: [nil, 3])])
+            let session = try Session(graph: model.graph)
+            XCTAssertEqual(try session.run(["x": Tensor(float32: [-1, 0, 1, 2, -2, 5], shape: [2, 3])])["y"]?.floats, [1, 2, 4, 3, 2, 8])
+        }
+    }
+
+    func testCorruptAndTruncatedCompression() throws {
+        let zst = try compressed(try bytes(Self.model()))
+        assertError(.corruptCompression, containing: "truncated") { try ModelLoader.load(bytes: Array(zst.prefix(zst.count - 10)), source: "model.onnx.zst") }
+        var flipped = zst
+        flipped[flipped.count - 2] ^= 0xFF // inside the frame's content checksum
+        assertError(.checksumMismatch, containing: "checksum") { try ModelLoader.load(bytes: flipped, source: "model.onnx.zst") }
+        var garbage = zst
+        for i in 8..<min(40, garbage.count) { garbage[i] = 0xA5 }
+        XCTAssertThrowsError(try ModelLoader.load(bytes: garbage, source: "model.onnx.zst")) { error in
+            let code = (error as? ModelError)?.code
+            XCTAssertTrue(code == .corruptCompression || code == .checksumMismatch, "\(error)")
+        }
+    }
+
+    func testSha256Pin() throws {
+        let file = try bytes(Self.model())
+        let model = try ModelLoader.load(bytes: file, source: "m")
+        XCTAssertNoThrow(try ModelLoader.load(bytes: file, source: "m", sha256: model.sha256.uppercased()))
+        assertError(.sha256Mismatch, containing: "expected 00") { try ModelLoader.load(bytes: file, source: "m", sha256: String(repeating: "0", count: 64)) }
+    }
+
+    func testNotAnONNXModel() {
+        assertError(.notONNX, containing: "not an ONNX model") { try ModelLoader.load(bytes: Array("{\"json\": true}".utf8), source: "x.json") }
+        assertError(.notONNX, containing: "not an ONNX model") { try ModelLoader.load(bytes: [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], source: "x.jpg") }
+        assertError(.notONNX, containing: "not an ONNX model") { try ModelLoader.load(bytes: [], source: "empty") }
+    }
+
+    func testUnsupportedOpsetAndEveryUnsupportedOperatorInOneMessage() throws {
+        assertError(.unsupportedOpset, containing: "opset 3 is not supported") { try ModelLoader.load(bytes: try self.bytes(Self.model(opset: 3)), source: "m") }
+        var lstm = Onnx_NodeProto(); lstm.opType = "LSTM"; lstm.name = "rnn"; lstm.input = ["y"]; lstm.output = ["z"]
+        var custom = Onnx_NodeProto(); custom.opType = "FusedGemm"; custom.domain = "com.microsoft"; custom.name = "fg"; custom.input = ["y"]; custom.output = ["w"]
+        var cubic = Onnx_NodeProto(); cubic.opType = "Resize"; cubic.name = "up"; cubic.input = ["y"]; cubic.output = ["u"]
+        var antialias = Onnx_AttributeProto(); antialias.name = "antialias"; antialias.i = 1; antialias.type = .int
+        cubic.attribute = [antialias]
+        let file = try bytes(Self.model(extraNodes: [lstm, custom, cubic]))
+        assertError(.unsupportedOperators, containing: "3 unsupported operator(s): LSTM (node 'rnn'); com.microsoft.FusedGemm (node 'fg'); Resize (node 'up': Resize with antialias") {
+            try ModelLoader.load(bytes: file, source: "m")
+        }
+    }
+
+    func testAGraphReadingAValueNothingProduces() throws {
+        var model = Self.model()
+        model.graph.node[1].input = ["r", "missing"]
+        model.graph.initializer = []
+        assertError(.invalidModel, containing: "reads missing, which nothing produces") { try ModelLoader.load(bytes: try self.bytes(model), source: "m") }
+    }
+}
