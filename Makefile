@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
 
-.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime clean
+.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -90,7 +90,11 @@ $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
 
-bench: bench-runtime
+bench: bench-runtime bench-engine
+
+# Our engine against onnxruntime on the real models (table to stdout).
+bench-engine: deps build $(MODELS)
+	$(BIN)/video-lambda bench engine --python $(PYTHON)
 
 # The runtimes' own logs (thousands of lines) go to $(CACHE)/bench-runtime.log, the table to stdout.
 bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-loop

@@ -11,6 +11,7 @@ public struct KernelContext: Sendable {
     public let workspace: Workspace
 
     public init(threads: Int, workspace: Workspace = Workspace()) {
+        _ = singleThreadedBLAS
         self.threads = max(1, threads)
         self.workspace = workspace
     }
@@ -38,8 +39,8 @@ public struct KernelContext: Sendable {
         }
     }
 
-    /// Sets how many threads OpenBLAS uses for sgemm (it keeps its own pool).
-    public func applyToBLAS() {
-        openblas_set_num_threads(Int32(threads))
-    }
 }
+
+/// OpenBLAS runs single-threaded: kernels split sgemm calls across their context's threads
+/// themselves, and OpenBLAS's own pool spinning next to those threads only slows both down.
+private let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()

@@ -40,7 +40,6 @@ public final class Session {
             plan = try ExecutionPlan(graph: graph, feeds: feeds)
             plans[signature] = plan
         }
-        context.applyToBLAS()
         return try plan.execute(feeds: feeds, pool: pool, context: context)
     }
 

@@ -56,7 +56,7 @@ public struct ModelCheck {
         }
     }
 
-    static func readTensor(_ path: String) throws -> Tensor {
+    public static func readTensor(_ path: String) throws -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(.io, "\(path): cannot read") }
         let proto: Onnx_TensorProto
         do { proto = try Onnx_TensorProto(serializedBytes: data) } catch { throw ModelError(.invalidModel, "\(path): not a TensorProto (\(error))") }

@@ -20,7 +20,7 @@ public enum Activation: Equatable, Sendable {
         case .leakyRelu(let alpha): return x >= 0 ? x : alpha * x
         case .sigmoid: return 1 / (1 + expf(-x))
         case .hardSigmoid(let alpha, let beta): return Swift.max(0, Swift.min(1, alpha * x + beta))
-        case .hardSwish: return x * Swift.max(0, Swift.min(1, x / 6 + 0.5))
+        case .hardSwish: return x * Swift.max(0, Swift.min(1, x * (1 / 6) + 0.5))
         // NaN passes through Clip unchanged, as in onnxruntime.
         case .clip(let low, let high): return x.isNaN ? x : Swift.min(high, Swift.max(low, x))
         case .tanh: return tanhf(x)
@@ -32,11 +32,18 @@ public enum Activation: Equatable, Sendable {
     /// Applies the function to every element of `values`, splitting large buffers across threads.
     public func apply(to values: UnsafeMutableBufferPointer<Float>, _ context: KernelContext) {
         context.parallelFor(values.count, minimumChunk: 1 << 15) { range in
+            let p = values.baseAddress!
+            // One loop per case, with the parameters hoisted, so each one vectorises.
             switch self {
-            // The common cases get their own loops so the compiler vectorises them.
-            case .relu: for i in range { values[i] = Swift.max(values[i], 0) }
-            case .clip(let low, let high): for i in range { let x = values[i]; values[i] = x.isNaN ? x : Swift.min(high, Swift.max(low, x)) }
-            default: for i in range { values[i] = apply(values[i]) }
+            case .relu: for i in range { p[i] = Swift.max(p[i], 0) }
+            case .clip(let low, let high): for i in range { let x = p[i]; p[i] = x.isNaN ? x : Swift.min(high, Swift.max(low, x)) }
+            case .hardSwish: for i in range { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, x * (1 / 6) + 0.5)) }
+            case .hardSigmoid(let alpha, let beta): for i in range { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+            case .leakyRelu(let alpha): for i in range { let x = p[i]; p[i] = x >= 0 ? x : alpha * x }
+            case .sigmoid: for i in range { p[i] = 1 / (1 + expf(-p[i])) }
+            case .tanh: for i in range { p[i] = tanhf(p[i]) }
+            case .erf: for i in range { p[i] = erff(p[i]) }
+            case .sqrt: for i in range { p[i] = sqrtf(p[i]) }
             }
         }
     }

@@ -51,6 +51,24 @@ public struct Conv: Operator {
         guard outputCount > 0, batch > 0 else { return }
         if depthwise {
             DepthwiseConv.run(px, pw, py, batch: batch, channels: inChannels, g, context)
+        } else if batch > 1 && outputCount < 1024 {
+            // Small feature maps make thin matrices; putting the batch's images side by side gives
+            // sgemm one wide product per group instead of many narrow ones.
+            let width = batch * outputCount
+            let columns = context.workspace.floats(rows * width + groupOut * width)
+            let product = columns + rows * width
+            for k in 0..<group {
+                for n in 0..<batch {
+                    Im2Col.fill(px + (n * inChannels + k * groupIn) * inputCount, channels: groupIn, g,
+                                into: columns + n * outputCount, rowStride: width, context)
+                }
+                Self.multiply(pw + k * groupOut * rows, UnsafePointer(columns), product, m: groupOut, n: width, k: rows, context)
+                for n in 0..<batch {
+                    for m in 0..<groupOut {
+                        (py + (n * outChannels + k * groupOut + m) * outputCount).update(from: product + m * width + n * outputCount, count: outputCount)
+                    }
+                }
+            }
         } else {
             let columns = pointwise ? nil : context.workspace.floats(rows * outputCount)
             for n in 0..<batch {
@@ -63,13 +81,22 @@ public struct Conv: Operator {
                     } else {
                         source = input
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(groupOut), Int32(outputCount), Int32(rows), 1,
-                                pw + k * groupOut * rows, Int32(rows), source, Int32(outputCount), 0,
-                                py + (n * outChannels + k * groupOut) * outputCount, Int32(outputCount))
+                    Self.multiply(pw + k * groupOut * rows, source, py + (n * outChannels + k * groupOut) * outputCount,
+                                  m: groupOut, n: outputCount, k: rows, context)
                 }
             }
         }
         try epilogue(inputs, py, batch: batch, channels: outChannels, spatial: outputCount, context)
+    }
+
+    /// C[m, n] = A[m, k] x B[k, n] (row-major, contiguous), the columns split across the context's
+    /// threads; OpenBLAS itself runs single-threaded so the two levels of threads do not fight.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                         m: Int, n: Int, k: Int, _ context: KernelContext) {
+        context.parallelFor(n, minimumChunk: 256) { range in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(range.count), Int32(k), 1,
+                        a, Int32(k), b + range.lowerBound, Int32(n), 0, c + range.lowerBound, Int32(n))
+        }
     }
 
     /// Bias, residual and activation in one pass over the output, while it is still in cache per plane.

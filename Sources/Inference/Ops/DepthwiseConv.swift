@@ -7,30 +7,43 @@ enum DepthwiseConv {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        let (sw, dw, pw) = (g.strides[2], g.dilations[2], g.padBegin[2])
+        // For each kernel column, the output columns whose tap lands inside the input row: the inner
+        // loop then runs without bounds checks (and vectorises when the stride is 1).
+        let columnRanges: [Range<Int>] = (0..<kw).map { e in
+            let offset = e * dw - pw
+            let first = offset >= 0 ? 0 : (-offset + sw - 1) / sw
+            let last = (iw - 1 - offset) >= 0 ? Swift.min(ow, (iw - 1 - offset) / sw + 1) : 0
+            return first..<Swift.max(first, last)
+        }
         context.parallelFor(batch * channels, minimumChunk: 1) { range in
             for plane in range {
                 let c = plane % channels
                 let input = x + plane * id * ih * iw, output = y + plane * od * oh * ow
                 let weights = w + c * kd * kh * kw
+                output.update(repeating: 0, count: od * oh * ow)
                 for d in 0..<od {
-                    for h in 0..<oh {
-                        for v in 0..<ow {
-                            var sum: Float = 0
-                            for a in 0..<kd {
-                                let sz = d * g.strides[0] - g.padBegin[0] + a * g.dilations[0]
-                                if sz < 0 || sz >= id { continue }
-                                for b in 0..<kh {
-                                    let sy = h * g.strides[1] - g.padBegin[1] + b * g.dilations[1]
-                                    if sy < 0 || sy >= ih { continue }
-                                    let line = input + (sz * ih + sy) * iw
-                                    let taps = weights + (a * kh + b) * kw
-                                    for e in 0..<kw {
-                                        let sx = v * g.strides[2] - g.padBegin[2] + e * g.dilations[2]
-                                        if sx >= 0 && sx < iw { sum += line[sx] * taps[e] }
+                    for a in 0..<kd {
+                        let sz = d * g.strides[0] - g.padBegin[0] + a * g.dilations[0]
+                        if sz < 0 || sz >= id { continue }
+                        for h in 0..<oh {
+                            let row = output + (d * oh + h) * ow
+                            for b in 0..<kh {
+                                let sy = h * g.strides[1] - g.padBegin[1] + b * g.dilations[1]
+                                if sy < 0 || sy >= ih { continue }
+                                let line = input + (sz * ih + sy) * iw
+                                for e in 0..<kw {
+                                    let weight = weights[(a * kh + b) * kw + e]
+                                    let offset = e * dw - pw
+                                    let columns = columnRanges[e]
+                                    if sw == 1 {
+                                        let source = line + offset
+                                        for v in columns { row[v] += source[v] * weight }
+                                    } else {
+                                        for v in columns { row[v] += line[v * sw + offset] * weight }
                                     }
                                 }
                             }
-                            output[(d * oh + h) * ow + v] = sum
                         }
                     }
                 }

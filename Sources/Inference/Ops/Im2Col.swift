@@ -1,15 +1,17 @@
 // im2col: the input patches a convolution multiplies, laid out as a matrix for sgemm.
 
 enum Im2Col {
-    /// Fills `columns` ([channels * kernelCount, outputCount], row-major) from `input`
-    /// ([channels, D, H, W]); taps that fall in the padding are 0.
+    /// Fills `columns` ([channels * kernelCount] rows of `outputCount` values, `rowStride` apart) from
+    /// `input` ([channels, D, H, W]); taps that fall in the padding are 0. A row stride larger than
+    /// the output count lets several images share one matrix, side by side, for one larger sgemm.
     static func fill(_ input: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry.Resolved,
-                     into columns: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+                     into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, _ context: KernelContext) {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
         let outputCount = od * oh * ow
         let rows = channels * kd * kh * kw
+        let stride = rowStride ?? outputCount
         context.parallelFor(rows, minimumChunk: 8) { range in
             for row in range {
                 var rest = row
@@ -18,7 +20,7 @@ enum Im2Col {
                 let z = rest % kd
                 let c = rest / kd
                 let plane = input + c * id * ih * iw
-                var target = columns + row * outputCount
+                var target = columns + row * stride
                 for d in 0..<od {
                     let sz = d * g.strides[0] - g.padBegin[0] + z * g.dilations[0]
                     if sz < 0 || sz >= id {

@@ -25,6 +25,13 @@ public struct MaxPool: Operator {
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let planes = x.shape[0] * x.shape[1]
         let wantsIndices = outputs.count > 1
+        if !wantsIndices {
+            // Without indices: max over rows of taps, with the in-bounds columns worked out once.
+            let input = x.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
+            let output = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
+            WindowedMax.run(input, output, planes: planes, g, context)
+            return
+        }
         var indices = [Int64](repeating: 0, count: wantsIndices ? outputs[0].count : 0)
         let spatialRank = x.rank - 2
         x.withUnsafeBufferPointer(as: Float.self) { input in
