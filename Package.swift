@@ -75,6 +75,12 @@ let inferenceTargets: [Target] = [
 
 // MARK: - Executables: wiring only
 
+// MARK: - Deployment: the template and the container image's package list, checked by tests
+
+let deploymentTargets: [Target] = [
+    .testTarget(name: "DeploymentTests", dependencies: ["TestServers"]),
+]
+
 let executableTargets: [Target] = [
     .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
     .executableTarget(name: "video-lambda", dependencies: [
@@ -91,6 +97,6 @@ let package = Package(
     ],
     dependencies: dependencies,
     targets: systemLibraries + runtimeTargets + emulatorTargets + objectStoreTargets + videoTargets
-        + inferenceTargets + executableTargets,
+        + inferenceTargets + deploymentTargets + executableTargets,
     swiftLanguageModes: [.v5]
 )

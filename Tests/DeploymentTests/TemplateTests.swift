@@ -1,0 +1,40 @@
+// template.yaml passes cfn-lint with no errors or warnings and transforms with the SAM translator.
+import Foundation
+import TestServers
+import XCTest
+
+final class TemplateTests: XCTestCase {
+    /// Runs a tool from the project's .venv; returns its exit status and combined output.
+    static func runTool(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let path = RepoPaths.root.appendingPathComponent(".venv/bin/\(tool)").path
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw XCTSkip("\(path) is missing: run `make deps`") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = RepoPaths.root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testCfnLintReportsNothing() throws {
+        let (status, output) = try Self.runTool("cfn-lint", ["template.yaml"])
+        XCTAssertEqual(status, 0, "cfn-lint found problems:\n\(output)")
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "cfn-lint printed:\n\(output)")
+    }
+
+    func testTheSAMTranslatorProducesTheStack() throws {
+        let (status, output) = try Self.runTool("python", ["scripts/check_template.py", "template.yaml"])
+        XCTAssertEqual(status, 0, output)
+        for expected in ["VideoModerationFunction AWS::Lambda::Function", "VideoOrientationFunction AWS::Lambda::Function",
+                         "VideoModerationFunctionVideoUploadedPermission AWS::Lambda::Permission",
+                         "VideoOrientationFunctionOrientationRequests AWS::Lambda::EventSourceMapping",
+                         "OrientationDeadLetterQueue AWS::SQS::Queue", "InputBucket AWS::S3::Bucket", "OutputBucket AWS::S3::Bucket"] {
+            XCTAssertTrue(output.contains(expected), "missing \(expected) in:\n\(output)")
+        }
+    }
+}
