@@ -46,6 +46,13 @@ build: deps-apt
 # Fixtures that tests need (fetched or generated into $(CACHE), never committed).
 FIXTURES :=
 
+# The synthetic test videos (codecs, odd size, VFR, rotation, truncated, audio only, random bytes,
+# a 10-minute 720p file): generated with the ffmpeg CLI, a few minutes the first time.
+$(CACHE)/videos/.done: scripts/make_test_videos.sh | deps-apt
+	scripts/make_test_videos.sh $(CACHE)/videos
+	@touch $@
+FIXTURES += $(CACHE)/videos/.done
+
 test: deps $(FIXTURES)
 	swift build $(TESTFLAGS) --build-tests
 	swift test $(TESTFLAGS) --skip-build
