@@ -51,6 +51,6 @@ public final class DecodedFrame: @unchecked Sendable {
         guard targetWidth > 0, targetHeight > 0 else {
             throw VideoIOError(.invalidRequest, uri: uri, "cannot resize a frame to \(targetWidth)x\(targetHeight); give a positive size")
         }
-        return try FrameScaler.scale(frame, width: targetWidth, height: targetHeight, algorithm: algorithm)
+        return try FrameScaler.scale(frame, width: targetWidth, height: targetHeight, algorithm: algorithm, uri: uri)
     }
 }

@@ -20,14 +20,14 @@ final class Demuxer {
 
     init(reader: ObjectReader) throws {
         uri = reader.uri
+        guard reader.size > 0 else { throw VideoIOError(.notAVideo, uri: uri, "the object is empty (0 bytes); upload the video again") }
         bridge = try AVIOBridge(reader: reader)
         var probed: UnsafePointer<AVInputFormat>?
         let score = av_probe_input_buffer2(bridge.context, &probed, uri, nil, 0, 0)
         try bridge.rethrowReaderFailure()
         guard score >= 0, let probed else {
-            throw VideoIOError(.notAVideo, uri: uri, reader.size == 0
-                ? "the object is empty (0 bytes)"
-                : "no container format recognises its \(reader.size) bytes (\(FFmpegResult.message(score))); expected MP4, MOV, WebM/MKV, AVI or another video file")
+            throw VideoIOError(.notAVideo, uri: uri,
+                               "no container format recognises its \(reader.size) bytes (\(FFmpegResult.message(score))); expected MP4, MOV, WebM/MKV, AVI or another video file")
         }
         let name = String(cString: probed.pointee.name)
         format = avformat_alloc_context()

@@ -10,19 +10,19 @@ enum FrameScaler {
     /// libswscale's SIMD converters write whole blocks of 8 or 16 pixels, past the end of a row
     /// whose width is not a multiple of that, and expect aligned rows. So it writes into rows
     /// padded to 64 bytes (plus a spare row), which are then packed.
-    static func scale(_ frame: UnsafePointer<AVFrame>, width: Int, height: Int, algorithm: ScalingAlgorithm) throws -> RGBImage {
+    static func scale(_ frame: UnsafePointer<AVFrame>, width: Int, height: Int, algorithm: ScalingAlgorithm, uri: String) throws -> RGBImage {
         let source = frame.pointee
         let format = AVPixelFormat(rawValue: source.format)
         guard let context = sws_getContext(source.width, source.height, format, Int32(width), Int32(height),
                                            AV_PIX_FMT_RGB24, algorithm.swsFlags, nil, nil, nil) else {
             let name = av_get_pix_fmt_name(format).map { String(cString: $0) } ?? "format \(source.format)"
-            throw VideoIOError(.internalFailure, uri: "", "libswscale cannot convert \(name) \(source.width)x\(source.height) to RGB \(width)x\(height)")
+            throw VideoIOError(.internalFailure, uri: uri, "libswscale cannot convert \(name) \(source.width)x\(source.height) to RGB \(width)x\(height)")
         }
         defer { sws_freeContext(context) }
         matchColorDetails(of: source, in: context)
         let stride = (width * 3 + 63) & ~63
         guard let staging = av_malloc((height + 1) * stride)?.assumingMemoryBound(to: UInt8.self) else {
-            throw VideoIOError(.internalFailure, uri: "", "out of memory for a \(width)x\(height) RGB frame")
+            throw VideoIOError(.internalFailure, uri: uri, "out of memory for a \(width)x\(height) RGB frame")
         }
         defer { av_free(staging) }
         var planes = source.data
@@ -39,7 +39,7 @@ enum FrameScaler {
             }
         }
         guard rows > 0 else {
-            throw VideoIOError(.internalFailure, uri: "", "libswscale failed to convert a \(source.width)x\(source.height) frame (\(FFmpegResult.message(rows)))")
+            throw VideoIOError(.internalFailure, uri: uri, "libswscale failed to convert a \(source.width)x\(source.height) frame (\(FFmpegResult.message(rows)))")
         }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         pixels.withUnsafeMutableBufferPointer { packed in

@@ -20,6 +20,9 @@ extension VideoReader {
         if let bad = targets.first(where: { !$0.isFinite || $0 < 0 }) {
             throw VideoIOError(.invalidRequest, uri: uri, "timestamp \(bad) is not a time in the video; use seconds >= 0")
         }
+        guard info.frameCount > 0 || info.duration > 0 else {
+            throw VideoIOError(.noFrames, uri: uri, "the video stream has no frames: there is nothing to decode")
+        }
         var work = DecodeWork()
         var frames: [DecodedFrame] = []
         var missing: [MissingFrame] = []
@@ -82,17 +85,22 @@ extension VideoReader {
         return try decodeForward(until: target, work: &work)
     }
 
-    /// Seek when the target's GOP is later than the one being read, or when it is behind us.
+    /// Seek when the target's GOP is later than the one being read, or when the target is behind
+    /// what has been decoded. A target in an earlier GOP than the last keyframe packet read is
+    /// still ahead when frames of that GOP are in the decoder's reorder queue (the packet was read
+    /// ahead), so it decodes on, unless nothing has been decoded since the last seek.
     private func needsSeek(to target: Int64, keyframes: KeyframeIndex) -> Bool {
         if let lastTime = position.lastTimestamp, lastTime >= target { return true }
         let targetSeconds = seconds(target)
         if keyframes.isEmpty {
+            if position.ended { return true }
             let here = position.lastTimestamp.map(seconds) ?? 0
             return targetSeconds - here > Self.unindexedSeekDistance
         }
         let targetGroup = keyframes.keyframe(atOrBefore: targetSeconds) ?? 0
         if position.atStart { return targetGroup > 0 }
-        return targetGroup > (position.group ?? -1)
+        let group = position.group ?? -1
+        return targetGroup > group || (targetGroup < group && position.lastTimestamp == nil)
     }
 
     private func seek(to target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws {
