@@ -18,7 +18,7 @@ final class AVIOBridge {
 
     /// Small on purpose: each refill reads this much, and after a seek the demuxer usually needs a
     /// few kilobytes, so a large buffer would only fetch bytes nobody decodes.
-    static let bufferSize: Int32 = 32 << 10
+    static let bufferSize: Int32 = 8 << 10
 
     init(reader: ObjectReader) throws {
         self.reader = reader
@@ -51,6 +51,15 @@ final class AVIOBridge {
     /// Rethrows the reader's error if one happened; call after any FFmpeg call that failed.
     func rethrowReaderFailure() throws {
         if let failure { throw failure }
+    }
+
+    /// Reads `range` in one call, so a remote reader fetches its missing blocks in one request.
+    func prefetch(_ range: Range<Int64>) throws {
+        guard range.lowerBound < reader.size else { return }
+        let count = Int(min(range.upperBound, reader.size) - range.lowerBound)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { scratch.deallocate() }
+        _ = try reader.read(at: range.lowerBound, into: scratch)
     }
 
     private func read(_ buffer: UnsafeMutablePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -111,6 +111,11 @@ final class Demuxer {
         }
     }
 
+    /// Reads `range` through the object reader (and drops it) so its cache holds it.
+    func prefetch(_ range: Range<Int64>) throws {
+        try bridge.prefetch(range)
+    }
+
     /// Seeks so that the next packet is the keyframe at or before `microseconds` from the start
     /// of the file — the call the ffmpeg CLI makes for `-ss`, so both land on the same keyframe.
     func seek(toMicroseconds microseconds: Int64) throws -> Bool {

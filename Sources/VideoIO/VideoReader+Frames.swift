@@ -111,7 +111,9 @@ extension VideoReader {
             guard try demuxer.seek(toMicroseconds: 0) else { return }
         }
         decoder.flush()
-        position.reset(group: keyframes.keyframe(atOrBefore: seconds(target)))
+        let group = keyframes.keyframe(atOrBefore: seconds(target))
+        position.reset(group: group)
+        if let group, keyframes.source == .containerIndex { try prefetch(fromKeyframe: group, through: target) }
     }
 
     /// Decodes until a frame at or after `target` comes out, or the data ends.

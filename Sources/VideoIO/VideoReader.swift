@@ -19,13 +19,15 @@ public final class VideoReader {
     let demuxer: Demuxer
     let decoder: Decoder
     var containerKeyframes: KeyframeIndex
+    let samples: SampleTable?
     var scannedKeyframes: KeyframeIndex?
     var position = DecodePosition()
 
     /// Opens `uri` (s3://, https://, file:// or a path) through `store`, which checks it against
-    /// its access policy.
+    /// its access policy. Remote objects are read in small blocks: sampling jumps between GOPs and
+    /// reads a little of each.
     public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default) throws {
-        try self.init(reader: store.reader(for: uri), limits: limits)
+        try self.init(reader: store.reader(for: uri, pattern: .scattered), limits: limits)
     }
 
     /// Opens the video `reader` holds: reads the container header (and index), checks the limits
@@ -40,6 +42,7 @@ public final class VideoReader {
         try limits.checkDuration(info.duration, uri: uri)
         decoder = try Decoder(stream: demuxer.stream, uri: uri)
         containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
+        samples = SampleTable.fromContainer(stream: demuxer.stream)
     }
 
     deinit {
