@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
 
-.PHONY: deps deps-apt deps-python build test invoke serve bench bench-runtime clean
+.PHONY: deps deps-apt deps-python build test invoke serve bench bench-runtime bench-video clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -84,7 +84,7 @@ $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
 
-bench: bench-runtime
+bench: bench-runtime bench-video
 
 # The runtimes' own logs (thousands of lines) go to $(CACHE)/bench-runtime.log, the table to stdout.
 bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-loop
@@ -92,3 +92,10 @@ bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-l
 	$(BIN)/video-lambda bench runtime --bootstrap $(DEPLOY_BUILD)/release/bootstrap \
 		--raw-loop $(BIN)/raw-runtime-loop --python $(PYTHON) --python-handlers bench/runtime \
 		2>$(CACHE)/bench-runtime.log || { tail -20 $(CACHE)/bench-runtime.log; exit 1; }
+
+# 16 preprocessed 224x224 frames of the 10-minute 720p file: ours vs PyAV (accurate seeks and
+# decode-all), then the same from S3 (moto_server on loopback) to count the bytes fetched.
+bench-video: deps build $(CACHE)/videos/.done
+	bench/video/with_moto.sh $(VENV) $(CACHE)/videos/long_720p.mp4 \
+		$(BIN)/video-lambda bench video --file $(CACHE)/videos/long_720p.mp4 --s3-uri s3://bench/long_720p.mp4 \
+		--python $(PYTHON) --script bench/video/pyav_sample.py

@@ -117,7 +117,7 @@ extension VideoReader {
     }
 
     /// Decodes until a frame at or after `target` comes out, or the data ends.
-    private func decodeForward(until target: Int64, work: inout DecodeWork) throws -> Outcome {
+    private func decodeForward(until target: Int64, skipsUnneededFrames: Bool = true, work: inout DecodeWork) throws -> Outcome {
         if position.ended { return endOfStream(target) }
         guard let packet = av_packet_alloc() else {
             throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating a packet")
@@ -165,6 +165,13 @@ extension VideoReader {
                 position.atStart = false
                 work.packetsRead += 1
                 if packet.pointee.flags & AV_PKT_FLAG_KEY != 0 { noteKeyframePacket(packet) }
+                if skipsUnneededFrames {
+                    // A frame shown before the target that no other frame refers to is never
+                    // needed: the decoder may drop it unseen (references are always decoded, so
+                    // the target frame is bit-exact).
+                    let shownBefore = packet.pointee.pts != vl_nopts_value() && packet.pointee.pts < target
+                    decoder.skipFrames = shownBefore ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+                }
                 if decoder.send(packet) < 0 {
                     work.decodeErrors += 1
                     failuresInARow += 1
@@ -218,7 +225,7 @@ extension VideoReader {
         }
         try seek(to: keyTime, keyframes: keyframes, work: &work)
         // With non-keyframes skipped, the first frame out is the keyframe the seek landed on.
-        return try decodeForward(until: Int64.min + 1, work: &work)
+        return try decodeForward(until: Int64.min + 1, skipsUnneededFrames: false, work: &work)
     }
 
     // MARK: - Time
