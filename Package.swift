@@ -57,7 +57,7 @@ let objectStoreTargets: [Target] = [
 
 let videoTargets: [Target] = [
     .target(name: "VideoIO", dependencies: ["CFFmpeg", "ObjectStore", "Inference"], swiftSettings: numericSettings),
-    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "ObjectStore", "TestServers"]),
 ]
 
 // MARK: - Inference engine and its ONNX front end

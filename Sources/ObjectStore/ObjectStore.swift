@@ -21,14 +21,16 @@ public final class ObjectStore: Sendable {
     }
 
     /// A reader for random access: files are read in place, remote objects by ranged GETs through a
-    /// block cache, never downloaded whole.
-    public func reader(for uri: String) throws -> ObjectReader {
+    /// block cache sized for `pattern`, never downloaded whole.
+    public func reader(for uri: String, pattern: ReadPattern = .sequential) throws -> ObjectReader {
         switch try ObjectURI(parsing: uri) {
         case .file(let path):
             let real = try policy.checkFile(path, uri: uri)
             return try FileObjectReader(uri: uri, realPath: real, maximumBytes: policy.maximumObjectBytes)
         case .https, .s3:
-            return try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes)
+            return try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes,
+                                         blockSize: pattern.blockSize, cacheBytes: pattern.cacheBytes,
+                                         maximumReadAheadBytes: pattern.maximumReadAheadBytes)
         }
     }
 

@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchRuntimeCommand.self,
             BenchEngineCommand.self,
+            BenchVideoCommand.self,
         ]
     )
 }

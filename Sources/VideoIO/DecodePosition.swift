@@ -1,0 +1,41 @@
+// Where the reader's demuxer and decoder stand between requests, so the next target can decide whether to seek.
+import CFFmpeg
+
+/// The decoding position: which GOP packets are being read from, the last frame out of the
+/// decoder, and whether the stream has ended. Owns `lastFrame`.
+struct DecodePosition {
+    /// Position in the keyframe index of the last keyframe packet read (nil: none since the last
+    /// seek, or no index).
+    var group: Int?
+    /// The last frame received from the decoder since the last seek, and its timestamp (stream units).
+    var lastFrame: UnsafeMutablePointer<AVFrame>?
+    var lastTimestamp: Int64?
+    var lastFrameDamaged = false
+    /// The target (stream units) that `lastFrame` was handed out for, if it was.
+    var lastAnswered: Int64?
+    /// The demuxer ran out of data and the decoder is drained: nothing more comes without a seek.
+    var ended = false
+    /// Nothing has been read since the file was opened (the demuxer stands at the first packet).
+    var atStart = true
+
+    /// Replaces the last frame, freeing the previous one.
+    mutating func keep(_ frame: UnsafeMutablePointer<AVFrame>, timestamp: Int64, damaged: Bool) {
+        var previous = lastFrame
+        av_frame_free(&previous)
+        lastFrame = frame
+        lastTimestamp = timestamp
+        lastFrameDamaged = damaged
+        lastAnswered = nil
+    }
+
+    /// After a seek: nothing decoded yet in the new place.
+    mutating func reset(group: Int?) {
+        av_frame_free(&lastFrame)
+        lastTimestamp = nil
+        lastAnswered = nil
+        lastFrameDamaged = false
+        ended = false
+        atStart = false
+        self.group = group
+    }
+}

@@ -1,0 +1,127 @@
+// Opens a container through AVIO over an ObjectReader, picks its video stream, reads and seeks packets.
+import CFFmpeg
+import ObjectStore
+
+/// The container side of a video: format probing, stream selection, packets and seeks.
+/// Packets of other streams are discarded inside the demuxer, so their bytes are not even read
+/// where the container allows skipping them.
+final class Demuxer {
+    let uri: String
+    private let bridge: AVIOBridge
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    let stream: UnsafeMutablePointer<AVStream>
+    /// The container's start time in AV_TIME_BASE units: `ffmpeg -ss` counts from here.
+    let startTime: Int64
+
+    var formatContext: UnsafeMutablePointer<AVFormatContext> { format! }
+    var timeBase: AVRational { stream.pointee.time_base }
+    var streamIndex: Int32 { stream.pointee.index }
+    var statistics: ReadStatistics { bridge.reader.statistics }
+
+    init(reader: ObjectReader) throws {
+        uri = reader.uri
+        guard reader.size > 0 else { throw VideoIOError(.notAVideo, uri: uri, "the object is empty (0 bytes); upload the video again") }
+        bridge = try AVIOBridge(reader: reader)
+        var probed: UnsafePointer<AVInputFormat>?
+        let score = av_probe_input_buffer2(bridge.context, &probed, uri, nil, 0, 0)
+        try bridge.rethrowReaderFailure()
+        guard score >= 0, let probed else {
+            throw VideoIOError(.notAVideo, uri: uri,
+                               "no container format recognises its \(reader.size) bytes (\(FFmpegResult.message(score))); expected MP4, MOV, WebM/MKV, AVI or another video file")
+        }
+        let name = String(cString: probed.pointee.name)
+        format = avformat_alloc_context()
+        guard format != nil else { throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating the demuxer") }
+        format!.pointee.pb = bridge.context
+        // Our AVIO context belongs to the bridge, not to libavformat.
+        format!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        var opened = avformat_open_input(&format, uri, probed, nil)
+        try bridge.rethrowReaderFailure()
+        guard opened >= 0 else {
+            // avformat_open_input frees the context on failure.
+            throw VideoIOError(.corruptData, uri: uri,
+                               "the \(name) container cannot be parsed (\(FFmpegResult.message(opened))); the file is damaged, truncated before its index (an MP4 whose moov box is missing), or not finished uploading")
+        }
+        opened = avformat_find_stream_info(format, nil)
+        try bridge.rethrowReaderFailure()
+        guard opened >= 0 else {
+            avformat_close_input(&format)
+            throw VideoIOError(.corruptData, uri: uri, "the \(name) streams cannot be analysed (\(FFmpegResult.message(opened)))")
+        }
+        guard let chosen = Self.videoStream(in: format!) else {
+            let kinds = Self.streamKinds(in: format!)
+            avformat_close_input(&format)
+            throw VideoIOError(.noVideoStream, uri: uri,
+                               "the \(name) file has \(kinds.isEmpty ? "no streams" : "only " + kinds) and no video stream; pass a file with video")
+        }
+        stream = chosen
+        for index in 0..<Int(format!.pointee.nb_streams) where index != Int(chosen.pointee.index) {
+            format!.pointee.streams[index]!.pointee.discard = AVDISCARD_ALL
+        }
+        let start = format!.pointee.start_time
+        startTime = start == vl_nopts_value() ? 0 : start
+    }
+
+    deinit {
+        avformat_close_input(&format)
+    }
+
+    /// The video stream to decode: the one FFmpeg ranks best, never a cover picture.
+    private static func videoStream(in format: UnsafeMutablePointer<AVFormatContext>) -> UnsafeMutablePointer<AVStream>? {
+        func isMovingVideo(_ stream: UnsafeMutablePointer<AVStream>) -> Bool {
+            stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+                && stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+        }
+        let best = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        if best >= 0, let stream = format.pointee.streams[Int(best)], isMovingVideo(stream) { return stream }
+        for index in 0..<Int(format.pointee.nb_streams) {
+            if let stream = format.pointee.streams[index], isMovingVideo(stream) { return stream }
+        }
+        return nil
+    }
+
+    /// "1 audio stream", "2 streams (audio, subtitle)": what a file holds instead of video.
+    private static func streamKinds(in format: UnsafeMutablePointer<AVFormatContext>) -> String {
+        let kinds = (0..<Int(format.pointee.nb_streams)).map { index -> String in
+            let stream = format.pointee.streams[index]!
+            let type = stream.pointee.codecpar.pointee.codec_type
+            if type == AVMEDIA_TYPE_VIDEO { return "cover picture" }
+            return av_get_media_type_string(type).map { String(cString: $0) } ?? "unknown"
+        }
+        if kinds.count == 1 { return "1 \(kinds[0]) stream" }
+        return kinds.isEmpty ? "" : "\(kinds.count) streams (\(kinds.joined(separator: ", ")))"
+    }
+
+    enum ReadResult {
+        case packet
+        case endOfData
+        /// The demuxer rejected the data here; reading on may still find more.
+        case damaged(Int32)
+    }
+
+    /// Reads the next packet of the video stream into `packet` (unreferenced first).
+    func read(into packet: UnsafeMutablePointer<AVPacket>) throws -> ReadResult {
+        while true {
+            av_packet_unref(packet)
+            let result = av_read_frame(format, packet)
+            try bridge.rethrowReaderFailure()
+            if result == FFmpegResult.endOfFile { return .endOfData }
+            if result < 0 { return .damaged(result) }
+            if packet.pointee.stream_index == streamIndex { return .packet }
+        }
+    }
+
+    /// Reads `range` through the object reader (and drops it) so its cache holds it.
+    func prefetch(_ range: Range<Int64>) throws {
+        try bridge.prefetch(range)
+    }
+
+    /// Seeks so that the next packet is the keyframe at or before `microseconds` from the start
+    /// of the file — the call the ffmpeg CLI makes for `-ss`, so both land on the same keyframe.
+    func seek(toMicroseconds microseconds: Int64) throws -> Bool {
+        let target = microseconds + startTime
+        let result = avformat_seek_file(format, -1, Int64.min, target, target, 0)
+        try bridge.rethrowReaderFailure()
+        return result >= 0
+    }
+}

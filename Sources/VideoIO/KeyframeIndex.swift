@@ -1,0 +1,59 @@
+// Where the keyframes are, from the container's index (or a packet scan when it has none).
+import CFFmpeg
+
+/// Keyframe timestamps in seconds from the start of the file, ascending.
+///
+/// Containers index keyframes by decode time (MP4) or presentation time (Matroska cues, AVI).
+/// For MP4 with B-frames a keyframe is shown a fixed delay after it is decoded, so presentation
+/// times are estimated as index time + (the stream's first presentation time - the first index
+/// time). They decide when a seek is worth it and which frames a keyframe plan asks for; the
+/// frames themselves always carry their real decoded timestamps.
+public struct KeyframeIndex: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// The container's index, read at open: no media bytes were fetched for it.
+        case containerIndex
+        /// Every packet was read once because the container has no index.
+        case packetScan
+    }
+
+    public var timestamps: [Double]
+    public var source: Source
+
+    public init(timestamps: [Double], source: Source) {
+        self.timestamps = timestamps
+        self.source = source
+    }
+
+    public var isEmpty: Bool { timestamps.isEmpty }
+
+    /// The position of the last keyframe at or before `seconds` (nil when `seconds` precedes them all).
+    /// A small tolerance absorbs the rounding of converted timestamps.
+    public func keyframe(atOrBefore seconds: Double) -> Int? {
+        var low = 0, high = timestamps.count
+        while low < high {
+            let middle = (low + high) / 2
+            if timestamps[middle] <= seconds + 1e-6 { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? nil : low - 1
+    }
+
+    /// From the stream's index entries; empty when the container keeps no index.
+    static func fromContainer(stream: UnsafeMutablePointer<AVStream>, startTime: Int64) -> KeyframeIndex {
+        let count = avformat_index_get_entries_count(stream)
+        var keyTimes: [Int64] = []
+        var firstTime: Int64?
+        for position in 0..<count {
+            guard let entry = avformat_index_get_entry(stream, position) else { continue }
+            if entry.pointee.flags & AVINDEX_DISCARD_FRAME != 0 { continue }
+            if firstTime == nil { firstTime = entry.pointee.timestamp }
+            if entry.pointee.flags & AVINDEX_KEYFRAME != 0 { keyTimes.append(entry.pointee.timestamp) }
+        }
+        guard let firstTime else { return KeyframeIndex(timestamps: [], source: .containerIndex) }
+        let streamStart = stream.pointee.start_time
+        let shift = streamStart == vl_nopts_value() ? 0 : max(0, streamStart - firstTime)
+        let timeBase = stream.pointee.time_base
+        let origin = Double(startTime) / Double(AV_TIME_BASE)
+        let seconds = keyTimes.map { Double($0 + shift) * av_q2d(timeBase) - origin }.sorted()
+        return KeyframeIndex(timestamps: seconds, source: .containerIndex)
+    }
+}

@@ -1,0 +1,119 @@
+// Frames to a model's float32 input batch: resize with libswscale, fit, normalize, lay out; frames in parallel.
+import Dispatch
+import Foundation
+import Inference
+
+/// Turns decoded frames into one float32 tensor. Each frame is resized straight from the
+/// decoder's pixel format to the target size in one libswscale pass; frames are processed in
+/// parallel (one libswscale context each), writing disjoint parts of the tensor.
+public struct Preprocessor: Sendable {
+    public var options: PreprocessOptions
+
+    public init(_ options: PreprocessOptions) {
+        self.options = options
+    }
+
+    /// The picture the model sees for `frame`, as 8-bit RGB before normalization (also what
+    /// `video-lambda frames` writes out).
+    public func image(from frame: DecodedFrame) throws -> RGBImage {
+        try validateOptions()
+        let placement = options.resize.placement(sourceWidth: frame.width, sourceHeight: frame.height,
+                                                 width: options.width, height: options.height)
+        let resized = try frame.rgb(width: placement.width, height: placement.height, algorithm: options.algorithm)
+        if placement.width == options.width && placement.height == options.height { return resized }
+        let padding: UInt8
+        if case .letterbox(let value) = options.resize { padding = value } else { padding = 0 }
+        var canvas = RGBImage(width: options.width, height: options.height, fill: (padding, padding, padding))
+        canvas.draw(resized, x: placement.x, y: placement.y)
+        return canvas
+    }
+
+    /// The batch for `frames`, shaped by the layout (e.g. [N, 3, H, W]).
+    public func tensor(from frames: [DecodedFrame]) throws -> Tensor {
+        try validate(frames: frames.count)
+        let width = options.width, height = options.height, layout = options.layout
+        var tensor = Tensor(.float32, shape: layout.shape(frames: frames.count, height: height, width: width))
+        let lookup = lookupTables()
+        // Which RGB byte feeds tensor channel c.
+        let sourceChannel = options.channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
+        let failures = FailureBox()
+        tensor.withUnsafeMutableBufferPointer(as: Float.self) { values in
+            let base = values.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: frames.count) { index in
+                do {
+                    let image = try self.image(from: frames[index])
+                    let strides = layout.strides(frame: index, height: height, width: width, frames: frames.count)
+                    image.pixels.withUnsafeBufferPointer { pixels in
+                        for channel in 0..<3 {
+                            let table = lookup[channel], source = sourceChannel[channel]
+                            let plane = base + strides.base + channel * strides.channelStride
+                            for y in 0..<height {
+                                let row = plane + y * strides.rowStride
+                                var pixel = y * width * 3 + source
+                                for x in 0..<width {
+                                    row[x * strides.pixelStride] = table[Int(pixels[pixel])]
+                                    pixel += 3
+                                }
+                            }
+                        }
+                    }
+                } catch {
+                    failures.record(index, error)
+                }
+            }
+        }
+        if let (_, error) = failures.first { throw error }
+        return tensor
+    }
+
+    /// Per tensor channel, the normalized value of each 8-bit level: one table lookup per value.
+    private func lookupTables() -> [[Float]] {
+        let normalization = options.normalization
+        // Tensor channel c carries the statistics of the colour it holds.
+        let colour = options.channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
+        return colour.map { c in
+            (0..<256).map { (Float($0) * normalization.scale - normalization.mean[c]) / normalization.std[c] }
+        }
+    }
+
+    private func validate(frames: Int) throws {
+        try validateOptions()
+        func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: "preprocessing", reason) }
+        guard frames > 0 else { throw invalid("no frames to preprocess") }
+        if case .ncthw(let clipLength?) = options.layout, clipLength <= 0 || frames % clipLength != 0 {
+            throw invalid("\(frames) frames do not make whole clips of \(clipLength); sample a multiple of the clip length")
+        }
+    }
+
+    private func validateOptions() throws {
+        func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: "preprocessing", reason) }
+        guard options.width > 0, options.height > 0 else {
+            throw invalid("the input size \(options.width)x\(options.height) must be positive")
+        }
+        let normalization = options.normalization
+        guard normalization.mean.count == 3, normalization.std.count == 3 else {
+            throw invalid("mean and std need 3 values each (R, G, B), not \(normalization.mean.count) and \(normalization.std.count)")
+        }
+        guard normalization.std.allSatisfy({ $0 != 0 && $0.isFinite }) else {
+            throw invalid("std \(normalization.std) has a zero or non-finite value; each channel divides by it")
+        }
+    }
+}
+
+/// The first error any parallel task hit (by frame index), kept under a lock.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failure: (Int, Error)?
+
+    func record(_ index: Int, _ error: Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if failure == nil || index < failure!.0 { failure = (index, error) }
+    }
+
+    var first: (Int, Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+}

@@ -1,0 +1,40 @@
+// How a frame is fitted to the model's input size: stretched, cropped to fill, or letterboxed.
+
+/// The three usual ways of making a W x H input from a frame of another shape.
+public enum ResizeMode: Sendable, Equatable {
+    /// Resize to exactly W x H; the picture is distorted when the aspect ratios differ.
+    case stretch
+    /// Resize so the picture covers W x H (its shorter side fits), then cut the centre: what
+    /// ImageNet-style classifiers are trained on ("resize 256, center crop 224").
+    case centerCrop
+    /// Resize so the whole picture fits inside W x H, centred, with the rest filled with `padding`
+    /// (one gray level in 0...255, before normalization): what detectors usually expect.
+    case letterbox(padding: UInt8)
+
+    /// Where the resized picture goes: its size, and its top-left corner in the W x H canvas
+    /// (negative for a crop, positive for letterbox bars).
+    struct Placement: Equatable {
+        var width: Int
+        var height: Int
+        var x: Int
+        var y: Int
+    }
+
+    func placement(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) -> Placement {
+        let scaleX = Double(width) / Double(sourceWidth), scaleY = Double(height) / Double(sourceHeight)
+        switch self {
+        case .stretch:
+            return Placement(width: width, height: height, x: 0, y: 0)
+        case .centerCrop:
+            let scale = max(scaleX, scaleY)
+            let resizedWidth = max(width, Int((Double(sourceWidth) * scale).rounded()))
+            let resizedHeight = max(height, Int((Double(sourceHeight) * scale).rounded()))
+            return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
+        case .letterbox:
+            let scale = min(scaleX, scaleY)
+            let resizedWidth = min(width, max(1, Int((Double(sourceWidth) * scale).rounded())))
+            let resizedHeight = min(height, max(1, Int((Double(sourceHeight) * scale).rounded())))
+            return Placement(width: resizedWidth, height: resizedHeight, x: (width - resizedWidth) / 2, y: (height - resizedHeight) / 2)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// VideoIO: placeholder until its area lands; replaced by the real sources.

@@ -1,0 +1,48 @@
+// Limits a video must stay within before we spend memory and time on it.
+
+/// Bounds checked when a video is opened (and again on every decoded frame, since a stream may
+/// change size mid-way). The defaults suit a Lambda function with a few GB of memory and 15 minutes.
+public struct VideoLimits: Sendable, Equatable {
+    /// Pixels per frame (width x height). A 4K UHD frame is 8.3 million; above that a batch of
+    /// decoded frames no longer fits comfortably in a function's memory.
+    public var maximumPixelsPerFrame: Int
+    /// Seconds of video. Sampling cost does not grow with length, but a multi-hour file is usually
+    /// a mistake (a stream dump, a wrong key) worth refusing with a clear message.
+    public var maximumDurationSeconds: Double
+    /// Frames one request may ask for: each one is held decoded until it is preprocessed.
+    public var maximumFramesPerRequest: Int
+
+    public static let defaultMaximumPixelsPerFrame = 3840 * 2160
+    public static let defaultMaximumDurationSeconds: Double = 3 * 3600
+    public static let defaultMaximumFramesPerRequest = 1024
+
+    public init(maximumPixelsPerFrame: Int = defaultMaximumPixelsPerFrame,
+                maximumDurationSeconds: Double = defaultMaximumDurationSeconds,
+                maximumFramesPerRequest: Int = defaultMaximumFramesPerRequest) {
+        self.maximumPixelsPerFrame = maximumPixelsPerFrame
+        self.maximumDurationSeconds = maximumDurationSeconds
+        self.maximumFramesPerRequest = maximumFramesPerRequest
+    }
+
+    public static let `default` = VideoLimits()
+
+    /// Throws `tooManyPixels` when a width x height frame is over the limit.
+    func checkFrame(width: Int, height: Int, uri: String) throws {
+        guard width * height <= maximumPixelsPerFrame else {
+            throw VideoIOError(.tooManyPixels, uri: uri,
+                               "\(width)x\(height) is \(width * height) pixels per frame, over the limit of \(maximumPixelsPerFrame); downscale the video or raise maximumPixelsPerFrame")
+        }
+    }
+
+    /// Throws `tooLong` when `seconds` is over the limit.
+    func checkDuration(_ seconds: Double, uri: String) throws {
+        guard seconds <= maximumDurationSeconds else {
+            throw VideoIOError(.tooLong, uri: uri,
+                               "the video lasts \(Self.format(seconds)) s, over the limit of \(Self.format(maximumDurationSeconds)) s; cut it into shorter parts or raise maximumDurationSeconds")
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.3f", seconds)
+    }
+}

@@ -1,0 +1,96 @@
+// Opens a video through the object store and answers: what is it, where are its keyframes, which frames are at these times.
+import CFFmpeg
+import ObjectStore
+
+/// Random access to the frames of one video, read through an `ObjectReader` (file, HTTPS or S3
+/// ranges), never downloaded whole.
+///
+/// Frame rule: the frame for a timestamp T is the first frame whose presentation time is >= T,
+/// as `ffmpeg -ss T -i FILE -frames:v 1` outputs it. To get there the reader seeks to the keyframe
+/// at or before T and decodes forward, but only when T lies in a later GOP than the one being
+/// decoded (or behind the current position); within the current GOP it just decodes on. So the
+/// cost of N samples grows with N, not with the video's length.
+///
+/// Not thread-safe: one reader serves one request at a time (the decoder itself uses FFmpeg's threads).
+public final class VideoReader {
+    public let uri: String
+    public let info: VideoStreamInfo
+    public let limits: VideoLimits
+    let demuxer: Demuxer
+    let decoder: Decoder
+    var containerKeyframes: KeyframeIndex
+    let samples: SampleTable?
+    var scannedKeyframes: KeyframeIndex?
+    var position = DecodePosition()
+
+    /// Opens `uri` (s3://, https://, file:// or a path) through `store`, which checks it against
+    /// its access policy. Remote objects are read in small blocks: sampling jumps between GOPs and
+    /// reads a little of each.
+    public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default) throws {
+        try self.init(reader: store.reader(for: uri, pattern: .scattered), limits: limits)
+    }
+
+    /// Opens the video `reader` holds: reads the container header (and index), checks the limits
+    /// and opens the decoder. No frame is decoded yet.
+    public init(reader: ObjectReader, limits: VideoLimits = .default) throws {
+        _ = FFmpegLogging.configure
+        uri = reader.uri
+        self.limits = limits
+        demuxer = try Demuxer(reader: reader)
+        info = Self.describe(demuxer)
+        try limits.checkFrame(width: info.codedWidth, height: info.codedHeight, uri: uri)
+        try limits.checkDuration(info.duration, uri: uri)
+        decoder = try Decoder(stream: demuxer.stream, uri: uri)
+        containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
+        samples = SampleTable.fromContainer(stream: demuxer.stream)
+    }
+
+    deinit {
+        releaseFrames()
+    }
+
+    /// What has been fetched from the object so far (bytes, requests).
+    public var readStatistics: ReadStatistics { demuxer.statistics }
+
+    /// The keyframes. From the container's index when it has one (free); otherwise every packet
+    /// is read once (the whole file) and the result kept.
+    public func keyframes() throws -> KeyframeIndex {
+        if !containerKeyframes.isEmpty { return containerKeyframes }
+        if let scannedKeyframes { return scannedKeyframes }
+        let scanned = try scanKeyframes()
+        scannedKeyframes = scanned
+        return scanned
+    }
+
+    private static func describe(_ demuxer: Demuxer) -> VideoStreamInfo {
+        let stream = demuxer.stream.pointee
+        let parameters = stream.codecpar.pointee
+        let format = demuxer.formatContext.pointee
+        var duration = 0.0
+        if stream.duration != vl_nopts_value() && stream.duration > 0 {
+            duration = Double(stream.duration) * av_q2d(stream.time_base)
+        } else if format.duration != vl_nopts_value() && format.duration > 0 {
+            duration = Double(format.duration) / Double(AV_TIME_BASE)
+        }
+        let average = stream.avg_frame_rate, real = stream.r_frame_rate
+        let frameRate = average.num > 0 && average.den > 0 ? av_q2d(average) : (real.num > 0 && real.den > 0 ? av_q2d(real) : 0)
+        let exactCount = stream.nb_frames > 0
+        let frameCount = exactCount ? Int(stream.nb_frames) : Int((duration * frameRate).rounded())
+        let constant = average.num > 0 && real.num > 0 && av_cmp_q(average, real) == 0
+        return VideoStreamInfo(
+            container: format.iformat.map { String(cString: $0.pointee.name) } ?? "unknown",
+            codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            pixelFormat: av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.format)).map { String(cString: $0) } ?? "unknown",
+            codedWidth: Int(parameters.width), codedHeight: Int(parameters.height),
+            rotation: Rotation(displayMatrix: vl_stream_display_matrix(demuxer.stream)),
+            duration: duration, frameRate: frameRate, frameCount: frameCount, frameCountIsExact: exactCount,
+            isConstantFrameRate: constant)
+    }
+}
+
+extension VideoReader {
+    /// Frees the frame the reader still holds; the demuxer and decoder free themselves.
+    func releaseFrames() {
+        position.reset(group: nil)
+    }
+}

@@ -1,0 +1,134 @@
+// Files that are not what they claim, or break a limit: each gives its typed error, none crashes or hangs.
+import Foundation
+import ObjectStore
+import TestServers
+@testable import VideoIO
+import XCTest
+
+final class BadFileTests: XCTestCase {
+    private func assertOpenFails(_ name: String, _ code: VideoIOError.Code, mentioning text: String,
+                                 limits: VideoLimits = .default, file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try TestVideos.path(name)
+        XCTAssertThrowsError(try TestVideos.open(name, limits: limits), file: file, line: line) { error in
+            let failure = error as? VideoIOError
+            XCTAssertEqual(failure?.code, code, "\(error)", file: file, line: line)
+            XCTAssertEqual(failure?.uri, path, file: file, line: line)
+            XCTAssertTrue("\(error)".contains(text), "\(error)", file: file, line: line)
+        }
+    }
+
+    func testRandomBytesAreNotAVideo() throws {
+        try assertOpenFails("random.bin", .notAVideo, mentioning: "65536 bytes")
+    }
+
+    func testAudioOnlyHasNoVideoStream() throws {
+        try assertOpenFails("audio_only.m4a", .noVideoStream, mentioning: "1 audio stream")
+    }
+
+    func testAFileCutBeforeItsIndexIsCorrupt() throws {
+        try assertOpenFails("truncated_moov_last.mp4", .corruptData, mentioning: "moov")
+    }
+
+    func testATruncatedFileYieldsWhatDecodesAndReportsTheRest() throws {
+        let reader = try TestVideos.open("truncated_moov_first.mp4")
+        XCTAssertEqual(reader.info.duration, 10, accuracy: 0.01, "the intact index still promises 10 s")
+        let batch = try reader.frames(at: [1, 4.5, 7, 9])
+        XCTAssertEqual(batch.frames.map(\.timestamp), [1, 4.5], accuracy: 1e-6)
+        XCTAssertEqual(batch.missing.map(\.requestedTimestamp), [7, 9])
+        XCTAssertTrue(batch.missing[0].reason.contains("truncated"), batch.missing[0].reason)
+        XCTAssertThrowsError(try reader.frames(at: [8.5, 9.5])) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .corruptData, "\(error)")
+            XCTAssertTrue("\(error)".contains("none of the 2 requested frames"), "\(error)")
+        }
+        // The reader is still usable for what the file holds.
+        XCTAssertEqual(try reader.frames(at: [2.5]).frames.first?.timestamp ?? -1, 2.5, accuracy: 1e-6)
+    }
+
+    func testAnUnknownCodecIsUnsupported() throws {
+        // vp9.webm with its codec ID renamed: Matroska still says "video", but no decoder exists.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("vp9.webm")))
+        let range = try XCTUnwrap(bytes.range(of: Data("V_VP9".utf8)))
+        bytes.replaceSubrange(range, with: Data("V_QQQ".utf8))
+        let reader = MemoryReader(uri: "memory://unknown-codec.webm", bytes: bytes)
+        XCTAssertThrowsError(try VideoReader(reader: reader)) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .unsupportedCodec, "\(error)")
+            XCTAssertTrue("\(error)".contains("re-encode"), "\(error)")
+        }
+    }
+
+    func testLimitsOnPixelsAndDuration() throws {
+        try assertOpenFails("h264.mp4", .tooManyPixels, mentioning: "640x360",
+                            limits: VideoLimits(maximumPixelsPerFrame: 640 * 360 - 1))
+        try assertOpenFails("long_720p.mp4", .tooLong, mentioning: "600 s",
+                            limits: VideoLimits(maximumDurationSeconds: 300))
+        XCTAssertThrowsError(try TestVideos.open("h264.mp4", limits: VideoLimits(maximumFramesPerRequest: 2)).frames(at: [1, 2, 3])) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .invalidRequest, "\(error)")
+        }
+    }
+
+    func testAVideoWithZeroFramesHasNothingToSample() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zero-frames-\(UUID().uuidString).avi").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=64x64:r=10", "-frames:v", "0",
+                                                     "-c:v", "mpeg4", path])
+        let reader = try VideoReader(uri: path, store: TestVideos.store)
+        XCTAssertEqual(reader.info.frameCount, 0)
+        for plan in [SamplingPlan.uniform(count: 4), .timestamps([0])] {
+            XCTAssertThrowsError(try reader.frames(plan)) { error in
+                XCTAssertEqual((error as? VideoIOError)?.code, .noFrames, "\(error)")
+            }
+        }
+    }
+
+    func testAnEmptyObjectIsNotAVideo() throws {
+        XCTAssertThrowsError(try VideoReader(reader: MemoryReader(uri: "memory://empty.mp4", bytes: Data()))) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .notAVideo, "\(error)")
+            XCTAssertTrue("\(error)".contains("empty"), "\(error)")
+        }
+    }
+
+    func testReaderFailuresSurfaceAsTheObjectStoreError() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("h264.mp4")))
+        // Fails once the demuxer reads past the header: the S3 error must come out, not "I/O error".
+        let failing = MemoryReader(uri: "s3://videos/h264.mp4", bytes: bytes, failAtOffset: 200_000)
+        let reader = try VideoReader(reader: failing)
+        XCTAssertThrowsError(try reader.frames(at: [5])) { error in
+            XCTAssertEqual(error as? ObjectStoreError, failing.failure, "\(error)")
+        }
+        XCTAssertThrowsError(try VideoReader(reader: MemoryReader(uri: "s3://videos/h264.mp4", bytes: bytes, failAtOffset: 0))) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .network, "\(error)")
+        }
+    }
+}
+
+/// An object in memory, optionally failing like a dropped S3 connection at some offset.
+final class MemoryReader: ObjectReader {
+    let uri: String
+    let bytes: Data
+    let failAtOffset: Int64?
+    private(set) var statistics = ReadStatistics()
+    var size: Int64 { Int64(bytes.count) }
+    var failure: ObjectStoreError { ObjectStoreError(.network, uri: uri, "connection reset (injected)") }
+
+    init(uri: String, bytes: Data, failAtOffset: Int64? = nil) {
+        self.uri = uri
+        self.bytes = bytes
+        self.failAtOffset = failAtOffset
+    }
+
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard offset < size else { return 0 }
+        let end = min(size, offset + Int64(buffer.count))
+        if let failAtOffset, end > failAtOffset { throw failure }
+        bytes.copyBytes(to: buffer, from: Int(offset)..<Int(end))
+        statistics.requests += 1
+        statistics.bytesRead += end - offset
+        statistics.bytesFetched += end - offset
+        return Int(end - offset)
+    }
+}
+
+private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
+}

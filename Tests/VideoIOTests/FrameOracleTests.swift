@@ -1,0 +1,67 @@
+// Our frames against the ffmpeg CLI's: the same frame (pts) for each timestamp, the same pixels.
+import VideoIO
+import XCTest
+
+final class FrameOracleTests: XCTestCase {
+    /// Compares every frame we decode for `times` with `ffmpeg -ss T`: same presentation time,
+    /// and RGB within a mean absolute difference of 1/255 at the frame's own size (or `size`).
+    private func assertMatchesCLI(_ name: String, at times: [Double], size: (Int, Int)? = nil,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try TestVideos.path(name)
+        let reader = try TestVideos.open(name)
+        let batch = try reader.frames(at: times)
+        XCTAssertEqual(batch.missing, [], name, file: file, line: line)
+        XCTAssertEqual(batch.frames.map(\.requestedTimestamp), Array(Set(times)).sorted(), name, file: file, line: line)
+        for frame in batch.frames {
+            let (width, height) = size ?? (frame.width, frame.height)
+            let ours = try frame.rgb(width: width, height: height)
+            guard let oracle = try FFmpegOracle.frame(path, at: frame.requestedTimestamp, filters: "scale=\(width):\(height):flags=bilinear") else {
+                XCTFail("\(name) @\(frame.requestedTimestamp): ffmpeg gives no frame, we give \(frame.timestamp)", file: file, line: line)
+                continue
+            }
+            XCTAssertEqual(frame.timestamp, oracle.timestamp, accuracy: 1e-4, "\(name) @\(frame.requestedTimestamp)", file: file, line: line)
+            XCTAssertEqual(oracle.rgb.count, ours.pixels.count, "\(name) @\(frame.requestedTimestamp)", file: file, line: line)
+            if oracle.rgb.count == ours.pixels.count {
+                let difference = FFmpegOracle.meanAbsoluteDifference(ours.pixels, oracle.rgb)
+                XCTAssertLessThanOrEqual(difference, 1.0, "\(name) @\(frame.requestedTimestamp) \(width)x\(height)", file: file, line: line)
+            }
+        }
+    }
+
+    func testH264FramesAreTheCLIFrames() throws {
+        // On keyframes, between frames, just before a keyframe, in the last GOP.
+        try assertMatchesCLI("h264.mp4", at: [0, 0.5, 1.01, 1.99, 2.0, 3.3, 7.95, 9.9])
+        try assertMatchesCLI("h264.mp4", at: [0.2, 6.1], size: (224, 224))
+    }
+
+    func testOtherCodecsMatchTheCLI() throws {
+        try assertMatchesCLI("hevc.mp4", at: [0.2, 2.5, 4.9])
+        try assertMatchesCLI("vp9.webm", at: [0.3, 2.2, 4.7])
+        try assertMatchesCLI("mpeg4.avi", at: [0.1, 2.5, 4.5])
+    }
+
+    func testOddSizeAndFullChromaMatchTheCLI() throws {
+        try assertMatchesCLI("odd_333x201.mp4", at: [0.7, 3.1])
+        try assertMatchesCLI("odd_333x201.mp4", at: [1.5], size: (111, 67))
+    }
+
+    func testVariableFrameRateFramesAreTheCLIFrames() throws {
+        // 2-4 s runs at 10 fps: targets between its frames must land on the next one.
+        try assertMatchesCLI("vfr.mp4", at: [1.0, 2.05, 2.5, 3.05, 3.99, 4.5])
+    }
+
+    func testRotatedFramesComeOutUpright() throws {
+        for name in ["rotate_90.mp4", "rotate_270.mp4"] {
+            let frame = try XCTUnwrap(TestVideos.open(name).frames(at: [1.0]).frames.first)
+            XCTAssertEqual(frame.width, 180, name)
+            XCTAssertEqual(frame.height, 320, name)
+            // The CLI turns them too (autorotation), so the pixels must agree.
+            try assertMatchesCLI(name, at: [0.5, 2.0])
+            try assertMatchesCLI(name, at: [1.2], size: (90, 160))
+        }
+    }
+
+    func testLongVideoSeeksLandOnTheCLIFrames() throws {
+        try assertMatchesCLI("long_720p.mp4", at: [123.45, 301.0, 599.9], size: (320, 180))
+    }
+}

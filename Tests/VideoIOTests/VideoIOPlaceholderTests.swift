@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder until the VideoIO tests land.
-final class VideoIOPlaceholderTests: XCTestCase {}
