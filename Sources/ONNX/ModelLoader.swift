@@ -13,14 +13,15 @@ public enum ModelLoader {
         return try load(bytes: [UInt8](data), source: path, sha256: sha256)
     }
 
-    /// Loads a model from its file bytes. `sha256` (hex) pins the bytes as stored, i.e. what
-    /// `sha256sum model.onnx.zst` prints.
+    /// Loads a model from its file bytes. `sha256` (hex) pins the ONNX model itself, i.e. the
+    /// decompressed bytes (`zstd -dc model.onnx.zst | sha256sum`), so recompressing with another
+    /// level or zstd version keeps the pin valid.
     public static func load(bytes: [UInt8], source: String, sha256 pin: String? = nil) throws -> Model {
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        if let pin, pin.lowercased() != digest {
-            throw ModelError(.sha256Mismatch, "\(source): sha256 is \(digest), expected \(pin.lowercased()): the model is not the one pinned")
-        }
         let modelBytes = ZstdDecompressor.isCompressed(bytes) ? try ZstdDecompressor.decompress(bytes, source: source) : bytes
+        let digest = SHA256.hash(data: modelBytes).map { String(format: "%02x", $0) }.joined()
+        if let pin, pin.lowercased() != digest {
+            throw ModelError(.sha256Mismatch, "\(source): the model's sha256 is \(digest), expected \(pin.lowercased()): it is not the model pinned")
+        }
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: modelBytes) }
         catch { throw ModelError(.notONNX, "\(source): not an ONNX model (protobuf decoding failed: \(error))") }

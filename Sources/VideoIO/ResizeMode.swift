@@ -7,6 +7,11 @@ public enum ResizeMode: Sendable, Equatable {
     /// Resize so the picture covers W x H (its shorter side fits), then cut the centre: what
     /// ImageNet-style classifiers are trained on ("resize 256, center crop 224").
     case centerCrop
+    /// Resize the shorter side to `shorterSide` (keeping the aspect ratio), then cut the centre
+    /// W x H: the classic ImageNet evaluation ("resize 256, crop 224") with a margin cropped away.
+    case shorterSideThenCrop(shorterSide: Int)
+    /// Stretch to `width` x `height`, then cut the centre W x H (open_nsfw's reference: 256x256, 224).
+    case stretchThenCrop(width: Int, height: Int)
     /// Resize so the whole picture fits inside W x H, centred, with the rest filled with `padding`
     /// (one gray level in 0...255, before normalization): what detectors usually expect.
     case letterbox(padding: UInt8)
@@ -29,6 +34,14 @@ public enum ResizeMode: Sendable, Equatable {
             let scale = max(scaleX, scaleY)
             let resizedWidth = max(width, Int((Double(sourceWidth) * scale).rounded()))
             let resizedHeight = max(height, Int((Double(sourceHeight) * scale).rounded()))
+            return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
+        case .shorterSideThenCrop(let shorterSide):
+            let scale = Double(max(shorterSide, width, height)) / Double(min(sourceWidth, sourceHeight))
+            let resizedWidth = max(width, Int((Double(sourceWidth) * scale).rounded()))
+            let resizedHeight = max(height, Int((Double(sourceHeight) * scale).rounded()))
+            return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
+        case .stretchThenCrop(let stretchedWidth, let stretchedHeight):
+            let resizedWidth = max(width, stretchedWidth), resizedHeight = max(height, stretchedHeight)
             return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
         case .letterbox:
             let scale = min(scaleX, scaleY)

@@ -1,9 +1,10 @@
 // The functions this binary can run locally: the same table `bootstrap` serves.
 import Foundation
 import LambdaRuntime
+import VideoFunction
 
 enum FunctionCatalog {
-    static var all: HandlerCatalog { .builtIn }
+    static var all: HandlerCatalog { VideoFunctions.catalog() }
 
     /// Another executable of this package, built into the same directory as this one.
     static func siblingExecutable(_ name: String) -> String {

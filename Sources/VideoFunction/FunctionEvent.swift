@@ -1,0 +1,72 @@
+// The event formats a video function answers: direct, S3 notification, SQS batch, HTTP (API Gateway v2).
+import Foundation
+import LambdaRuntime
+
+/// What an invocation's event is, decided from its shape.
+enum FunctionEvent {
+    case direct(VideoRequest)
+    /// S3 ObjectCreated records: one video each.
+    case s3(records: [S3Record])
+    /// SQS messages whose bodies are direct events or S3 notifications.
+    case sqs(messages: [SQSMessage])
+    /// API Gateway HTTP API v2 or a Function URL: the body is a direct event.
+    case http(body: String)
+
+    struct S3Record: Equatable {
+        var bucket: String
+        var key: String
+        var uri: String { "s3://\(bucket)/\(key)" }
+    }
+
+    struct SQSMessage {
+        var messageID: String
+        var body: String
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> FunctionEvent {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
+        catch { throw VideoFunctionError(.invalidEvent, "the event is not JSON: \(ConfigErrorText.describe(error))") }
+        guard case .object(let object) = value else { throw VideoFunctionError(.invalidEvent, "the event must be a JSON object") }
+        return try parse(object)
+    }
+
+    static func parse(_ object: [String: JSONValue]) throws -> FunctionEvent {
+        if case .array(let records)? = object["Records"] {
+            let sources = Set(records.compactMap { record -> String? in
+                guard case .object(let fields) = record else { return nil }
+                return fields["eventSource"]?.stringValue ?? fields["EventSource"]?.stringValue
+            })
+            if sources == ["aws:s3"] { return .s3(records: try records.map(s3Record)) }
+            if sources == ["aws:sqs"] { return .sqs(messages: try records.map(sqsMessage)) }
+            throw VideoFunctionError(.invalidEvent, "Records from \(sources.sorted().joined(separator: ", ")) are not S3 or SQS records")
+        }
+        if case .string(let version)? = object["version"], version == "2.0", object["requestContext"] != nil {
+            var body = object["body"]?.stringValue ?? ""
+            if case .bool(true)? = object["isBase64Encoded"] {
+                guard let data = Data(base64Encoded: body) else { throw VideoFunctionError(.invalidEvent, "the body is flagged base64 but is not") }
+                body = String(decoding: data, as: UTF8.self)
+            }
+            return .http(body: body)
+        }
+        return .direct(try VideoRequest(object))
+    }
+
+    private static func s3Record(_ record: JSONValue) throws -> S3Record {
+        guard case .object(let fields) = record, case .object(let s3)? = fields["s3"],
+              case .object(let bucket)? = s3["bucket"], let name = bucket["name"]?.stringValue,
+              case .object(let object)? = s3["object"], let key = object["key"]?.stringValue else {
+            throw VideoFunctionError(.invalidEvent, "an S3 record lacks s3.bucket.name or s3.object.key")
+        }
+        // S3 notifications URL-encode keys, with '+' for spaces.
+        let decoded = key.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? key
+        return S3Record(bucket: name, key: decoded)
+    }
+
+    private static func sqsMessage(_ record: JSONValue) throws -> SQSMessage {
+        guard case .object(let fields) = record, let id = fields["messageId"]?.stringValue else {
+            throw VideoFunctionError(.invalidEvent, "an SQS record lacks messageId")
+        }
+        return SQSMessage(messageID: id, body: fields["body"]?.stringValue ?? "")
+    }
+}

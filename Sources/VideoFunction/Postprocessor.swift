@@ -1,0 +1,90 @@
+// Model outputs to answers: activation, top-k per frame, aggregates, threshold ranges, votes.
+import Foundation
+
+struct Postprocessor {
+    let spec: FunctionConfig.PostprocessSpec
+    let labels: [String]
+
+    /// Scores per frame after the activation: [frame][label].
+    func scores(_ raw: [[Float]]) -> [[Float]] {
+        switch spec.activation {
+        case "softmax":
+            return raw.map { row in
+                let maximum = row.max() ?? 0
+                let exps = row.map { Foundation.exp($0 - maximum) }
+                let sum = exps.reduce(0, +)
+                return exps.map { $0 / sum }
+            }
+        case "sigmoid": return raw.map { $0.map { 1 / (1 + Foundation.exp(-$0)) } }
+        default: return raw
+        }
+    }
+
+    func apply(_ raw: [[Float]], timestamps: [Double], indices: [Int?], videoEnd: Double, into result: inout AnalysisResult, perFrame: Bool) {
+        let scores = scores(raw)
+        let topK = max(1, min(spec.topK ?? 1, labels.count))
+        var flaggedFrames: [Bool] = Array(repeating: false, count: scores.count)
+        if let threshold = spec.threshold, let column = labels.firstIndex(of: threshold.label) {
+            flaggedFrames = scores.map { $0[column] >= threshold.value }
+            let values = scores.map { $0[column] }
+            result.threshold = AnalysisResult.ThresholdSummary(
+                label: threshold.label, threshold: threshold.value, max: values.max() ?? 0,
+                mean: values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count),
+                flaggedFrames: flaggedFrames.filter { $0 }.count,
+                ranges: Self.ranges(flagged: flaggedFrames, timestamps: timestamps, videoEnd: videoEnd),
+                verdict: flaggedFrames.contains(true) ? threshold.verdicts.last ?? "flagged" : threshold.verdicts.first ?? "clear")
+        }
+        if perFrame {
+            result.frames = scores.indices.map { i in
+                let ranked = scores[i].enumerated().sorted { $0.element > $1.element }.prefix(topK)
+                return AnalysisResult.FrameScores(timestamp: timestamps[i], index: indices[i],
+                                                  top: ranked.map { AnalysisResult.LabelScore(label: labels[$0.offset], score: $0.element) },
+                                                  flagged: spec.threshold == nil ? nil : flaggedFrames[i])
+            }
+        }
+        if let aggregates = spec.aggregate, !scores.isEmpty {
+            var table: [String: [String: Float]] = [:]
+            for kind in aggregates {
+                var row: [String: Float] = [:]
+                for (column, label) in labels.enumerated() {
+                    let values = scores.map { $0[column] }
+                    row[label] = kind == "max" ? values.max()! : values.reduce(0, +) / Float(values.count)
+                }
+                table[kind] = row
+            }
+            result.aggregate = table
+        }
+        if spec.vote == true, !scores.isEmpty {
+            var votes: [String: Int] = [:]
+            var sums = [Float](repeating: 0, count: labels.count)
+            for row in scores {
+                let best = row.indices.max { row[$0] < row[$1] }!
+                votes[labels[best], default: 0] += 1
+                for (column, value) in row.enumerated() { sums[column] += value }
+            }
+            // Most votes wins; a tie goes to the label with the higher mean score.
+            let winner = labels.indices.max { a, b in
+                let (va, vb) = (votes[labels[a]] ?? 0, votes[labels[b]] ?? 0)
+                return va != vb ? va < vb : sums[a] < sums[b]
+            }!
+            result.vote = AnalysisResult.VoteSummary(label: labels[winner], confidence: Double(votes[labels[winner]] ?? 0) / Double(scores.count), votes: votes,
+                                                    meaning: spec.labelMeanings?[labels[winner]])
+        }
+    }
+
+    /// Consecutive flagged frames as time ranges: each from its first flagged frame to the next
+    /// sampled frame that is not flagged (or the end of the video).
+    static func ranges(flagged: [Bool], timestamps: [Double], videoEnd: Double) -> [AnalysisResult.TimeRange] {
+        var ranges: [AnalysisResult.TimeRange] = []
+        var start: Double? = nil
+        for (i, isFlagged) in flagged.enumerated() {
+            if isFlagged && start == nil { start = timestamps[i] }
+            if !isFlagged, let begin = start {
+                ranges.append(AnalysisResult.TimeRange(start: begin, end: timestamps[i]))
+                start = nil
+            }
+        }
+        if let begin = start { ranges.append(AnalysisResult.TimeRange(start: begin, end: max(begin, videoEnd))) }
+        return ranges
+    }
+}

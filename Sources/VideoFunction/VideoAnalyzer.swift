@@ -1,0 +1,165 @@
+// The pipeline of one video: open (range reads), sample and decode, preprocess, infer, postprocess.
+import Dispatch
+import Foundation
+import Inference
+import ObjectStore
+import ONNX
+import VideoIO
+
+/// A function's model and settings, loaded once per container at init.
+public final class VideoAnalyzer {
+    public let name: String
+    public let config: FunctionConfig
+    public let model: Model
+    let session: Session
+    let inputName: String
+    let outputName: String
+    let labels: [String]
+    let preprocessor: Preprocessor
+    let store: ObjectStore
+
+    /// Loads `directory/function.json` and its model (verifying its sha256) and plans the session.
+    public init(directory: String, name: String, store: ObjectStore, threads: Int = KernelContext.availableCores) throws {
+        self.name = name
+        self.store = store
+        config = try FunctionConfig.load(directory: directory)
+        let uri = config.model.uri
+        let isRemote = uri.hasPrefix("s3://") || uri.hasPrefix("https://")
+        let source = isRemote ? uri : (uri.hasPrefix("/") ? uri : directory + "/" + uri)
+        do {
+            let bytes = isRemote ? try store.readAll(uri) : try Self.readFile(source)
+            model = try ModelLoader.load(bytes: bytes, source: source, sha256: config.model.sha256)
+        } catch let error as ModelError {
+            throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
+        } catch {
+            throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
+        }
+        session = try Session(graph: model.graph, options: SessionOptions(threads: threads))
+        let graph = model.graph
+        let input = config.model.input ?? graph.inputs.first?.name ?? ""
+        let output = config.model.output ?? graph.outputs.first ?? ""
+        guard graph.inputs.contains(where: { $0.name == input }) else {
+            throw VideoFunctionError(.invalidConfig, "\(name): the model has no input '\(input)' (it has \(graph.inputs.map(\.name).joined(separator: ", ")))")
+        }
+        guard graph.outputs.contains(output) else {
+            throw VideoFunctionError(.invalidConfig, "\(name): the model has no output '\(output)'")
+        }
+        inputName = input
+        outputName = output
+        if let labels = config.labels {
+            self.labels = labels
+        } else {
+            let key = config.labelsFromModelMetadata ?? ""
+            guard let text = model.metadata[key] else {
+                throw VideoFunctionError(.invalidConfig, "\(name): the model's metadata has no '\(key)' entry for the labels")
+            }
+            labels = text.split(separator: "\n").map(String.init)
+        }
+        preprocessor = Preprocessor(try config.preprocessOptions())
+    }
+
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VideoFunctionError(.invalidConfig, "\(path): cannot read the model file (run `make models`)")
+        }
+        return [UInt8](data)
+    }
+
+    /// Analyses one video. `remainingMs` gives the time left before the invocation's deadline; when
+    /// it will not cover the frames left, the result says so and carries what was done.
+    public func analyze(_ request: VideoRequest, remainingMs: () -> Int64 = { .max }) throws -> AnalysisResult {
+        let started = Self.now()
+        var timings = AnalysisResult.Timings()
+        let reader: VideoReader
+        do { reader = try VideoReader(uri: request.video, store: store) }
+        catch { throw Self.videoError(error) }
+        timings.fetchMs = Self.now() - started
+        let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.maximumFrames ?? 256)
+        let timestamps: [Double]
+        do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video) }
+        catch { throw Self.videoError(error) }
+
+        // Decode, preprocess and infer in batches, checking the clock before each one.
+        let batchSize = max(1, config.sampling.batchSize ?? 16)
+        var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
+        var missing: [AnalysisResult.MissingFrame] = []
+        var stoppedEarly: String? = nil
+        var perFrameMs = 0.0
+        var start = 0
+        while start < timestamps.count {
+            let chunk = Array(timestamps[start..<min(timestamps.count, start + batchSize)])
+            let reserve = 300.0 + perFrameMs * Double(chunk.count) * 1.5
+            if Double(remainingMs()) < reserve {
+                guard !raw.isEmpty else {
+                    throw VideoFunctionError(.timeout, "\(request.video): \(remainingMs()) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")
+                }
+                stoppedEarly = "deadline: analysed \(raw.count) of \(timestamps.count) frames before the time ran out"
+                break
+            }
+            let chunkStarted = Self.now()
+            let batch: FrameBatch
+            var t = Self.now()
+            do { batch = try reader.frames(at: chunk, mode: plan.seekMode) }
+            catch { throw Self.videoError(error) }
+            timings.decodeMs += Self.now() - t
+            missing += batch.missing.map { AnalysisResult.MissingFrame(timestamp: $0.requestedTimestamp, reason: $0.reason) }
+            if !batch.frames.isEmpty {
+                t = Self.now()
+                let input: Tensor
+                do { input = try preprocessor.tensor(from: batch.frames) }
+                catch { throw Self.videoError(error) }
+                timings.preprocessMs += Self.now() - t
+                t = Self.now()
+                raw += try infer(input, frames: batch.frames.count)
+                timings.inferMs += Self.now() - t
+                used += batch.frames.map(\.timestamp)
+                indices += batch.frames.map(\.index)
+            }
+            perFrameMs = (Self.now() - chunkStarted) / Double(chunk.count)
+            start += chunk.count
+        }
+        guard !raw.isEmpty else {
+            throw VideoFunctionError(.invalidVideo, "\(request.video): none of the \(timestamps.count) sampled frames could be decoded (\(missing.first?.reason ?? "no frames"))")
+        }
+        let info = reader.info
+        var result = AnalysisResult(
+            function: name, video: request.video, model: .init(name: config.model.name, sha256: model.sha256),
+            stream: .init(durationSeconds: info.duration, width: info.width, height: info.height, frameRate: info.frameRate,
+                          codec: info.codec, rotation: info.rotation.rawValue),
+            sampledFrames: raw.count, missingFrames: missing.isEmpty ? nil : missing, stoppedEarly: stoppedEarly,
+            bytesFetched: reader.readStatistics.bytesFetched, timings: timings)
+        Postprocessor(spec: config.postprocess, labels: labels)
+            .apply(raw, timestamps: used, indices: indices, videoEnd: info.duration, into: &result, perFrame: request.perFrame)
+        result.timings.totalMs = Self.now() - started
+        return result
+    }
+
+    /// Runs the model on one batch and returns one row of scores per frame.
+    private func infer(_ input: Tensor, frames: Int) throws -> [[Float]] {
+        let outputs: [String: Tensor]
+        do { outputs = try session.run([inputName: input]) }
+        catch { throw VideoFunctionError(.inferenceFailed, "\(name): inference failed: \(error)") }
+        guard let output = outputs[outputName], output.elementType == .float32, output.count % max(1, frames) == 0 else {
+            throw VideoFunctionError(.inferenceFailed, "\(name): the model's output '\(outputName)' is not one float32 row per frame")
+        }
+        let width = output.count / frames
+        guard width == labels.count else {
+            throw VideoFunctionError(.inferenceFailed, "\(name): the model gives \(width) scores per frame but \(labels.count) labels are configured")
+        }
+        let values = output.floats
+        return (0..<frames).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    /// Object-store failures mean the video is unavailable; anything VideoIO rejects is an invalid video.
+    static func videoError(_ error: Error) -> VideoFunctionError {
+        if let error = error as? VideoFunctionError { return error }
+        if let error = error as? ObjectStoreError { return VideoFunctionError(.videoUnavailable, error.description) }
+        if let error = error as? VideoIOError {
+            if error.code == .invalidRequest { return VideoFunctionError(.invalidEvent, error.description) }
+            return VideoFunctionError(.invalidVideo, error.description)
+        }
+        return VideoFunctionError(.invalidVideo, "\(error)")
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+}

@@ -1,0 +1,49 @@
+// The one error type of video functions, mapped to Lambda's Function.* error names.
+import LambdaRuntime
+
+public struct VideoFunctionError: Error, CustomStringConvertible, LambdaReportableError {
+    public enum Code: String, Sendable {
+        /// function.json is missing or wrong (an init error).
+        case invalidConfig
+        /// The event is not JSON, or not one of the formats we take.
+        case invalidEvent
+        /// The event's video URI cannot be read (policy, not found, access denied...).
+        case videoUnavailable
+        /// The object is not a video we can decode.
+        case invalidVideo
+        /// Inference failed.
+        case inferenceFailed
+        /// The deadline does not leave time for the work left.
+        case timeout
+        /// The result could not be written to OUTPUT_URI.
+        case outputFailed
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Function.InvalidEvent, Function.VideoUnavailable, ... as the Runtime API's error type.
+    public var lambdaErrorName: String {
+        switch code {
+        case .invalidConfig: return "InvalidConfig"
+        case .invalidEvent: return "InvalidEvent"
+        case .videoUnavailable: return "VideoUnavailable"
+        case .invalidVideo: return "InvalidVideo"
+        case .inferenceFailed: return "InferenceFailed"
+        case .timeout: return "Timeout"
+        case .outputFailed: return "OutputFailed"
+        }
+    }
+
+    public var lambdaErrorMessage: String { message }
+
+    /// Whether the caller's request was at fault (a 4xx over HTTP) rather than the function.
+    var isClientError: Bool { [.invalidEvent, .videoUnavailable, .invalidVideo].contains(code) }
+}

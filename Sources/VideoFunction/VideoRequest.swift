@@ -1,0 +1,59 @@
+// One video to analyse and how: the direct event's fields, also what the other event formats carry.
+import Foundation
+import LambdaRuntime
+import VideoIO
+
+/// {"video": URI, "frames": 16, "start": s, "end": s, "every": s, "perFrame": bool}
+public struct VideoRequest: Equatable, Sendable {
+    public var video: String
+    public var frames: Int?
+    public var start: Double?
+    public var end: Double?
+    public var every: Double?
+    public var perFrame: Bool
+
+    public init(video: String, frames: Int? = nil, start: Double? = nil, end: Double? = nil, every: Double? = nil, perFrame: Bool = false) {
+        self.video = video
+        self.frames = frames
+        self.start = start
+        self.end = end
+        self.every = every
+        self.perFrame = perFrame
+    }
+
+    /// Reads a direct event object, naming the field that is wrong.
+    init(_ object: [String: JSONValue]) throws {
+        func invalid(_ reason: String) -> VideoFunctionError { VideoFunctionError(.invalidEvent, reason) }
+        guard let video = object["video"] else { throw invalid("the event has no \"video\" field (a URI: s3://bucket/key, https://... or a path)") }
+        guard case .string(let uri) = video, !uri.isEmpty else { throw invalid("\"video\" must be a non-empty string URI") }
+        func number(_ key: String) throws -> Double? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .number(let value)?: guard value.isFinite, value >= 0 else { throw invalid("\"\(key)\" must be a non-negative number") }; return value
+            default: throw invalid("\"\(key)\" must be a number")
+            }
+        }
+        let frames = try number("frames")
+        if let frames, frames != frames.rounded() || frames < 1 { throw invalid("\"frames\" must be a positive whole number") }
+        var perFrame = false
+        switch object["perFrame"] {
+        case nil, .null?: break
+        case .bool(let value)?: perFrame = value
+        default: throw invalid("\"perFrame\" must be true or false")
+        }
+        let every = try number("every")
+        if let every, every <= 0 { throw invalid("\"every\" must be a positive number of seconds") }
+        self.init(video: uri, frames: frames.map { Int($0) }, start: try number("start"), end: try number("end"), every: every, perFrame: perFrame)
+        if let start, let end, end <= start { throw invalid("\"end\" (\(end)) must be after \"start\" (\(start))") }
+    }
+
+    /// The sampling plan: one frame every `every` seconds, else `frames` uniform frames (the
+    /// function's default count), over [start, end).
+    func plan(defaultFrames: Int, maximumFrames: Int) throws -> SamplingPlan {
+        if let frames, frames > maximumFrames {
+            throw VideoFunctionError(.invalidEvent, "\"frames\" is \(frames); this function takes at most \(maximumFrames)")
+        }
+        if let every { return .every(seconds: every, start: start, end: end) }
+        return .uniform(count: frames ?? defaultFrames, start: start, end: end)
+    }
+}
