@@ -1,0 +1,46 @@
+// Event formats: what each is recognised as, and the clear errors for bad ones.
+import XCTest
+@testable import VideoFunction
+
+final class EventParsingTests: XCTestCase {
+    private func parse(_ json: String) throws -> FunctionEvent { try FunctionEvent.parse(Array(json.utf8)) }
+
+    private func assertInvalid(_ json: String, _ text: String, line: UInt = #line) {
+        XCTAssertThrowsError(try parse(json), line: line) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidEvent, line: line)
+            XCTAssertTrue("\(error)".contains(text), "\(error)", line: line)
+        }
+    }
+
+    func testDirectEvents() throws {
+        guard case .direct(let request) = try parse(#"{"video": "s3://b/k.mp4", "frames": 8, "start": 1, "end": 4.5, "perFrame": true}"#) else {
+            return XCTFail("not direct")
+        }
+        XCTAssertEqual(request, VideoRequest(video: "s3://b/k.mp4", frames: 8, start: 1, end: 4.5, perFrame: true))
+        assertInvalid("not json", "not JSON")
+        assertInvalid("[1]", "must be a JSON object")
+        assertInvalid(#"{"frames": 3}"#, #"no "video" field"#)
+        assertInvalid(#"{"video": 5}"#, "non-empty string")
+        assertInvalid(#"{"video": "a.mp4", "frames": 2.5}"#, "positive whole number")
+        assertInvalid(#"{"video": "a.mp4", "frames": -1}"#, "non-negative")
+        assertInvalid(#"{"video": "a.mp4", "every": 0}"#, "positive number of seconds")
+        assertInvalid(#"{"video": "a.mp4", "start": 5, "end": 2}"#, "must be after")
+        assertInvalid(#"{"video": "a.mp4", "perFrame": "yes"}"#, "true or false")
+    }
+
+    func testS3NotificationsDecodeKeys() throws {
+        let event = #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/my+clip%C3%A9.mp4"}}}]}"#
+        guard case .s3(let records) = try parse(event) else { return XCTFail("not s3") }
+        XCTAssertEqual(records.map(\.uri), ["s3://in/uploads/my clipé.mp4"])
+        assertInvalid(#"{"Records": [{"eventSource": "aws:s3", "s3": {}}]}"#, "lacks s3.bucket.name")
+        assertInvalid(#"{"Records": [{"eventSource": "aws:dynamodb"}]}"#, "not S3 or SQS")
+    }
+
+    func testSQSAndHTTPEvents() throws {
+        guard case .sqs(let messages) = try parse(#"{"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": "{}"}]}"#) else { return XCTFail("not sqs") }
+        XCTAssertEqual(messages.map(\.messageID), ["m1"])
+        let body = Data(#"{"video": "a.mp4"}"#.utf8).base64EncodedString()
+        guard case .http(let text) = try parse(#"{"version": "2.0", "requestContext": {}, "body": "\#(body)", "isBase64Encoded": true}"#) else { return XCTFail("not http") }
+        XCTAssertEqual(text, #"{"video": "a.mp4"}"#)
+    }
+}
