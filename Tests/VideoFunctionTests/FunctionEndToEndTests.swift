@@ -1,0 +1,123 @@
+// Both functions end to end: the real bootstrap under the emulator, every sample event, S3 through
+// moto_server (input object in, result object out), bad events as Function.* errors, and serving on.
+import Foundation
+import LambdaEmulator
+import ObjectStore
+import TestServers
+import XCTest
+
+final class FunctionEndToEndTests: XCTestCase {
+    private static var moto: MotoServer?
+    private static var credentials: MotoServer.Credentials?
+    private static var setupFailure: Error?
+    private var emulators: [LambdaEmulator] = []
+
+    override class func setUp() {
+        do {
+            let video = RepoPaths.cache("videos/h264.mp4").path
+            guard FileManager.default.fileExists(atPath: video) else { return }
+            let server = try MotoServer.start()
+            moto = server
+            credentials = try server.prepare(buckets: ["videolambda-input", "videolambda-output"],
+                                             objects: ["videolambda-input/uploads/clip one.mp4": video], enforceAuth: true)
+        } catch { setupFailure = error }
+    }
+
+    override class func tearDown() { moto?.stop() }
+
+    override func tearDown() async throws {
+        for emulator in emulators { await emulator.shutdown() }
+        emulators.removeAll()
+    }
+
+    private func start(_ function: String) async throws -> LambdaEmulator {
+        if let failure = Self.setupFailure { throw failure }
+        guard FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path),
+              let moto = Self.moto, let credentials = Self.credentials else {
+            throw XCTSkip("models or videos are missing: run `make models` (make test does)")
+        }
+        var configuration = EmulatorConfiguration(command: [BuiltProducts.executable("bootstrap")], timeoutSeconds: 120,
+                                                  functionName: function, handler: function, shutdownGraceSeconds: 1)
+        configuration.taskRoot = RepoPaths.root.path
+        configuration.environment = [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "AWS_ENDPOINT_URL_S3": moto.endpoint, "OUTPUT_URI": "s3://videolambda-output/results/",
+        ]
+        let emulator = try await LambdaEmulator.start(configuration)
+        emulators.append(emulator)
+        return emulator
+    }
+
+    private func sample(_ function: String, _ event: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: RepoPaths.root.appendingPathComponent("functions/\(function)/events/\(event)")))
+    }
+
+    private func object(_ result: InvocationResult, file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
+        XCTAssertNil(result.functionError, result.bodyText, file: file, line: line)
+        return (try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]) ?? [:]
+    }
+
+    func testModerationSampleEvents() async throws {
+        let emulator = try await start("video-moderation")
+        let direct = object(try await emulator.invoke(try sample("video-moderation", "direct.json")))
+        XCTAssertEqual(direct["sampledFrames"] as? Int, 16)
+        XCTAssertEqual((direct["frames"] as? [Any])?.count, 16)
+        XCTAssertEqual((direct["model"] as? [String: Any])?["sha256"] as? String, "864bb37bf8863564b87eb330ab8c785a79a773f4e7c43cb96db52ed8611305fa")
+        XCTAssertEqual((direct["threshold"] as? [String: Any])?["verdict"] as? String, "safe")
+        let timings = try XCTUnwrap(direct["timings"] as? [String: Double])
+        XCTAssertEqual(Set(timings.keys), ["fetchMs", "decodeMs", "preprocessMs", "inferMs", "totalMs"])
+
+        let http = object(try await emulator.invoke(try sample("video-moderation", "http.json")))
+        XCTAssertEqual(http["statusCode"] as? Int, 200)
+        let body = try JSONSerialization.jsonObject(with: Data((http["body"] as? String ?? "").utf8)) as? [String: Any]
+        XCTAssertEqual(body?["sampledFrames"] as? Int, 8)
+
+        // S3: the object goes in, the full result comes out in the output bucket, a summary comes back.
+        let s3 = object(try await emulator.invoke(try sample("video-moderation", "s3-put.json")))
+        let summary = try XCTUnwrap((s3["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(summary["video"] as? String, "s3://videolambda-input/uploads/clip one.mp4")
+        XCTAssertNil(summary["frames"])
+        let output = try XCTUnwrap(summary["output"] as? String)
+        XCTAssertEqual(output, "s3://videolambda-output/results/uploads/clip one.mp4.json")
+        let environment = ["AWS_ACCESS_KEY_ID": Self.credentials!.accessKeyId, "AWS_SECRET_ACCESS_KEY": Self.credentials!.secretAccessKey,
+                           "AWS_ENDPOINT_URL_S3": Self.moto!.endpoint]
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(environment))
+        let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll(output))) as? [String: Any]
+        XCTAssertEqual((stored?["frames"] as? [Any])?.count, 16)
+        XCTAssertLessThan(summary["bytesFetched"] as? Int ?? .max, 1_055_148 * 2)
+    }
+
+    func testOrientationSampleEvents() async throws {
+        let emulator = try await start("video-orientation")
+        let direct = object(try await emulator.invoke(try sample("video-orientation", "direct.json")))
+        let vote = try XCTUnwrap(direct["vote"] as? [String: Any])
+        XCTAssertTrue(["0", "90", "180", "270"].contains(vote["label"] as? String ?? ""), "\(vote)")
+        XCTAssertNotNil(vote["meaning"] as? String)
+        let sqs = object(try await emulator.invoke(try sample("video-orientation", "sqs.json")))
+        XCTAssertEqual(sqs["batchItemFailures"] as? [[String: String]], [["itemIdentifier": "msg-not-a-video-2"]],
+                       "only the message whose object is not a video is retried")
+    }
+
+    func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {
+        let emulator = try await start("video-moderation")
+        let cases: [(String, String, String)] = [
+            ("this is not json", "Function.InvalidEvent", "not JSON"),
+            (#"{"frames": 4}"#, "Function.InvalidEvent", #"no "video" field"#),
+            (#"{"video": "/proc/self/environ"}"#, "Function.VideoUnavailable", "refused by policy"),
+            (#"{"video": "s3://videolambda-input/missing.mp4"}"#, "Function.VideoUnavailable", "not found"),
+            (#"{"video": ".cache/videos/random.bin"}"#, "Function.InvalidVideo", "random.bin"),
+            (#"{"video": ".cache/videos/audio_only.m4a"}"#, "Function.InvalidVideo", "no video stream"),
+        ]
+        let pids = await emulator.runtimePIDs()
+        for (event, type, text) in cases {
+            let result = try await emulator.invoke(Array(event.utf8))
+            XCTAssertEqual(result.functionError, "Unhandled", event)
+            XCTAssertEqual(result.errorType, type, "\(event): \(result.bodyText)")
+            XCTAssertTrue(result.bodyText.contains(text), "\(event): \(result.bodyText)")
+        }
+        let good = object(try await emulator.invoke(Array(#"{"video": ".cache/videos/h264.mp4", "frames": 2}"#.utf8)))
+        XCTAssertEqual(good["sampledFrames"] as? Int, 2)
+        let after = await emulator.runtimePIDs()
+        XCTAssertEqual(after, pids, "the same runtime process served every event")
+    }
+}
