@@ -10,6 +10,7 @@ struct VideoLambdaCommand: AsyncParsableCommand {
             // One line per subcommand, each defined in its own file.
             InvokeCommand.self,
             ServeCommand.self,
+            FramesCommand.self,
             BenchCommand.self,
         ]
     )
