@@ -79,10 +79,17 @@ extension VideoReader {
             position.lastAnswered = target
             return .frame(last, lastTime, position.lastFrameDamaged)
         }
-        if needsSeek(to: target, keyframes: keyframes) {
-            try seek(to: target, keyframes: keyframes, work: &work)
+        guard needsSeek(to: target, keyframes: keyframes) else { return try decodeForward(until: target, work: &work) }
+        // A seek should land on a keyframe at or before the target. Without an index the demuxer
+        // bisects by timestamps and may land after it; then seek again further back.
+        var backoff = 0.0
+        while true {
+            let seekTime = max(0, seconds(target) - backoff)
+            try seek(to: streamTime(seekTime), keyframes: keyframes, work: &work)
+            let outcome = try decodeForward(until: target, work: &work)
+            guard let first = position.firstTimestamp, first > target, seekTime > 0, work.seeks < 64 else { return outcome }
+            backoff = max(1, backoff * 2)
         }
-        return try decodeForward(until: target, work: &work)
     }
 
     /// Seek when the target's GOP is later than the one being read, or when the target is behind
@@ -108,7 +115,7 @@ extension VideoReader {
         let microseconds = Int64((seconds(target) * 1_000_000).rounded())
         if try !demuxer.seek(toMicroseconds: microseconds) {
             // Some streams cannot seek; from the start, decoding forward still finds every frame.
-            guard try demuxer.seek(toMicroseconds: 0) else { return }
+            guard try demuxer.rewind() else { return }
         }
         decoder.flush()
         let group = keyframes.keyframe(atOrBefore: seconds(target))
