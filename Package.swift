@@ -57,7 +57,8 @@ let objectStoreTargets: [Target] = [
 
 let videoTargets: [Target] = [
     .target(name: "VideoIO", dependencies: ["CFFmpeg", "ObjectStore", "Inference"], swiftSettings: numericSettings),
-    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "ObjectStore", "TestServers"]),
+    // video-lambda: the `frames` command is tested end to end against the ffmpeg CLI.
+    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "ObjectStore", "TestServers", "video-lambda"]),
 ]
 
 // MARK: - Inference engine and its ONNX front end

@@ -11,6 +11,9 @@ struct DecodePosition {
     var lastFrame: UnsafeMutablePointer<AVFrame>?
     var lastTimestamp: Int64?
     var lastFrameDamaged = false
+    /// The timestamp of the first frame decoded since the last seek: past the target means the
+    /// seek overshot (containers without an index seek by bisection and can land late).
+    var firstTimestamp: Int64?
     /// The target (stream units) that `lastFrame` was handed out for, if it was.
     var lastAnswered: Int64?
     /// The demuxer ran out of data and the decoder is drained: nothing more comes without a seek.
@@ -24,6 +27,7 @@ struct DecodePosition {
         av_frame_free(&previous)
         lastFrame = frame
         lastTimestamp = timestamp
+        if firstTimestamp == nil { firstTimestamp = timestamp }
         lastFrameDamaged = damaged
         lastAnswered = nil
     }
@@ -32,6 +36,7 @@ struct DecodePosition {
     mutating func reset(group: Int?) {
         av_frame_free(&lastFrame)
         lastTimestamp = nil
+        firstTimestamp = nil
         lastAnswered = nil
         lastFrameDamaged = false
         ended = false

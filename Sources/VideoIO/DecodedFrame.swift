@@ -32,13 +32,6 @@ public final class DecodedFrame: @unchecked Sendable {
         freeFrame(frame)
     }
 
-    /// The same pixels (shared, not copied) answering another requested timestamp.
-    func answering(_ requested: Double) -> DecodedFrame? {
-        guard let clone = av_frame_clone(frame) else { return nil }
-        return DecodedFrame(taking: clone, timestamp: timestamp, requestedTimestamp: requested, index: index,
-                            isDamaged: isDamaged, uri: uri)
-    }
-
     public var width: Int { Int(frame.pointee.width) }
     public var height: Int { Int(frame.pointee.height) }
     public var pixelFormat: String {

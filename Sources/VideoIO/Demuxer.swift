@@ -111,6 +111,14 @@ final class Demuxer {
         }
     }
 
+    /// Goes back to the first packet: by byte position where the container allows it (a
+    /// timestamp seek to 0 in a container without index bisects and may skip the first GOP).
+    func rewind() throws -> Bool {
+        let result = av_seek_frame(format, -1, 0, AVSEEK_FLAG_BYTE)
+        try bridge.rethrowReaderFailure()
+        return result >= 0 ? true : try seek(toMicroseconds: 0)
+    }
+
     /// Reads `range` through the object reader (and drops it) so its cache holds it.
     func prefetch(_ range: Range<Int64>) throws {
         try bridge.prefetch(range)

@@ -5,7 +5,7 @@ extension VideoReader {
     /// Reads every packet of the video stream once (the whole file: only for containers without
     /// an index, such as MPEG-TS or Matroska without cues) and notes the keyframes' times.
     func scanKeyframes() throws -> KeyframeIndex {
-        guard try demuxer.seek(toMicroseconds: 0) else {
+        guard try demuxer.rewind() else {
             throw VideoIOError(.corruptData, uri: uri, "cannot rewind to scan for keyframes: the container has no index and does not seek")
         }
         decoder.flush()
@@ -31,7 +31,8 @@ extension VideoReader {
             }
         }
         // Leave the demuxer where a fresh reader would stand.
-        _ = try demuxer.seek(toMicroseconds: 0)
+        _ = try demuxer.rewind()
+        decoder.flush()
         position.reset(group: nil)
         return KeyframeIndex(timestamps: Array(Set(times)).sorted(), source: .packetScan)
     }

@@ -11,6 +11,7 @@ struct VideoLambdaCommand: AsyncParsableCommand {
             InvokeCommand.self,
             ServeCommand.self,
             CheckModelCommand.self,
+            FramesCommand.self,
             BenchCommand.self,
         ]
     )

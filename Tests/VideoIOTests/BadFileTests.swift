@@ -44,6 +44,19 @@ final class BadFileTests: XCTestCase {
         XCTAssertEqual(try reader.frames(at: [2.5]).frames.first?.timestamp ?? -1, 2.5, accuracy: 1e-6)
     }
 
+    func testDamagedMediaDataDecodesWhatItCanWithoutHanging() throws {
+        // 64 KiB of garbage in the middle of the media data (the index stays intact).
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("h264.mp4")))
+        var generator = SystemRandomNumberGenerator()
+        let start = bytes.count / 2
+        for offset in start..<(start + 65_536) { bytes[offset] = UInt8.random(in: 0...255, using: &generator) }
+        let reader = try VideoReader(reader: MemoryReader(uri: "memory://damaged.mp4", bytes: bytes))
+        let batch = try reader.frames(.uniform(count: 20))
+        XCTAssertEqual(batch.frames.count + batch.missing.count, 20)
+        XCTAssertGreaterThanOrEqual(batch.frames.count, 15, "frames away from the damage decode: \(batch.missing)")
+        XCTAssertEqual(try reader.frames(at: [9.5]).frames.first?.timestamp ?? -1, 9.5, accuracy: 1e-6)
+    }
+
     func testAnUnknownCodecIsUnsupported() throws {
         // vp9.webm with its codec ID renamed: Matroska still says "video", but no decoder exists.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("vp9.webm")))

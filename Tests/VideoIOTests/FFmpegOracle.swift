@@ -12,11 +12,17 @@ enum FFmpegOracle {
 
     /// `filters` run after showinfo, e.g. "scale=224:224:flags=bilinear". Nil when ffmpeg outputs
     /// no frame (the time is past the last frame).
-    static func frame(_ file: String, at seconds: Double, filters: String) throws -> Frame? {
+    ///
+    /// With `decodingFromStart` it decodes from the first frame and keeps the first at or after T
+    /// (`-vf trim=start=T`) instead of seeking: for containers where the CLI's own seek is inexact
+    /// (MPEG-TS bisects by timestamps). Times are then relative to the file's start.
+    static func frame(_ file: String, at seconds: Double, filters: String, decodingFromStart: Bool = false) throws -> Frame? {
         let time = String(format: "%.6f", seconds)
-        let (stdout, stderr) = try run("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "info", "-copyts", "-ss", time, "-i", file,
-                                                            "-frames:v", "1", "-vf", "showinfo," + filters,
-                                                            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        let selection = decodingFromStart
+            ? ["-i", file, "-frames:v", "1", "-vf", "trim=start=\(time),showinfo," + filters]
+            : ["-copyts", "-ss", time, "-i", file, "-frames:v", "1", "-vf", "showinfo," + filters]
+        let (stdout, stderr) = try run("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "info"] + selection
+                                                            + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         guard !stdout.isEmpty else { return nil }
         // -copyts keeps the file's timestamps, so showinfo prints the frame's own pts_time.
         guard let line = stderr.split(separator: "\n").first(where: { $0.contains("Parsed_showinfo") && $0.contains("pts_time:") }),

@@ -1,4 +1,5 @@
 // Our frames against the ffmpeg CLI's: the same frame (pts) for each timestamp, the same pixels.
+import Foundation
 import VideoIO
 import XCTest
 
@@ -7,15 +8,21 @@ final class FrameOracleTests: XCTestCase {
     /// and RGB within a mean absolute difference of 1/255 at the frame's own size (or `size`).
     private func assertMatchesCLI(_ name: String, at times: [Double], size: (Int, Int)? = nil,
                                   file: StaticString = #filePath, line: UInt = #line) throws {
-        let path = try TestVideos.path(name)
-        let reader = try TestVideos.open(name)
+        try assertMatchesCLI(path: TestVideos.path(name), at: times, size: size, file: file, line: line)
+    }
+
+    private func assertMatchesCLI(path: String, at times: [Double], size: (Int, Int)? = nil, decodingFromStart: Bool = false,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let reader = try VideoReader(uri: path, store: TestVideos.store)
         let batch = try reader.frames(at: times)
         XCTAssertEqual(batch.missing, [], name, file: file, line: line)
         XCTAssertEqual(batch.frames.map(\.requestedTimestamp), Array(Set(times)).sorted(), name, file: file, line: line)
         for frame in batch.frames {
             let (width, height) = size ?? (frame.width, frame.height)
             let ours = try frame.rgb(width: width, height: height)
-            guard let oracle = try FFmpegOracle.frame(path, at: frame.requestedTimestamp, filters: "scale=\(width):\(height):flags=bilinear") else {
+            guard let oracle = try FFmpegOracle.frame(path, at: frame.requestedTimestamp, filters: "scale=\(width):\(height):flags=bilinear",
+                                                      decodingFromStart: decodingFromStart) else {
                 XCTFail("\(name) @\(frame.requestedTimestamp): ffmpeg gives no frame, we give \(frame.timestamp)", file: file, line: line)
                 continue
             }
@@ -63,5 +70,20 @@ final class FrameOracleTests: XCTestCase {
 
     func testLongVideoSeeksLandOnTheCLIFrames() throws {
         try assertMatchesCLI("long_720p.mp4", at: [123.45, 301.0, 599.9], size: (320, 180))
+    }
+
+    func testAContainerWithoutIndexIsScannedAndSeeksLikeTheCLI() throws {
+        // MPEG-TS keeps no index and starts its clock at 1.4 s: times count from the file's start.
+        // The CLI's -ss bisects TS by timestamps and can land past the target (-ss 0.7 gives the
+        // frame at 2.0), so the oracle here decodes from the start and trims.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-index-\(UUID().uuidString).ts").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", TestVideos.path("h264.mp4"), "-an", "-c", "copy", path])
+        let reader = try VideoReader(uri: path, store: TestVideos.store)
+        let keyframes = try reader.keyframes()
+        XCTAssertEqual(keyframes.source, .packetScan)
+        XCTAssertEqual(keyframes.timestamps.count, 5)
+        XCTAssertEqual(keyframes.timestamps.first ?? -1, 0, accuracy: 1e-6)
+        try assertMatchesCLI(path: path, at: [0.7, 2.0, 6.1, 8.3, 9.95], size: (160, 90), decodingFromStart: true)
     }
 }

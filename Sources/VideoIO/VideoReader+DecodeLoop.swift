@@ -1,0 +1,99 @@
+// The decode loop: packets in, frames out, until a frame at or after the target or the end of the data.
+import CFFmpeg
+
+extension VideoReader {
+    func decodeForward(until target: Int64, skipsUnneededFrames: Bool = true, work: inout DecodeWork) throws -> Outcome {
+        if position.ended { return endOfStream(target) }
+        guard let packet = av_packet_alloc() else {
+            throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating a packet")
+        }
+        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
+        defer { av_packet_free(&packetPointer) }
+        var draining = false
+        // Damage can make the demuxer or decoder fail without moving on; give up after this many in a row.
+        var failuresInARow = 0
+        while failuresInARow < 64 {
+            guard let frame = av_frame_alloc() else {
+                throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating a frame")
+            }
+            let received = decoder.receive(into: frame)
+            if received >= 0 {
+                failuresInARow = 0
+                work.framesDecoded += 1
+                let damaged = frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
+                if damaged { work.decodeErrors += 1 }
+                let timestamp = frameTimestamp(frame)
+                position.keep(frame, timestamp: timestamp, damaged: damaged)
+                if timestamp >= target {
+                    position.lastAnswered = target
+                    return .frame(frame, timestamp, damaged)
+                }
+                continue
+            }
+            freeFrame(frame)
+            if received == FFmpegResult.endOfFile {
+                position.ended = true
+                return endOfStream(target)
+            }
+            if received != FFmpegResult.again {
+                work.decodeErrors += 1
+                failuresInARow += 1
+                continue
+            }
+            if draining {
+                // The decoder wants input after the end of stream was sent: treat it as drained.
+                position.ended = true
+                return endOfStream(target)
+            }
+            switch try demuxer.read(into: packet) {
+            case .packet:
+                position.atStart = false
+                work.packetsRead += 1
+                if packet.pointee.flags & AV_PKT_FLAG_KEY != 0 { noteKeyframePacket(packet) }
+                if skipsUnneededFrames {
+                    // A frame shown before the target that no other frame refers to is never
+                    // needed: the decoder may drop it unseen (references are always decoded, so
+                    // the target frame is bit-exact).
+                    let shownBefore = packet.pointee.pts != vl_nopts_value() && packet.pointee.pts < target
+                    decoder.skipFrames = shownBefore ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+                }
+                if decoder.send(packet) < 0 {
+                    work.decodeErrors += 1
+                    failuresInARow += 1
+                }
+            case .damaged:
+                work.decodeErrors += 1
+                failuresInARow += 1
+            case .endOfData:
+                draining = true
+                _ = decoder.send(nil)
+            }
+        }
+        position.ended = true
+        return .missing("the data around \(format(seconds(target))) s is too damaged to decode (\(failuresInARow) errors in a row)")
+    }
+
+    /// At the end of the data: the last frame still answers a target it covers (one inside its
+    /// display time); anything later is missing.
+    func endOfStream(_ target: Int64) -> Outcome {
+        guard let last = position.lastFrame, let lastTime = position.lastTimestamp else {
+            return .missing("no frame decodes at or after \(format(seconds(target))) s: the video data ends before it\(truncationHint())")
+        }
+        let duration = last.pointee.pkt_duration > 0 ? last.pointee.pkt_duration : frameDuration()
+        if target < lastTime + duration {
+            position.lastAnswered = target
+            return .frame(last, lastTime, position.lastFrameDamaged)
+        }
+        return .missing("no frame at or after \(format(seconds(target))) s: the video data ends at \(format(seconds(lastTime))) s\(truncationHint())")
+    }
+
+    private func truncationHint() -> String {
+        info.duration > 0 ? " (the container says it lasts \(format(info.duration)) s: the file is truncated or damaged)" : ""
+    }
+
+    private func noteKeyframePacket(_ packet: UnsafeMutablePointer<AVPacket>) {
+        let time = packet.pointee.pts != vl_nopts_value() ? packet.pointee.pts : packet.pointee.dts
+        guard time != vl_nopts_value(), let group = containerKeyframes.keyframe(atOrBefore: seconds(time)) else { return }
+        position.group = max(position.group ?? -1, group)
+    }
+}

@@ -1,0 +1,75 @@
+// Accurate seeking: when to seek, where to, and how to recover from a seek that lands late.
+import CFFmpeg
+
+extension VideoReader {
+    // MARK: - Accurate: the first frame at or after the target
+
+    func decodeAccurately(_ target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws -> Outcome {
+        // The frame handed out last is also the first at or after a later target it is not before.
+        if let last = position.lastFrame, let lastTime = position.lastTimestamp, let answered = position.lastAnswered,
+           answered <= target, lastTime >= target {
+            position.lastAnswered = target
+            return .frame(last, lastTime, position.lastFrameDamaged)
+        }
+        guard needsSeek(to: target, keyframes: keyframes) else { return try decodeForward(until: target, work: &work) }
+        // A seek should land on a keyframe at or before the target. Without an index the demuxer
+        // bisects by timestamps and may land after it; then seek again further back.
+        var backoff = 0.0
+        while true {
+            let seekTime = max(0, seconds(target) - backoff)
+            try seek(to: streamTime(seekTime), keyframes: keyframes, work: &work)
+            let outcome = try decodeForward(until: target, work: &work)
+            guard let first = position.firstTimestamp, first > target, seekTime > 0, work.seeks < 64 else { return outcome }
+            backoff = max(1, backoff * 2)
+        }
+    }
+
+    /// Seek when the target's GOP is later than the one being read, or when the target is behind
+    /// what has been decoded. A target in an earlier GOP than the last keyframe packet read is
+    /// still ahead when frames of that GOP are in the decoder's reorder queue (the packet was read
+    /// ahead), so it decodes on, unless nothing has been decoded since the last seek.
+    private func needsSeek(to target: Int64, keyframes: KeyframeIndex) -> Bool {
+        if let lastTime = position.lastTimestamp, lastTime >= target { return true }
+        let targetSeconds = seconds(target)
+        if keyframes.isEmpty {
+            if position.ended { return true }
+            let here = position.lastTimestamp.map(seconds) ?? 0
+            return targetSeconds - here > Self.unindexedSeekDistance
+        }
+        let targetGroup = keyframes.keyframe(atOrBefore: targetSeconds) ?? 0
+        if position.atStart { return targetGroup > 0 }
+        let group = position.group ?? -1
+        return targetGroup > group || (targetGroup < group && position.lastTimestamp == nil)
+    }
+
+    private func seek(to target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws {
+        work.seeks += 1
+        let microseconds = Int64((seconds(target) * 1_000_000).rounded())
+        if try !demuxer.seek(toMicroseconds: microseconds) {
+            // Some streams cannot seek; from the start, decoding forward still finds every frame.
+            guard try demuxer.rewind() else { return }
+        }
+        decoder.flush()
+        let group = keyframes.keyframe(atOrBefore: seconds(target))
+        position.reset(group: group)
+        if let group, keyframes.source == .containerIndex { try prefetch(fromKeyframe: group, through: target) }
+    }
+
+    /// Decodes until a frame at or after `target` comes out, or the data ends.
+
+    // MARK: - Keyframes only
+
+    func decodeKeyframe(_ target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws -> Outcome {
+        let targetSeconds = seconds(target)
+        let group = keyframes.keyframe(atOrBefore: targetSeconds) ?? 0
+        let keyTime = keyframes.isEmpty ? target : streamTime(keyframes.timestamps[group])
+        if let last = position.lastFrame, let lastTime = position.lastTimestamp, position.lastAnswered != nil,
+           keyframes.keyframe(atOrBefore: seconds(lastTime)) == group {
+            position.lastAnswered = target
+            return .frame(last, lastTime, position.lastFrameDamaged)
+        }
+        try seek(to: keyTime, keyframes: keyframes, work: &work)
+        // With non-keyframes skipped, the first frame out is the keyframe the seek landed on.
+        return try decodeForward(until: Int64.min + 1, skipsUnneededFrames: false, work: &work)
+    }
+}
