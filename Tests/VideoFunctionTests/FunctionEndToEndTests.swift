@@ -102,7 +102,7 @@ final class FunctionEndToEndTests: XCTestCase {
         let emulator = try await start("video-moderation")
         let cases: [(String, String, String)] = [
             ("this is not json", "Function.InvalidEvent", "not JSON"),
-            (#"{"frames": 4}"#, "Function.InvalidEvent", #"no "video" field"#),
+            (#"{"frames": 4}"#, "Function.InvalidEvent", "field (a URI"),
             (#"{"video": "/proc/self/environ"}"#, "Function.VideoUnavailable", "refused by policy"),
             (#"{"video": "s3://videolambda-input/missing.mp4"}"#, "Function.VideoUnavailable", "not found"),
             (#"{"video": ".cache/videos/random.bin"}"#, "Function.InvalidVideo", "random.bin"),
