@@ -1,0 +1,88 @@
+// What the functions say about videos whose answer is known: text turned by 0/90/180/270 degrees,
+// and moderation scores equal to onnxruntime's on the same decoded frames.
+import Foundation
+import Inference
+import ObjectStore
+import ONNX
+import TestServers
+import VideoIO
+import XCTest
+@testable import VideoFunction
+
+final class SemanticTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("semantic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: directory) }
+
+    private func analyzer(_ function: String) throws -> VideoAnalyzer {
+        let path = RepoPaths.root.appendingPathComponent("functions/\(function)").path
+        guard FileManager.default.fileExists(atPath: path + "/model/model.onnx.zst") else { throw XCTSkip("run `make models`") }
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: [directory.path, RepoPaths.cache("videos").path]), s3: .fromEnvironment([:]))
+        return try VideoAnalyzer(directory: path, name: function, store: store, threads: 2)
+    }
+
+    @discardableResult
+    private func run(_ executable: String, _ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("\(executable) failed") }
+        return data
+    }
+
+    /// Lines of black text on white, turned by ffmpeg's transpose/flip filters.
+    private func textVideo(turn filter: String?, name: String) throws -> String {
+        let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        guard FileManager.default.fileExists(atPath: font) else { throw XCTSkip("\(font) is missing (fonts-dejavu-core)") }
+        let lines = ["The quick brown fox jumps", "over the lazy dog 12345", "Orientation test video", "Lorem ipsum dolor sit"]
+        var filters = lines.enumerated().map { "drawtext=fontfile=\(font):text='\($1)':x=20:y=\(40 + 80 * $0):fontsize=40:fontcolor=black" }
+        if let filter { filters.append(filter) }
+        let path = directory.appendingPathComponent(name).path
+        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=white:s=640x360:d=2:r=10", "-vf", filters.joined(separator: ","),
+                           "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+        return path
+    }
+
+    func testOrientationOfTurnedText() throws {
+        let orientation = try analyzer("video-orientation")
+        // transpose=1 turns the picture 90° clockwise, transpose=2 counter-clockwise.
+        for (filter, expected) in [(nil, "0"), ("transpose=1", "90"), ("hflip,vflip", "180"), ("transpose=2", "270")] as [(String?, String)] {
+            let video = try textVideo(turn: filter, name: "text-\(expected).mp4")
+            let result = try orientation.analyze(VideoRequest(video: video, frames: 4))
+            XCTAssertEqual(result.vote?.label, expected, "\(filter ?? "upright"): \(String(describing: result.vote))")
+            XCTAssertGreaterThanOrEqual(result.vote?.confidence ?? 0, 0.75)
+        }
+    }
+
+    func testModerationScoresEqualOnnxRuntimeOnTheSameFrames() throws {
+        let moderation = try analyzer("video-moderation")
+        let video = RepoPaths.cache("videos/h264.mp4").path
+        let result = try moderation.analyze(VideoRequest(video: video, frames: 6, perFrame: true))
+        let frames = try XCTUnwrap(result.frames)
+        // The same frames through the same preprocessing, then onnxruntime on that tensor.
+        let reader = try VideoReader(uri: video, store: moderation.store)
+        let batch = try reader.frames(at: frames.map(\.timestamp))
+        let tensor = try Preprocessor(try moderation.config.preprocessOptions()).tensor(from: batch.frames)
+        let input = directory.appendingPathComponent("input_0.pb").path
+        try ModelCheck.writeTensor(tensor, name: "input:0", to: input)
+        let model = RepoPaths.root.appendingPathComponent("functions/video-moderation/model/model.onnx.zst").path
+        let output = try run(RepoPaths.root.appendingPathComponent(".venv/bin/python").path,
+                             [RepoPaths.root.appendingPathComponent("scripts/ort_scores.py").path, model, input])
+        let oracle = try XCTUnwrap(try JSONSerialization.jsonObject(with: output) as? [[Double]])
+        XCTAssertEqual(oracle.count, frames.count)
+        for (frame, expected) in zip(frames, oracle) {
+            let unsafe = Double(frame.top.first { $0.label == "unsafe" }!.score)
+            XCTAssertEqual(unsafe, expected[1], accuracy: 1e-4, "frame at \(frame.timestamp)")
+        }
+    }
+}
