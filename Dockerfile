@@ -1,0 +1,49 @@
+# VideoLambda container image: one static-stdlib bootstrap, the functions and their models.
+# Build: make models && docker build -t video-lambda .   (sam build does the same from template.yaml)
+
+# ---- build stage: the official Swift image on Debian bookworm, with the -dev packages we link
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
+        libopenblas-dev libzstd-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources Sources
+# The Swift standard library goes into the binary: the runtime stage needs no Swift toolchain.
+RUN swift build -c release --product bootstrap -Xswiftc -static-stdlib \
+    && install -D .build/release/bootstrap /out/bootstrap
+
+# ---- runtime stage: only the shared libraries the bootstrap loads (kept in sync with ldd by
+# Tests/DeploymentTests/DockerfileTests.swift, which maps each library to its Debian package)
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        ca-certificates \
+        libaom3 libavcodec59 libavformat59 libavutil57 libblkid1 libbluray2 libbrotli1 libbsd0 \
+        libbz2-1.0 libc6 libcairo-gobject2 libcairo2 libchromaprint1 libcjson1 libcodec2-1.0 \
+        libcom-err2 libcurl4 libdatrie1 libdav1d6 libdrm2 libexpat1 libffi8 libfontconfig1 libfreetype6 \
+        libfribidi0 libgcc-s1 libgcrypt20 libgdk-pixbuf-2.0-0 libgfortran5 libglib2.0-0 libgme0 \
+        libgmp10 libgnutls30 libgomp1 libgpg-error0 libgraphite2-3 libgsm1 libgssapi-krb5-2 \
+        libharfbuzz0b libhogweed6 libhwy1 libicu72 libidn2-0 libjpeg62-turbo libjxl0.7 libk5crypto3 \
+        libkeyutils1 libkrb5-3 libkrb5support0 liblcms2-2 libldap-2.5-0 liblzma5 libmbedcrypto7 libmd0 \
+        libmfx1 libmount1 libmp3lame0 libmpg123-0 libnettle8 libnghttp2-14 libnorm1 libnuma1 libogg0 \
+        libopenblas0-pthread libopenjp2-7 libopenmpt0 libopus0 libp11-kit0 libpango-1.0-0 \
+        libpangocairo-1.0-0 libpangoft2-1.0-0 libpcre2-8-0 libpgm-5.3-0 libpixman-1-0 libpng16-16 \
+        libpsl5 libquadmath0 librabbitmq4 librav1e0 librist4 librsvg2-2 librtmp1 libsasl2-2 libselinux1 \
+        libshine3 libsnappy1v5 libsodium23 libsoxr0 libspeex1 libsrt1.5-gnutls libssh-gcrypt-4 \
+        libssh2-1 libssl3 libstdc++6 libsvtav1enc1 libswresample4 libswscale6 libtasn1-6 libthai0 \
+        libtheora0 libtwolame0 libudfread0 libunistring2 libva-drm2 libva-x11-2 libva2 libvdpau1 \
+        libvorbis0a libvorbisenc2 libvorbisfile3 libvpx7 libwebp7 libwebpmux3 libx11-6 libx11-xcb1 \
+        libx264-164 libx265-199 libxau6 libxcb-dri3-0 libxcb-render0 libxcb-shm0 libxcb1 libxdmcp6 \
+        libxext6 libxfixes3 libxml2 libxrender1 libxvidcore4 libzmq5 libzstd1 libzvbi0 \
+        ocl-icd-libopencl1 zlib1g \
+    && rm -rf /var/lib/apt/lists/*
+ENV LAMBDA_TASK_ROOT=/var/task
+WORKDIR /var/task
+COPY --from=build /out/bootstrap /var/task/bootstrap
+# function.json, events and the models `make models` put in functions/<name>/model/.
+COPY functions /var/task/functions
+ENTRYPOINT ["/var/task/bootstrap"]
+CMD ["video-moderation"]

@@ -1,0 +1,51 @@
+// The container image's runtime stage installs every Debian package whose libraries bootstrap loads.
+// No Docker engine runs here, so this checks the package list instead of building the image.
+import Foundation
+import TestServers
+import XCTest
+
+final class DockerfileTests: XCTestCase {
+    /// Package names on the runtime stage's `apt-get install` line (the stage after the last FROM).
+    static func runtimeStagePackages() throws -> Set<String> {
+        let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let stage = try XCTUnwrap(text.components(separatedBy: "\nFROM ").last)
+        let install = try XCTUnwrap(stage.components(separatedBy: "apt-get install").dropFirst().first)
+        let command = install.components(separatedBy: "&&").first ?? ""
+        let words = command.replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return Set(words.map(String.init).filter { !$0.hasPrefix("-") })
+    }
+
+    func testTheRuntimeStageInstallsThePackageOfEveryLibraryBootstrapLoads() throws {
+        let bootstrap = BuiltProducts.executable("bootstrap")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RepoPaths.root.appendingPathComponent(".venv/bin/python").path)
+        process.arguments = [RepoPaths.root.appendingPathComponent("scripts/runtime_packages.py").path, bootstrap]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let needed = output.split(separator: "\n").map(String.init)
+        // Test builds link Swift's runtime dynamically from the toolchain; the image links it statically.
+        let unowned = needed.filter { $0.hasPrefix("?") && !$0.contains("/swift/") }
+        XCTAssertEqual(unowned, [], "libraries no Debian package provides")
+        let packages = Set(needed.filter { !$0.hasPrefix("?") })
+        XCTAssertTrue(packages.contains("libavcodec59") && packages.contains("libopenblas0-pthread") && packages.contains("libcurl4"),
+                      "ldd lists the FFmpeg, OpenBLAS and curl libraries: \(packages.sorted())")
+        let installed = try Self.runtimeStagePackages()
+        let missing = packages.subtracting(installed).sorted()
+        XCTAssertEqual(missing, [], "add these to the runtime stage's apt-get install line in the Dockerfile")
+    }
+
+    func testTheImageRunsBootstrapWithAFunctionAsItsCommand() throws {
+        let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        XCTAssertTrue(text.contains("FROM debian:bookworm-slim"))
+        XCTAssertTrue(text.contains("-static-stdlib"))
+        XCTAssertTrue(text.contains(#"ENTRYPOINT ["/var/task/bootstrap"]"#))
+        XCTAssertTrue(text.contains(#"CMD ["video-moderation"]"#))
+        for function in ["video-moderation", "video-orientation"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/function.json").path))
+        }
+    }
+}
