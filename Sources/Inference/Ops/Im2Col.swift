@@ -37,10 +37,16 @@ enum Im2Col {
                         }
                         let line = plane + (sz * ih + sy) * iw
                         let step = g.strides[2], offset = x * g.dilations[2] - g.padBegin[2]
-                        for w in 0..<ow {
-                            let sx = w * step + offset
-                            target[w] = sx >= 0 && sx < iw ? line[sx] : 0
+                        // Output columns whose tap lands inside the row; the rest are padding.
+                        let first = offset >= 0 ? 0 : min(ow, (-offset + step - 1) / step)
+                        let last = iw - 1 - offset >= 0 ? max(first, min(ow, (iw - 1 - offset) / step + 1)) : first
+                        if first > 0 { target.update(repeating: 0, count: first) }
+                        if step == 1 {
+                            (target + first).update(from: line + first + offset, count: last - first)
+                        } else {
+                            for w in first..<last { target[w] = line[w * step + offset] }
                         }
+                        if last < ow { (target + last).update(repeating: 0, count: ow - last) }
                         target += ow
                     }
                 }

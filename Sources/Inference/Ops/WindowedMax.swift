@@ -28,7 +28,13 @@ enum WindowedMax {
                                 let line = input + (sz * ih + sy) * iw
                                 for e in 0..<g.kernel[2] {
                                     let offset = e * dw - pw
-                                    for v in columnRanges[e] { row[v] = Swift.max(row[v], line[v * sw + offset]) }
+                                    let columns = columnRanges[e]
+                                    if sw == 1 {
+                                        let source = line + offset
+                                        for v in columns { let x = source[v]; if x > row[v] { row[v] = x } }
+                                    } else {
+                                        for v in columns { let x = line[v * sw + offset]; if x > row[v] { row[v] = x } }
+                                    }
                                 }
                             }
                         }
