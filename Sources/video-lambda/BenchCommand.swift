@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks against the peers users compare us with (release builds only).",
         subcommands: [
             BenchRuntimeCommand.self,
+            BenchFunctionsCommand.self,
             BenchEngineCommand.self,
             BenchVideoCommand.self,
         ]

@@ -1,0 +1,95 @@
+"""The video functions written the way Python users write them today: the Python baseline.
+
+awslambdaric runs `handler.handle`; PyAV decodes (accurate seeks), numpy preprocesses, onnxruntime
+infers, boto3 downloads S3 objects to /tmp. It reads the same functions/<name>/function.json as
+the Swift functions (VIDEO_FUNCTION names it, VIDEO_FUNCTIONS_DIR holds them) and answers direct
+events {"video", "frames", "start", "end", "perFrame"} with the same summary fields.
+"""
+import json
+import os
+import tempfile
+import time
+
+import av
+import numpy as np
+import onnxruntime
+import zstandard
+
+FUNCTION = os.environ.get("VIDEO_FUNCTION", "video-moderation")
+DIRECTORY = os.path.join(os.environ.get("VIDEO_FUNCTIONS_DIR", "functions"), FUNCTION)
+with open(os.path.join(DIRECTORY, "function.json")) as f:
+    CONFIG = json.load(f)
+with open(os.path.join(DIRECTORY, CONFIG["model"]["uri"]), "rb") as f:
+    MODEL = zstandard.ZstdDecompressor().decompress(f.read())
+SESSION = onnxruntime.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
+INPUT = CONFIG["model"].get("input") or SESSION.get_inputs()[0].name
+LABELS = CONFIG.get("labels") or SESSION.get_modelmeta().custom_metadata_map[CONFIG["labelsFromModelMetadata"]].split("\n")
+P = CONFIG["preprocess"]
+
+
+def fetch(uri):
+    if uri.startswith("s3://"):
+        import boto3
+        bucket, key = uri[5:].split("/", 1)
+        path = os.path.join(tempfile.gettempdir(), "video-" + key.replace("/", "_"))
+        boto3.client("s3").download_file(bucket, key, path)
+        return path
+    return uri
+
+
+def sample(container, stream, count, start, end):
+    duration = float(stream.duration * stream.time_base) if stream.duration else container.duration / 1e6
+    end = min(end or duration, duration)
+    times = [start + i * (end - start) / count for i in range(count)]
+    frames = []
+    for t in times:
+        container.seek(int(t / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time >= t - 1e-6:
+                frames.append(frame)
+                break
+    return frames
+
+
+def preprocess(frame):
+    w, h, resize = P["width"], P["height"], P["resize"]
+    if resize["mode"] == "stretch-then-crop":
+        rw, rh = resize["width"], resize["height"]
+    elif resize["mode"] == "shorter-side-then-crop":
+        scale = resize["shorterSide"] / min(frame.width, frame.height)
+        rw, rh = max(w, round(frame.width * scale)), max(h, round(frame.height * scale))
+    else:
+        rw, rh = w, h
+    rgb = frame.reformat(width=rw, height=rh, format="rgb24", interpolation="BILINEAR").to_ndarray()
+    x, y = (rw - w) // 2, (rh - h) // 2
+    rgb = rgb[y:y + h, x:x + w].astype(np.float32)
+    if P["channels"] == "bgr":
+        rgb = rgb[:, :, ::-1]
+    values = (rgb * P["scale"] - np.array(P["mean"], np.float32)) / np.array(P["std"], np.float32)
+    return values if P["layout"] == "nhwc" else values.transpose(2, 0, 1)
+
+
+def handle(event, context):
+    started = time.perf_counter()
+    with av.open(fetch(event["video"])) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = sample(container, stream, int(event.get("frames") or CONFIG["sampling"]["frames"]),
+                        float(event.get("start") or 0), event.get("end"))
+        batch = np.stack([preprocess(frame) for frame in frames])
+        timestamps = [float(frame.time) for frame in frames]
+    scores = SESSION.run(None, {INPUT: batch})[0].reshape(len(frames), -1)
+    result = {"function": FUNCTION, "video": event["video"], "sampledFrames": len(frames),
+              "aggregate": {"mean": dict(zip(LABELS, scores.mean(0).tolist())), "max": dict(zip(LABELS, scores.max(0).tolist()))}}
+    threshold = CONFIG["postprocess"].get("threshold")
+    if threshold:
+        column = scores[:, LABELS.index(threshold["label"])]
+        result["threshold"] = {"max": float(column.max()), "mean": float(column.mean()),
+                               "verdict": threshold["verdicts"][int((column >= threshold["value"]).any())]}
+    if CONFIG["postprocess"].get("vote"):
+        votes = np.bincount(scores.argmax(1), minlength=len(LABELS))
+        result["vote"] = {"label": LABELS[int(votes.argmax())], "confidence": float(votes.max() / len(frames))}
+    if event.get("perFrame"):
+        result["frames"] = [{"timestamp": t, "scores": dict(zip(LABELS, s.tolist()))} for t, s in zip(timestamps, scores)]
+    result["timings"] = {"totalMs": (time.perf_counter() - started) * 1000}
+    return result
