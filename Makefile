@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core
 
-.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video clean
+.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -99,7 +99,7 @@ $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
 
-bench: bench-runtime bench-engine bench-video
+bench: bench-runtime bench-engine bench-video bench-functions
 
 # Our engine against onnxruntime on the real models (table to stdout).
 bench-engine: deps build $(MODELS)
@@ -118,3 +118,11 @@ bench-video: deps build $(CACHE)/videos/.done
 	bench/video/with_moto.sh $(VENV) $(CACHE)/videos/long_720p.mp4 \
 		$(BIN)/video-lambda bench video --file $(CACHE)/videos/long_720p.mp4 --s3-uri s3://bench/long_720p.mp4 \
 		--python $(PYTHON) --script bench/video/pyav_sample.py
+
+# The moderation function end to end, ours against the Python way (awslambdaric + PyAV +
+# onnxruntime), through the same emulator; the S3 rows read the long file from moto_server.
+bench-functions: deps build $(DEPLOY_BUILD)/release/bootstrap $(MODELS) $(CACHE)/videos/.done
+	@mkdir -p $(CACHE)
+	bench/video/with_moto.sh $(VENV) $(CACHE)/videos/long_720p.mp4 $(BIN)/video-lambda bench functions \
+		--bootstrap $(DEPLOY_BUILD)/release/bootstrap --python $(PYTHON) --s3-long s3://bench/long_720p.mp4 \
+		2>$(CACHE)/bench-functions.log || { tail -20 $(CACHE)/bench-functions.log; exit 1; }

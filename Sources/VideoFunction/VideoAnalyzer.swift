@@ -10,7 +10,9 @@ import VideoIO
 public final class VideoAnalyzer {
     public let name: String
     public let config: FunctionConfig
-    public let model: Model
+    /// sha256 of the ONNX model, as answers report it. (The loaded graph itself is not kept: the
+    /// session holds the optimised copy, and keeping both would double the weights in memory.)
+    public let modelSHA256: String
     let session: Session
     let inputName: String
     let outputName: String
@@ -23,6 +25,7 @@ public final class VideoAnalyzer {
         self.name = name
         self.store = store
         config = try FunctionConfig.load(directory: directory)
+        let model: Model
         let uri = config.model.uri
         let isRemote = uri.hasPrefix("s3://") || uri.hasPrefix("https://")
         let source = isRemote ? uri : (uri.hasPrefix("/") ? uri : directory + "/" + uri)
@@ -34,6 +37,7 @@ public final class VideoAnalyzer {
         } catch {
             throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
         }
+        modelSHA256 = model.sha256
         session = try Session(graph: model.graph, options: SessionOptions(threads: threads))
         let graph = model.graph
         let input = config.model.input ?? graph.inputs.first?.name ?? ""
@@ -123,7 +127,7 @@ public final class VideoAnalyzer {
         }
         let info = reader.info
         var result = AnalysisResult(
-            function: name, video: request.video, model: .init(name: config.model.name, sha256: model.sha256),
+            function: name, video: request.video, model: .init(name: config.model.name, sha256: modelSHA256),
             stream: .init(durationSeconds: info.duration, width: info.width, height: info.height, frameRate: info.frameRate,
                           codec: info.codec, rotation: info.rotation.rawValue),
             sampledFrames: raw.count, missingFrames: missing.isEmpty ? nil : missing, stoppedEarly: stoppedEarly,

@@ -26,7 +26,7 @@ public enum VideoFunctions {
             catalog.register(name) { context in
                 let store = ObjectStore.fromEnvironment(functionsDirectory: root)
                 let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
-                context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.model.sha256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
+                context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
                 return VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
             }
         }

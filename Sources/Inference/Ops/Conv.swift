@@ -93,6 +93,14 @@ public struct Conv: Operator {
     /// threads; OpenBLAS itself runs single-threaded so the two levels of threads do not fight.
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                          m: Int, n: Int, k: Int, _ context: KernelContext) {
+        if n < 256 * context.threads && m >= 32 * context.threads {
+            // Few columns (small feature maps): split the output channels instead.
+            context.parallelFor(m, minimumChunk: 32) { rows in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k), 1,
+                            a + rows.lowerBound * k, Int32(k), b, Int32(n), 0, c + rows.lowerBound * n, Int32(n))
+            }
+            return
+        }
         context.parallelFor(n, minimumChunk: 256) { range in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(range.count), Int32(k), 1,
                         a, Int32(k), b + range.lowerBound, Int32(n), 0, c + range.lowerBound, Int32(n))
