@@ -50,7 +50,12 @@ public struct CodableHandlerAdapter<Handler: LambdaCodableHandler>: LambdaByteHa
     }
 
     /// DecodingError's own description is a wall of internals; say what and where.
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: Error) -> String { DecodingErrorText.describe(error) }
+}
+
+/// Decoding errors in words: what was wrong and where (for events, configuration files...).
+public enum DecodingErrorText {
+    public static func describe(_ error: Error) -> String {
         func path(_ codingPath: [CodingKey]) -> String {
             codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }

@@ -1,5 +1,6 @@
 // function.json: everything that makes a directory of functions/ a video function, declared not coded.
 import Foundation
+import LambdaRuntime
 import VideoIO
 
 /// The decoded function.json of one function.
@@ -90,7 +91,7 @@ public struct FunctionConfig: Decodable, Sendable {
         }
         let config: FunctionConfig
         do { config = try JSONDecoder().decode(FunctionConfig.self, from: data) }
-        catch { throw VideoFunctionError(.invalidConfig, "\(path): \(ConfigErrorText.describe(error))") }
+        catch { throw VideoFunctionError(.invalidConfig, "\(path): \(DecodingErrorText.describe(error))") }
         _ = try config.preprocessOptions(path: path)
         guard ["none", "softmax", "sigmoid"].contains(config.postprocess.activation) else {
             throw VideoFunctionError(.invalidConfig, "\(path): postprocess.activation '\(config.postprocess.activation)' is not none, softmax or sigmoid")
@@ -134,21 +135,5 @@ public struct FunctionConfig: Decodable, Sendable {
         let rgbStd = order == .bgr ? Array(p.std.reversed()) : p.std
         return PreprocessOptions(width: p.width, height: p.height, resize: resize, algorithm: algorithm, channelOrder: order,
                                  normalization: Normalization(scale: p.scale, mean: rgbMean, std: rgbStd), layout: layout)
-    }
-}
-
-/// Decoding errors in words (path and problem), not Swift's internal dump.
-enum ConfigErrorText {
-    static func describe(_ error: Error) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error as? DecodingError {
-        case .keyNotFound(let key, let context)?: return "missing field '\(key.stringValue)' at \(path(context.codingPath))"
-        case .typeMismatch(let type, let context)?: return "expected \(type) at \(path(context.codingPath))"
-        case .valueNotFound(let type, let context)?: return "expected \(type) at \(path(context.codingPath)), found null"
-        case .dataCorrupted(let context)?: return "not valid JSON (\(context.debugDescription))"
-        default: return "\(error)"
-        }
     }
 }
