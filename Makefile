@@ -13,7 +13,7 @@ TESTFLAGS  := -c release -Xswiftc -enable-testing
 BIN        := .build/release
 
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core
+                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl
 
 .PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
 

@@ -18,6 +18,8 @@ struct HTTPRequest {
     var maximumBodyBytes: Int64? = nil
     /// Restrict to HTTPS (event URIs); S3 endpoints configured by the deployment may be plain HTTP.
     var httpsOnly = false
+    /// Certificates to trust instead of the system's (CURL_CA_BUNDLE / SSL_CERT_FILE), e.g. a private CA.
+    var caBundle: String? = nil
 }
 
 struct HTTPResponse {
@@ -81,6 +83,7 @@ final class HTTPClient {
         vl_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
         vl_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, list)
         if let resolveList { vl_curl_setopt_ptr(handle, CURLOPT_RESOLVE, resolveList) }
+        if let caBundle = request.caBundle { vl_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle) }
         vl_curl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, request.httpsOnly ? "https" : "http,https")
         // Redirects could lead past the policy to a private address; we do not follow them.
         vl_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)

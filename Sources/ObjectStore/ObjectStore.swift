@@ -6,18 +6,22 @@ import Glibc
 public final class ObjectStore: Sendable {
     public let policy: AccessPolicy
     public let s3: S3Configuration
+    /// A CA bundle to trust for HTTPS and S3 instead of the system's.
+    public let caBundle: String?
     private let pool = HTTPClientPool()
 
-    public init(policy: AccessPolicy, s3: S3Configuration) {
+    public init(policy: AccessPolicy, s3: S3Configuration, caBundle: String? = nil) {
         self.policy = policy
         self.s3 = s3
+        self.caBundle = caBundle
     }
 
     /// The store a function uses: policy and S3 settings from the process environment.
     public static func fromEnvironment(functionsDirectory: String? = nil) -> ObjectStore {
         let environment = ProcessEnvironment.current
         return ObjectStore(policy: .fromEnvironment(environment, functionsDirectory: functionsDirectory),
-                           s3: .fromEnvironment(environment))
+                           s3: .fromEnvironment(environment),
+                           caBundle: environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"])
     }
 
     /// A reader for random access: files are read in place, remote objects by ranged GETs through a
@@ -79,7 +83,7 @@ public final class ObjectStore: Sendable {
         case .https(let url, let host, let port):
             let address = try policy.checkHTTPSHost(host, port: port, uri: uri)
             let literal = address.bytes.count == 16 ? "[\(address.text)]" : address.text
-            let request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true)
+            let request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true, caBundle: caBundle)
             return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: false)
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
@@ -89,7 +93,7 @@ public final class ObjectStore: Sendable {
     }
 
     private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
-        var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region)
+        var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region, caBundle: caBundle)
         request.headers.append("x-amz-content-sha256: \(payloadHash)")
         if let credentials = s3.credentials {
             request.signing = credentials
