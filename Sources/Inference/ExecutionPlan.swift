@@ -83,7 +83,9 @@ public struct ExecutionPlan {
                 for (name, tensor) in zip(node.inputs, inputs) where !name.isEmpty && tensor == nil {
                     throw InferenceError(.invalidGraph, "input '\(name)' is not produced by any earlier node")
                 }
-                let types = try node.op.outputTypes(inputs.map { $0.map(OperatorInput.init) })
+                // Only the outputs the node names: an operator skips optional ones (MaxPool's
+                // indices, Dropout's mask) when they are not asked for.
+                let types = try node.op.outputTypes(inputs.map { $0.map(OperatorInput.init) }).prefix(node.outputs.count)
                 var results = types.enumerated().map { index, type -> Tensor in
                     let bytes = Tensor.elementCount(type.shape) * type.elementType.size
                     // Graph outputs leave the session: they get storage of their own.

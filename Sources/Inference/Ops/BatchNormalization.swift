@@ -45,8 +45,10 @@ public struct BatchNormalization: Operator {
                 mean[c] = Float(m)
                 variance[c] = Float(squares / n - m * m)
             }
-            outputs[1].withUnsafeMutableBufferPointer(as: Float.self) { for c in 0..<channels { $0[c] = runningMean[c] * momentum + mean[c] * (1 - momentum) } }
-            outputs[2].withUnsafeMutableBufferPointer(as: Float.self) { for c in 0..<channels { $0[c] = runningVariance[c] * momentum + variance[c] * (1 - momentum) } }
+            if outputs.count > 2 {
+                outputs[1].withUnsafeMutableBufferPointer(as: Float.self) { for c in 0..<channels { $0[c] = runningMean[c] * momentum + mean[c] * (1 - momentum) } }
+                outputs[2].withUnsafeMutableBufferPointer(as: Float.self) { for c in 0..<channels { $0[c] = runningVariance[c] * momentum + variance[c] * (1 - momentum) } }
+            }
         }
         let (multiplier, offset) = Self.affine(scale: inputs.required(1).floats, bias: inputs.required(2).floats, mean: mean, variance: variance, epsilon: epsilon)
         x.withUnsafeBufferPointer(as: Float.self) { input in

@@ -29,11 +29,15 @@ enum WindowedMax {
                                 for e in 0..<g.kernel[2] {
                                     let offset = e * dw - pw
                                     let columns = columnRanges[e]
+                                    // A select rather than a branch: which value wins is unpredictable.
                                     if sw == 1 {
                                         let source = line + offset
-                                        for v in columns { let x = source[v]; if x > row[v] { row[v] = x } }
+                                        for v in columns { let x = source[v], r = row[v]; row[v] = x > r ? x : r }
+                                    } else if sw == 2 {
+                                        let source = line + offset
+                                        for v in columns { let x = source[2 * v], r = row[v]; row[v] = x > r ? x : r }
                                     } else {
-                                        for v in columns { let x = line[v * sw + offset]; if x > row[v] { row[v] = x } }
+                                        for v in columns { let x = line[v * sw + offset], r = row[v]; row[v] = x > r ? x : r }
                                     }
                                 }
                             }
