@@ -1,4 +1,5 @@
 // The object store's one entry point: a URI in, a policy-checked random-access reader (or bytes) out.
+import Foundation
 import Glibc
 
 /// Opens objects named by URIs — `s3://bucket/key`, `https://...`, `file:///path` or a plain path —
@@ -18,7 +19,7 @@ public final class ObjectStore: Sendable {
 
     /// The store a function uses: policy and S3 settings from the process environment.
     public static func fromEnvironment(functionsDirectory: String? = nil) -> ObjectStore {
-        let environment = ProcessEnvironment.current
+        let environment = ProcessInfo.processInfo.environment
         return ObjectStore(policy: .fromEnvironment(environment, functionsDirectory: functionsDirectory),
                            s3: .fromEnvironment(environment),
                            caBundle: environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"])
@@ -100,21 +101,5 @@ public final class ObjectStore: Sendable {
             if let token = credentials.sessionToken { request.headers.append("x-amz-security-token: \(token)") }
         }
         return request
-    }
-}
-
-/// The process environment as a dictionary (read once per call; Lambda does not change it).
-enum ProcessEnvironment {
-    static var current: [String: String] {
-        var result: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return result
     }
 }

@@ -1,5 +1,6 @@
 // The one error type of video functions, mapped to Lambda's Function.* error names.
 import LambdaRuntime
+import ObjectStore
 
 public struct VideoFunctionError: Error, CustomStringConvertible, LambdaReportableError {
     public enum Code: String, Sendable {
@@ -21,10 +22,14 @@ public struct VideoFunctionError: Error, CustomStringConvertible, LambdaReportab
 
     public let code: Code
     public let message: String
+    /// Why the object store could not give the video (for `.videoUnavailable`), so answers can say
+    /// "refused" or "not found" without reading the message.
+    public let storeCode: ObjectStoreError.Code?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, storeCode: ObjectStoreError.Code? = nil) {
         self.code = code
         self.message = message
+        self.storeCode = storeCode
     }
 
     public var description: String { message }

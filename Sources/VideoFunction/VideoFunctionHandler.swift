@@ -73,7 +73,12 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             let status: Int
             switch error.code {
             case .invalidEvent: status = 400
-            case .videoUnavailable: status = error.message.contains("refused by policy") || error.message.contains("access denied") ? 403 : (error.message.contains("not found") ? 404 : 502)
+            case .videoUnavailable:
+                switch error.storeCode {
+                case .refusedByPolicy?, .accessDenied?, .badSignature?: status = 403
+                case .notFound?: status = 404
+                default: status = 502
+                }
             case .invalidVideo: status = 422
             case .timeout: status = 504
             default: status = 500

@@ -8,14 +8,7 @@ enum DepthwiseConv {
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
         let (sw, dw, pw) = (g.strides[2], g.dilations[2], g.padBegin[2])
-        // For each kernel column, the output columns whose tap lands inside the input row: the inner
-        // loop then runs without bounds checks (and vectorises when the stride is 1).
-        let columnRanges: [Range<Int>] = (0..<kw).map { e in
-            let offset = e * dw - pw
-            let first = offset >= 0 ? 0 : (-offset + sw - 1) / sw
-            let last = (iw - 1 - offset) >= 0 ? Swift.min(ow, (iw - 1 - offset) / sw + 1) : 0
-            return first..<Swift.max(first, last)
-        }
+        let columnRanges = (0..<g.kernel[2]).map { g.columnsInside(tap: $0) }
         context.parallelFor(batch * channels, minimumChunk: 1) { range in
             for plane in range {
                 let c = plane % channels

@@ -12,6 +12,7 @@ enum Im2Col {
         let outputCount = od * oh * ow
         let rows = channels * kd * kh * kw
         let stride = rowStride ?? outputCount
+        let columnsInside = (0..<kw).map { g.columnsInside(tap: $0) }
         context.parallelFor(rows, minimumChunk: 8) { range in
             for row in range {
                 var rest = row
@@ -38,8 +39,8 @@ enum Im2Col {
                         let line = plane + (sz * ih + sy) * iw
                         let step = g.strides[2], offset = x * g.dilations[2] - g.padBegin[2]
                         // Output columns whose tap lands inside the row; the rest are padding.
-                        let first = offset >= 0 ? 0 : min(ow, (-offset + step - 1) / step)
-                        let last = iw - 1 - offset >= 0 ? max(first, min(ow, (iw - 1 - offset) / step + 1)) : first
+                        let inside = columnsInside[x]
+                        let (first, last) = (inside.lowerBound, inside.upperBound)
                         if first > 0 { target.update(repeating: 0, count: first) }
                         if step == 1 {
                             (target + first).update(from: line + first + offset, count: last - first)

@@ -29,6 +29,15 @@ public struct WindowGeometry: Equatable, Sendable {
         public var inputCount: Int { input.reduce(1, *) }
         public var outputCount: Int { output.reduce(1, *) }
         public var kernelCount: Int { kernel.reduce(1, *) }
+
+        /// The output columns whose tap at kernel column `tap` lands inside the input row, so that
+        /// kernels can run their inner loop over them without bounds checks.
+        func columnsInside(tap: Int) -> Range<Int> {
+            let step = strides[2], offset = tap * dilations[2] - padBegin[2]
+            let first = offset >= 0 ? 0 : min(output[2], (-offset + step - 1) / step)
+            let last = input[2] - 1 - offset >= 0 ? max(first, min(output[2], (input[2] - 1 - offset) / step + 1)) : first
+            return first..<last
+        }
     }
 
     public func resolve(spatial input: [Int], op: String) throws -> Resolved {

@@ -5,13 +5,7 @@ enum WindowedMax {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (sw, dw, pw) = (g.strides[2], g.dilations[2], g.padBegin[2])
-        // Output columns whose tap e lands inside the row (as in the depthwise kernel).
-        let columnRanges: [Range<Int>] = (0..<g.kernel[2]).map { e in
-            let offset = e * dw - pw
-            let first = offset >= 0 ? 0 : (-offset + sw - 1) / sw
-            let last = (iw - 1 - offset) >= 0 ? Swift.min(ow, (iw - 1 - offset) / sw + 1) : 0
-            return first..<Swift.max(first, last)
-        }
+        let columnRanges = (0..<g.kernel[2]).map { g.columnsInside(tap: $0) }
         context.parallelFor(planes, minimumChunk: 1) { range in
             for plane in range {
                 let input = x + plane * id * ih * iw, output = y + plane * od * oh * ow
