@@ -31,11 +31,21 @@ public struct KernelContext: Sendable {
             if count > 0 { body(0..<count) }
             return
         }
-        let size = (count + chunks - 1) / chunks
+        forEachChunk(count, chunks: chunks) { _, range in body(range) }
+    }
+
+    /// Runs `body(index, range)` on `chunks` contiguous, near-equal parts of `0..<count` at once; the
+    /// index lets each part use its own slice of scratch memory.
+    public func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        let size = (count + chunks - 1) / max(1, chunks)
+        if chunks <= 1 {
+            if count > 0 { body(0, 0..<count) }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = chunk * size
             let end = min(count, start + size)
-            if start < end { body(start..<end) }
+            if start < end { body(chunk, start..<end) }
         }
     }
 

@@ -9,6 +9,7 @@ public final class Workspace: @unchecked Sendable {
 
     /// At least `count` floats of scratch, zero-filled only when first allocated.
     func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let count = max(count, 1)
         if storage == nil || storage!.byteCount < count * 4 {
             storage = TensorStorage(byteCount: count * 4)
         }

@@ -70,6 +70,20 @@ final class ConvTests: XCTestCase {
         try assertMatchesReference(x: [2, 8, 5, 6], w: [3, 8, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1])
     }
 
+    func testDepthwiseStridesKernelsAndPadding() throws {
+        // The shapes mobile networks use (3x3 and 5x5, stride 1 and 2), odd widths that leave partial
+        // vectors, asymmetric padding, dilation, and more planes than threads.
+        for (size, kernel, stride, pads, dilation) in [(7, 3, 1, [1, 1, 1, 1], 1), (14, 5, 2, [2, 2, 2, 2], 1), (13, 3, 2, [0, 1, 1, 0], 1),
+                                                       (9, 5, 1, [2, 2, 2, 2], 1), (11, 3, 1, [2, 2, 2, 2], 2), (6, 3, 3, [1, 0, 0, 1], 1)] {
+            for threads in [1, 2] {
+                try assertMatchesReference(x: [3, 4, size, size + 3], w: [4, 1, kernel, kernel], group: 4, strides: [stride, stride],
+                                           pads: pads, dilations: [dilation, dilation], threads: threads)
+            }
+        }
+        try assertMatchesReference(x: [2, 3, 17], w: [3, 1, 5], group: 3, strides: [2], pads: [2, 1], dilations: [1])
+        try assertMatchesReference(x: [1, 2, 8, 9], w: [2, 1, 3, 3], group: 2, strides: [2, 1], pads: [1, 1, 1, 1], dilations: [1, 1])
+    }
+
     func testOneAndThreeDimensional() throws {
         try assertMatchesReference(x: [1, 2, 11], w: [3, 2, 4], strides: [3], pads: [2, 1], dilations: [2])
         // 3-D as video models (R3D, R(2+1)D) use it: time x height x width.

@@ -32,19 +32,24 @@ public enum Activation: Equatable, Sendable {
     /// Applies the function to every element of `values`, splitting large buffers across threads.
     public func apply(to values: UnsafeMutableBufferPointer<Float>, _ context: KernelContext) {
         context.parallelFor(values.count, minimumChunk: 1 << 15) { range in
-            let p = values.baseAddress!
-            // One loop per case, with the parameters hoisted, so each one vectorises.
-            switch self {
-            case .relu: for i in range { p[i] = Swift.max(p[i], 0) }
-            case .clip(let low, let high): for i in range { let x = p[i]; p[i] = x.isNaN ? x : Swift.min(high, Swift.max(low, x)) }
-            case .hardSwish: for i in range { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, x * (1 / 6) + 0.5)) }
-            case .hardSigmoid(let alpha, let beta): for i in range { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
-            case .leakyRelu(let alpha): for i in range { let x = p[i]; p[i] = x >= 0 ? x : alpha * x }
-            case .sigmoid: for i in range { p[i] = 1 / (1 + expf(-p[i])) }
-            case .tanh: for i in range { p[i] = tanhf(p[i]) }
-            case .erf: for i in range { p[i] = erff(p[i]) }
-            case .sqrt: for i in range { p[i] = sqrtf(p[i]) }
-            }
+            apply(values.baseAddress! + range.lowerBound, count: range.count)
+        }
+    }
+
+    /// Applies the function to `count` values at `p`, on the calling thread.
+    @inline(__always)
+    public func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        // One loop per case, with the parameters hoisted, so each one vectorises.
+        switch self {
+        case .relu: for i in 0..<count { p[i] = Swift.max(p[i], 0) }
+        case .clip(let low, let high): for i in 0..<count { let x = p[i]; p[i] = x.isNaN ? x : Swift.min(high, Swift.max(low, x)) }
+        case .hardSwish: for i in 0..<count { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, x * (1 / 6) + 0.5)) }
+        case .hardSigmoid(let alpha, let beta): for i in 0..<count { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+        case .leakyRelu(let alpha): for i in 0..<count { let x = p[i]; p[i] = x >= 0 ? x : alpha * x }
+        case .sigmoid: for i in 0..<count { p[i] = 1 / (1 + expf(-p[i])) }
+        case .tanh: for i in 0..<count { p[i] = tanhf(p[i]) }
+        case .erf: for i in 0..<count { p[i] = erff(p[i]) }
+        case .sqrt: for i in 0..<count { p[i] = sqrtf(p[i]) }
         }
     }
 }

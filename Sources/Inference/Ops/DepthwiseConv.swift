@@ -1,9 +1,20 @@
-// The depthwise case of Conv (one input and one output channel per group): a direct loop, since
+// The depthwise case of Conv (one input and one output channel per group): direct loops, since
 // sgemm on a single-row matrix per channel would waste most of its work.
 
 enum DepthwiseConv {
     static func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                    batch: Int, channels: Int, _ g: WindowGeometry.Resolved, _ context: KernelContext) {
+                    batch: Int, channels: Int, _ g: WindowGeometry.Resolved, epilogue: ConvEpilogue, _ context: KernelContext) {
+        if g.kernel[0] == 1 && g.input[0] == 1 && g.output[0] == 1 {
+            PlanarDepthwise(geometry: g).run(x, w, y, planes: batch * channels, channels: channels, epilogue: epilogue, context)
+        } else {
+            runVolumes(x, w, y, batch: batch, channels: channels, g, context)
+            epilogue.finish(images: 0..<batch, y, context)
+        }
+    }
+
+    /// 3-D kernels (video models): accumulate one kernel tap at a time into each output row.
+    private static func runVolumes(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                   batch: Int, channels: Int, _ g: WindowGeometry.Resolved, _ context: KernelContext) {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])

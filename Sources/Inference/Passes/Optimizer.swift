@@ -9,6 +9,7 @@ enum Optimizer {
         graph = FuseBiasAddIntoConv.apply(graph)
         graph = FuseResidualAddIntoConv.apply(graph)
         graph = FuseActivation.apply(graph)
+        graph = UseWinogradConvolution.apply(graph)
         graph = RemoveDeadNodes.apply(graph)
         return graph
     }

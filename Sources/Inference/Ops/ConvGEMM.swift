@@ -1,0 +1,98 @@
+// Conv as matrix products: the weights of each group times the input's patches (im2col), or times the
+// input itself for a 1x1 convolution, through cblas_sgemm.
+import COpenBLAS
+
+/// One convolution's products, for any range of the batch's images.
+struct ConvGEMM {
+    let x: UnsafePointer<Float>
+    let w: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let geometry: WindowGeometry.Resolved
+    let group: Int
+    let inChannels: Int
+    let outChannels: Int
+    let epilogue: ConvEpilogue
+
+    var groupIn: Int { inChannels / group }
+    var groupOut: Int { outChannels / group }
+    /// Rows of the patch matrix: one per input channel of a group and kernel tap.
+    var rows: Int { groupIn * geometry.kernelCount }
+    var outputCount: Int { geometry.outputCount }
+    /// A 1x1 convolution with no stride or padding: the input planes already are the patch matrix.
+    var pointwise: Bool {
+        geometry.kernelCount == 1 && geometry.strides == [1, 1, 1] && geometry.padBegin == [0, 0, 0] && geometry.padEnd == [0, 0, 0]
+    }
+    /// Small feature maps make thin matrices: below this many output positions, images go side by
+    /// side into one wider product.
+    static let sideBySideBelow = 1024
+
+    /// Scratch floats that `run` needs for `images` images at once.
+    func scratchCount(images: Int) -> Int {
+        if pointwise { return 0 }
+        if images > 1 && outputCount < Self.sideBySideBelow { return (rows + groupOut) * images * outputCount }
+        return rows * outputCount
+    }
+
+    /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.
+    func run(images: Range<Int>, scratch: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+        if pointwise {
+            for n in images {
+                for k in 0..<group {
+                    Self.multiply(w + k * groupOut * rows, input(n, k), output(n, k), m: groupOut, n: outputCount, k: rows, context)
+                }
+                epilogue.finish(images: n..<n + 1, y, context)
+            }
+        } else if images.count > 1 && outputCount < Self.sideBySideBelow {
+            runSideBySide(images: images, scratch: scratch, context)
+        } else {
+            for n in images {
+                for k in 0..<group {
+                    Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, context)
+                    Self.multiply(w + k * groupOut * rows, scratch, output(n, k), m: groupOut, n: outputCount, k: rows, context)
+                }
+                epilogue.finish(images: n..<n + 1, y, context)
+            }
+        }
+    }
+
+    /// The images' patches side by side in one matrix per group; the product is copied out to each
+    /// image's planes in the same pass as the epilogue.
+    private func runSideBySide(images: Range<Int>, scratch: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+        let width = images.count * outputCount
+        let columns = scratch, product = scratch + rows * width
+        for k in 0..<group {
+            for (slot, n) in images.enumerated() {
+                Im2Col.fill(input(n, k), channels: groupIn, geometry, into: columns + slot * outputCount, rowStride: width, context)
+            }
+            Self.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
+            for (slot, n) in images.enumerated() {
+                for m in 0..<groupOut {
+                    epilogue.finish(plane: n * outChannels + k * groupOut + m, y, from: product + m * width + slot * outputCount)
+                }
+            }
+        }
+    }
+
+    private func input(_ n: Int, _ k: Int) -> UnsafePointer<Float> { x + (n * inChannels + k * groupIn) * geometry.inputCount }
+    private func output(_ n: Int, _ k: Int) -> UnsafeMutablePointer<Float> { y + (n * outChannels + k * groupOut) * outputCount }
+
+    /// C[m, n] = A[m, k] x B[k, n] (row-major; rows of B and C `ldb` and `ldc` apart, n by default),
+    /// split across the context's threads; OpenBLAS itself runs single-threaded so the two levels of
+    /// threads do not fight.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                         m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, _ context: KernelContext) {
+        let ldb = Int32(ldb ?? n), ldc = Int32(ldc ?? n)
+        if n < 256 * context.threads && m >= 32 * context.threads {
+            // Few columns (small feature maps): split the output channels instead.
+            context.parallelFor(m, minimumChunk: 32) { rows in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k), 1,
+                            a + rows.lowerBound * k, Int32(k), b, ldb, 0, c + rows.lowerBound * Int(ldc), ldc)
+            }
+            return
+        }
+        context.parallelFor(n, minimumChunk: 256) { range in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(range.count), Int32(k), 1,
+                        a, Int32(k), b + range.lowerBound, ldb, 0, c + range.lowerBound, ldc)
+        }
+    }
+}

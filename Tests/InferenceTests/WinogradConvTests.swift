@@ -1,0 +1,70 @@
+// Winograd F(2x2, 3x3) against the im2col Conv (itself checked against a direct reference), and the
+// rewrite that chooses it.
+import XCTest
+@testable import Inference
+
+final class WinogradConvTests: XCTestCase {
+    private func random(_ shape: [Int], seed: Int) -> Tensor {
+        var state = UInt64(seed) &* 6364136223846793005 &+ 1442695040888963407
+        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 33) % 2001 - 1000) / 1000
+        }
+        return Tensor(float32: values, shape: shape)
+    }
+
+    /// The same convolution both ways; returns the largest absolute difference.
+    private func difference(x: [Int], outChannels: Int, geometry: WindowGeometry, activation: Activation? = nil,
+                            residual: Bool = false, threads: Int = 1) throws -> Float {
+        let input = random(x, seed: 1), weights = random([outChannels, x[1], 3, 3], seed: 2), bias = random([outChannels], seed: 3)
+        var conv = Conv(geometry: geometry, activation: activation)
+        conv.addsResidual = residual
+        let plain = try conv.evaluate([input, weights, bias])[0]
+        let extra = residual ? [random(plain.shape, seed: 4)] : []
+        let expected = try conv.evaluate([input, weights, bias] + extra)[0]
+        let filters = weights.withUnsafeBufferPointer(as: Float.self) {
+            WinogradTransforms.filters($0.baseAddress!, outChannels: outChannels, inChannels: x[1])
+        }
+        let winograd = WinogradConv(geometry: geometry, activation: activation, addsResidual: residual)
+        let output = try winograd.evaluate([input, Tensor(float32: filters, shape: [16, outChannels, x[1]]), bias] + extra,
+                                           context: KernelContext(threads: threads))[0]
+        XCTAssertEqual(output.shape, expected.shape)
+        return zip(output.floats, expected.floats).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    func testMatchesIm2ColForOddSizesAndPadding() throws {
+        // Odd output sizes leave half tiles at the right and bottom edges.
+        XCTAssertLessThan(try difference(x: [1, 16, 7, 9], outChannels: 16, geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])), 1e-4)
+        XCTAssertLessThan(try difference(x: [2, 17, 8, 8], outChannels: 20, geometry: WindowGeometry(kernel: [3, 3])), 1e-4)
+        XCTAssertLessThan(try difference(x: [1, 16, 6, 5], outChannels: 16, geometry: WindowGeometry(kernel: [3, 3], pads: [0, 1, 1, 0])), 1e-4)
+        XCTAssertLessThan(try difference(x: [1, 16, 5, 5], outChannels: 16, geometry: WindowGeometry(kernel: [3, 3], autoPad: .sameUpper)), 1e-4)
+        XCTAssertLessThan(try difference(x: [1, 16, 1, 1], outChannels: 16, geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])), 1e-4)
+    }
+
+    func testFusedEpilogueAndThreads() throws {
+        let geometry = WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])
+        XCTAssertLessThan(try difference(x: [3, 16, 14, 14], outChannels: 32, geometry: geometry, activation: .relu, residual: true, threads: 2), 1e-4)
+        XCTAssertLessThan(try difference(x: [1, 32, 28, 28], outChannels: 16, geometry: geometry, activation: .hardSwish, threads: 2), 1e-4)
+        // Enough tiles for several chunks per image.
+        XCTAssertLessThan(try difference(x: [2, 64, 56, 56], outChannels: 64, geometry: geometry, threads: 2), 1e-4)
+    }
+
+    func testRewriteChoosesWinogradOnlyWhereItApplies() throws {
+        func graph(kernel: Int, stride: Int, channels: Int) -> Graph {
+            let conv = Conv(geometry: WindowGeometry(kernel: [kernel, kernel], strides: [stride, stride], pads: [1, 1, 1, 1]))
+            return Graph(nodes: [Node(name: "conv", op: conv, inputs: ["x", "w"], outputs: ["y"])],
+                         inputs: [GraphInput(name: "x", elementType: .float32, shape: [nil, channels, 10, 10])], outputs: ["y"],
+                         constants: ["w": random([channels, channels, kernel, kernel], seed: 5)])
+        }
+        let chosen = try Session(graph: graph(kernel: 3, stride: 1, channels: 16))
+        XCTAssertTrue(chosen.graph.nodes[0].op is WinogradConv)
+        XCTAssertEqual(chosen.graph.constants["w/winograd"]?.shape, [16, 16, 16])
+        for (kernel, stride, channels) in [(3, 2, 16), (5, 1, 16), (3, 1, 4)] {
+            XCTAssertTrue(try Session(graph: graph(kernel: kernel, stride: stride, channels: channels)).graph.nodes[0].op is Conv)
+        }
+        let x = random([2, 16, 10, 10], seed: 6)
+        let unoptimized = try Session(graph: graph(kernel: 3, stride: 1, channels: 16), options: SessionOptions(threads: 1, optimize: false))
+        let a = try chosen.run(["x": x])["y"]!.floats, b = try unoptimized.run(["x": x])["y"]!.floats
+        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-4)
+    }
+}
