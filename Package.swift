@@ -25,8 +25,10 @@ let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + vectorFlag
 
 let systemLibraries: [Target] = [
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-    .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
-                   providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+    // FFmpeg's headers only: the binaries are not linked against FFmpeg; CFFmpegLoader loads it on
+    // first use (Debian's FFmpeg and its codec libraries cost ~30 ms at every process start).
+    .systemLibrary(name: "CFFmpeg", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+    .target(name: "CFFmpegLoader", dependencies: ["CFFmpeg"]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 ]
@@ -63,7 +65,7 @@ let objectStoreTargets: [Target] = [
 // MARK: - Video: demux, decode, sample, preprocess
 
 let videoTargets: [Target] = [
-    .target(name: "VideoIO", dependencies: ["CFFmpeg", "ObjectStore", "Inference"], swiftSettings: numericSettings),
+    .target(name: "VideoIO", dependencies: ["CFFmpeg", "CFFmpegLoader", "ObjectStore", "Inference"], swiftSettings: numericSettings),
     // video-lambda: the `frames` command is tested end to end against the ffmpeg CLI.
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "ObjectStore", "TestServers", "video-lambda"]),
 ]

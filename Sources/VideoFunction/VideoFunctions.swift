@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import LambdaRuntime
 import ObjectStore
+import VideoIO
 
 public enum VideoFunctions {
     /// functions/ under LAMBDA_TASK_ROOT (the container image's /var/task), else VIDEO_LAMBDA_FUNCTIONS,
@@ -24,6 +25,8 @@ public enum VideoFunctions {
         let root = directory(environment)
         for name in names(in: root) {
             catalog.register(name) { context in
+                // FFmpeg loads while the model does; the runtime's own handlers never load it.
+                FFmpegLibraries.startLoading()
                 let store = ObjectStore.fromEnvironment(functionsDirectory: root)
                 let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
                 context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")

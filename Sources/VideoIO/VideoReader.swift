@@ -33,7 +33,7 @@ public final class VideoReader {
     /// Opens the video `reader` holds: reads the container header (and index), checks the limits
     /// and opens the decoder. No frame is decoded yet.
     public init(reader: ObjectReader, limits: VideoLimits = .default) throws {
-        _ = FFmpegLogging.configure
+        try FFmpegLibraries.load(for: reader.uri)
         uri = reader.uri
         self.limits = limits
         demuxer = try Demuxer(reader: reader)

@@ -26,7 +26,7 @@ final class WinogradConvTests: XCTestCase {
             WinogradTransforms.filters($0.baseAddress!, outChannels: outChannels, inChannels: x[1])
         }
         let winograd = WinogradConv(geometry: geometry, activation: activation, addsResidual: residual)
-        let output = try winograd.evaluate([input, Tensor(float32: filters, shape: [16, outChannels, x[1]]), bias] + extra,
+        let output = try winograd.evaluate([input, filters, bias] + extra,
                                            context: KernelContext(threads: threads))[0]
         XCTAssertEqual(output.shape, expected.shape)
         return zip(output.floats, expected.floats).map { abs($0 - $1) }.max() ?? .infinity

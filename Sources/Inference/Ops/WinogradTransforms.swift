@@ -7,6 +7,8 @@
 //
 // The input and output transforms work on 8 tiles at once, one tile per vector lane.
 
+import Dispatch
+
 enum WinogradTransforms {
     /// The 16 transformed positions of a tile.
     static let positions = 16
@@ -14,25 +16,25 @@ enum WinogradTransforms {
     static let lanes = 8
     typealias Vector = SIMD8<Float>
 
-    /// U[ξ][m][c] = (G g Gᵀ)[ξ] for every output channel m and input channel c of weights [M, C, 3, 3],
-    /// computed in Double.
-    static func filters(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> [Float] {
-        var u = [Float](repeating: 0, count: positions * outChannels * inChannels)
+    /// U[ξ][m][c] = (G g Gᵀ)[ξ] for every output channel m and input channel c of weights [M, C, 3, 3].
+    /// G only halves and adds, so Float loses at most an ulp or two; output channels run in parallel
+    /// (this is on the model-load path).
+    static func filters(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> Tensor {
+        var u = Tensor(.float32, shape: [positions, outChannels, inChannels])
         // G applied to three values: the 4 rows (or columns) it makes of them.
-        func g(_ a: Double, _ b: Double, _ c: Double) -> SIMD4<Double> { SIMD4(a, (a + b + c) / 2, (a - b + c) / 2, c) }
-        u.withUnsafeMutableBufferPointer { u in
-            for m in 0..<outChannels {
+        @inline(__always) func g(_ a: Float, _ b: Float, _ c: Float) -> SIMD4<Float> { SIMD4(a, (a + b + c) * 0.5, (a - b + c) * 0.5, c) }
+        let plane = outChannels * inChannels
+        u.withUnsafeMutableBufferPointer(as: Float.self) { buffer in
+            let u = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: outChannels) { m in
                 for c in 0..<inChannels {
                     let w = weights + (m * inChannels + c) * 9
                     // G g, column by column: column k holds rows 0...3 of column k.
-                    let c0 = g(Double(w[0]), Double(w[3]), Double(w[6]))
-                    let c1 = g(Double(w[1]), Double(w[4]), Double(w[7]))
-                    let c2 = g(Double(w[2]), Double(w[5]), Double(w[8]))
+                    let c0 = g(w[0], w[3], w[6]), c1 = g(w[1], w[4], w[7]), c2 = g(w[2], w[5], w[8])
+                    let target = u + m * inChannels + c
                     for row in 0..<4 {
                         let values = g(c0[row], c1[row], c2[row])
-                        for column in 0..<4 {
-                            u[((row * 4 + column) * outChannels + m) * inChannels + c] = Float(values[column])
-                        }
+                        for column in 0..<4 { target[(row * 4 + column) * plane] = values[column] }
                     }
                 }
             }

@@ -15,11 +15,10 @@ enum UseWinogradConvolution {
                   conv.geometry.kernel.isEmpty || conv.geometry.kernel == [3, 3],
                   (conv.geometry.strides ?? [1, 1]) == [1, 1], (conv.geometry.dilations ?? [1, 1]) == [1, 1] else { continue }
             let (outChannels, inChannels) = (weights.shape[0], weights.shape[1])
-            let filters = weights.withUnsafeBufferPointer(as: Float.self) {
+            let name = graph.nodes[index].inputs[1] + "/winograd"
+            graph.constants[name] = weights.withUnsafeBufferPointer(as: Float.self) {
                 WinogradTransforms.filters($0.baseAddress!, outChannels: outChannels, inChannels: inChannels)
             }
-            let name = graph.nodes[index].inputs[1] + "/winograd"
-            graph.constants[name] = Tensor(float32: filters, shape: [WinogradTransforms.positions, outChannels, inChannels])
             var geometry = conv.geometry
             geometry.kernel = [3, 3]
             graph.nodes[index].op = WinogradConv(geometry: geometry, activation: conv.activation, addsResidual: conv.addsResidual)
