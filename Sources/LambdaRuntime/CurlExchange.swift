@@ -77,24 +77,29 @@ private func collectHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     guard let data, let context else { return 0 }
     let collector = Unmanaged<CurlExchange.Collector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-    }
-    // A new status line (e.g. after 100 Continue) starts a new header block.
-    if line.hasPrefix("HTTP/") { collector.headers.removeAll() }
-    if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-        collector.headers[name] = value
+    // Parsed as bytes: this runs for every header of every call, and Character-level String work
+    // here costs more than the rest of the runtime's own per-invocation work.
+    data.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+        let line = UnsafeBufferPointer(start: start, count: length)
+        // A new status line (e.g. after 100 Continue) starts a new header block.
+        if line.starts(with: "HTTP/".utf8) {
+            collector.headers.removeAll()
+            return
+        }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var first = colon + 1, last = length
+        while first < last && isSpace(line[first]) { first += 1 }
+        while last > first && isSpace(line[last - 1]) { last -= 1 }
+        // Header names are ASCII: lower-case them byte by byte.
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for i in 0..<colon {
+                let byte = line[i]
+                buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            }
+            return colon
+        }
+        collector.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: line[first..<last]), as: UTF8.self)
     }
     return length
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = self[...]
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
-    }
 }

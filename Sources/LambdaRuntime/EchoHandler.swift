@@ -1,27 +1,25 @@
 // The runtime's own example function: answers with the event and what the context says about it.
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
-/// Returns `{"event": <the event>, "requestId", "functionArn", "remainingTimeMs", "traceId"}`.
-/// The event must be JSON; anything else is the caller's error (`Function.InvalidEvent`).
-public struct EchoHandler: LambdaCodableHandler {
-    public struct Output: Encodable {
-        let event: JSONValue
-        let requestId: String
-        let functionArn: String
-        let remainingTimeMs: Int64
-        let traceId: String?
-    }
-
+/// Returns `{"event": <the event>, "functionArn", "remainingTimeMs", "requestId", "traceId"}`.
+/// The event must be JSON; anything else is the caller's error (`Function.InvalidEvent`). Written
+/// against the bytes-level handler API with the runtime's own JSON reader and writer.
+public struct EchoHandler: LambdaByteHandler {
     public init() {}
 
-    public func handle(_ event: JSONValue, context: LambdaContext) throws -> Output {
+    public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         context.logger.debug("echoing an event")
-        return Output(event: event, requestId: context.requestID, functionArn: context.invokedFunctionARN,
-                      remainingTimeMs: context.remainingTimeMs, traceId: context.traceID)
+        let value: JSONValue
+        do { value = try JSONValue(parsing: event) } catch {
+            throw FunctionError("InvalidEvent", "the event is not valid JSON: \(error)")
+        }
+        var answer: [String: JSONValue] = [
+            "event": value,
+            "requestId": .string(context.requestID),
+            "functionArn": .string(context.invokedFunctionARN),
+            "remainingTimeMs": .number(Double(context.remainingTimeMs)),
+        ]
+        if let traceID = context.traceID { answer["traceId"] = .string(traceID) }
+        return JSONValue.object(answer).jsonBytes
     }
 }
 
@@ -29,7 +27,7 @@ extension HandlerCatalog {
     /// The handlers every binary has: `echo`, the runtime's example.
     public static var builtIn: HandlerCatalog {
         var catalog = HandlerCatalog()
-        catalog.register("echo") { _ in CodableHandlerAdapter(EchoHandler()) }
+        catalog.register("echo") { _ in EchoHandler() }
         return catalog
     }
 }

@@ -33,7 +33,8 @@ public struct LambdaContext: Sendable {
     public var remainingTimeMs: Int64 { deadlineMs - Clock.nowMs() }
 
     private static func decodeObject(_ json: String) -> [String: JSONValue]? {
-        try? JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
+        guard case .object(let object)? = try? JSONValue(parsing: Array(json.utf8)) else { return nil }
+        return object
     }
 }
 

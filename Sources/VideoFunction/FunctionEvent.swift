@@ -25,8 +25,8 @@ enum FunctionEvent {
 
     static func parse(_ bytes: [UInt8]) throws -> FunctionEvent {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
-        catch { throw VideoFunctionError(.invalidEvent, "the event is not JSON: \(DecodingErrorText.describe(error))") }
+        do { value = try JSONValue(parsing: bytes) }
+        catch { throw VideoFunctionError(.invalidEvent, "the event is not JSON: \(error)") }
         guard case .object(let object) = value else { throw VideoFunctionError(.invalidEvent, "the event must be a JSON object") }
         return try parse(object)
     }

@@ -34,9 +34,14 @@ final class CodableHandlerTests: XCTestCase {
     }
 
     func testEchoHandlerReturnsTheEventAndContext() throws {
-        let out = try CodableHandlerAdapter(EchoHandler()).handle(Array(#"{"a":[1,true,null]}"#.utf8), context: context)
+        let out = try EchoHandler().handle(Array(#"{"a":[1,true,null]}"#.utf8), context: context)
         let json = try JSONSerialization.jsonObject(with: Data(out)) as? [String: Any]
         XCTAssertEqual(json?["requestId"] as? String, "r")
         XCTAssertEqual((json?["event"] as? [String: Any])?["a"] as? NSArray, [1, true, NSNull()] as NSArray)
+        XCTAssertThrowsError(try EchoHandler().handle(Array("{\"a\":".utf8), context: context)) {
+            let report = ErrorReport.function($0)
+            XCTAssertEqual(report.errorType, "Function.InvalidEvent")
+            XCTAssertTrue(report.errorMessage.contains("not valid JSON: unexpected end of input at byte 5"), report.errorMessage)
+        }
     }
 }
