@@ -5,7 +5,8 @@ import Synchronization
 /// open (keep-alive) connection, and the next object from the same host skips the TLS handshake.
 final class HTTPClientPool: Sendable {
     private let idle = Mutex<[HTTPClient]>([])
-    private let maximumIdle = 4
+    /// Enough for one object's parallel range requests (HTTPRemoteObject.parallelFetches) and a spare.
+    private let maximumIdle = 8
 
     func take() -> HTTPClient {
         idle.withLock { $0.popLast() } ?? HTTPClient()
@@ -29,6 +30,9 @@ final class PooledHTTPClient {
     }
 
     deinit { pool.giveBack(client) }
+
+    /// Another client from the same pool, for a parallel request to the same host.
+    func sibling() -> PooledHTTPClient { PooledHTTPClient(pool: pool) }
 }
 
 extension HTTPClient: @unchecked Sendable {}

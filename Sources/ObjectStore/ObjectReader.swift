@@ -19,4 +19,12 @@ public protocol ObjectReader: AnyObject {
 
     /// What has been fetched from the backing store and read by the caller so far.
     var statistics: ReadStatistics { get }
+    /// Fetches these byte ranges ahead of the reads that will need them (see the default below).
+    func prefetch(_ ranges: [Range<Int64>]) throws
+}
+
+extension ObjectReader {
+    /// Fetches these byte ranges ahead of the reads that will need them, where fetching has a cost
+    /// worth hiding (remote objects); a no-op for readers that read on demand cheaply (files).
+    public func prefetch(_ ranges: [Range<Int64>]) throws {}
 }

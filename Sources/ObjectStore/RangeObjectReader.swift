@@ -25,8 +25,13 @@ public final class RangeObjectReader: ObjectReader {
         var lastUse: Int
     }
 
+    /// Prefetched runs closer than this are fetched as one request, gap included: transferring up to
+    /// 1 MB more costs less than another request's round trip.
+    private let coalesceGapBlocks: Int64
+
     init(object: RemoteObject, maximumBytes: Int64, blockSize: Int = 256 << 10, cacheBytes: Int = 32 << 20,
-         maximumReadAheadBytes: Int = 4 << 20) throws {
+         maximumReadAheadBytes: Int = 4 << 20, coalesceGapBytes: Int = 1 << 20) throws {
+        self.coalesceGapBlocks = Int64(coalesceGapBytes / blockSize)
         self.uri = object.uri
         self.object = object
         self.blockSize = blockSize
@@ -72,6 +77,45 @@ public final class RangeObjectReader: ObjectReader {
         statistics.bytesRead += Int64(copied)
         if hit { statistics.cacheHits += 1 }
         return copied
+    }
+
+    /// Fetches the blocks of `spans` that are not cached, each run of missing blocks as one ranged
+    /// GET, the runs over parallel connections, so that a caller that knows where it will read
+    /// (a video sampled at many times) waits for one round trip instead of one per span. Runs a
+    /// short gap apart become one request. Only as much as half the cache is fetched, so nothing
+    /// fetched here is evicted before it is read.
+    public func prefetch(_ spans: [Range<Int64>]) throws {
+        let block = Int64(blockSize)
+        var runs: [Range<Int64>] = []
+        var planned = Set<Int64>()
+        var budget = max(1, cacheCapacityBlocks / 2)
+        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where !span.isEmpty && span.lowerBound < size && span.lowerBound >= 0 {
+            for index in span.lowerBound / block...(min(span.upperBound, size) - 1) / block
+            where blocks[index] == nil && !planned.contains(index) && budget > 0 {
+                planned.insert(index)
+                if let last = runs.last, index - last.upperBound <= min(coalesceGapBlocks, Int64(budget - 1)) {
+                    // The gap's blocks come along and count against the budget.
+                    budget -= Int(index - last.upperBound) + 1
+                    runs[runs.count - 1] = last.lowerBound..<index + 1
+                } else {
+                    budget -= 1
+                    runs.append(index..<index + 1)
+                }
+            }
+        }
+        guard !runs.isEmpty else { return }
+        let ranges = runs.map { ($0.lowerBound * block)..<min(size, $0.upperBound * block) }
+        let fetched = try object.fetch(ranges)
+        for (run, (range, bytes)) in zip(runs, zip(ranges, fetched)) {
+            guard bytes.count == range.count else {
+                throw ObjectStoreError(.badResponse, uri: uri, "asked for \(range.count) bytes at \(range.lowerBound), got \(bytes.count): the object changed or was truncated")
+            }
+            record(fetched: bytes.count)
+            for index in run {
+                let from = Int(index - run.lowerBound) * blockSize
+                store(block: index, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
+            }
+        }
     }
 
     /// Fetches `start` and the blocks after it that are missing, up to what the read needs or the

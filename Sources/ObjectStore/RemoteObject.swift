@@ -1,5 +1,7 @@
 // Ranged GETs of one remote object (S3 or HTTPS), with HTTP errors mapped to the store's error codes.
 import Crypto
+import Foundation
+import Synchronization
 
 /// One remote object that can be fetched by byte ranges, or whole.
 protocol RemoteObject: AnyObject {
@@ -7,6 +9,8 @@ protocol RemoteObject: AnyObject {
     /// Fetches `range` (clamped by the server to the object's end). Returns the bytes and the object's
     /// total size from Content-Range.
     func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64)
+    /// Fetches several ranges at once over parallel connections; the bytes come back in order.
+    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]]
     /// Fetches the whole object, refusing one over `maximumBytes`.
     func fetchAll(maximumBytes: Int64) throws -> [UInt8]
 }
@@ -35,12 +39,50 @@ final class HTTPRemoteObject: RemoteObject {
         self.isS3 = isS3
     }
 
+    /// Connections one object uses at most when fetching several ranges: each waits mostly on the
+    /// server's first byte, so a few in flight hide that latency without loading the CPU.
+    static let parallelFetches = 6
+
     func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
+        try fetch(range, using: pooled.client)
+    }
+
+    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+        guard ranges.count > 1 else { return try ranges.map { try fetch($0).bytes } }
+        let lanes = min(Self.parallelFetches, ranges.count)
+        // The object's own connection plus idle ones from the pool, returned when this is done.
+        let extra = (1..<lanes).map { _ in pooled.sibling() }
+        let clients = [pooled.client] + extra.map(\.client)
+        let results = Mutex<[Int: Result<[UInt8], Error>]>([:])
+        let group = DispatchGroup()
+        for lane in 0..<lanes {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                for index in stride(from: lane, to: ranges.count, by: lanes) {
+                    let result = Result { try self.fetch(ranges[index], using: clients[lane]).bytes }
+                    results.withLock { $0[index] = result }
+                    if case .failure = result { return }
+                }
+            }
+        }
+        group.wait()
+        return try results.withLock { done in
+            try ranges.indices.map { index in
+                guard let result = done[index] else {
+                    throw ObjectStoreError(.badResponse, uri: uri, "a parallel range request was abandoned after another failed")
+                }
+                return try result.get()
+            }
+        }
+    }
+
+    private func fetch(_ range: Range<Int64>, using client: HTTPClient) throws -> (bytes: [UInt8], totalSize: Int64) {
         var request = template
         request.headers.append("Range: bytes=\(range.lowerBound)-\(range.upperBound - 1)")
         // A server that ignores Range sends everything; never accept more than the range asked for.
         request.maximumBodyBytes = Int64(range.count)
-        let response = try pooled.client.send(request, uri: uri)
+        let response = try client.send(request, uri: uri)
         switch response.status {
         case 206:
             guard let total = Self.totalSize(fromContentRange: response.headers["content-range"]) else {

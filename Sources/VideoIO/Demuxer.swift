@@ -124,6 +124,11 @@ final class Demuxer {
         try bridge.prefetch(range)
     }
 
+    /// Asks the object reader to fetch these spans ahead, all at once.
+    func prefetch(_ ranges: [Range<Int64>]) throws {
+        try bridge.reader.prefetch(ranges)
+    }
+
     /// Seeks so that the next packet is the keyframe at or before `microseconds` from the start
     /// of the file — the call the ffmpeg CLI makes for `-ss`, so both land on the same keyframe.
     func seek(toMicroseconds microseconds: Int64) throws -> Bool {

@@ -37,6 +37,7 @@ extension VideoReader {
                 decoder.flush()
             }
         }
+        try prefetch(targets: targets.map(streamTime), keyframes: keyframes, mode: mode)
         for requested in targets {
             let target = streamTime(requested)
             let outcome = mode == .accurate

@@ -17,6 +17,14 @@ final class MemoryObject: RemoteObject {
         return (Array(bytes[start..<end]), Int64(bytes.count))
     }
 
+    /// The ranges of each call to fetch several at once.
+    var batches: [[Range<Int64>]] = []
+
+    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+        batches.append(ranges)
+        return try ranges.map { try fetch($0).bytes }
+    }
+
     func fetchAll(maximumBytes: Int64) throws -> [UInt8] { bytes }
 }
 
@@ -49,6 +57,24 @@ final class RangeObjectReaderTests: XCTestCase {
         XCTAssertEqual(object.requests.last, 80_000..<81_000, "a seek fetches one block")
         XCTAssertEqual(reader.statistics.requests, object.requests.count)
         XCTAssertEqual(reader.statistics.bytesFetched, Int64(object.requests.reduce(0) { $0 + $1.count }))
+    }
+
+    func testPrefetchFetchesTheMissingRunsOfSeveralSpansAtOnce() throws {
+        let object = MemoryObject(size: 50_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 20_000,
+                                           coalesceGapBytes: 2000)
+        // Block 0 is cached from opening; overlapping spans share blocks; 1500..<2500 and 2400..<3100
+        // make one run of blocks 1...3; block 9 is one block after block 7, so 7...9 is one run.
+        try reader.prefetch([7000..<7100, 1500..<2500, 2400..<3100, 0..<10, 60_000..<61_000, 9500..<9600])
+        XCTAssertEqual(object.batches, [[1000..<4000, 7000..<10_000]])
+        XCTAssertEqual(try read(reader, at: 7000, count: 3000), Array(object.bytes[7000..<10_000]))
+        let requests = object.requests.count
+        XCTAssertEqual(try read(reader, at: 1500, count: 1600), Array(object.bytes[1500..<3100]))
+        XCTAssertEqual(object.requests.count, requests, "prefetched blocks are read from the cache")
+        XCTAssertEqual(reader.statistics.requests, object.requests.count)
+        // At most half the cache (10 blocks) at once, so a prefetch never evicts its own blocks.
+        try reader.prefetch([20_000..<40_000])
+        XCTAssertEqual(object.batches.last, [20_000..<30_000])
     }
 
     func testCachedBlocksAreNotFetchedAgainAndOldOnesAreEvicted() throws {

@@ -69,6 +69,20 @@ final class S3ObjectStoreTests: XCTestCase {
         XCTAssertEqual(try store().reader(for: "s3://videos/empty.bin").size, 0)
     }
 
+    func testPrefetchedSpansArriveOverParallelSignedRequests() throws {
+        let reader = try store().reader(for: "s3://videos/big.bin", pattern: .scattered)
+        let spans: [Range<Int64>] = [40_000..<90_000, 1_200_000..<1_250_000, 1_300_000..<1_320_000, 2_500_000..<2_600_000]
+        let before = reader.statistics.requests
+        try reader.prefetch(spans)
+        // One request per group of spans less than 1 MB apart, sent over several connections at once.
+        XCTAssertEqual(reader.statistics.requests - before, 3)
+        for span in spans {
+            XCTAssertEqual(try read(reader, at: span.lowerBound, count: span.count),
+                           Array(Self.payload[Int(span.lowerBound)..<Int(span.upperBound)]))
+        }
+        XCTAssertEqual(reader.statistics.requests - before, 3, "the reads found every span in the cache")
+    }
+
     func testAWrongSecretIsABadSignature() throws {
         XCTAssertThrowsError(try store(secret: "not-the-secret").readAll("s3://videos/big.bin")) { error in
             let failure = error as? ObjectStoreError
