@@ -83,15 +83,20 @@ public final class VideoAnalyzer {
         do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video) }
         catch { throw Self.videoError(error) }
 
-        // Decode, preprocess and infer in batches, checking the clock before each one.
+        // Decode, preprocess and infer in batches, checking the clock before each one. Decoding runs
+        // one batch ahead on its own thread, so the decoder and the model work at the same time.
         let batchSize = max(1, config.sampling.batchSize ?? 16)
+        let chunks = stride(from: 0, to: timestamps.count, by: batchSize).map { Array(timestamps[$0..<min(timestamps.count, $0 + batchSize)]) }
+        let decoding = DecodeAhead(reader: reader, preprocessor: preprocessor, mode: plan.seekMode, uri: request.video)
+        decoding.prefetch(timestamps)
+        var next: DecodeAhead.Pending? = chunks.first.map(decoding.start)
+        // Nothing may still be decoding when this returns or throws: the reader is not shared.
+        defer { next?.wait() }
         var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
         var perFrameMs = 0.0
-        var start = 0
-        while start < timestamps.count {
-            let chunk = Array(timestamps[start..<min(timestamps.count, start + batchSize)])
+        for (number, chunk) in chunks.enumerated() {
             let reserve = 300.0 + perFrameMs * Double(chunk.count) * 1.5
             if Double(remainingMs()) < reserve {
                 guard !raw.isEmpty else {
@@ -101,26 +106,19 @@ public final class VideoAnalyzer {
                 break
             }
             let chunkStarted = Self.now()
-            let batch: FrameBatch
-            var t = Self.now()
-            do { batch = try reader.frames(at: chunk, mode: plan.seekMode) }
-            catch { throw Self.videoError(error) }
-            timings.decodeMs += Self.now() - t
-            missing += batch.missing.map { AnalysisResult.MissingFrame(timestamp: $0.requestedTimestamp, reason: $0.reason) }
-            if !batch.frames.isEmpty {
-                t = Self.now()
-                let input: Tensor
-                do { input = try preprocessor.tensor(from: batch.frames) }
-                catch { throw Self.videoError(error) }
-                timings.preprocessMs += Self.now() - t
-                t = Self.now()
-                raw += try infer(input, frames: batch.frames.count)
+            let prepared = try next!.result()
+            next = number + 1 < chunks.count ? decoding.start(chunks[number + 1]) : nil
+            timings.decodeMs += prepared.decodeMs
+            timings.preprocessMs += prepared.preprocessMs
+            missing += prepared.missing.map { AnalysisResult.MissingFrame(timestamp: $0.requestedTimestamp, reason: $0.reason) }
+            if let input = prepared.input {
+                let t = Self.now()
+                raw += try infer(input, frames: prepared.timestamps.count)
                 timings.inferMs += Self.now() - t
-                used += batch.frames.map(\.timestamp)
-                indices += batch.frames.map(\.index)
+                used += prepared.timestamps
+                indices += prepared.indices
             }
             perFrameMs = (Self.now() - chunkStarted) / Double(chunk.count)
-            start += chunk.count
         }
         guard !raw.isEmpty else {
             throw VideoFunctionError(.invalidVideo, "\(request.video): none of the \(timestamps.count) sampled frames could be decoded (\(missing.first?.reason ?? "no frames"))")

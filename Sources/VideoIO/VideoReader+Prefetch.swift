@@ -35,6 +35,12 @@ extension VideoReader {
         try demuxer.prefetch(spans)
     }
 
+    /// Fetches ahead what decoding the frames at `timestamps` (seconds) will read, for a caller that
+    /// decodes them in several requests (batches) but knows them all up front.
+    public func prefetch(timestamps: [Double], mode: SeekMode = .accurate) throws {
+        try prefetch(targets: Array(Set(timestamps)).sorted().map(streamTime), keyframes: containerKeyframes, mode: mode)
+    }
+
     /// Reads the span from keyframe `group` through the samples needed to output the frame at
     /// `target` (stream units), so a remote reader fetches it in one ranged GET; the demuxer then
     /// finds it in the reader's cache. Without a per-sample index this does nothing.

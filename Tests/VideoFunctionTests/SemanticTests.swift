@@ -64,6 +64,30 @@ final class SemanticTests: XCTestCase {
         }
     }
 
+    func testTheDeadlineStopsTheWorkEarlyOrFailsClearly() throws {
+        let moderation = try analyzer("video-moderation")
+        let video = RepoPaths.cache("videos/h264.mp4").path
+        // 12 frames in batches of 4, decoded one batch ahead of the model: all of them, in order.
+        let full = try moderation.analyze(VideoRequest(video: video, frames: 12, perFrame: true))
+        XCTAssertEqual(full.sampledFrames, 12)
+        XCTAssertNil(full.stoppedEarly)
+        let times = try XCTUnwrap(full.frames).map(\.timestamp)
+        XCTAssertEqual(times, times.sorted())
+        // Time for the first batch only: the answer covers it and says why it stopped.
+        var checks = 0
+        let partial = try moderation.analyze(VideoRequest(video: video, frames: 12)) {
+            checks += 1
+            return checks == 1 ? 60_000 : 10
+        }
+        XCTAssertEqual(partial.sampledFrames, 4)
+        XCTAssertTrue(partial.stoppedEarly?.contains("analysed 4 of 12 frames") == true, "\(String(describing: partial.stoppedEarly))")
+        // No time for anything: a timeout error that says what to do.
+        XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 12)) { 10 }) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout)
+            XCTAssertTrue("\(error)".contains("raise the function's timeout"), "\(error)")
+        }
+    }
+
     func testModerationScoresEqualOnnxRuntimeOnTheSameFrames() throws {
         let moderation = try analyzer("video-moderation")
         let video = RepoPaths.cache("videos/h264.mp4").path
