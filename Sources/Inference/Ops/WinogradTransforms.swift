@@ -21,21 +21,25 @@ enum WinogradTransforms {
     /// (this is on the model-load path).
     static func filters(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> Tensor {
         var u = Tensor(.float32, shape: [positions, outChannels, inChannels])
-        // G applied to three values: the 4 rows (or columns) it makes of them.
-        @inline(__always) func g(_ a: Float, _ b: Float, _ c: Float) -> SIMD4<Float> { SIMD4(a, (a + b + c) * 0.5, (a - b + c) * 0.5, c) }
         let plane = outChannels * inChannels
         u.withUnsafeMutableBufferPointer(as: Float.self) { buffer in
             let u = buffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: outChannels) { m in
                 for c in 0..<inChannels {
                     let w = weights + (m * inChannels + c) * 9
-                    // G g, column by column: column k holds rows 0...3 of column k.
-                    let c0 = g(w[0], w[3], w[6]), c1 = g(w[1], w[4], w[7]), c2 = g(w[2], w[5], w[8])
                     let target = u + m * inChannels + c
-                    for row in 0..<4 {
-                        let values = g(c0[row], c1[row], c2[row])
-                        for column in 0..<4 { target[(row * 4 + column) * plane] = values[column] }
+                    // One row of G g (three values) times Gᵀ: the four values of row `row` of U.
+                    @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ d: Float) {
+                        target[(row * 4) * plane] = a
+                        target[(row * 4 + 1) * plane] = (a + b + d) * 0.5
+                        target[(row * 4 + 2) * plane] = (a - b + d) * 0.5
+                        target[(row * 4 + 3) * plane] = d
                     }
+                    // G g, row by row: g's rows 0 and 2, and their half sum and half difference with row 1.
+                    put(0, w[0], w[1], w[2])
+                    put(1, (w[0] + w[3] + w[6]) * 0.5, (w[1] + w[4] + w[7]) * 0.5, (w[2] + w[5] + w[8]) * 0.5)
+                    put(2, (w[0] - w[3] + w[6]) * 0.5, (w[1] - w[4] + w[7]) * 0.5, (w[2] - w[5] + w[8]) * 0.5)
+                    put(3, w[6], w[7], w[8])
                 }
             }
         }
