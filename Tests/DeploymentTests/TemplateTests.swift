@@ -8,17 +8,8 @@ final class TemplateTests: XCTestCase {
     static func runTool(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let path = RepoPaths.root.appendingPathComponent(".venv/bin/\(tool)").path
         guard FileManager.default.isExecutableFile(atPath: path) else { throw XCTSkip("\(path) is missing: run `make deps`") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = RepoPaths.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try CommandRun.run(path, arguments, in: RepoPaths.root)
+        return (run.status, run.output)
     }
 
     func testCfnLintReportsNothing() throws {

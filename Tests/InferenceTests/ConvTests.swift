@@ -40,14 +40,7 @@ final class ConvTests: XCTestCase {
         return result
     }
 
-    private func random(_ shape: [Int], seed: Int) -> Tensor {
-        var state = UInt64(seed) &* 6364136223846793005 &+ 1442695040888963407
-        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int(state >> 33) % 2001 - 1000) / 1000
-        }
-        return Tensor(float32: values, shape: shape)
-    }
+    private func random(_ shape: [Int], seed: Int) -> Tensor { randomTensor(shape, seed: seed) }
 
     private func assertMatchesReference(x: [Int], w: [Int], group: Int = 1, strides: [Int], pads: [Int], dilations: [Int],
                                         threads: Int = 1, line: UInt = #line) throws {

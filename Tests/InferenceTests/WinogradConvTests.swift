@@ -4,14 +4,7 @@ import XCTest
 @testable import Inference
 
 final class WinogradConvTests: XCTestCase {
-    private func random(_ shape: [Int], seed: Int) -> Tensor {
-        var state = UInt64(seed) &* 6364136223846793005 &+ 1442695040888963407
-        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int(state >> 33) % 2001 - 1000) / 1000
-        }
-        return Tensor(float32: values, shape: shape)
-    }
+    private func random(_ shape: [Int], seed: Int) -> Tensor { randomTensor(shape, seed: seed) }
 
     /// The same convolution both ways; returns the largest absolute difference.
     private func difference(x: [Int], outChannels: Int, geometry: WindowGeometry, activation: Activation? = nil,

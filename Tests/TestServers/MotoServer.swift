@@ -86,17 +86,8 @@ public final class MotoServer {
     deinit { stop() }
 
     private static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw StartError.fixtureFailed(output) }
-        return output
+        let run = try CommandRun.run(executable, arguments)
+        guard run.status == 0 else { throw StartError.fixtureFailed(run.output) }
+        return run.output
     }
 }

@@ -1,41 +1,23 @@
 // FFmpeg is loaded on first use: the binaries are not linked against it, a video still decodes, and a
 // broken FFmpeg installation is a clear error rather than a crash.
 import Foundation
+import TestServers
 import XCTest
 
 final class FFmpegLoadingTests: XCTestCase {
-    private static let directory: URL = {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("video-lambda").path), directory.path != "/" {
-            directory.deleteLastPathComponent()
-        }
-        return directory
-    }()
-
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, exited: Bool, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason == .exit, String(decoding: data, as: UTF8.self))
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
+        try CommandRun.run(executable, arguments, environment: environment)
     }
 
     func testBinariesAreNotLinkedAgainstFFmpegYetDecode() throws {
         for binary in ["bootstrap", "video-lambda"] {
-            let ldd = try run("/usr/bin/ldd", [Self.directory.appendingPathComponent(binary).path])
+            let ldd = try run("/usr/bin/ldd", [BuiltProducts.executable(binary)])
             XCTAssertEqual(ldd.status, 0)
             XCTAssertFalse(ldd.output.contains("libavcodec"), "\(binary) links FFmpeg at start:\n\(ldd.output)")
         }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("lazy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let decoded = try run(Self.directory.appendingPathComponent("video-lambda").path,
+        let decoded = try run(BuiltProducts.executable("video-lambda"),
                               ["frames", try TestVideos.path("h264.mp4"), "--count", "2", "--size", "64x36", "--out", out.path])
         XCTAssertEqual(decoded.status, 0, decoded.output)
     }
@@ -48,7 +30,7 @@ final class FFmpegLoadingTests: XCTestCase {
         let soname = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/x86_64-linux-gnu")
             .first { $0.hasPrefix("libavutil.so.") && $0.split(separator: ".").count == 3 })
         try Data("not a library".utf8).write(to: fake.appendingPathComponent(soname))
-        let result = try run(Self.directory.appendingPathComponent("video-lambda").path,
+        let result = try run(BuiltProducts.executable("video-lambda"),
                              ["frames", try TestVideos.path("h264.mp4"), "--count", "1", "--out", fake.appendingPathComponent("out").path],
                              environment: ["LD_LIBRARY_PATH": fake.path])
         XCTAssertTrue(result.exited, "crashed instead of failing: \(result.output)")

@@ -53,17 +53,6 @@ public struct Conv: Operator {
         }
         let products = ConvGEMM(x: px, w: pw, y: py, geometry: g, group: group, inChannels: inChannels,
                                 outChannels: outChannels, epilogue: epilogue)
-        if batch > 1 && context.threads > 1 {
-            // Each thread takes whole images: im2col, sgemm, copies and epilogue all run in parallel
-            // with no hand-off between threads inside a layer.
-            let lanes = Swift.min(context.threads, batch)
-            let perLane = products.scratchCount(images: (batch + lanes - 1) / lanes)
-            let scratch = context.workspace.floats(perLane * lanes)
-            context.forEachChunk(batch, chunks: lanes) { lane, images in
-                products.run(images: images, scratch: scratch + lane * perLane, .singleThreaded)
-            }
-        } else {
-            products.run(images: 0..<batch, scratch: context.workspace.floats(products.scratchCount(images: batch)), context)
-        }
+        products.run(batch: batch, context)
     }
 }

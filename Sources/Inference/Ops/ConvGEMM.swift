@@ -3,7 +3,7 @@
 import COpenBLAS
 
 /// One convolution's products, for any range of the batch's images.
-struct ConvGEMM {
+struct ConvGEMM: ImageBatchKernel {
     let x: UnsafePointer<Float>
     let w: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>

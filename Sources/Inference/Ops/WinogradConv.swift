@@ -41,16 +41,6 @@ public struct WinogradConv: Operator {
             y: outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! },
             geometry: g, inChannels: x.shape[1], outChannels: outChannels,
             epilogue: ConvEpilogue(bias: bias, residual: residual, activation: activation, channels: outChannels, spatial: g.outputCount))
-        if batch > 1 && context.threads > 1 {
-            // Whole images per thread, as in Conv: transforms and products all run in parallel.
-            let lanes = Swift.min(context.threads, batch)
-            let perLane = tiles.scratchCount(images: (batch + lanes - 1) / lanes)
-            let scratch = context.workspace.floats(perLane * lanes)
-            context.forEachChunk(batch, chunks: lanes) { lane, images in
-                tiles.run(images: images, scratch: scratch + lane * perLane, .singleThreaded)
-            }
-        } else {
-            tiles.run(images: 0..<batch, scratch: context.workspace.floats(tiles.scratchCount(images: batch)), context)
-        }
+        tiles.run(batch: batch, context)
     }
 }

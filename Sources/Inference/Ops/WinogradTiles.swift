@@ -5,7 +5,7 @@
 // the last tile. Lanes past the end of a tile row spill into the next row's slots, which are written
 // after them.
 
-struct WinogradTiles {
+struct WinogradTiles: ImageBatchKernel {
     let x: UnsafePointer<Float>
     let u: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
