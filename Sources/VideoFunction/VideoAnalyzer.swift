@@ -75,7 +75,10 @@ public final class VideoAnalyzer {
         let started = Self.now()
         var timings = AnalysisResult.Timings()
         let reader: VideoReader
-        do { reader = try VideoReader(uri: request.video, store: store) }
+        // One decoder thread: decoding runs alongside inference, which already uses every core, and
+        // FFmpeg's default (cores + 1 frame threads) only oversubscribes them (`make bench-functions`,
+        // 10-minute file p50 over several runs: 404–465 ms with 1 thread, 437–466 ms with the default).
+        do { reader = try VideoReader(uri: request.video, store: store, decoderThreads: 1) }
         catch { throw Self.videoError(error) }
         timings.fetchMs = Self.now() - started
         let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.maximumFrames ?? 256)

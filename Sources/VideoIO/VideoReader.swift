@@ -26,13 +26,14 @@ public final class VideoReader {
     /// Opens `uri` (s3://, https://, file:// or a path) through `store`, which checks it against
     /// its access policy. Remote objects are read in small blocks: sampling jumps between GOPs and
     /// reads a little of each.
-    public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default) throws {
-        try self.init(reader: store.reader(for: uri, pattern: .scattered), limits: limits)
+    public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default, decoderThreads: Int = 0) throws {
+        try self.init(reader: store.reader(for: uri, pattern: .scattered), limits: limits, decoderThreads: decoderThreads)
     }
 
     /// Opens the video `reader` holds: reads the container header (and index), checks the limits
-    /// and opens the decoder. No frame is decoded yet.
-    public init(reader: ObjectReader, limits: VideoLimits = .default) throws {
+    /// and opens the decoder. No frame is decoded yet. `decoderThreads` 0 lets FFmpeg use every core
+    /// (frame and slice threads); a caller that runs other work alongside decoding passes fewer.
+    public init(reader: ObjectReader, limits: VideoLimits = .default, decoderThreads: Int = 0) throws {
         try FFmpegLibraries.load(for: reader.uri)
         uri = reader.uri
         self.limits = limits
@@ -40,7 +41,7 @@ public final class VideoReader {
         info = Self.describe(demuxer)
         try limits.checkFrame(width: info.codedWidth, height: info.codedHeight, uri: uri)
         try limits.checkDuration(info.duration, uri: uri)
-        decoder = try Decoder(stream: demuxer.stream, uri: uri)
+        decoder = try Decoder(stream: demuxer.stream, uri: uri, threads: decoderThreads)
         containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
         samples = SampleTable.fromContainer(stream: demuxer.stream)
     }
