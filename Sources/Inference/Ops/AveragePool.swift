@@ -31,19 +31,9 @@ public struct AveragePool: Operator {
                         for d in 0..<g.output[0] { for h in 0..<g.output[1] { for w in 0..<g.output[2] {
                             var sum: Float = 0
                             var counted = 0
-                            for a in 0..<g.kernel[0] {
-                                let z = d * g.strides[0] - g.padBegin[0] + a * g.dilations[0]
-                                if z < 0 || z >= g.input[0] { continue }
-                                for b in 0..<g.kernel[1] {
-                                    let r = h * g.strides[1] - g.padBegin[1] + b * g.dilations[1]
-                                    if r < 0 || r >= g.input[1] { continue }
-                                    for c in 0..<g.kernel[2] {
-                                        let s = w * g.strides[2] - g.padBegin[2] + c * g.dilations[2]
-                                        if s < 0 || s >= g.input[2] { continue }
-                                        sum += input[base + (z * g.input[1] + r) * g.input[2] + s]
-                                        counted += 1
-                                    }
-                                }
+                            g.forEachTapInside(d, h, w) { index in
+                                sum += input[base + index]
+                                counted += 1
                             }
                             // With count_include_pad every tap counts: ONNX pads the input (and, in
                             // ceil mode, extends the end padding to the last window) before averaging.

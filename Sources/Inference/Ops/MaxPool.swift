@@ -24,15 +24,15 @@ public struct MaxPool: Operator {
         let x = inputs.required(0)
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let planes = x.shape[0] * x.shape[1]
-        let wantsIndices = outputs.count > 1
-        if !wantsIndices {
+        if outputs.count == 1 {
             // Without indices: max over rows of taps, with the in-bounds columns worked out once.
             let input = x.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
             let output = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
             WindowedMax.run(input, output, planes: planes, g, context)
             return
         }
-        var indices = [Int64](repeating: 0, count: wantsIndices ? outputs[0].count : 0)
+        // Indices asked for: the general loop, which tracks where each maximum came from.
+        var indices = [Int64](repeating: 0, count: outputs[0].count)
         let spatialRank = x.rank - 2
         x.withUnsafeBufferPointer(as: Float.self) { input in
             outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { y in
@@ -41,35 +41,22 @@ public struct MaxPool: Operator {
                     let base = p * g.inputCount
                     for d in 0..<g.output[0] { for h in 0..<g.output[1] { for w in 0..<g.output[2] {
                         var best = -Float.infinity, bestIndex = -1
-                        for a in 0..<g.kernel[0] {
-                            let z = d * g.strides[0] - g.padBegin[0] + a * g.dilations[0]
-                            if z < 0 || z >= g.input[0] { continue }
-                            for b in 0..<g.kernel[1] {
-                                let r = h * g.strides[1] - g.padBegin[1] + b * g.dilations[1]
-                                if r < 0 || r >= g.input[1] { continue }
-                                for c in 0..<g.kernel[2] {
-                                    let s = w * g.strides[2] - g.padBegin[2] + c * g.dilations[2]
-                                    if s < 0 || s >= g.input[2] { continue }
-                                    let index = (z * g.input[1] + r) * g.input[2] + s
-                                    if input[base + index] > best || bestIndex < 0 { best = input[base + index]; bestIndex = index }
-                                }
-                            }
+                        g.forEachTapInside(d, h, w) { index in
+                            if input[base + index] > best || bestIndex < 0 { best = input[base + index]; bestIndex = index }
                         }
                         y[o] = best
-                        if wantsIndices {
-                            var flat = bestIndex
-                            if storageOrder == 1, bestIndex >= 0 {
-                                // Column-major within the plane: the last spatial axis varies slowest.
-                                let s = bestIndex % g.input[2], r = (bestIndex / g.input[2]) % g.input[1], z = bestIndex / (g.input[2] * g.input[1])
-                                flat = spatialRank == 2 ? r + s * g.input[1] : z + (r + s * g.input[1]) * g.input[0]
-                            }
-                            indices[o] = Int64(base + flat)
+                        var flat = bestIndex
+                        if storageOrder == 1, bestIndex >= 0 {
+                            // Column-major within the plane: the last spatial axis varies slowest.
+                            let s = bestIndex % g.input[2], r = (bestIndex / g.input[2]) % g.input[1], z = bestIndex / (g.input[2] * g.input[1])
+                            flat = spatialRank == 2 ? r + s * g.input[1] : z + (r + s * g.input[1]) * g.input[0]
                         }
+                        indices[o] = Int64(base + flat)
                         o += 1
                     } } }
                 }
             }
         }
-        if wantsIndices { outputs[1].withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<$0.count { $0[i] = indices[i] } } }
+        outputs[1].withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<$0.count { $0[i] = indices[i] } }
     }
 }

@@ -30,6 +30,25 @@ public struct WindowGeometry: Equatable, Sendable {
         public var outputCount: Int { output.reduce(1, *) }
         public var kernelCount: Int { kernel.reduce(1, *) }
 
+        /// Calls `body` with the in-plane input offset of each tap of the window at output position
+        /// (d, h, w) that lands inside the input (taps in the padding are skipped).
+        @inline(__always)
+        func forEachTapInside(_ d: Int, _ h: Int, _ w: Int, _ body: (Int) -> Void) {
+            for a in 0..<kernel[0] {
+                let z = d * strides[0] - padBegin[0] + a * dilations[0]
+                if z < 0 || z >= input[0] { continue }
+                for b in 0..<kernel[1] {
+                    let r = h * strides[1] - padBegin[1] + b * dilations[1]
+                    if r < 0 || r >= input[1] { continue }
+                    for c in 0..<kernel[2] {
+                        let s = w * strides[2] - padBegin[2] + c * dilations[2]
+                        if s < 0 || s >= input[2] { continue }
+                        body((z * input[1] + r) * input[2] + s)
+                    }
+                }
+            }
+        }
+
         /// The output columns whose tap at kernel column `tap` lands inside the input row, so that
         /// kernels can run their inner loop over them without bounds checks.
         func columnsInside(tap: Int) -> Range<Int> {
