@@ -1,5 +1,4 @@
 // Loading a model: bytes (zstd or plain) → verified → ONNX protobuf → the engine's graph.
-import Crypto
 import Foundation
 import Inference
 import SwiftProtobuf
@@ -7,10 +6,7 @@ import SwiftProtobuf
 public enum ModelLoader {
     /// Loads the model at `path` (`.onnx` or zstd-compressed `.onnx.zst`).
     public static func load(path: String, sha256: String? = nil) throws -> Model {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError(.io, "\(path): cannot read the model file")
-        }
-        return try load(bytes: [UInt8](data), source: path, sha256: sha256)
+        try load(bytes: try readFile(path), source: path, sha256: sha256)
     }
 
     /// Loads a model from its file bytes. `sha256` (hex) pins the ONNX model itself, i.e. the
@@ -18,13 +14,16 @@ public enum ModelLoader {
     /// level or zstd version keeps the pin valid.
     public static func load(bytes: [UInt8], source: String, sha256 pin: String? = nil) throws -> Model {
         let modelBytes = ZstdDecompressor.isCompressed(bytes) ? try ZstdDecompressor.decompress(bytes, source: source) : bytes
-        let digest = SHA256.hash(data: modelBytes).map { String(format: "%02x", $0) }.joined()
-        if let pin, pin.lowercased() != digest {
-            throw ModelError(.sha256Mismatch, "\(source): the model's sha256 is \(digest), expected \(pin.lowercased()): it is not the model pinned")
-        }
+        // Hashing a large model takes as long as parsing it: the two run side by side, and a pin
+        // that does not match wins over whatever the parse found.
+        let hashing = ModelDigest(modelBytes)
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: modelBytes) }
-        catch { throw ModelError(.notONNX, "\(source): not an ONNX model (protobuf decoding failed: \(error))") }
+        catch {
+            try hashing.check(pin, source: source)
+            throw ModelError(.notONNX, "\(source): not an ONNX model (protobuf decoding failed: \(error))")
+        }
+        let digest = try hashing.check(pin, source: source)
         guard proto.irVersion > 0, proto.hasGraph, !proto.graph.output.isEmpty else {
             throw ModelError(.notONNX, "\(source): not an ONNX model (no IR version or graph outputs)")
         }
@@ -37,5 +36,26 @@ public enum ModelLoader {
         var metadata: [String: String] = [:]
         for entry in proto.metadataProps { metadata[entry.key] = entry.value }
         return Model(graph: graph, opset: opset, producer: proto.producerName, metadata: metadata, sha256: digest)
+    }
+
+    /// The whole file in one array, read with no intermediate copy.
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelError(.io, "\(path): cannot open the model file (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw ModelError(.io, "\(path): not a regular file")
+        }
+        let size = Int(status.st_size)
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = read(fd, buffer.baseAddress! + count, size - count)
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else { throw ModelError(.io, "\(path): cannot read the model file (\(got < 0 ? String(cString: strerror(errno)) : "it ended early"))") }
+                count += got
+            }
+        }
     }
 }

@@ -13,38 +13,51 @@ enum ZstdDecompressor {
         guard let stream = ZSTD_createDStream() else { throw ModelError(.io, "\(source): cannot allocate a zstd decoder") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
-        let chunk = ZSTD_DStreamOutSize()
-        var output: [UInt8] = []
-        // Frames declare their content size; reserve it so the output grows once.
-        let declared = compressed.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
-        if declared < UInt64(1) << 40 { output.reserveCapacity(Int(declared)) }
-        var buffer = [UInt8](repeating: 0, count: chunk)
-        var pending: Int = 0
-        try compressed.withUnsafeBytes { raw in
+        return try compressed.withUnsafeBytes { raw in
             var input = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
-            while input.pos < input.size || pending != 0 {
-                let produced: Int = try buffer.withUnsafeMutableBytes { out in
-                    var target = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
-                    let result = ZSTD_decompressStream(stream, &target, &input)
-                    if ZSTD_isError(result) != 0 {
-                        let code = ZSTD_getErrorCode(result)
-                        let reason = String(cString: ZSTD_getErrorName(result))
-                        if code == ZSTD_error_checksum_wrong {
-                            throw ModelError(.checksumMismatch, "\(source): the zstd checksum does not match: the file is corrupt (\(reason))")
-                        }
-                        throw ModelError(.corruptCompression, "\(source): corrupt zstd data: \(reason)")
+            var pending = 0
+            // Frames declare their content size (zstd -19 writes it): the stream is decoded straight
+            // into an array of that size, with no intermediate copy of a model that may be 100 MB.
+            var output: [UInt8] = []
+            let declared = ZSTD_getFrameContentSize(raw.baseAddress, raw.count)
+            if declared < UInt64(1) << 40 {
+                output = try [UInt8](unsafeUninitializedCapacity: Int(declared)) { buffer, count in
+                    count = 0
+                    while input.pos < input.size && count < buffer.count {
+                        count += try step(stream, &input, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[count...]),
+                                          pending: &pending, source: source)
                     }
-                    pending = result
-                    return target.pos
                 }
-                output.append(contentsOf: buffer[0..<produced])
+            }
+            // More frames after the first, or no declared size: decode the rest in chunks.
+            var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
+            while input.pos < input.size || pending != 0 {
+                let produced = try chunk.withUnsafeMutableBytes { try step(stream, &input, into: $0, pending: &pending, source: source) }
+                output.append(contentsOf: chunk[0..<produced])
                 // No progress with input left means the decoder wants more than there is.
                 if produced == 0 && input.pos == input.size && pending != 0 { break }
             }
+            if pending != 0 {
+                throw ModelError(.corruptCompression, "\(source): the zstd stream is truncated (\(compressed.count) bytes end inside a frame)")
+            }
+            return output
         }
-        if pending != 0 {
-            throw ModelError(.corruptCompression, "\(source): the zstd stream is truncated (\(compressed.count) bytes end inside a frame)")
+    }
+
+    /// One call of the decoder into `target`; returns the bytes it wrote and leaves in `pending`
+    /// what libzstd says is still to come of the current frame (0 at a frame's end).
+    private static func step(_ stream: OpaquePointer, _ input: inout ZSTD_inBuffer, into target: UnsafeMutableRawBufferPointer,
+                             pending: inout Int, source: String) throws -> Int {
+        var output = ZSTD_outBuffer(dst: target.baseAddress, size: target.count, pos: 0)
+        let result = ZSTD_decompressStream(stream, &output, &input)
+        if ZSTD_isError(result) != 0 {
+            let reason = String(cString: ZSTD_getErrorName(result))
+            if ZSTD_getErrorCode(result) == ZSTD_error_checksum_wrong {
+                throw ModelError(.checksumMismatch, "\(source): the zstd checksum does not match: the file is corrupt (\(reason))")
+            }
+            throw ModelError(.corruptCompression, "\(source): corrupt zstd data: \(reason)")
         }
-        return output
+        pending = result
+        return output.pos
     }
 }

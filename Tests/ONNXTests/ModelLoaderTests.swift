@@ -38,15 +38,17 @@ final class ModelLoaderTests: XCTestCase {
 
     private func bytes(_ model: Onnx_ModelProto) throws -> [UInt8] { try model.serializedBytes() }
 
-    private func compressed(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// `bytes` through the zstd CLI. Read from a pipe, zstd cannot know the size, so the frame then
+    /// declares none (the loader must not rely on it).
+    private func compressed(_ bytes: [UInt8], throughPipe: Bool = false) throws -> [UInt8] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let plain = directory.appendingPathComponent("model.onnx")
         try Data(bytes).write(to: plain)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["zstd", "-q", "-19", plain.path]
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", throughPipe ? "cat \"$0\" | zstd -q -19 -c > \"$0.zst\"" : "zstd -q -19 \"$0\"", plain.path]
         try process.run()
         process.waitUntilExit()
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: plain.path + ".zst")))
@@ -71,6 +73,26 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    func testFramesWithoutDeclaredSizeAndSeveralFramesLoad() throws {
+        let plain = try bytes(Self.model())
+        let undeclared = try compressed(plain, throughPipe: true)
+        let twoFrames = try compressed(Array(plain.prefix(plain.count / 2))) + compressed(Array(plain.suffix(from: plain.count / 2)))
+        let expected = try ModelLoader.load(bytes: plain, source: "plain").sha256
+        for file in [undeclared, twoFrames] {
+            XCTAssertEqual(try ModelLoader.load(bytes: file, source: "model.onnx.zst").sha256, expected)
+        }
+        assertError(.corruptCompression, containing: "truncated") { try ModelLoader.load(bytes: Array(twoFrames.dropLast(10)), source: "model.onnx.zst") }
+    }
+
+    func testLoadingFromAPath() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString).onnx.zst").path
+        try Data(try compressed(try bytes(Self.model()))).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertEqual(try ModelLoader.load(path: path).graph.outputs.count, 1)
+        assertError(.io, containing: "cannot open") { try ModelLoader.load(path: path + ".missing") }
+        assertError(.io, containing: "not a regular file") { try ModelLoader.load(path: FileManager.default.temporaryDirectory.path) }
+    }
+
     func testCorruptAndTruncatedCompression() throws {
         let zst = try compressed(try bytes(Self.model()))
         assertError(.corruptCompression, containing: "truncated") { try ModelLoader.load(bytes: Array(zst.prefix(zst.count - 10)), source: "model.onnx.zst") }
@@ -90,6 +112,8 @@ final class ModelLoaderTests: XCTestCase {
         let model = try ModelLoader.load(bytes: file, source: "m")
         XCTAssertNoThrow(try ModelLoader.load(bytes: file, source: "m", sha256: model.sha256.uppercased()))
         assertError(.sha256Mismatch, containing: "expected 00") { try ModelLoader.load(bytes: file, source: "m", sha256: String(repeating: "0", count: 64)) }
+        // Bytes that are not the pinned model are reported as such even when they do not parse.
+        assertError(.sha256Mismatch, containing: "not the model pinned") { try ModelLoader.load(bytes: Array("{}".utf8), source: "m", sha256: model.sha256) }
     }
 
     func testNotAnONNXModel() {
