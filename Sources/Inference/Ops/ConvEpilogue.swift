@@ -11,18 +11,59 @@ struct ConvEpilogue {
 
     var isEmpty: Bool { bias == nil && residual == nil && activation == nil }
 
+    /// The same epilogue once the bias is already in the product.
+    var withoutBias: ConvEpilogue {
+        ConvEpilogue(bias: nil, residual: residual, activation: activation, channels: channels, spatial: spatial)
+    }
+
+    /// Writes each output plane of `images`'s channels `channelRange` as its bias, for a product that
+    /// accumulates onto it (sgemm with beta 1): the product then needs no zeroing and no bias pass.
+    func prefillBias(images: Range<Int>, channels channelRange: Range<Int>, _ y: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+        guard let bias else { return }
+        for n in images {
+            context.parallelFor(channelRange.count, minimumChunk: Swift.max(1, 8192 / Swift.max(1, spatial))) { range in
+                for c in range {
+                    let channel = channelRange.lowerBound + c
+                    (y + (n * channels + channel) * spatial).update(repeating: bias[channel], count: spatial)
+                }
+            }
+        }
+    }
+
     /// Finishes plane `plane` (image * channels + channel) of the output at `y`. With a `source`, the
     /// product is first copied from there (the batched path computes it elsewhere), in the same pass.
     @inline(__always)
     func finish(plane: Int, _ y: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>? = nil) {
+        if let source {
+            finish(plane: plane, y, from: source, rows: 1, sourceRowStride: spatial)
+            return
+        }
         let target = y + plane * spatial
         let b = bias?[plane % channels] ?? 0
+        if let r = residual.map({ $0 + plane * spatial }) {
+            for i in 0..<spatial { target[i] += b + r[i] }
+        } else if bias != nil {
+            for i in 0..<spatial { target[i] += b }
+        }
+        activation?.apply(target, count: spatial)
+    }
+
+    /// Writes plane `plane` of the output at `y` from a product whose `rows` rows (of spatial / rows
+    /// values each) lie `sourceRowStride` floats apart, finishing it in the same pass; with an empty
+    /// epilogue this is the copy alone.
+    @inline(__always)
+    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, sourceRowStride: Int) {
+        let target = y + plane * spatial, width = spatial / rows
+        let b = bias?[plane % channels] ?? 0
         let r = residual.map { $0 + plane * spatial }
-        switch (source, r) {
-        case (let s?, let r?): for i in 0..<spatial { target[i] = s[i] + b + r[i] }
-        case (let s?, nil): for i in 0..<spatial { target[i] = s[i] + b }
-        case (nil, let r?): for i in 0..<spatial { target[i] += b + r[i] }
-        case (nil, nil): if bias != nil { for i in 0..<spatial { target[i] += b } }
+        for row in 0..<rows {
+            let s = source + row * sourceRowStride, t = target + row * width
+            if let r {
+                let rr = r + row * width
+                for i in 0..<width { t[i] = s[i] + b + rr[i] }
+            } else {
+                for i in 0..<width { t[i] = s[i] + b }
+            }
         }
         activation?.apply(target, count: spatial)
     }

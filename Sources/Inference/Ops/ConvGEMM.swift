@@ -35,23 +35,25 @@ struct ConvGEMM: ImageBatchKernel {
 
     /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.
     func run(images: Range<Int>, scratch: UnsafeMutablePointer<Float>, _ context: KernelContext) {
-        if pointwise {
-            for n in images {
-                for k in 0..<group {
-                    Self.multiply(w + k * groupOut * rows, input(n, k), output(n, k), m: groupOut, n: outputCount, k: rows, context)
-                }
-                epilogue.finish(images: n..<n + 1, y, context)
-            }
-        } else if images.count > 1 && outputCount < Self.sideBySideBelow {
+        if !pointwise && images.count > 1 && outputCount < Self.sideBySideBelow {
             runSideBySide(images: images, scratch: scratch, context)
-        } else {
-            for n in images {
-                for k in 0..<group {
-                    Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, context)
-                    Self.multiply(w + k * groupOut * rows, scratch, output(n, k), m: groupOut, n: outputCount, k: rows, context)
+            return
+        }
+        // The products accumulate onto the bias (beta 1), which spares OpenBLAS zeroing the output
+        // and the epilogue a bias pass.
+        let beta: Float = epilogue.bias == nil ? 0 : 1
+        let rest = epilogue.withoutBias
+        for n in images {
+            epilogue.prefillBias(images: n..<n + 1, channels: 0..<outChannels, y, context)
+            for k in 0..<group {
+                var patches = input(n, k)
+                if !pointwise {
+                    Im2Col.fill(patches, channels: groupIn, geometry, into: scratch, context)
+                    patches = UnsafePointer(scratch)
                 }
-                epilogue.finish(images: n..<n + 1, y, context)
+                Self.multiply(w + k * groupOut * rows, patches, output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
             }
+            rest.finish(images: n..<n + 1, y, context)
         }
     }
 
@@ -76,23 +78,23 @@ struct ConvGEMM: ImageBatchKernel {
     private func input(_ n: Int, _ k: Int) -> UnsafePointer<Float> { x + (n * inChannels + k * groupIn) * geometry.inputCount }
     private func output(_ n: Int, _ k: Int) -> UnsafeMutablePointer<Float> { y + (n * outChannels + k * groupOut) * outputCount }
 
-    /// C[m, n] = A[m, k] x B[k, n] (row-major; rows of B and C `ldb` and `ldc` apart, n by default),
+    /// C[m, n] = A[m, k] x B[k, n] + beta C[m, n] (row-major; rows of B and C `ldb` and `ldc` apart, n by default),
     /// split across the context's threads; OpenBLAS itself runs single-threaded so the two levels of
     /// threads do not fight.
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                         m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, _ context: KernelContext) {
+                         m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, beta: Float = 0, _ context: KernelContext) {
         let ldb = Int32(ldb ?? n), ldc = Int32(ldc ?? n)
         if n < 256 * context.threads && m >= 32 * context.threads {
             // Few columns (small feature maps): split the output channels instead.
             context.parallelFor(m, minimumChunk: 32) { rows in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k), 1,
-                            a + rows.lowerBound * k, Int32(k), b, ldb, 0, c + rows.lowerBound * Int(ldc), ldc)
+                            a + rows.lowerBound * k, Int32(k), b, ldb, beta, c + rows.lowerBound * Int(ldc), ldc)
             }
             return
         }
         context.parallelFor(n, minimumChunk: 256) { range in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(range.count), Int32(k), 1,
-                        a, Int32(k), b + range.lowerBound, ldb, 0, c + range.lowerBound, ldc)
+                        a, Int32(k), b + range.lowerBound, ldb, beta, c + range.lowerBound, ldc)
         }
     }
 }

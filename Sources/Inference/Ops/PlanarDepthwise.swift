@@ -3,7 +3,7 @@
 // Each input plane is first copied into zero-padded "phase" planes, one per horizontal stride phase
 // (phase p holds padded columns p, p + stride, ...), so that every tap of every output row reads
 // consecutive floats with no bounds checks. The outputs are computed 8 at a time over a grid as
-// wide as a phase row (the extra columns are discarded) and copied out.
+// wide as a phase row (the extra columns are discarded) and copied out with the epilogue applied.
 
 struct PlanarDepthwise {
     let geometry: WindowGeometry.Resolved
@@ -44,8 +44,8 @@ struct PlanarDepthwise {
             for plane in range {
                 fillPhases(from: x + plane * geometry.inputCount, into: phases)
                 convolve(phases, weights: w + (plane % channels) * taps, offsets: offsets, into: grid)
-                copyOut(grid, to: y + plane * geometry.outputCount)
-                if !epilogue.isEmpty { epilogue.finish(plane: plane, y) }
+                // The grid's rows are phaseWidth apart; the output's are packed, finished on the way.
+                epilogue.finish(plane: plane, y, from: grid, rows: geometry.output[1], sourceRowStride: phaseWidth)
             }
         }
     }
@@ -148,10 +148,5 @@ struct PlanarDepthwise {
     @inline(__always)
     private func store(_ vector: Vector, _ target: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(target).storeBytes(of: vector, as: Vector.self)
-    }
-
-    private func copyOut(_ grid: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = (geometry.output[1], geometry.output[2])
-        for h in 0..<oh { (output + h * ow).update(from: grid + h * phaseWidth, count: ow) }
     }
 }
