@@ -1,4 +1,5 @@
-// OpenBLAS's CBLAS interface (sgemm for convolutions and matrix products) and its thread control,
+// OpenBLAS's CBLAS interface (sgemm for convolutions and matrix products) and its thread control
+// (declarations only: COpenBLASLoader defines them and loads OpenBLAS on first use),
 // plus the CPU affinity the kernels size their threads by (sched_getaffinity needs _GNU_SOURCE).
 #define _GNU_SOURCE
 #include <sched.h>

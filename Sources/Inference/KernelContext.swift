@@ -11,7 +11,8 @@ public struct KernelContext: Sendable {
     public let workspace: Workspace
 
     public init(threads: Int, workspace: Workspace = Workspace()) {
-        _ = singleThreadedBLAS
+        // Loads OpenBLAS (single-threaded) for the kernels; a session has already reported it missing.
+        _ = try? BLASLibrary.load()
         self.threads = max(1, threads)
         self.workspace = workspace
     }
@@ -48,9 +49,4 @@ public struct KernelContext: Sendable {
             if start < end { body(chunk, start..<end) }
         }
     }
-
 }
-
-/// OpenBLAS runs single-threaded: kernels split sgemm calls across their context's threads
-/// themselves, and OpenBLAS's own pool spinning next to those threads only slows both down.
-private let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()

@@ -23,6 +23,7 @@ public final class Session {
 
     public init(graph: Graph, options: SessionOptions = SessionOptions()) throws {
         self.options = options
+        try BLASLibrary.load()
         context = KernelContext(threads: options.threads)
         self.graph = options.optimize ? try Optimizer.optimize(graph) : graph
     }

@@ -4,7 +4,8 @@ import Dispatch
 
 public enum SgemmThroughput {
     /// GFLOP/s of a size x size x size sgemm with `threads` OpenBLAS threads (best of `repeats`).
-    public static func measure(size: Int = 1024, threads: Int, repeats: Int = 5) -> Double {
+    public static func measure(size: Int = 1024, threads: Int, repeats: Int = 5) throws -> Double {
+        try BLASLibrary.load()
         openblas_set_num_threads(Int32(threads))
         defer { openblas_set_num_threads(1) }
         let a = [Float](repeating: 0.5, count: size * size), b = a

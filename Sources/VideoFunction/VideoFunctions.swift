@@ -20,19 +20,27 @@ public enum VideoFunctions {
         return entries.filter { FileManager.default.fileExists(atPath: "\(directory)/\($0)/function.json") }.sorted()
     }
 
-    /// Adds one handler per function; each loads its model at init (once per container).
+    /// Adds a handler for each function, found by name when `_HANDLER` asks for it; each loads its
+    /// model at init (once per container).
     public static func register(into catalog: inout HandlerCatalog, environment: [String: String]) {
         let root = directory(environment)
-        for name in names(in: root) {
-            catalog.register(name) { context in
-                // FFmpeg loads while the model does; the runtime's own handlers never load it.
-                FFmpegLibraries.startLoading()
-                let store = ObjectStore.fromEnvironment(functionsDirectory: root)
-                let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
-                context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
-                return VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
-            }
-        }
+        catalog.register(resolving: { name in
+            // A name is a function when its directory has a function.json (and is not a path).
+            guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+                  access("\(root)/\(name)/function.json", R_OK) == 0 else { return nil }
+            return { context in try makeHandler(name: name, root: root, context) }
+        }, names: { names(in: root) })
+    }
+
+    private static func makeHandler(name: String, root: String, _ context: LambdaInitContext) throws -> LambdaByteHandler {
+        // FFmpeg and OpenBLAS load while the model file is read; the runtime's own handlers never
+        // load them.
+        FFmpegLibraries.startLoading()
+        BLASLibrary.startLoading()
+        let store = ObjectStore.fromEnvironment(functionsDirectory: root)
+        let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
+        context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
+        return VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
     }
 
     /// The built-in handlers plus every video function: what `bootstrap` and `video-lambda invoke` serve.

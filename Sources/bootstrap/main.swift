@@ -5,4 +5,6 @@ import VideoFunction
 import Glibc
 #endif
 
-exit(Lambda.run(catalog: VideoFunctions.catalog()))
+// The environment is read once, for the catalog and the loop alike.
+let environment = ProcessEnvironment.current()
+exit(Lambda.run(catalog: VideoFunctions.catalog(environment: environment), environment: environment))

@@ -25,7 +25,7 @@ struct BenchEngineCommand: ParsableCommand {
             print(try String(decoding: JSONEncoder().encode(EngineMeasurement.measure(directory: worker, threads: threads, runs1: batch1Runs, runs16: batch16Runs)), as: UTF8.self))
             return
         }
-        let gflops = [1, 2].map { SgemmThroughput.measure(threads: $0) }
+        let gflops = try [1, 2].map { try SgemmThroughput.measure(threads: $0) }
         var lines = [
             "Engine vs onnxruntime, same model file (.onnx.zst) and inputs, one process per row (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
             "sgemm 1024³: \(String(format: "%.1f", gflops[0])) GFLOP/s with 1 thread, \(String(format: "%.1f", gflops[1])) GFLOP/s with 2 threads",

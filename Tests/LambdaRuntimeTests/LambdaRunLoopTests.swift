@@ -88,6 +88,32 @@ final class LambdaRunLoopTests: XCTestCase {
         XCTAssertTrue(report.errorMessage.contains("'video-moderatoin'") && report.errorMessage.contains("echo"), report.errorMessage)
     }
 
+    func testResolvedHandlersAreServedAndListed() {
+        var catalog = HandlerCatalog.builtIn
+        var asked: [String] = []
+        catalog.register(resolving: { name in
+            asked.append(name)
+            return name == "found" ? { _ in EchoHandler() } : nil
+        }, names: { ["found"] })
+        XCTAssertEqual(catalog.names, ["echo", "found"])
+        XCTAssertNotNil(catalog.factory(named: "found"))
+        XCTAssertNotNil(catalog.factory(named: "echo"))
+        XCTAssertEqual(asked, ["found"], "registered names do not reach the resolver")
+
+        let client = MockRuntimeAPIClient([invocation("a", #"{"k":1}"#)])
+        let status = LambdaRunLoop(client: client, environment: ["_HANDLER": "found"], logger: quiet, metrics: noMetrics)
+            .run(makeHandler: catalog.makeHandler)
+        XCTAssertEqual(status, 1, "the loop ends when the mock API has no more invocations")
+        guard case .response(let id, let body) = client.posted.first else { return XCTFail("expected a response, got \(client.posted)") }
+        XCTAssertEqual(id, "a")
+        XCTAssertTrue(String(decoding: body, as: UTF8.self).hasPrefix(#"{"event":{"k":1}"#), "the echo handler answered")
+
+        let failing = MockRuntimeAPIClient([])
+        _ = LambdaRunLoop(client: failing, environment: ["_HANDLER": "lost"], logger: quiet, metrics: noMetrics).run(makeHandler: catalog.makeHandler)
+        guard case .initError(let report) = failing.posted.first else { return XCTFail("expected an init error") }
+        XCTAssertTrue(report.errorMessage.contains("known handlers: echo, found"), report.errorMessage)
+    }
+
     func testTraceIDIsInTheEnvironmentOnlyDuringItsInvocation() {
         let client = MockRuntimeAPIClient([invocation("a", traceID: "Root=1-abc-def;Sampled=1"), invocation("b")])
         var seen: [String?] = []

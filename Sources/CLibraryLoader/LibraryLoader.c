@@ -1,0 +1,41 @@
+// Opening a library set on first use, once per process, and finding its functions.
+#include "CLibraryLoader.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int vl_library_load(struct vl_library *library, char *error, size_t error_size) {
+    pthread_mutex_lock(&library->lock);
+    if (library->state == 0) {
+        library->state = 1;
+        for (int i = 0; i < library->count; i++) {
+            library->handles[i] = dlopen(library->sonames[i], RTLD_LAZY | RTLD_LOCAL);
+            if (!library->handles[i]) {
+                const char *reason = dlerror();
+                snprintf(library->error, sizeof library->error, "cannot load %s (%s): %s", library->name,
+                         library->sonames[i], reason ? reason : "unknown error");
+                library->state = -1;
+                break;
+            }
+        }
+    }
+    int state = library->state;
+    if (state < 0 && error && error_size > 0) snprintf(error, error_size, "%s", library->error);
+    pthread_mutex_unlock(&library->lock);
+    return state > 0 ? 0 : -1;
+}
+
+void *vl_library_resolve(struct vl_library *library, const char *symbol) {
+    char error[512];
+    if (vl_library_load(library, error, sizeof error) != 0) {
+        fprintf(stderr, "video-lambda: %s (needed for %s)\n", error, symbol);
+        abort();
+    }
+    for (int i = 0; i < library->count; i++) {
+        void *function = dlsym(library->handles[i], symbol);
+        if (function) return function;
+    }
+    fprintf(stderr, "video-lambda: %s has no function %s\n", library->name, symbol);
+    abort();
+}

@@ -1,0 +1,29 @@
+// OpenBLAS is loaded on first use (COpenBLASLoader), not at process start: sessions ask for it here,
+// so that a missing library is a clear error instead of an abort inside a kernel.
+import COpenBLAS
+import COpenBLASLoader
+import Dispatch
+
+public enum BLASLibrary {
+    /// nil once loaded, else why not. Loading also turns OpenBLAS's own threads off: the kernels
+    /// split work across threads themselves, and two levels of threads would fight.
+    private static let failure: String? = {
+        var message = [CChar](repeating: 0, count: 512)
+        guard vl_openblas_load(&message, message.count) == 0 else {
+            return message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
+        openblas_set_num_threads(1)
+        return nil
+    }()
+
+    /// Loads OpenBLAS (once per process); throws if its library is missing or broken.
+    public static func load() throws(InferenceError) {
+        if let failure { throw InferenceError(.unsupported, "\(failure); install OpenBLAS (Debian: libopenblas0)") }
+    }
+
+    /// Starts loading OpenBLAS on a background thread, so that it overlaps other start-up work (reading
+    /// and decompressing a model) instead of adding to it.
+    public static func startLoading() {
+        DispatchQueue.global(qos: .userInitiated).async { _ = try? load() }
+    }
+}
