@@ -53,16 +53,17 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         }
         metrics.emit([("InitDuration", initStart.elapsedMs, .milliseconds)])
 
+        let duration = metrics.prepared([("Duration", .milliseconds)])
         var served = 0
         while maxInvocations.map({ served < $0 }) ?? true {
-            if case .stopped(let exitCode) = serveOne(handler) { return exitCode }
+            if case .stopped(let exitCode) = serveOne(handler, duration: duration) { return exitCode }
             served += 1
         }
         return 0
     }
 
     /// One turn of the loop. Returns `.stopped` when the process must exit, `.waitingForInvocation` otherwise.
-    func serveOne(_ handler: LambdaByteHandler) -> Phase {
+    func serveOne(_ handler: LambdaByteHandler, duration: PreparedMetrics) -> Phase {
         let invocation: Invocation
         do {
             invocation = try client.nextInvocation()
@@ -95,7 +96,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
             logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")
             return .stopped(exitCode: 1)
         }
-        metrics.emit([("Duration", start.elapsedMs, .milliseconds)])
+        duration.emit(start.elapsedMs)
         return .waitingForInvocation
     }
 

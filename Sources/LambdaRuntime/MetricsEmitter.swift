@@ -4,6 +4,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Emits EMF records to standard output, where CloudWatch Logs turns them into metrics.
 ///
@@ -36,14 +39,41 @@ public struct MetricsEmitter: Sendable {
     }
 
     func record(_ metrics: [(name: String, value: Double, unit: Unit)], timestamp: Date) -> String {
-        let ms = Int64((timestamp.timeIntervalSince1970 * 1000).rounded(.down))
+        prepared(metrics.map { ($0.name, $0.unit) }).record(metrics.map(\.value), milliseconds: Int64((timestamp.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    /// A record with these metric names and units whose JSON is built once, so that emitting it only
+    /// writes the timestamp and the values (the run loop's Duration, once per invocation).
+    public func prepared(_ metrics: [(name: String, unit: Unit)]) -> PreparedMetrics {
         let dimensionNames = "[" + dimensions.map { JSONText.quoted($0.0) }.joined(separator: ",") + "]"
         let definitions = metrics.map { "{\"Name\":\(JSONText.quoted($0.name)),\"Unit\":\"\($0.unit.rawValue)\"}" }
-        var fields = ["\"_aws\":{\"Timestamp\":\(ms),\"CloudWatchMetrics\":[{\"Namespace\":\(JSONText.quoted(namespace)),"
-            + "\"Dimensions\":[\(dimensionNames)],\"Metrics\":[\(definitions.joined(separator: ","))]}]}"]
-        fields += dimensions.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }
-        fields += metrics.map { "\(JSONText.quoted($0.name)):\(Self.number($0.value))" }
-        return "{" + fields.joined(separator: ",") + "}"
+        let directive = ",\"CloudWatchMetrics\":[{\"Namespace\":\(JSONText.quoted(namespace)),"
+            + "\"Dimensions\":[\(dimensionNames)],\"Metrics\":[\(definitions.joined(separator: ","))]}]}"
+        let dimensionFields = dimensions.map { ",\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined()
+        return PreparedMetrics(afterTimestamp: directive + dimensionFields, valueKeys: metrics.map { ",\(JSONText.quoted($0.name)):" }, sink: sink)
+    }
+
+}
+
+/// An EMF record with fixed metric names: see `MetricsEmitter.prepared`.
+public struct PreparedMetrics: Sendable {
+    /// Everything between the timestamp and the first value: the directive and the dimension values.
+    let afterTimestamp: String
+    /// `,"Name":` for each metric, in order.
+    let valueKeys: [String]
+    let sink: LogSink
+
+    /// Emits the record with `values` (one per metric, in order) stamped now.
+    public func emit(_ values: Double...) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        sink.write(record(values, milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000))
+    }
+
+    func record(_ values: [Double], milliseconds: Int64) -> String {
+        var line = "{\"_aws\":{\"Timestamp\":\(milliseconds)" + afterTimestamp
+        for (key, value) in zip(valueKeys, values) { line += key + Self.number(value) }
+        return line + "}"
     }
 
     /// JSON has no NaN or infinity; such a value is written as 0 rather than breaking the record.

@@ -52,6 +52,26 @@ final class LoggingAndMetricsTests: XCTestCase {
         XCTAssertEqual(record["Frames"] as? Int, 16)
     }
 
+    func testPreparedRecordIsStampedNowAndWritesOnlyFiniteNumbers() throws {
+        let buffer = LineBuffer()
+        let prepared = MetricsEmitter(namespace: "VideoLambda", dimensions: [("FunctionName", "f")], sink: buffer.sink)
+            .prepared([("Duration", .milliseconds), ("Frames", .count)])
+        let before = Int(Date().timeIntervalSince1970 * 1000)
+        prepared.emit(12.25, .nan)
+        prepared.emit(3, 16)
+        let after = Int(Date().timeIntervalSince1970 * 1000)
+        XCTAssertEqual(buffer.lines.count, 2)
+        let records = try buffer.lines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let stamp = try XCTUnwrap((records[0]["_aws"] as? [String: Any])?["Timestamp"] as? Int)
+        XCTAssertTrue((before...after).contains(stamp), "\(stamp) not in \(before)...\(after)")
+        XCTAssertEqual(records[0]["Duration"] as? Double, 12.25)
+        XCTAssertEqual(records[0]["Frames"] as? Int, 0, "NaN is written as 0")
+        XCTAssertEqual(records[1]["Frames"] as? Int, 16)
+        XCTAssertEqual(records[1]["FunctionName"] as? String, "f")
+        let names = ((records[1]["_aws"] as? [String: Any])?["CloudWatchMetrics"] as? [[String: Any]])?.first?["Metrics"] as? [[String: String]]
+        XCTAssertEqual(names?.map { $0["Name"] ?? "" }, ["Duration", "Frames"])
+    }
+
     func testLoopEmitsInitAndDurationMetrics() {
         let metrics = LineBuffer()
         let client = MockRuntimeAPIClient([invocation("a")])
