@@ -44,10 +44,15 @@ struct WinogradTiles: ImageBatchKernel {
             let count = chunk.count * tilesAcross, stride = count + Self.lanes
             let v = scratch, m = scratch + Self.positions * inChannels * stride
             transformInputs(rows: chunk, into: v, stride: stride, context)
-            for position in 0..<Self.positions {
-                ConvGEMM.multiply(u + position * outChannels * inChannels, v + position * inChannels * stride,
-                                  m + position * outChannels * stride, m: outChannels, n: count, k: inChannels,
-                                  ldb: stride, ldc: stride, context)
+            // The 16 products are independent: threads take whole products rather than splitting
+            // each one, which would pack every filter matrix twice and make small products smaller.
+            let single = KernelContext.singleThreaded
+            context.parallelFor(Self.positions) { positions in
+                for position in positions {
+                    ConvGEMM.multiply(u + position * outChannels * inChannels, v + position * inChannels * stride,
+                                      m + position * outChannels * stride, m: outChannels, n: count, k: inChannels,
+                                      ldb: stride, ldc: stride, single)
+                }
             }
             transformOutputs(rows: chunk, from: m, stride: stride, context)
             first = chunk.upperBound
