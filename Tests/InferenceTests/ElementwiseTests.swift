@@ -32,4 +32,26 @@ final class ElementwiseTests: XCTestCase {
         let two = try Sigmoid().evaluate([x], context: KernelContext(threads: 2))[0].floats
         XCTAssertEqual(one, two)
     }
+
+    func testBroadcastSplitAcrossThreadsMatchesAnElementByElementReference() throws {
+        // Large enough that each layout is split across threads, with rows that start mid-axis.
+        let x = randomTensor([2, 64, 33, 17], seed: 11)
+        for (other, shape) in [([2, 64, 1, 1], "per channel"), ([17], "last axis"), ([64, 1, 17], "middle axes"), ([2, 64, 33, 17], "same shape")] {
+            let y = randomTensor(other, seed: 12)
+            let reference = try Mul().evaluate([x, y], context: KernelContext(threads: 1))[0]
+            let threaded = try Mul().evaluate([x, y], context: KernelContext(threads: 3))[0]
+            XCTAssertEqual(threaded.floats, reference.floats, shape)
+            // Element by element through the broadcast rule, independent of the row walk.
+            let (xs, ys, outs) = (x.floats, y.floats, threaded.floats)
+            let yStrides = Broadcast.strides(of: other, in: x.shape)
+            for flat in Swift.stride(from: 0, to: outs.count, by: 997) {
+                var rest = flat, yOffset = 0
+                for axis in (0..<4).reversed() {
+                    yOffset += (rest % x.shape[axis]) * yStrides[axis]
+                    rest /= x.shape[axis]
+                }
+                XCTAssertEqual(outs[flat], xs[flat] * ys[yOffset], "\(shape) at \(flat)")
+            }
+        }
+    }
 }

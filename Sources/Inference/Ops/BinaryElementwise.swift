@@ -20,31 +20,45 @@ extension BinaryArithmetic {
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let a = inputs.required(0), b = inputs.required(1)
         switch a.elementType {
-        case .float32: binaryKernel(a, b, &outputs[0], Float.self, apply)
-        case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply)
-        case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply)
+        case .float32: binaryKernel(a, b, &outputs[0], Float.self, apply, context: context)
+        case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply, context: context)
+        case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply, context: context)
         case .bool: throw invalidInput("\(name) does not take bool tensors")
         }
     }
 }
 
-/// out[i] = f(a[ia], b[ib]) over the broadcast of a and b, with tight loops for the common layouts.
-func binaryKernel<T>(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ type: T.Type, _ f: (T, T) -> T) {
+/// out[i] = f(a[ia], b[ib]) over the broadcast of a and b, with tight loops for the common layouts;
+/// with a `context`, large outputs are split across its threads.
+func binaryKernel<T>(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ type: T.Type, _ f: (T, T) -> T,
+                     context: KernelContext? = nil) {
     let outputShape = output.shape
+    // Below this many elements a thread hand-off costs more than the loop.
+    let perThread = 1 << 15
     a.withUnsafeBufferPointer(as: T.self) { x in
         b.withUnsafeBufferPointer(as: T.self) { y in
             output.withUnsafeMutableBufferPointer(as: T.self) { out in
                 if a.shape == b.shape {
-                    for i in 0..<out.count { out[i] = f(x[i], y[i]) }
+                    func run(_ range: Range<Int>) { for i in range { out[i] = f(x[i], y[i]) } }
+                    if let context { context.parallelFor(out.count, minimumChunk: perThread, run) } else { run(0..<out.count) }
                     return
                 }
-                Broadcast.forEachRow(outputShape, a.shape, b.shape) { o, ia, ib, n, sa, sb in
-                    switch (sa, sb) {
-                    case (1, 1): for i in 0..<n { out[o + i] = f(x[ia + i], y[ib + i]) }
-                    case (1, 0): let v = y[ib]; for i in 0..<n { out[o + i] = f(x[ia + i], v) }
-                    case (0, 1): let v = x[ia]; for i in 0..<n { out[o + i] = f(v, y[ib + i]) }
-                    default: for i in 0..<n { out[o + i] = f(x[ia + i * sa], y[ib + i * sb]) }
+                func runRows(_ rows: Range<Int>) {
+                    Broadcast.forEachRow(outputShape, a.shape, b.shape, rows: rows) { o, ia, ib, n, sa, sb in
+                        switch (sa, sb) {
+                        case (1, 1): for i in 0..<n { out[o + i] = f(x[ia + i], y[ib + i]) }
+                        case (1, 0): let v = y[ib]; for i in 0..<n { out[o + i] = f(x[ia + i], v) }
+                        case (0, 1): let v = x[ia]; for i in 0..<n { out[o + i] = f(v, y[ib + i]) }
+                        default: for i in 0..<n { out[o + i] = f(x[ia + i * sa], y[ib + i * sb]) }
+                        }
                     }
+                }
+                let rows = Broadcast.rowCount(outputShape)
+                guard rows > 0 else { return }
+                if let context {
+                    context.parallelFor(rows, minimumChunk: Swift.max(1, perThread / Swift.max(1, out.count / rows)), runRows)
+                } else {
+                    runRows(0..<rows)
                 }
             }
         }

@@ -26,8 +26,15 @@ enum Broadcast {
         }
     }
 
-    /// Calls `body(outputOffset, aOffset, bOffset, count, aStep, bStep)` for each run along the last axis.
-    static func forEachRow(_ outputShape: [Int], _ aShape: [Int], _ bShape: [Int],
+    /// Rows (runs along the last axis) of `outputShape`.
+    static func rowCount(_ outputShape: [Int]) -> Int {
+        guard let last = outputShape.last, last > 0 else { return outputShape.isEmpty ? 1 : 0 }
+        return Tensor.elementCount(outputShape) / last
+    }
+
+    /// Calls `body(outputOffset, aOffset, bOffset, count, aStep, bStep)` for each run along the last
+    /// axis, or for the runs `rows` numbers (so that threads can take a range each).
+    static func forEachRow(_ outputShape: [Int], _ aShape: [Int], _ bShape: [Int], rows: Range<Int>? = nil,
                            _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         let total = Tensor.elementCount(outputShape)
         guard total > 0 else { return }
@@ -36,10 +43,18 @@ enum Broadcast {
         let bStrides = strides(of: bShape, in: outputShape)
         let last = outputShape.count - 1
         let rowLength = outputShape[last]
-        let rows = total / rowLength
+        let rows = rows ?? 0..<total / rowLength
+        // The odometer over all axes but the last, started at the first row asked for.
         var index = [Int](repeating: 0, count: outputShape.count)
         var aOffset = 0, bOffset = 0
-        for row in 0..<rows {
+        var rest = rows.lowerBound
+        for axis in stride(from: last - 1, through: 0, by: -1) {
+            index[axis] = rest % outputShape[axis]
+            rest /= outputShape[axis]
+            aOffset += index[axis] * aStrides[axis]
+            bOffset += index[axis] * bStrides[axis]
+        }
+        for row in rows {
             body(row * rowLength, aOffset, bOffset, rowLength, aStrides[last], bStrides[last])
             // Advance the odometer over all axes but the last.
             var axis = last - 1
