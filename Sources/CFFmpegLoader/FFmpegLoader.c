@@ -31,7 +31,7 @@ static const char *const sonames[] = {
 static void *handles[sizeof sonames / sizeof sonames[0]];
 static struct vl_library ffmpeg = VL_LIBRARY("FFmpeg", sonames, handles);
 
-int vl_ffmpeg_load(char *error, size_t error_size) { return vl_library_load(&ffmpeg, error, error_size); }
+const char *vl_ffmpeg_load(void) { return vl_library_load(&ffmpeg); }
 
 // libavutil
 VL_FORWARD(&ffmpeg, double, av_display_rotation_get, (const int32_t matrix[9]), (matrix))

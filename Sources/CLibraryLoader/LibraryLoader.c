@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int vl_library_load(struct vl_library *library, char *error, size_t error_size) {
+const char *vl_library_load(struct vl_library *library) {
     pthread_mutex_lock(&library->lock);
     if (library->state == 0) {
         library->state = 1;
@@ -20,16 +20,16 @@ int vl_library_load(struct vl_library *library, char *error, size_t error_size) 
             }
         }
     }
-    int state = library->state;
-    if (state < 0 && error && error_size > 0) snprintf(error, error_size, "%s", library->error);
+    // `error` is written once, before the state says failed, and never again.
+    const char *failure = library->state < 0 ? library->error : NULL;
     pthread_mutex_unlock(&library->lock);
-    return state > 0 ? 0 : -1;
+    return failure;
 }
 
 void *vl_library_resolve(struct vl_library *library, const char *symbol) {
-    char error[512];
-    if (vl_library_load(library, error, sizeof error) != 0) {
-        fprintf(stderr, "video-lambda: %s (needed for %s)\n", error, symbol);
+    const char *failure = vl_library_load(library);
+    if (failure) {
+        fprintf(stderr, "video-lambda: %s (needed for %s)\n", failure, symbol);
         abort();
     }
     for (int i = 0; i < library->count; i++) {

@@ -14,7 +14,7 @@ static const char *const sonames[] = { "libopenblas.so.0" };
 static void *handles[sizeof sonames / sizeof sonames[0]];
 static struct vl_library openblas = VL_LIBRARY("OpenBLAS", sonames, handles);
 
-int vl_openblas_load(char *error, size_t error_size) { return vl_library_load(&openblas, error, error_size); }
+const char *vl_openblas_load(void) { return vl_library_load(&openblas); }
 
 VL_FORWARD_VOID(&openblas, openblas_set_num_threads, (int num_threads), (num_threads))
 VL_FORWARD_VOID(&openblas, cblas_sgemm,

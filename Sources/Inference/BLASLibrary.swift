@@ -8,10 +8,7 @@ public enum BLASLibrary {
     /// nil once loaded, else why not. Loading also turns OpenBLAS's own threads off: the kernels
     /// split work across threads themselves, and two levels of threads would fight.
     private static let failure: String? = {
-        var message = [CChar](repeating: 0, count: 512)
-        guard vl_openblas_load(&message, message.count) == 0 else {
-            return message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        }
+        if let failure = vl_openblas_load() { return String(cString: failure) }
         openblas_set_num_threads(1)
         return nil
     }()

@@ -3,28 +3,24 @@ import Crypto
 import Foundation
 
 final class ModelDigest: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    /// Written once by the hashing thread before it signals `done`; read only after waiting on it.
+    private let done = DispatchGroup()
+    /// Written once by the hashing thread before it leaves `done`; read only after waiting on it.
     private var hex = ""
-    private var waited = false
 
     init(_ bytes: [UInt8]) {
+        done.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             hex = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-            done.signal()
+            done.leave()
         }
     }
 
-    /// The digest in lowercase hex; waits for the hashing thread the first time.
-    var value: String {
-        if !waited { done.wait(); waited = true }
-        return hex
-    }
-
-    /// The digest, or a sha256Mismatch error when `pin` (hex, any case) names other bytes.
+    /// The digest in lowercase hex, or a sha256Mismatch error when `pin` (hex, any case) names other
+    /// bytes; waits for the hashing thread.
     @discardableResult
     func check(_ pin: String?, source: String) throws -> String {
-        let digest = value
+        done.wait()
+        let digest = hex
         if let pin, pin.lowercased() != digest {
             throw ModelError(.sha256Mismatch, "\(source): the model's sha256 is \(digest), expected \(pin.lowercased()): it is not the model pinned")
         }

@@ -5,8 +5,8 @@ import Synchronization
 /// open (keep-alive) connection, and the next object from the same host skips the TLS handshake.
 final class HTTPClientPool: Sendable {
     private let idle = Mutex<[HTTPClient]>([])
-    /// Enough for one object's parallel range requests (HTTPRemoteObject.parallelFetches) and a spare.
-    private let maximumIdle = 8
+    /// Enough for one object's parallel range requests and two spare.
+    private let maximumIdle = HTTPRemoteObject.parallelFetches + 2
 
     func take() -> HTTPClient {
         idle.withLock { $0.popLast() } ?? HTTPClient()

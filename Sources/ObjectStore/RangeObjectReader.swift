@@ -107,14 +107,7 @@ public final class RangeObjectReader: ObjectReader {
         let ranges = runs.map { ($0.lowerBound * block)..<min(size, $0.upperBound * block) }
         let fetched = try object.fetch(ranges)
         for (run, (range, bytes)) in zip(runs, zip(ranges, fetched)) {
-            guard bytes.count == range.count else {
-                throw ObjectStoreError(.badResponse, uri: uri, "asked for \(range.count) bytes at \(range.lowerBound), got \(bytes.count): the object changed or was truncated")
-            }
-            record(fetched: bytes.count)
-            for index in run {
-                let from = Int(index - run.lowerBound) * blockSize
-                store(block: index, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
-            }
+            try accept(bytes, asked: range, blocks: run)
         }
     }
 
@@ -128,16 +121,20 @@ public final class RangeObjectReader: ObjectReader {
         let wanted = min(max(lastNeeded + 1, start + Int64(readAheadBlocks)), start + Int64(max(1, cacheCapacityBlocks / 2)))
         while end < wanted, end <= lastBlockOfObject, blocks[end] == nil { end += 1 }
         let range = (start * Int64(blockSize))..<min(size, end * Int64(blockSize))
-        let (bytes, _) = try object.fetch(range)
+        try accept(try object.fetch(range).bytes, asked: range, blocks: start..<end)
+        sequentialBlock = end
+    }
+
+    /// Checks that `bytes` are all of the `asked` range, counts them, and caches them as `blocks`.
+    private func accept(_ bytes: [UInt8], asked range: Range<Int64>, blocks run: Range<Int64>) throws {
         guard bytes.count == range.count else {
             throw ObjectStoreError(.badResponse, uri: uri, "asked for \(range.count) bytes at \(range.lowerBound), got \(bytes.count): the object changed or was truncated")
         }
         record(fetched: bytes.count)
-        for block in start..<end {
-            let from = Int(block - start) * blockSize
-            store(block: block, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
+        for index in run {
+            let from = Int(index - run.lowerBound) * blockSize
+            store(block: index, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
         }
-        sequentialBlock = end
     }
 
     private func store(block: Int64, bytes: [UInt8]) {

@@ -1,7 +1,6 @@
 // Decoding and preprocessing of the next batch of frames on a thread of its own, while the model
 // runs on the current one.
 import Dispatch
-import ObjectStore
 import Inference
 import VideoIO
 
@@ -19,33 +18,27 @@ final class DecodeAhead: @unchecked Sendable {
     /// A batch being prepared; `result()` waits for it.
     final class Pending: @unchecked Sendable {
         fileprivate var outcome: Result<Prepared, VideoFunctionError>?
-        fileprivate let done = DispatchSemaphore(value: 0)
-        private var waited = false
+        /// Entered when the batch is queued, left when `outcome` is set; waiting on it again is free.
+        fileprivate let done = DispatchGroup()
 
         func result() throws(VideoFunctionError) -> Prepared {
             wait()
             return try outcome!.get()
         }
 
-        func wait() {
-            guard !waited else { return }
-            done.wait()
-            waited = true
-        }
+        func wait() { done.wait() }
     }
 
     private let reader: VideoReader
     private let preprocessor: Preprocessor
     private let mode: SeekMode
-    private let uri: String
     /// Serial: the reader is used by one batch at a time.
     private let queue = DispatchQueue(label: "video-lambda.decode-ahead")
 
-    init(reader: VideoReader, preprocessor: Preprocessor, mode: SeekMode, uri: String) {
+    init(reader: VideoReader, preprocessor: Preprocessor, mode: SeekMode) {
         self.reader = reader
         self.preprocessor = preprocessor
         self.mode = mode
-        self.uri = uri
     }
 
     /// Starts fetching, in the background, everything decoding `timestamps` will read from a remote
@@ -58,9 +51,10 @@ final class DecodeAhead: @unchecked Sendable {
     /// Starts preparing the frames at `timestamps`.
     func start(_ timestamps: [Double]) -> Pending {
         let pending = Pending()
+        pending.done.enter()
         queue.async { [self] in
             pending.outcome = Result { () throws(VideoFunctionError) -> Prepared in try prepare(timestamps) }
-            pending.done.signal()
+            pending.done.leave()
         }
         return pending
     }

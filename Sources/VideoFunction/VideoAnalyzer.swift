@@ -30,10 +30,10 @@ public final class VideoAnalyzer {
         let isRemote = uri.hasPrefix("s3://") || uri.hasPrefix("https://")
         let source = isRemote ? uri : (uri.hasPrefix("/") ? uri : directory + "/" + uri)
         do {
-            let bytes = isRemote ? try store.readAll(uri) : try Self.readFile(source)
-            model = try ModelLoader.load(bytes: bytes, source: source, sha256: config.model.sha256)
-        } catch let error as ModelError {
-            throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
+            model = isRemote ? try ModelLoader.load(bytes: try store.readAll(uri), source: source, sha256: config.model.sha256)
+                             : try ModelLoader.load(path: source, sha256: config.model.sha256)
+        } catch let error as ModelError where error.code == .io {
+            throw VideoFunctionError(.invalidConfig, "model of \(name): \(error) (run `make models`)")
         } catch {
             throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
         }
@@ -62,13 +62,6 @@ public final class VideoAnalyzer {
         preprocessor = Preprocessor(try config.preprocessOptions())
     }
 
-    private static func readFile(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VideoFunctionError(.invalidConfig, "\(path): cannot read the model file (run `make models`)")
-        }
-        return [UInt8](data)
-    }
-
     /// Analyses one video. `remainingMs` gives the time left before the invocation's deadline; when
     /// it will not cover the frames left, the result says so and carries what was done.
     public func analyze(_ request: VideoRequest, remainingMs: () -> Int64 = { .max }) throws -> AnalysisResult {
@@ -90,7 +83,7 @@ public final class VideoAnalyzer {
         // one batch ahead on its own thread, so the decoder and the model work at the same time.
         let batchSize = max(1, config.sampling.batchSize ?? 16)
         let chunks = stride(from: 0, to: timestamps.count, by: batchSize).map { Array(timestamps[$0..<min(timestamps.count, $0 + batchSize)]) }
-        let decoding = DecodeAhead(reader: reader, preprocessor: preprocessor, mode: plan.seekMode, uri: request.video)
+        let decoding = DecodeAhead(reader: reader, preprocessor: preprocessor, mode: plan.seekMode)
         decoding.prefetch(timestamps)
         var next: DecodeAhead.Pending? = chunks.first.map(decoding.start)
         // Nothing may still be decoding when this returns or throws: the reader is not shared.

@@ -1,15 +1,12 @@
 // FFmpeg is loaded on first use (CFFmpegLoader), not at process start: this is where VideoIO asks for
 // it, so that a missing library is a clear error instead of a crash inside a decode.
 import CFFmpegLoader
-import Foundation
+import Dispatch
 
 public enum FFmpegLibraries {
     /// nil once loaded, else why not.
     private static let failure: String? = {
-        var message = [CChar](repeating: 0, count: 512)
-        guard vl_ffmpeg_load(&message, message.count) == 0 else {
-            return message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        }
+        if let failure = vl_ffmpeg_load() { return String(cString: failure) }
         _ = FFmpegLogging.configure
         return nil
     }()
@@ -23,6 +20,6 @@ public enum FFmpegLibraries {
     /// Starts loading FFmpeg on a background thread, so that it overlaps other start-up work (a
     /// function's model load) instead of adding to the first invocation.
     public static func startLoading() {
-        Thread.detachNewThread { _ = try? load() }
+        DispatchQueue.global(qos: .userInitiated).async { _ = try? load() }
     }
 }

@@ -37,9 +37,9 @@ extension VideoReader {
                 decoder.flush()
             }
         }
-        try prefetch(targets: targets.map(streamTime), keyframes: keyframes, mode: mode)
-        for requested in targets {
-            let target = streamTime(requested)
+        let streamTargets = targets.map(streamTime)
+        try prefetch(targets: streamTargets, keyframes: keyframes, mode: mode)
+        for (requested, target) in zip(targets, streamTargets) {
             let outcome = mode == .accurate
                 ? try decodeAccurately(target, keyframes: keyframes, work: &work)
                 : try decodeKeyframe(target, keyframes: keyframes, work: &work)

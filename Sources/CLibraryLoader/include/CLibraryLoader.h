@@ -23,9 +23,9 @@ struct vl_library {
 #define VL_LIBRARY(name, sonames, handles) \
     { name, sonames, (int)(sizeof sonames / sizeof sonames[0]), handles, PTHREAD_MUTEX_INITIALIZER, 0, "" }
 
-/// Loads `library` (once; later calls return the first result). Returns 0 on success; otherwise
-/// writes the reason into `error` and returns -1.
-int vl_library_load(struct vl_library *library, char *error, size_t error_size);
+/// Loads `library` (once; later calls return the first result). Returns NULL on success, otherwise
+/// why not (a string the library keeps for the life of the process).
+const char *vl_library_load(struct vl_library *library);
 
 /// The function `symbol` of `library`, loading it first. A library missing at this point is a broken
 /// installation (callers load it first and report the error), so this ends the process with the reason.

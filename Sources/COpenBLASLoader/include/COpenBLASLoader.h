@@ -1,7 +1,6 @@
 // OpenBLAS, loaded when the first model is (not at process start).
 #pragma once
-#include <stddef.h>
 
-/// Loads OpenBLAS (once; later calls return the first result). Returns 0 on success; otherwise
-/// writes the loader's reason into `error` and returns -1.
-int vl_openblas_load(char *error, size_t error_size);
+/// Loads OpenBLAS (once; later calls return the first result). Returns NULL on success, otherwise
+/// why not.
+const char *vl_openblas_load(void);

@@ -43,7 +43,7 @@ enum Broadcast {
         let bStrides = strides(of: bShape, in: outputShape)
         let last = outputShape.count - 1
         let rowLength = outputShape[last]
-        let rows = rows ?? 0..<total / rowLength
+        let rows = rows ?? 0..<rowCount(outputShape)
         // The odometer over all axes but the last, started at the first row asked for.
         var index = [Int](repeating: 0, count: outputShape.count)
         var aOffset = 0, bOffset = 0

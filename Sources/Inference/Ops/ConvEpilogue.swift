@@ -16,28 +16,23 @@ struct ConvEpilogue {
         ConvEpilogue(bias: nil, residual: residual, activation: activation, channels: channels, spatial: spatial)
     }
 
-    /// Writes each output plane of `images`'s channels `channelRange` as its bias, for a product that
-    /// accumulates onto it (sgemm with beta 1): the product then needs no zeroing and no bias pass.
-    func prefillBias(images: Range<Int>, channels channelRange: Range<Int>, _ y: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+    /// Planes per thread hand-off: about 8K values, so small planes are not split one by one.
+    private var planesPerChunk: Int { Swift.max(1, 8192 / Swift.max(1, spatial)) }
+
+    /// Writes each output plane of `image` as its channel's bias, for a product that accumulates onto
+    /// it (sgemm with beta 1): the product then needs no zeroing and no bias pass.
+    func prefillBias(image n: Int, _ y: UnsafeMutablePointer<Float>, _ context: KernelContext) {
         guard let bias else { return }
-        for n in images {
-            context.parallelFor(channelRange.count, minimumChunk: Swift.max(1, 8192 / Swift.max(1, spatial))) { range in
-                for c in range {
-                    let channel = channelRange.lowerBound + c
-                    (y + (n * channels + channel) * spatial).update(repeating: bias[channel], count: spatial)
-                }
+        context.parallelFor(channels, minimumChunk: planesPerChunk) { range in
+            for channel in range {
+                (y + (n * channels + channel) * spatial).update(repeating: bias[channel], count: spatial)
             }
         }
     }
 
-    /// Finishes plane `plane` (image * channels + channel) of the output at `y`. With a `source`, the
-    /// product is first copied from there (the batched path computes it elsewhere), in the same pass.
+    /// Finishes plane `plane` (image * channels + channel) of the output at `y`, in place.
     @inline(__always)
-    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>? = nil) {
-        if let source {
-            finish(plane: plane, y, from: source, rows: 1, sourceRowStride: spatial)
-            return
-        }
+    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>) {
         let target = y + plane * spatial
         let b = bias?[plane % channels] ?? 0
         if let r = residual.map({ $0 + plane * spatial }) {
@@ -48,11 +43,11 @@ struct ConvEpilogue {
         activation?.apply(target, count: spatial)
     }
 
-    /// Writes plane `plane` of the output at `y` from a product whose `rows` rows (of spatial / rows
-    /// values each) lie `sourceRowStride` floats apart, finishing it in the same pass; with an empty
-    /// epilogue this is the copy alone.
+    /// Writes plane `plane` of the output at `y` from a product computed elsewhere, finishing it in the
+    /// same pass (with an empty epilogue this is the copy alone). The product is one run of the
+    /// plane's values, or `rows` rows of spatial / rows values `sourceRowStride` floats apart.
     @inline(__always)
-    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, sourceRowStride: Int) {
+    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int = 1, sourceRowStride: Int = 0) {
         let target = y + plane * spatial, width = spatial / rows
         let b = bias?[plane % channels] ?? 0
         let r = residual.map { $0 + plane * spatial }
@@ -72,7 +67,7 @@ struct ConvEpilogue {
     func finish(images: Range<Int>, _ y: UnsafeMutablePointer<Float>, _ context: KernelContext) {
         guard !isEmpty else { return }
         let first = images.lowerBound * channels
-        context.parallelFor(images.count * channels, minimumChunk: Swift.max(1, 8192 / Swift.max(1, spatial))) { planes in
+        context.parallelFor(images.count * channels, minimumChunk: planesPerChunk) { planes in
             for plane in planes { finish(plane: first + plane, y) }
         }
     }

@@ -44,7 +44,7 @@ struct ConvGEMM: ImageBatchKernel {
         let beta: Float = epilogue.bias == nil ? 0 : 1
         let rest = epilogue.withoutBias
         for n in images {
-            epilogue.prefillBias(images: n..<n + 1, channels: 0..<outChannels, y, context)
+            epilogue.prefillBias(image: n, y, context)
             for k in 0..<group {
                 var patches = input(n, k)
                 if !pointwise {

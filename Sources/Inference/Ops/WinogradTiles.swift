@@ -39,6 +39,7 @@ struct WinogradTiles: ImageBatchKernel {
         let rows = images.count * tilesDown, perChunk = chunkRows(images: images.count)
         var first = images.lowerBound * tilesDown
         let end = first + rows
+        let single = KernelContext.singleThreaded
         while first < end {
             let chunk = first..<Swift.min(end, first + perChunk)
             let count = chunk.count * tilesAcross, stride = count + Self.lanes
@@ -46,7 +47,6 @@ struct WinogradTiles: ImageBatchKernel {
             transformInputs(rows: chunk, into: v, stride: stride, context)
             // The 16 products are independent: threads take whole products rather than splitting
             // each one, which would pack every filter matrix twice and make small products smaller.
-            let single = KernelContext.singleThreaded
             context.parallelFor(Self.positions) { positions in
                 for position in positions {
                     ConvGEMM.multiply(u + position * outChannels * inChannels, v + position * inChannels * stride,
