@@ -14,10 +14,35 @@ public struct RuntimeMeasurement: Sendable {
     public let coldStartMilliseconds: Double?
 }
 
-/// Drives one runtime command under the emulator. Every runtime gets the same events, the same
+/// A runtime command to measure.
+public struct BenchmarkedRuntime: Sendable {
+    public let name: String
+    public let command: [String]
+    public let handler: String
+    public var taskRoot = ""
+    public var measureColdStart = true
+
+    public init(name: String, command: [String], handler: String, taskRoot: String = "", measureColdStart: Bool = true) {
+        self.name = name
+        self.command = command
+        self.handler = handler
+        self.taskRoot = taskRoot
+        self.measureColdStart = measureColdStart
+    }
+
+    var configuration: EmulatorConfiguration {
+        EmulatorConfiguration(command: command, timeoutSeconds: 60, functionName: "bench",
+                              handler: handler, shutdownGraceSeconds: 2, taskRoot: taskRoot)
+    }
+}
+
+/// Drives runtime commands under the emulator. Every runtime gets the same events, the same
 /// emulator and the same measuring, so the figures differ only by the runtime.
 public struct RuntimeBenchmark: Sendable {
     public var invocations = 5000
+    /// Throughput runs per runtime, taken in turns (A B C A B C ...) and reported as the median, so
+    /// that a change in the machine's load during the run falls on every runtime alike.
+    public var rounds = 1
     /// Invocations kept in flight: enough that the next event is always waiting at GET next.
     public var inFlight = 32
     public var coldStarts = 15
@@ -25,14 +50,33 @@ public struct RuntimeBenchmark: Sendable {
 
     public init() {}
 
+    /// Measures each runtime: throughput rounds in turns, then cold starts in turns.
+    public func measure(_ runtimes: [BenchmarkedRuntime]) async throws -> [RuntimeMeasurement] {
+        var runs = [[(rate: Double, cpu: Double)]](repeating: [], count: runtimes.count)
+        for _ in 0..<max(1, rounds) {
+            for (index, runtime) in runtimes.enumerated() { runs[index].append(try await throughput(runtime.configuration)) }
+        }
+        var starts = [[Double]](repeating: [], count: runtimes.count)
+        for _ in 0..<coldStarts {
+            for (index, runtime) in runtimes.enumerated() where runtime.measureColdStart {
+                starts[index].append(try await coldStart(runtime.configuration))
+            }
+        }
+        return runtimes.indices.map { index in
+            RuntimeMeasurement(name: runtimes[index].name, invocationsPerSecond: Self.median(runs[index].map(\.rate)),
+                               cpuMicrosecondsPerInvocation: Self.median(runs[index].map(\.cpu)),
+                               coldStartMilliseconds: starts[index].isEmpty ? nil : Self.median(starts[index]))
+        }
+    }
+
     public func measure(name: String, command: [String], handler: String, taskRoot: String = "",
                         measureColdStart: Bool = true) async throws -> RuntimeMeasurement {
-        let configuration = EmulatorConfiguration(command: command, timeoutSeconds: 60, functionName: "bench",
-                                                  handler: handler, shutdownGraceSeconds: 2, taskRoot: taskRoot)
-        let (rate, cpu) = try await throughput(configuration)
-        let cold = measureColdStart ? try await medianColdStart(configuration) : nil
-        return RuntimeMeasurement(name: name, invocationsPerSecond: rate, cpuMicrosecondsPerInvocation: cpu,
-                                  coldStartMilliseconds: cold)
+        try await measure([BenchmarkedRuntime(name: name, command: command, handler: handler, taskRoot: taskRoot,
+                                              measureColdStart: measureColdStart)])[0]
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        values.sorted()[values.count / 2]
     }
 
     private func throughput(_ configuration: EmulatorConfiguration) async throws -> (Double, Double) {
@@ -81,19 +125,16 @@ public struct RuntimeBenchmark: Sendable {
         return Int(first) ?? 0
     }
 
-    private func medianColdStart(_ configuration: EmulatorConfiguration) async throws -> Double {
-        var samples: [Double] = []
-        for _ in 0..<coldStarts {
-            let emulator = try await LambdaEmulator.start(configuration)
-            let ready = await emulator.waitUntilReady()
-            let durations = await emulator.coldStartDurations()
-            await emulator.shutdown()
-            guard ready, let first = durations.first else {
-                throw EmulatorError(.badCommand, "'\(configuration.command.joined(separator: " "))' never asked for work")
-            }
-            samples.append(first)
+    /// One process start → first GET next, in milliseconds.
+    private func coldStart(_ configuration: EmulatorConfiguration) async throws -> Double {
+        let emulator = try await LambdaEmulator.start(configuration)
+        let ready = await emulator.waitUntilReady()
+        let durations = await emulator.coldStartDurations()
+        await emulator.shutdown()
+        guard ready, let first = durations.first else {
+            throw EmulatorError(.badCommand, "'\(configuration.command.joined(separator: " "))' never asked for work")
         }
-        return samples.sorted()[samples.count / 2]
+        return first
     }
 
     /// A benchmark that counts failed invocations as served would measure nothing.

@@ -1,4 +1,4 @@
-// The Runtime API over HTTP with libcurl: one reused handle, so every call rides one keep-alive connection.
+// The Runtime API over HTTP/1.1 on one keep-alive connection that libcurl opens (RuntimeAPIConnection).
 import CCurl
 #if canImport(Glibc)
 import Glibc
@@ -9,9 +9,9 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     /// Attempts for one call when the API cannot be reached (connection refused or dropped).
     static let attempts = 3
 
-    private let baseURL: String
+    private let hostAndPort: String
     private let workingDirectory: String
-    private let handle: UnsafeMutableRawPointer
+    private let connection: RuntimeAPIConnection
     private let logger: LambdaLogger
 
     public init(runtimeAPI: String?, workingDirectory: String = "/var/task", logger: LambdaLogger) throws(LambdaRuntimeError) {
@@ -20,16 +20,11 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
                                      "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(runtimeAPI ?? "")'; run under Lambda or `video-lambda serve`")
         }
         CurlGlobal.initialize()
-        guard let handle = curl_easy_init() else {
-            throw LambdaRuntimeError(.apiUnreachable, "libcurl could not create a handle")
-        }
-        self.handle = handle
-        self.baseURL = "http://\(runtimeAPI)/2018-06-01/runtime"
+        self.hostAndPort = runtimeAPI
+        self.connection = RuntimeAPIConnection(hostAndPort: runtimeAPI)
         self.workingDirectory = workingDirectory
         self.logger = logger
     }
-
-    deinit { curl_easy_cleanup(handle) }
 
     public func nextInvocation() throws(LambdaRuntimeError) -> Invocation {
         let response = try perform(method: "GET", path: "/invocation/next", headers: [], body: nil)
@@ -64,7 +59,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         guard response.status == 202 else { throw statusError(response, call: "POST \(path)") }
     }
 
-    private func statusError(_ response: CurlResponse, call: String) -> LambdaRuntimeError {
+    private func statusError(_ response: HTTPResponse, call: String) -> LambdaRuntimeError {
         let text = String(decoding: response.body.prefix(512), as: UTF8.self)
         if response.status >= 500 {
             return LambdaRuntimeError(.apiFailed, "\(call) answered \(response.status): \(text)")
@@ -74,18 +69,34 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
 
     /// One HTTP exchange, retried a bounded number of times when the connection fails; an HTTP
     /// status, whatever it is, is an answer and is never retried.
-    private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> CurlResponse {
+    private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> HTTPResponse {
+        let head = requestHead(method: method, path: Self.basePath + path, headers: headers, bodyCount: body?.count)
         var lastError = ""
         for attempt in 1...Self.attempts {
-            switch CurlExchange.run(handle: handle, method: method, url: baseURL + path, headers: headers, body: body) {
-            case .success(let response): return response
-            case .failure(let message):
-                lastError = message
-                logger.warn("Runtime API \(method) \(path) failed (attempt \(attempt) of \(Self.attempts)): \(message)")
+            do {
+                return try connection.exchange(head: head, body: body ?? [])
+            } catch {
+                lastError = error.description
+                logger.warn("Runtime API \(method) \(path) failed (attempt \(attempt) of \(Self.attempts)): \(lastError)")
                 if attempt < Self.attempts { usleep(UInt32(50_000 << attempt)) }
             }
         }
-        throw LambdaRuntimeError(.apiUnreachable, "\(method) \(baseURL + path) failed \(Self.attempts) times: \(lastError)")
+        throw LambdaRuntimeError(.apiUnreachable, "\(method) http://\(hostAndPort)\(Self.basePath)\(path) failed \(Self.attempts) times: \(lastError)")
+    }
+
+    static let basePath = "/2018-06-01/runtime"
+
+    /// The request line and headers. Header values come from handlers (error types and messages):
+    /// a CR or LF in one would start a header of its own, so each becomes a space.
+    func requestHead(method: String, path: String, headers: [String], bodyCount: Int?) -> [UInt8] {
+        var head = Array("\(method) \(path) HTTP/1.1\r\nHost: \(hostAndPort)\r\n".utf8)
+        for header in headers {
+            head += header.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }
+            head += [0x0D, 0x0A]
+        }
+        if let bodyCount { head += Array("Content-Length: \(bodyCount)\r\n".utf8) }
+        head += [0x0D, 0x0A]
+        return head
     }
 }
 

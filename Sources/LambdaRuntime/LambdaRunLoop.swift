@@ -29,6 +29,11 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
     /// Stop after this many invocations (tests and benchmarks); nil runs until the API says stop.
     let maxInvocations: Int?
 
+    /// Set to 1 for a `Duration` EMF record per invocation. Off by default: Lambda already publishes
+    /// every invocation's duration (AWS/Lambda Duration), and the record costs a log line, and its
+    /// CloudWatch Logs ingestion, per invocation.
+    public static var durationMetricVariable: String { "VIDEO_LAMBDA_DURATION_METRIC" }
+
     public init(client: Client, environment: [String: String], logger: LambdaLogger, metrics: MetricsEmitter,
                 maxInvocations: Int? = nil) {
         self.client = client
@@ -53,7 +58,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         }
         metrics.emit([("InitDuration", initStart.elapsedMs, .milliseconds)])
 
-        let duration = metrics.prepared([("Duration", .milliseconds)])
+        let duration = environment[Self.durationMetricVariable] == "1" ? metrics.prepared([("Duration", .milliseconds)]) : nil
         var served = 0
         while maxInvocations.map({ served < $0 }) ?? true {
             if case .stopped(let exitCode) = serveOne(handler, duration: duration) { return exitCode }
@@ -63,7 +68,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
     }
 
     /// One turn of the loop. Returns `.stopped` when the process must exit, `.waitingForInvocation` otherwise.
-    func serveOne(_ handler: LambdaByteHandler, duration: PreparedMetrics) -> Phase {
+    func serveOne(_ handler: LambdaByteHandler, duration: PreparedMetrics?) -> Phase {
         let invocation: Invocation
         do {
             invocation = try client.nextInvocation()
@@ -96,7 +101,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
             logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")
             return .stopped(exitCode: 1)
         }
-        duration.emit(start.elapsedMs)
+        duration?.emit(start.elapsedMs)
         return .waitingForInvocation
     }
 

@@ -72,14 +72,26 @@ final class LoggingAndMetricsTests: XCTestCase {
         XCTAssertEqual(names?.map { $0["Name"] ?? "" }, ["Duration", "Frames"])
     }
 
-    func testLoopEmitsInitAndDurationMetrics() {
+    /// Metric lines the loop writes over two invocations with this environment.
+    private func loopMetricLines(environment: [String: String]) -> [String] {
         let metrics = LineBuffer()
-        let client = MockRuntimeAPIClient([invocation("a")])
-        _ = LambdaRunLoop(client: client, environment: [:], logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }),
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b")])
+        _ = LambdaRunLoop(client: client, environment: environment, logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }),
                           metrics: MetricsEmitter(namespace: "T", dimensions: [], sink: metrics.sink))
             .run { _ in ClosureHandler { event, _ in event } }
-        XCTAssertEqual(metrics.lines.count, 2)
-        XCTAssertTrue(metrics.lines[0].contains("\"InitDuration\":"))
-        XCTAssertTrue(metrics.lines[1].contains("\"Duration\":"))
+        return metrics.lines
+    }
+
+    func testLoopEmitsInitDurationOnceAndNoPerInvocationRecordByDefault() {
+        let lines = loopMetricLines(environment: [:])
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines[0].contains("\"InitDuration\":"), lines[0])
+    }
+
+    func testLoopEmitsADurationRecordPerInvocationWhenAskedTo() {
+        let lines = loopMetricLines(environment: [LambdaRunLoop<MockRuntimeAPIClient>.durationMetricVariable: "1"])
+        XCTAssertEqual(lines.count, 3, "\(lines)")
+        XCTAssertTrue(lines[0].contains("\"InitDuration\":"), lines[0])
+        XCTAssertTrue(lines[1].contains("\"Duration\":") && lines[2].contains("\"Duration\":"), "\(lines)")
     }
 }

@@ -1,0 +1,206 @@
+// HTTP/1.1 response framing for the Runtime API client: the status line and headers, then a body
+// delimited by Content-Length, the chunked transfer coding, or the end of the connection (RFC 9112 §6).
+
+/// A status, the response headers (names lower-cased) and the body.
+struct HTTPResponse {
+    var status: Int = 0
+    var headers: [String: String] = [:]
+    var body: [UInt8] = []
+}
+
+/// Why received bytes are not an HTTP/1.1 response.
+struct HTTPFramingError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum HTTPResponseFraming {
+    /// How the body after a head ends.
+    enum BodyLength: Equatable {
+        case none
+        case exactly(Int)
+        case chunked
+        /// No length given: the body is everything until the server closes the connection.
+        case untilClose
+    }
+
+    struct Head {
+        var status: Int
+        var headers: [String: String]
+        /// Offset of the first body byte (just past the blank line).
+        var bodyStart: Int
+        var bodyLength: BodyLength
+        /// False when the server will close the connection after this response.
+        var keepAlive: Bool
+        /// 1xx: another head follows, the response itself has not started.
+        var isInformational: Bool { (100..<200).contains(status) }
+    }
+
+    /// Heads larger than this are refused: a Runtime API head is a few hundred bytes.
+    static let maximumHeadBytes = 64 * 1024
+
+    /// Parses a head from the start of `bytes`, or returns nil when its blank line has not arrived yet.
+    static func head(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPFramingError) -> Head? {
+        guard let end = blankLine(in: bytes) else {
+            if bytes.count > maximumHeadBytes { throw HTTPFramingError("response head longer than \(maximumHeadBytes) bytes") }
+            return nil
+        }
+        var lines = HeadLines(bytes: bytes, end: end)
+        guard let statusLine = lines.next() else { throw HTTPFramingError("empty response head") }
+        let (status, minorVersion) = try parseStatusLine(statusLine)
+        var headers: [String: String] = [:]
+        while let line = lines.next() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
+                throw HTTPFramingError("malformed header line '\(String(decoding: line.prefix(80), as: UTF8.self))'")
+            }
+            // Names are ASCII tokens: lower-cased byte by byte, no String case mapping per header.
+            let name = String(unsafeUninitializedCapacity: colon - line.startIndex) { buffer in
+                for (i, byte) in line[..<colon].enumerated() { buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+                return colon - line.startIndex
+            }
+            headers[name] = String(decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)
+        }
+        let connection = headers["connection"]
+        let keepAlive = minorVersion >= 1 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive")
+        let bodyLength = try length(status: status, headers: headers)
+        return Head(status: status, headers: headers, bodyStart: end + 4, bodyLength: bodyLength,
+                    keepAlive: keepAlive && bodyLength != .untilClose)
+    }
+
+    /// Decodes a chunked body from the start of `bytes`: the body and the offset just past its last
+    /// chunk and trailers, or nil when the end has not arrived yet.
+    static func chunkedBody(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPFramingError) -> (body: [UInt8], end: Int)? {
+        var body: [UInt8] = []
+        var position = 0
+        while true {
+            guard let lineEnd = crlf(in: bytes, from: position) else { return nil }
+            // chunk-size [; extensions] CRLF
+            var size = 0, digits = 0
+            for byte in bytes[position..<lineEnd] {
+                guard let digit = hexValue(byte) else { break }
+                guard size <= (Int.max >> 4) else { throw HTTPFramingError("chunk size overflows") }
+                size = size << 4 | digit
+                digits += 1
+            }
+            guard digits > 0 else { throw HTTPFramingError("malformed chunk size line") }
+            position = lineEnd + 2
+            if size == 0 {
+                // Trailer fields, each one line, then an empty line.
+                while true {
+                    guard let trailerEnd = crlf(in: bytes, from: position) else { return nil }
+                    let empty = trailerEnd == position
+                    position = trailerEnd + 2
+                    if empty { return (body, position) }
+                }
+            }
+            guard bytes.count - position >= size + 2 else { return nil }
+            body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<position + size]))
+            position += size
+            guard bytes[position] == 0x0D, bytes[position + 1] == 0x0A else { throw HTTPFramingError("chunk data not followed by CRLF") }
+            position += 2
+        }
+    }
+
+    // MARK: - Pieces
+
+    private static func length(status: Int, headers: [String: String]) throws(HTTPFramingError) -> BodyLength {
+        if (100..<200).contains(status) || status == 204 || status == 304 { return .none }
+        if let coding = headers["transfer-encoding"] {
+            guard hasToken(coding, "chunked") else { throw HTTPFramingError("unsupported Transfer-Encoding '\(coding)'") }
+            return .chunked
+        }
+        if let text = headers["content-length"] {
+            guard let length = Int(text), length >= 0 else { throw HTTPFramingError("invalid Content-Length '\(text)'") }
+            return length == 0 ? .none : .exactly(length)
+        }
+        return .untilClose
+    }
+
+    /// Whether a comma-separated header value lists `token` (lower-case ASCII), ignoring case.
+    /// Byte work: String's case mapping and substring search cost more than the rest of the head.
+    private static func hasToken(_ value: String?, _ token: StaticString) -> Bool {
+        guard let value else { return false }
+        let wanted = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)
+        var matches = false
+        for element in value.utf8.split(separator: UInt8(ascii: ",")) {
+            var first = element.startIndex, last = element.endIndex
+            while first < last && (element[first] == 0x20 || element[first] == 0x09) { first = element.index(after: first) }
+            while last > first && (element[element.index(before: last)] == 0x20 || element[element.index(before: last)] == 0x09) {
+                last = element.index(before: last)
+            }
+            let candidate = element[first..<last]
+            if candidate.count == wanted.count && zip(candidate, wanted).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) { matches = true }
+        }
+        return matches
+    }
+
+    /// "HTTP/1.x NNN reason" → (NNN, x).
+    private static func parseStatusLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPFramingError) -> (Int, Int) {
+        let text = Array(line)
+        guard text.count >= 12, text.starts(with: "HTTP/1.".utf8), text[8] == 0x20,
+              let minor = decimal(text[7]), let a = decimal(text[9]), let b = decimal(text[10]), let c = decimal(text[11]),
+              text.count == 12 || text[12] == 0x20 else {
+            throw HTTPFramingError("malformed status line '\(String(decoding: text.prefix(80), as: UTF8.self))'")
+        }
+        return (a * 100 + b * 10 + c, minor)
+    }
+
+    private struct HeadLines {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let end: Int
+        var position = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>, end: Int) {
+            self.bytes = bytes
+            self.end = end
+        }
+
+        mutating func next() -> Slice<UnsafeBufferPointer<UInt8>>? {
+            guard position < end else { return nil }
+            let lineEnd = HTTPResponseFraming.crlf(in: bytes, from: position).map { Swift.min($0, end) } ?? end
+            defer { position = lineEnd + 2 }
+            return bytes[position..<lineEnd]
+        }
+    }
+
+    /// Offset of the CRLF CRLF that ends the head.
+    private static func blankLine(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        var i = 0
+        while i + 3 < bytes.count {
+            if bytes[i + 3] != 0x0A { i += bytes[i + 3] == 0x0D ? 1 : 4; continue }
+            if bytes[i] == 0x0D && bytes[i + 1] == 0x0A && bytes[i + 2] == 0x0D { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func crlf(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var i = start
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0D && bytes[i + 1] == 0x0A { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        var first = bytes.startIndex, last = bytes.endIndex
+        while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+        while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
+        return bytes[first..<last]
+    }
+
+    private static func decimal(_ byte: UInt8) -> Int? {
+        (0x30...0x39).contains(byte) ? Int(byte - 0x30) : nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 0x30...0x39: return Int(byte - 0x30)
+        case 0x41...0x46: return Int(byte - 0x41 + 10)
+        case 0x61...0x66: return Int(byte - 0x61 + 10)
+        default: return nil
+        }
+    }
+}
