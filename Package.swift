@@ -34,6 +34,7 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
     .target(name: "COpenBLASLoader", dependencies: ["COpenBLAS", "CLibraryLoader"]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CMalloc"),
 ]
 
 // MARK: - Runtime: the Lambda Runtime API client and run loop
@@ -79,7 +80,7 @@ let inferenceTargets: [Target] = [
     .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader"], swiftSettings: numericSettings),
     .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     .target(name: "ONNX", dependencies: [
-        "Inference", "CZstd",
+        "Inference", "CZstd", "CMalloc",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Crypto", package: "swift-crypto"),
     ]),

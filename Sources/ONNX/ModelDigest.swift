@@ -6,11 +6,16 @@ final class ModelDigest: @unchecked Sendable {
     private let done = DispatchGroup()
     /// Written once by the hashing thread before it leaves `done`; read only after waiting on it.
     private var hex = ""
+    /// The bytes until they are hashed: dropped by the hashing thread then, so that once `check`
+    /// returns nothing here keeps them alive.
+    private var bytes: [UInt8]?
 
     init(_ bytes: [UInt8]) {
+        self.bytes = bytes
         done.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            hex = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            hex = SHA256.hash(data: self.bytes!).map { String(format: "%02x", $0) }.joined()
+            self.bytes = nil
             done.leave()
         }
     }

@@ -6,24 +6,20 @@ import SwiftProtobuf
 public enum ModelLoader {
     /// Loads the model at `path` (`.onnx` or zstd-compressed `.onnx.zst`).
     public static func load(path: String, sha256: String? = nil) throws -> Model {
-        try load(bytes: try readFile(path), source: path, sha256: sha256)
+        FreedMemoryReuse.enable
+        return try load(bytes: try readFile(path), source: path, sha256: sha256)
     }
 
     /// Loads a model from its file bytes. `sha256` (hex) pins the ONNX model itself, i.e. the
     /// decompressed bytes (`zstd -dc model.onnx.zst | sha256sum`), so recompressing with another
     /// level or zstd version keeps the pin valid.
-    public static func load(bytes: [UInt8], source: String, sha256 pin: String? = nil) throws -> Model {
-        let modelBytes = ZstdDecompressor.isCompressed(bytes) ? try ZstdDecompressor.decompress(bytes, source: source) : bytes
-        // Hashing a large model takes as long as parsing it: the two run side by side, and a pin
-        // that does not match wins over whatever the parse found.
-        let hashing = ModelDigest(modelBytes)
-        let proto: Onnx_ModelProto
-        do { proto = try Onnx_ModelProto(serializedBytes: modelBytes) }
-        catch {
-            try hashing.check(pin, source: source)
-            throw ModelError(.notONNX, "\(source): not an ONNX model (protobuf decoding failed: \(error))")
-        }
-        let digest = try hashing.check(pin, source: source)
+    ///
+    /// Each stage's input is released as soon as the next stage has what it needs (the file once
+    /// decompressed, the model bytes once parsed), so the next stage's allocations reuse its pages
+    /// (`FreedMemoryReuse`).
+    public static func load(bytes: consuming [UInt8], source: String, sha256 pin: String? = nil) throws -> Model {
+        FreedMemoryReuse.enable
+        let (proto, digest) = try parse(try decompressed(consume bytes, source: source), source: source, pin: pin)
         guard proto.irVersion > 0, proto.hasGraph, !proto.graph.output.isEmpty else {
             throw ModelError(.notONNX, "\(source): not an ONNX model (no IR version or graph outputs)")
         }
@@ -36,6 +32,23 @@ public enum ModelLoader {
         var metadata: [String: String] = [:]
         for entry in proto.metadataProps { metadata[entry.key] = entry.value }
         return Model(graph: graph, opset: opset, producer: proto.producerName, metadata: metadata, sha256: digest)
+    }
+
+    private static func decompressed(_ bytes: consuming [UInt8], source: String) throws -> [UInt8] {
+        ZstdDecompressor.isCompressed(bytes) ? try ZstdDecompressor.decompress(bytes, source: source) : bytes
+    }
+
+    /// The protobuf and the model's sha256. Hashing a large model takes as long as parsing it: the
+    /// two run side by side, and a pin that does not match wins over whatever the parse found.
+    private static func parse(_ modelBytes: consuming [UInt8], source: String, pin: String?) throws -> (Onnx_ModelProto, String) {
+        let hashing = ModelDigest(copy modelBytes)
+        let proto: Onnx_ModelProto
+        do { proto = try Onnx_ModelProto(serializedBytes: consume modelBytes) }
+        catch {
+            try hashing.check(pin, source: source)
+            throw ModelError(.notONNX, "\(source): not an ONNX model (protobuf decoding failed: \(error))")
+        }
+        return (proto, try hashing.check(pin, source: source))
     }
 
     /// The whole file in one array, read with no intermediate copy.
