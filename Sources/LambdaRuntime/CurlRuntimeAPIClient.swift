@@ -88,7 +88,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
 
     /// The request line and headers. Header values come from handlers (error types and messages):
     /// a CR or LF in one would start a header of its own, so each becomes a space.
-    func requestHead(method: String, path: String, headers: [String], bodyCount: Int?) -> [UInt8] {
+    private func requestHead(method: String, path: String, headers: [String], bodyCount: Int?) -> [UInt8] {
         var head = Array("\(method) \(path) HTTP/1.1\r\nHost: \(hostAndPort)\r\n".utf8)
         for header in headers {
             head += header.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }

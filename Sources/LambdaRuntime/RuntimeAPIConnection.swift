@@ -58,7 +58,7 @@ final class RuntimeAPIConnection {
                 setBlocking(socket, false)
                 defer { if handle != nil { setBlocking(socket, true) } }
                 try send(head)
-                sentAll = try sendWatchingForAnswer(body)
+                sentAll = try send(body, watchingForAnswer: true)
             }
             let (response, reusable) = try receive()
             // A server that answered before taking the whole body (e.g. 413) has the rest unread.
@@ -102,23 +102,10 @@ final class RuntimeAPIConnection {
         socket = -1
     }
 
-    /// Writes all of `bytes` on the blocking socket.
-    private func send(_ bytes: [UInt8]) throws(ConnectionFailure) {
-        var offset = 0
-        while offset < bytes.count {
-            var sent = 0
-            let code = bytes.withUnsafeBytes { curl_easy_send(handle, $0.baseAddress! + offset, $0.count - offset, &sent) }
-            switch code {
-            case CURLE_OK: offset += sent
-            case CURLE_AGAIN: _ = try wait(for: Int16(POLLOUT))
-            default: throw ConnectionFailure(description: "send: \(String(cString: curl_easy_strerror(code)))")
-            }
-        }
-    }
-
-    /// Writes all of `bytes` on the non-blocking socket; false when the server started answering
-    /// before it took them all.
-    private func sendWatchingForAnswer(_ bytes: [UInt8]) throws(ConnectionFailure) -> Bool {
+    /// Writes all of `bytes`. Watching for an answer (the non-blocking send of a large body), it
+    /// stops and returns false when the server starts answering before it took them all.
+    @discardableResult
+    private func send(_ bytes: [UInt8], watchingForAnswer: Bool = false) throws(ConnectionFailure) -> Bool {
         var offset = 0
         while offset < bytes.count {
             var sent = 0
@@ -126,7 +113,8 @@ final class RuntimeAPIConnection {
             switch code {
             case CURLE_OK: offset += sent
             case CURLE_AGAIN:
-                if try wait(for: Int16(POLLOUT | POLLIN)) & Int16(POLLIN) != 0 { return false }
+                let events = watchingForAnswer ? Int16(POLLOUT | POLLIN) : Int16(POLLOUT)
+                if try wait(for: events) & Int16(POLLIN) != 0 { return false }
             default: throw ConnectionFailure(description: "send: \(String(cString: curl_easy_strerror(code)))")
             }
         }
