@@ -123,12 +123,7 @@ enum HTTPResponseFraming {
         let wanted = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)
         var matches = false
         for element in value.utf8.split(separator: UInt8(ascii: ",")) {
-            var first = element.startIndex, last = element.endIndex
-            while first < last && (element[first] == 0x20 || element[first] == 0x09) { first = element.index(after: first) }
-            while last > first && (element[element.index(before: last)] == 0x20 || element[element.index(before: last)] == 0x09) {
-                last = element.index(before: last)
-            }
-            let candidate = element[first..<last]
+            let candidate = trimmed(element)
             if candidate.count == wanted.count && zip(candidate, wanted).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) { matches = true }
         }
         return matches
@@ -184,11 +179,13 @@ enum HTTPResponseFraming {
         return nil
     }
 
-    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
-        var first = bytes.startIndex, last = bytes.endIndex
-        while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-        while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
-        return bytes[first..<last]
+    /// `bytes` without leading and trailing spaces and tabs.
+    private static func trimmed<Bytes: BidirectionalCollection>(_ bytes: Bytes) -> Bytes.SubSequence where Bytes.Element == UInt8 {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return bytes[bytes.endIndex...]
+        }
+        return bytes[first...last]
     }
 
     private static func decimal(_ byte: UInt8) -> Int? {

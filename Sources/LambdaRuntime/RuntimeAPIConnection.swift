@@ -137,26 +137,21 @@ final class RuntimeAPIConnection {
             }
             if let head {
                 let start = head.bodyStart
-                var response = HTTPResponse(status: head.status, headers: head.headers)
+                func response(_ body: [UInt8]) -> HTTPResponse { HTTPResponse(status: head.status, headers: head.headers, body: body) }
                 switch head.bodyLength {
                 case .none:
-                    return (response, head.keepAlive && received == start)
+                    return (response([]), head.keepAlive && received == start)
                 case .exactly(let length):
                     if received >= start + length {
-                        response.body = Array(buffer[start..<start + length])
-                        return (response, head.keepAlive && received == start + length)
+                        return (response(Array(buffer[start..<start + length])), head.keepAlive && received == start + length)
                     }
                     if buffer.count < start + length { buffer += [UInt8](repeating: 0, count: start + length - buffer.count) }
                 case .chunked:
                     if let (body, end) = try frame({ bytes throws(HTTPFramingError) in try HTTPResponseFraming.chunkedBody(UnsafeBufferPointer(rebasing: bytes[start..<received])) }) {
-                        response.body = body
-                        return (response, head.keepAlive && start + end == received)
+                        return (response(body), head.keepAlive && start + end == received)
                     }
                 case .untilClose:
-                    if closed {
-                        response.body = Array(buffer[start..<received])
-                        return (response, false)
-                    }
+                    if closed { return (response(Array(buffer[start..<received])), false) }
                 }
             }
             if closed {
