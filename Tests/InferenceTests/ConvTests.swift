@@ -65,9 +65,11 @@ final class ConvTests: XCTestCase {
 
     func testDepthwiseStridesKernelsAndPadding() throws {
         // The shapes mobile networks use (3x3 and 5x5, stride 1 and 2), odd widths that leave partial
-        // vectors, asymmetric padding, dilation, and more planes than threads.
+        // vectors, asymmetric padding, dilation, and more planes than threads; rows wide enough for the
+        // vector split of stride-2 columns, with even and odd left padding.
         for (size, kernel, stride, pads, dilation) in [(7, 3, 1, [1, 1, 1, 1], 1), (14, 5, 2, [2, 2, 2, 2], 1), (13, 3, 2, [0, 1, 1, 0], 1),
-                                                       (9, 5, 1, [2, 2, 2, 2], 1), (11, 3, 1, [2, 2, 2, 2], 2), (6, 3, 3, [1, 0, 0, 1], 1)] {
+                                                       (9, 5, 1, [2, 2, 2, 2], 1), (11, 3, 1, [2, 2, 2, 2], 2), (6, 3, 3, [1, 0, 0, 1], 1),
+                                                       (33, 3, 2, [1, 1, 0, 0], 1), (40, 5, 2, [2, 0, 1, 2], 2)] {
             for threads in [1, 2] {
                 try assertMatchesReference(x: [3, 4, size, size + 3], w: [4, 1, kernel, kernel], group: 4, strides: [stride, stride],
                                            pads: pads, dilations: [dilation, dilation], threads: threads)

@@ -1,18 +1,18 @@
 // Depthwise convolution of 1-D and 2-D planes with every kernel tap summed in vector registers.
 //
-// Each input plane is first copied into zero-padded "phase" planes, one per horizontal stride phase
-// (phase p holds padded columns p, p + stride, ...), so that every tap of every output row reads
-// consecutive floats with no bounds checks. The outputs are computed 8 at a time over a grid as
-// wide as a phase row (the extra columns are discarded) and copied out with the epilogue applied.
+// Each input plane is first copied into zero-padded "phase" planes, one per (row, column) stride
+// phase: phase (p, q) holds the padded rows p, p + strideH, ... and columns q, q + strideW, ... Every
+// tap of consecutive output positions then reads consecutive floats of one phase plane, with no bounds
+// checks and the same flat loop for any stride. The outputs are computed over a grid as wide as a
+// phase row (the extra columns are discarded) and copied out with the epilogue applied.
 
 struct PlanarDepthwise {
     let geometry: WindowGeometry.Resolved
     /// Columns of a phase plane: every output column plus the kernel's reach, in phase steps.
     let phaseWidth: Int
-    /// Rows of the padded input every output row and tap may read.
-    let paddedHeight: Int
-    /// Output positions computed per plane: whole rows of `phaseWidth`, rounded up to the vector width,
-    /// plus one vector for the last row's overhang.
+    /// Rows of a phase plane: every output row plus the kernel's reach, in phase steps.
+    let phaseHeight: Int
+    /// Output positions computed per plane: whole rows of `phaseWidth`, rounded up to the vector width.
     let gridCount: Int
 
     static let lanes = 8
@@ -22,12 +22,13 @@ struct PlanarDepthwise {
         geometry = g
         let (oh, ow) = (g.output[1], g.output[2])
         phaseWidth = ow + ((g.kernel[2] - 1) * g.dilations[2]) / g.strides[2] + 1
-        paddedHeight = (oh - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilations[1] + 1
-        gridCount = (oh * phaseWidth + Self.lanes - 1) / Self.lanes * Self.lanes + Self.lanes
+        phaseHeight = oh + ((g.kernel[1] - 1) * g.dilations[1]) / g.strides[1]
+        gridCount = (oh * phaseWidth + Self.lanes - 1) / Self.lanes * Self.lanes
     }
 
-    /// Floats of one phase plane set, with slack so vector reads past the last row stay in bounds.
-    private var phasesCount: Int { geometry.strides[2] * paddedHeight * phaseWidth + phaseWidth + 2 * Self.lanes }
+    private var phasePlaneCount: Int { phaseHeight * phaseWidth }
+    /// Floats of one phase plane set, with slack so the grid's last vectors may read past the last row.
+    private var phasesCount: Int { geometry.strides[1] * geometry.strides[2] * phasePlaneCount + phaseWidth + 2 * Self.lanes }
     private var scratchCount: Int { phasesCount + gridCount }
 
     /// Convolves `planes` planes (image * channels + channel) and finishes each with `epilogue` while
@@ -50,14 +51,15 @@ struct PlanarDepthwise {
         }
     }
 
-    /// Where tap (row b, column e) starts reading, relative to the output row's first source row.
+    /// Where tap (row b, column e) reads, relative to the grid position it adds to.
     private func tapOffsets() -> [Int] {
-        let g = geometry, stride = g.strides[2]
+        let g = geometry, (strideH, strideW) = (g.strides[1], g.strides[2])
         var offsets: [Int] = []
         for b in 0..<g.kernel[1] {
             for e in 0..<g.kernel[2] {
-                let column = e * g.dilations[2]
-                offsets.append((column % stride) * paddedHeight * phaseWidth + b * g.dilations[1] * phaseWidth + column / stride)
+                let row = b * g.dilations[1], column = e * g.dilations[2]
+                let phase = (row % strideH) * strideW + column % strideW
+                offsets.append(phase * phasePlaneCount + (row / strideH) * phaseWidth + column / strideW)
             }
         }
         return offsets
@@ -67,52 +69,64 @@ struct PlanarDepthwise {
     /// zeroed once per thread, and every plane writes the same positions).
     private func fillPhases(from input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
         let g = geometry, (ih, iw) = (g.input[1], g.input[2])
-        let stride = g.strides[2], top = g.padBegin[1], left = g.padBegin[2]
-        for phase in 0..<stride {
-            // Phase column j holds padded column j * stride + phase, i.e. input column j * stride + phase - left.
-            let first = Swift.max(0, (left - phase + stride - 1) / stride)
-            let end = Swift.min(phaseWidth, (iw - 1 + left - phase) / stride + 1)
-            guard first < end else { continue }
-            let from = first * stride + phase - left
-            for py in Swift.max(0, top)..<Swift.min(paddedHeight, ih + top) {
-                let line = input + (py - top) * iw + from
-                let target = phases + (phase * paddedHeight + py) * phaseWidth + first
-                if stride == 1 {
-                    target.update(from: line, count: end - first)
-                } else {
-                    for j in 0..<end - first { target[j] = line[j * stride] }
-                }
+        let (strideH, strideW) = (g.strides[1], g.strides[2])
+        for rowPhase in 0..<strideH {
+            for r in 0..<phaseHeight {
+                let sourceRow = r * strideH + rowPhase - g.padBegin[1]
+                guard sourceRow >= 0 && sourceRow < ih else { continue }
+                let rowStart = phases + rowPhase * strideW * phasePlaneCount + r * phaseWidth
+                splitColumns(input + sourceRow * iw, count: iw, into: rowStart)
             }
         }
     }
 
-    /// grid[h * phaseWidth + v] = sum over taps of weight * phase[row(h) + offset + v], 8 outputs at a time.
+    /// Deals one input row's columns out to the column phases' rows (phase q's row at
+    /// `rows + q * phasePlaneCount`): padded column c goes to phase c % strideW, column c / strideW.
+    @inline(__always)
+    private func splitColumns(_ line: UnsafePointer<Float>, count: Int, into rows: UnsafeMutablePointer<Float>) {
+        let strideW = geometry.strides[2], left = geometry.padBegin[2]
+        // Input columns whose padded column lands inside a phase row.
+        let end = Swift.min(count, phaseWidth * strideW - left)
+        var c = Swift.max(0, -left)
+        if strideW == 1 {
+            if c < end { (rows + c + left).update(from: line + c, count: end - c) }
+            return
+        }
+        if strideW == 2 {
+            // Pairs of columns: 16 loaded, their even and odd halves stored to the two phases.
+            let odd = rows + phasePlaneCount
+            while c < end && (c + left) % 2 != 0 {
+                odd[(c + left) / 2] = line[c]
+                c += 1
+            }
+            while c + 16 <= end {
+                let pairs = UnsafeRawPointer(line + c).loadUnaligned(as: SIMD16<Float>.self), j = (c + left) / 2
+                store(pairs.evenHalf, rows + j)
+                store(pairs.oddHalf, odd + j)
+                c += 16
+            }
+        }
+        while c < end {
+            let padded = c + left
+            rows[(padded % strideW) * phasePlaneCount + padded / strideW] = line[c]
+            c += 1
+        }
+    }
+
+    /// grid[h * phaseWidth + v] = sum over taps of weight * phases[h * phaseWidth + v + offset], four
+    /// vectors at a time (independent sums keep the multiply-add units busy).
     private func convolve(_ phases: UnsafePointer<Float>, weights: UnsafePointer<Float>, offsets: [Int],
                           into grid: UnsafeMutablePointer<Float>) {
-        let g = geometry, rowStep = g.strides[1] * phaseWidth
         offsets.withUnsafeBufferPointer { offsets in
             let taps = offsets.count
-            if g.strides[1] == 1 {
-                // Consecutive output rows read consecutive phase rows: one flat loop over the plane,
-                // four vectors per pass over the taps.
-                var i = 0
-                while i + 4 * Self.lanes <= gridCount {
-                    sum4(phases + i, weights, offsets, taps, into: grid + i)
-                    i += 4 * Self.lanes
-                }
-                while i < gridCount {
-                    store(sum(phases + i, weights, offsets, taps), grid + i)
-                    i += Self.lanes
-                }
-                return
+            var i = 0
+            while i + 4 * Self.lanes <= gridCount {
+                sum4(phases + i, weights, offsets, taps, into: grid + i)
+                i += 4 * Self.lanes
             }
-            for h in 0..<g.output[1] {
-                let source = phases + h * rowStep, target = grid + h * phaseWidth
-                var v = 0
-                while v < g.output[2] {
-                    store(sum(source + v, weights, offsets, taps), target + v)
-                    v += Self.lanes
-                }
+            while i < gridCount {
+                store(sum(phases + i, weights, offsets, taps), grid + i)
+                i += Self.lanes
             }
         }
     }
