@@ -43,10 +43,15 @@ public struct KernelContext: Sendable {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let part = { (chunk: Int) in
             let start = chunk * size
             let end = min(count, start + size)
             if start < end { body(chunk, start..<end) }
+        }
+        // The pool's threads are already awake during a run; a loop started inside another (or
+        // while another session's loop runs) goes to libdispatch instead.
+        if !WorkerPool.shared.run(chunks, part) {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: part)
         }
     }
 }
