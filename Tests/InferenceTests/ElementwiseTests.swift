@@ -36,7 +36,8 @@ final class ElementwiseTests: XCTestCase {
     func testBroadcastSplitAcrossThreadsMatchesAnElementByElementReference() throws {
         // Large enough that each layout is split across threads, with rows that start mid-axis.
         let x = randomTensor([2, 64, 33, 17], seed: 11)
-        for (other, shape) in [([2, 64, 1, 1], "per channel"), ([17], "last axis"), ([64, 1, 17], "middle axes"), ([2, 64, 33, 17], "same shape")] {
+        for (other, shape) in [([2, 64, 1, 1], "per channel"), ([17], "last axis"), ([64, 1, 17], "middle axes"), ([2, 64, 33, 17], "same shape"),
+                               ([1, 64, 33, 1], "channels and rows"), ([2, 1, 1, 17], "batch and columns")] {
             let y = randomTensor(other, seed: 12)
             let reference = try Mul().evaluate([x, y], context: KernelContext(threads: 1))[0]
             let threaded = try Mul().evaluate([x, y], context: KernelContext(threads: 3))[0]
@@ -53,5 +54,18 @@ final class ElementwiseTests: XCTestCase {
                 XCTAssertEqual(outs[flat], xs[flat] * ys[yOffset], "\(shape) at \(flat)")
             }
         }
+    }
+
+    func testBroadcastMergesAxesThatBroadcastAlike() {
+        let perChannel = Broadcast.coalesced([16, 512, 7, 7], [16, 512, 7, 7], [16, 512, 1, 1])
+        XCTAssertEqual(perChannel.output, [8192, 49])
+        XCTAssertEqual(perChannel.a, [8192, 49])
+        XCTAssertEqual(perChannel.b, [8192, 1])
+        // Lower rank aligned from the right; axes of size 1 dropped; alternating patterns kept apart.
+        let mixed = Broadcast.coalesced([2, 1, 3, 4, 5], [3, 1, 5], [2, 1, 1, 4, 5])
+        XCTAssertEqual(mixed.output, [2, 3, 4, 5])
+        XCTAssertEqual(mixed.a, [1, 3, 1, 5])
+        XCTAssertEqual(mixed.b, [2, 1, 4, 5])
+        XCTAssertEqual(Broadcast.coalesced([1, 1], [1], [1, 1]).output, [])
     }
 }

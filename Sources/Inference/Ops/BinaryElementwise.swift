@@ -32,7 +32,7 @@ extension BinaryArithmetic {
 /// with a `context`, large outputs are split across its threads.
 func binaryKernel<T>(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ type: T.Type, _ f: (T, T) -> T,
                      context: KernelContext? = nil) {
-    let outputShape = output.shape
+    let (outputShape, aShape, bShape) = Broadcast.coalesced(output.shape, a.shape, b.shape)
     // Below this many elements a thread hand-off costs more than the loop.
     let perThread = 1 << 15
     a.withUnsafeBufferPointer(as: T.self) { x in
@@ -44,7 +44,7 @@ func binaryKernel<T>(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ type: T
                     return
                 }
                 func runRows(_ rows: Range<Int>) {
-                    Broadcast.forEachRow(outputShape, a.shape, b.shape, rows: rows) { o, ia, ib, n, sa, sb in
+                    Broadcast.forEachRow(outputShape, aShape, bShape, rows: rows) { o, ia, ib, n, sa, sb in
                         switch (sa, sb) {
                         case (1, 1): for i in 0..<n { out[o + i] = f(x[ia + i], y[ib + i]) }
                         case (1, 0): let v = y[ib]; for i in 0..<n { out[o + i] = f(x[ia + i], v) }

@@ -105,6 +105,13 @@ struct PlanarDepthwise {
                 store(pairs.oddHalf, odd + j)
                 c += 16
             }
+            // The last few, with shifts (the general loop's division costs more than the copy).
+            while c < end {
+                let padded = c + left
+                rows[(padded & 1) * phasePlaneCount + padded >> 1] = line[c]
+                c += 1
+            }
+            return
         }
         while c < end {
             let padded = c + left
