@@ -55,6 +55,10 @@ final class ConvTests: XCTestCase {
 
     func testTwoDimensionalWithPaddingStridesAndDilations() throws {
         try assertMatchesReference(x: [2, 3, 9, 7], w: [4, 3, 3, 3], strides: [2, 1], pads: [1, 2, 0, 1], dilations: [1, 2])
+        // A stem as ResNets have it (7x7, stride 2, rows wide enough for the vector copy of every
+        // other column), odd widths, and a dilated stride-2 kernel.
+        try assertMatchesReference(x: [2, 3, 40, 45], w: [4, 3, 7, 7], strides: [2, 2], pads: [3, 3, 3, 3], dilations: [1, 1])
+        try assertMatchesReference(x: [1, 2, 21, 39], w: [3, 2, 3, 3], strides: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2], threads: 2)
     }
 
     func testGroupsDepthwiseAndPointwise() throws {

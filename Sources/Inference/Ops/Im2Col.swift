@@ -44,6 +44,8 @@ enum Im2Col {
                         if first > 0 { target.update(repeating: 0, count: first) }
                         if step == 1 {
                             (target + first).update(from: line + first + offset, count: last - first)
+                        } else if step == 2 {
+                            everyOther(from: line, offset: offset, rowWidth: iw, into: target, columns: first..<last)
                         } else {
                             for w in first..<last { target[w] = line[w * step + offset] }
                         }
@@ -52,6 +54,23 @@ enum Im2Col {
                     }
                 }
             }
+        }
+    }
+
+    /// target[w] = line[2w + offset] for w in `columns` (a stride-2 tap): 16 values loaded, the even
+    /// half stored, while the 16 stay inside the row (`rowWidth` values); the rest one by one.
+    @inline(__always)
+    private static func everyOther(from line: UnsafePointer<Float>, offset: Int, rowWidth: Int,
+                                   into target: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        var w = columns.lowerBound
+        while w + 8 <= columns.upperBound && 2 * w + offset + 16 <= rowWidth {
+            let pairs = UnsafeRawPointer(line + 2 * w + offset).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(target + w).storeBytes(of: pairs.evenHalf, as: SIMD8<Float>.self)
+            w += 8
+        }
+        while w < columns.upperBound {
+            target[w] = line[2 * w + offset]
+            w += 1
         }
     }
 }
