@@ -33,17 +33,14 @@ let systemLibraries: [Target] = [
     .target(name: "CFFmpegLoader", dependencies: ["CFFmpeg", "CLibraryLoader"]),
     .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
     .target(name: "COpenBLASLoader", dependencies: ["COpenBLAS", "CLibraryLoader"]),
-    // libcurl's headers only, like FFmpeg's: the binaries open it themselves (CCurlLoader), Debian's
-    // libcurl and its ~30 libraries cost ~4.5 ms before main otherwise.
-    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .target(name: "CCurlLoader", dependencies: ["CCurl", "CLibraryLoader"]),
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CMalloc"),
 ]
 
 // MARK: - Runtime: the Lambda Runtime API client and run loop
 
 let runtimeTargets: [Target] = [
-    .target(name: "LambdaRuntime", dependencies: ["CCurl", "CCurlLoader"]),
+    .target(name: "LambdaRuntime", dependencies: ["CCurl"]),
     .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
     // Fault-injecting handlers for the integration tests, served by the real run loop.
     .executableTarget(name: "lambda-test-function", dependencies: ["LambdaRuntime"]),
@@ -63,7 +60,7 @@ let emulatorTargets: [Target] = [
 // MARK: - Object store: URI → random-access bytes
 
 let objectStoreTargets: [Target] = [
-    .target(name: "ObjectStore", dependencies: ["CCurl", "CCurlLoader", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "ObjectStore", dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "TestServers"]),
     // Real servers the tests run against (moto_server for S3), started on loopback and stopped by PID.
     .target(name: "TestServers", path: "Tests/TestServers"),

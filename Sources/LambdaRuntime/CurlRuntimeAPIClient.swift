@@ -1,6 +1,5 @@
 // The Runtime API over HTTP/1.1 on one keep-alive connection that libcurl opens (RuntimeAPIConnection).
 import CCurl
-import CCurlLoader
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +19,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
             throw LambdaRuntimeError(.missingRuntimeAPI,
                                      "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(runtimeAPI ?? "")'; run under Lambda or `video-lambda serve`")
         }
+        CurlGlobal.initialize()
         self.hostAndPort = runtimeAPI
         self.connection = RuntimeAPIConnection(hostAndPort: runtimeAPI)
         self.workingDirectory = workingDirectory
@@ -100,17 +100,8 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 }
 
-/// libcurl itself (the binaries open it at run time) and its process-wide set-up, done once before
-/// the first handle.
+/// libcurl's process-wide set-up, done once before the first handle.
 enum CurlGlobal {
-    /// Starts loading libcurl on a thread of its own, so that it is ready by the first request.
-    static func startLoading() { vl_curl_preload() }
-
-    /// Loads and sets up libcurl if that is not done yet; nil when ready, otherwise why not.
-    static func initialize() -> String? {
-        if let failure = vl_curl_load() { return String(cString: failure) }
-        return setUp ? nil : "libcurl's global initialisation failed"
-    }
-
-    private static let setUp: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    private static let done: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    static func initialize() { _ = done }
 }

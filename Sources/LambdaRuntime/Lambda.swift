@@ -10,7 +10,6 @@ public enum Lambda {
     /// Serves the handler `_HANDLER` names from `catalog` until the Runtime API ends the process,
     /// and returns the exit status. Executables call `exit(Lambda.run(catalog: ...))`.
     public static func run(catalog: HandlerCatalog, environment: [String: String] = ProcessEnvironment.current()) -> Int32 {
-        startLoadingClient()
         let logger = LambdaLogger.fromEnvironment(environment)
         let client: CurlRuntimeAPIClient
         do {
@@ -24,13 +23,6 @@ public enum Lambda {
                                  metrics: .fromEnvironment(environment))
         return loop.run(makeHandler: catalog.makeHandler)
     }
-}
-
-extension Lambda {
-    /// Starts loading the Runtime API client's HTTP library (libcurl) on a thread of its own, so the
-    /// rest of start-up (the function catalog, the init step's model) runs meanwhile. Executables
-    /// call it first thing; `run` calls it too.
-    public static func startLoadingClient() { CurlGlobal.startLoading() }
 }
 
 /// The process environment as a dictionary (read once; the loop only changes `_X_AMZN_TRACE_ID`).

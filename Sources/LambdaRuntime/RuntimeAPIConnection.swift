@@ -72,7 +72,6 @@ final class RuntimeAPIConnection {
     }
 
     private func open() throws(ConnectionFailure) {
-        if let failure = CurlGlobal.initialize() { throw ConnectionFailure(description: failure) }
         guard let handle = curl_easy_init() else { throw ConnectionFailure(description: "libcurl could not create a handle") }
         vl_curl_setopt_ptr(handle, CURLOPT_URL, origin)
         vl_curl_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)

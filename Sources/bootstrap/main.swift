@@ -5,8 +5,6 @@ import VideoFunction
 import Glibc
 #endif
 
-// libcurl loads on its own thread while the environment and the catalog are read.
-Lambda.startLoadingClient()
 // The environment is read once, for the catalog and the loop alike.
 let environment = ProcessEnvironment.current()
 exit(Lambda.run(catalog: VideoFunctions.catalog(environment: environment), environment: environment))

@@ -12,19 +12,6 @@ final class RuntimeAPIConnectionTests: XCTestCase {
         return (Array(head.utf8), [UInt8](repeating: 0x61, count: body))
     }
 
-    func testLibcurlLoadedOnItsOwnThreadServesTheFirstExchange() throws {
-        // Loading starts in the background (twice: the second call does nothing); the first exchange
-        // waits for it if it is not done.
-        Lambda.startLoadingClient()
-        Lambda.startLoadingClient()
-        let server = try ScriptedHTTPServer { connection in
-            while connection.readRequest() != nil { connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") }
-        }
-        let (head, body) = request("GET")
-        XCTAssertEqual(try RuntimeAPIConnection(hostAndPort: "127.0.0.1:\(server.port)").exchange(head: head, body: body).status, 200)
-        XCTAssertNil(CurlGlobal.initialize())
-    }
-
     func testConsecutiveExchangesShareOneConnection() throws {
         let server = try ScriptedHTTPServer { connection in
             while let request = connection.readRequest() {
