@@ -14,8 +14,11 @@ final class WorkerPool: @unchecked Sendable {
     /// loops of one run, short enough that an idle process goes quiet at once.
     static let pollNanoseconds: UInt64 = 1_000_000
 
-    /// Bumped for each loop; a worker that sees a new value takes its part of the loop.
+    /// The current loop's number (bumped for each loop) and part count, in one word: a worker that
+    /// sees a new value takes its part, and reads both at once (a worker with no part in one loop
+    /// must not take the next loop's part count for this one's).
     private let generation = Atomic<Int>(0)
+    private static let partBits = 8
     /// Workers' parts of the current loop not yet done.
     private let remaining = Atomic<Int>(0)
     /// Set while a loop runs: a second caller (a nested loop, another session's thread) is refused
@@ -26,7 +29,6 @@ final class WorkerPool: @unchecked Sendable {
 
     // The current loop: written before `generation` is bumped, read by workers after they see it.
     private var part: ((Int) -> Void)?
-    private var parts = 0
 
     private var mutex = pthread_mutex_t()
     private var wakeup = pthread_cond_t()
@@ -44,15 +46,16 @@ final class WorkerPool: @unchecked Sendable {
             if count == 1 { body(0) }
             return true
         }
+        guard count < 1 << Self.partBits else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         // Without threads of its own (none could be started) the pool refuses the loop.
         guard startWorkers(upTo: count - 1) else { return false }
         withoutActuallyEscaping(body) { body in
             part = body
-            parts = count
             remaining.store(count - 1, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            let number = generation.load(ordering: .relaxed) >> Self.partBits + 1
+            generation.store(number << Self.partBits | count, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(&mutex)
                 pthread_cond_broadcast(&wakeup)
@@ -93,7 +96,7 @@ final class WorkerPool: @unchecked Sendable {
         var seen = seen
         while true {
             seen = waitForLoop(after: seen)
-            guard index < parts else { continue }
+            guard index < seen & (1 << Self.partBits - 1) else { continue }
             part!(index)
             remaining.subtract(1, ordering: .releasing)
         }

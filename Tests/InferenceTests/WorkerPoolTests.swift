@@ -24,6 +24,11 @@ final class WorkerPoolTests: XCTestCase {
         }
         // Fewer threads than the pool has workers: the extra workers sit the loop out.
         for _ in 0..<200 { assertLoopCoversEveryPart(KernelContext(threads: 2), count: 10) }
+        // Loops of 2 and 8 parts back to back, so workers that sit one loop out meet the next one at
+        // once (each reads a loop's number and part count together; reading the count after the
+        // number could pair one loop's number with the next loop's count and run a part twice).
+        let (wide, narrow) = (KernelContext(threads: 8), KernelContext(threads: 2))
+        for round in 0..<20000 { assertLoopCoversEveryPart(round % 2 == 0 ? narrow : wide, count: 8) }
     }
 
     func testWorkersWakeAfterSleeping() {
