@@ -57,20 +57,14 @@ enum Im2Col {
         }
     }
 
-    /// target[w] = line[2w + offset] for w in `columns` (a stride-2 tap): 16 values loaded, the even
-    /// half stored, while the 16 stay inside the row (`rowWidth` values); the rest one by one.
+    /// target[w] = line[2w + offset] for w in `columns` (a stride-2 tap): the columns whose odd
+    /// neighbour is still in the row (`rowWidth` values) as pairs, the last one alone.
     @inline(__always)
     private static func everyOther(from line: UnsafePointer<Float>, offset: Int, rowWidth: Int,
                                    into target: UnsafeMutablePointer<Float>, columns: Range<Int>) {
-        var w = columns.lowerBound
-        while w + 8 <= columns.upperBound && 2 * w + offset + 16 <= rowWidth {
-            let pairs = UnsafeRawPointer(line + 2 * w + offset).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(target + w).storeBytes(of: pairs.evenHalf, as: SIMD8<Float>.self)
-            w += 8
-        }
-        while w < columns.upperBound {
-            target[w] = line[2 * w + offset]
-            w += 1
-        }
+        let start = 2 * columns.lowerBound + offset
+        let pairs = Swift.min(columns.count, (rowWidth - start) / 2)
+        Deinterleave.pairs(line + start, count: pairs, even: target + columns.lowerBound, odd: nil)
+        for w in columns.lowerBound + pairs..<columns.upperBound { target[w] = line[2 * w + offset] }
     }
 }

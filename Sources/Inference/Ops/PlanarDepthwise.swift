@@ -93,24 +93,17 @@ struct PlanarDepthwise {
             return
         }
         if strideW == 2 {
-            // Pairs of columns: 16 loaded, their even and odd halves stored to the two phases.
+            // Column pairs (even padded column first) go to the two phases together; a column left
+            // over at either end goes alone, with shifts (the general loop's division costs more).
             let odd = rows + phasePlaneCount
-            while c < end && (c + left) % 2 != 0 {
-                odd[(c + left) / 2] = line[c]
+            if c < end && (c + left) & 1 != 0 {
+                odd[(c + left) >> 1] = line[c]
                 c += 1
             }
-            while c + 16 <= end {
-                let pairs = UnsafeRawPointer(line + c).loadUnaligned(as: SIMD16<Float>.self), j = (c + left) / 2
-                store(pairs.evenHalf, rows + j)
-                store(pairs.oddHalf, odd + j)
-                c += 16
-            }
-            // The last few, with shifts (the general loop's division costs more than the copy).
-            while c < end {
-                let padded = c + left
-                rows[(padded & 1) * phasePlaneCount + padded >> 1] = line[c]
-                c += 1
-            }
+            let pairs = (end - c) / 2
+            Deinterleave.pairs(line + c, count: pairs, even: rows + (c + left) >> 1, odd: odd + (c + left) >> 1)
+            c += 2 * pairs
+            if c < end { rows[(c + left) >> 1] = line[c] }
             return
         }
         while c < end {
