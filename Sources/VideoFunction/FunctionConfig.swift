@@ -47,7 +47,7 @@ public struct FunctionConfig: Decodable, Sendable {
         public var frames: Int
         /// Most frames one request may ask for.
         public var maximumFrames: Int?
-        /// Frames per inference batch (default 16).
+        /// Frames per inference batch (default 8).
         public var batchSize: Int?
     }
 

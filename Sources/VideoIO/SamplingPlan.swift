@@ -74,3 +74,12 @@ extension VideoReader {
         return try frames(at: plan.timestamps(for: info, keyframes: keyframes, uri: uri, limits: limits), mode: plan.seekMode)
     }
 }
+
+extension ParallelVideoReader {
+    /// The frames a plan selects, decoded on up to `lanes` decoders at once.
+    public func frames(_ plan: SamplingPlan, lanes: Int) throws -> FrameBatch {
+        let keyframes = plan.seekMode == .keyframe ? try primary.keyframes() : nil
+        return try frames(at: plan.timestamps(for: info, keyframes: keyframes, uri: uri, limits: primary.limits),
+                          mode: plan.seekMode, lanes: lanes)
+    }
+}

@@ -10,6 +10,12 @@ extension VideoReader {
     /// timestamp, in ascending order. Timestamps that cannot be decoded (truncated or damaged data)
     /// are listed in `missing`; only when none decodes is it an error.
     public func frames(at timestamps: [Double], mode: SeekMode = .accurate) throws -> FrameBatch {
+        let targets = try validatedTargets(timestamps)
+        return try Self.requireFrames(try decode(targets, mode: mode), requested: targets.count, uri: uri)
+    }
+
+    /// The distinct `timestamps`, sorted, once they are known to be a request this video can answer.
+    func validatedTargets(_ timestamps: [Double]) throws -> [Double] {
         let targets = Array(Set(timestamps)).sorted()
         guard !targets.isEmpty else {
             throw VideoIOError(.invalidRequest, uri: uri, "no timestamps to decode; ask for at least one")
@@ -23,6 +29,18 @@ extension VideoReader {
         guard info.frameCount > 0 || info.duration > 0 else {
             throw VideoIOError(.noFrames, uri: uri, "the video stream has no frames: there is nothing to decode")
         }
+        return targets
+    }
+
+    /// A batch is an answer when at least one frame decoded; otherwise the first reason is the error.
+    static func requireFrames(_ batch: FrameBatch, requested: Int, uri: String) throws -> FrameBatch {
+        guard batch.frames.isEmpty else { return batch }
+        throw VideoIOError(.corruptData, uri: uri,
+                           "none of the \(requested) requested frames could be decoded: \(batch.missing.first?.reason ?? "no frames")")
+    }
+
+    /// Decodes sorted, validated `targets` (seconds); the batch may hold no frame at all.
+    func decode(_ targets: [Double], mode: SeekMode) throws -> FrameBatch {
         var work = DecodeWork()
         var frames: [DecodedFrame] = []
         var missing: [MissingFrame] = []
@@ -57,10 +75,6 @@ extension VideoReader {
             case .missing(let reason):
                 missing.append(MissingFrame(requestedTimestamp: requested, reason: reason))
             }
-        }
-        if frames.isEmpty {
-            throw VideoIOError(.corruptData, uri: uri,
-                               "none of the \(targets.count) requested frames could be decoded: \(missing[0].reason)")
         }
         return FrameBatch(frames: frames, missing: missing, work: work)
     }

@@ -1,6 +1,7 @@
 // `video-lambda bench video`: 16 preprocessed frames of a long video, ours vs PyAV (accurate seeks, decode-all), and S3 bytes.
 import ArgumentParser
 import Foundation
+import Inference
 import ObjectStore
 import VideoIO
 
@@ -50,10 +51,11 @@ struct BenchVideoCommand: ParsableCommand {
             """)
     }
 
-    /// Open, sample, preprocess: what a function does per video.
+    /// Open, sample, preprocess: what a function does per video (GOPs decoded on every core).
     private func sample(_ uri: String, store: ObjectStore) throws -> ([Double], ReadStatistics) {
-        let reader = try VideoReader(uri: uri, store: store)
-        let batch = try reader.frames(.uniform(count: count))
+        let cores = KernelContext.availableCores
+        let reader = try ParallelVideoReader(uri: uri, store: store, maximumLanes: cores)
+        let batch = try reader.frames(.uniform(count: count), lanes: cores)
         let tensor = try Preprocessor(PreprocessOptions(width: size, height: size, normalization: .imageNet)).tensor(from: batch.frames)
         guard tensor.shape == [count, 3, size, size] else { throw ValidationError("unexpected batch shape \(tensor.shape)") }
         return (batch.frames.map(\.timestamp), reader.readStatistics)

@@ -67,7 +67,7 @@ final class SemanticTests: XCTestCase {
     func testTheDeadlineStopsTheWorkEarlyOrFailsClearly() throws {
         let moderation = try analyzer("video-moderation")
         let video = RepoPaths.cache("videos/h264.mp4").path
-        // 12 frames in batches of 4, decoded one batch ahead of the model: all of them, in order.
+        // 12 frames in batches of 8 (function.json), each decoded on every core: all of them, in order.
         let full = try moderation.analyze(VideoRequest(video: video, frames: 12, perFrame: true))
         XCTAssertEqual(full.sampledFrames, 12)
         XCTAssertNil(full.stoppedEarly)
@@ -79,8 +79,8 @@ final class SemanticTests: XCTestCase {
             checks += 1
             return checks == 1 ? 60_000 : 10
         }
-        XCTAssertEqual(partial.sampledFrames, 4)
-        XCTAssertTrue(partial.stoppedEarly?.contains("analysed 4 of 12 frames") == true, "\(String(describing: partial.stoppedEarly))")
+        XCTAssertEqual(partial.sampledFrames, 8)
+        XCTAssertTrue(partial.stoppedEarly?.contains("analysed 8 of 12 frames") == true, "\(String(describing: partial.stoppedEarly))")
         // No time for anything: a timeout error that says what to do.
         XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 12)) { 10 }) { error in
             XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout)

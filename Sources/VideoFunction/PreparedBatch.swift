@@ -1,0 +1,32 @@
+// One batch of sampled frames, decoded by every lane of the reader and made into the model's input.
+import Inference
+import VideoIO
+
+/// The model's input for one batch of timestamps, and what it took to make it.
+struct PreparedBatch {
+    var input: Tensor?
+    var timestamps: [Double] = []
+    var indices: [Int?] = []
+    var missing: [MissingFrame] = []
+    var decodeMs = 0.0
+    var preprocessMs = 0.0
+
+    /// Decodes the frames at `timestamps` on up to `lanes` decoders at once and preprocesses them.
+    /// `input` is nil when none of them decodes (`missing` says why).
+    init(_ timestamps: [Double], reader: ParallelVideoReader, lanes: Int, mode: SeekMode,
+         preprocessor: Preprocessor) throws(VideoFunctionError) {
+        var t = VideoAnalyzer.now()
+        let batch: FrameBatch
+        do { batch = try reader.frames(at: timestamps, mode: mode, lanes: lanes) }
+        catch { throw VideoAnalyzer.videoError(error) }
+        decodeMs = VideoAnalyzer.now() - t
+        missing = batch.missing
+        guard !batch.frames.isEmpty else { return }
+        t = VideoAnalyzer.now()
+        do { input = try preprocessor.tensor(from: batch.frames) }
+        catch { throw VideoAnalyzer.videoError(error) }
+        preprocessMs = VideoAnalyzer.now() - t
+        self.timestamps = batch.frames.map(\.timestamp)
+        indices = batch.frames.map(\.index)
+    }
+}
