@@ -142,14 +142,15 @@ struct PlanarDepthwise {
     /// zeroed once per thread, and every plane writes the same positions).
     private func fillPhases(from input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
         let g = geometry, (ih, iw) = (g.input[1], g.input[2])
-        let (strideH, strideW) = (g.strides[1], g.strides[2])
-        for rowPhase in 0..<strideH {
-            for r in 0..<phaseHeight {
-                let sourceRow = r * strideH + rowPhase - g.padBegin[1]
-                guard sourceRow >= 0 && sourceRow < ih else { continue }
-                let rowStart = phases + rowPhase * strideW * phasePlaneCount + r * phaseWidth
-                splitColumns(input + sourceRow * iw, count: iw, into: rowStart)
-            }
+        let (strideH, strideW) = (g.strides[1], g.strides[2]), top = g.padBegin[1]
+        // Input rows in order, each to its row phase: the input streams from memory front to back,
+        // which the hardware prefetcher follows (every other row first, then the rest, it did not).
+        for sourceRow in 0..<ih {
+            let padded = sourceRow + top
+            let (r, rowPhase) = strideH == 1 ? (padded, 0) : (padded / strideH, padded % strideH)
+            guard r < phaseHeight else { break }
+            let rowStart = phases + rowPhase * strideW * phasePlaneCount + r * phaseWidth
+            splitColumns(input + sourceRow * iw, count: iw, into: rowStart)
         }
     }
 
