@@ -37,7 +37,7 @@ extension Tensor {
                 throw ModelError(.invalidModel, "\(what): \(proto.rawData.count) bytes of data for \(count) \(type) elements")
             }
             // Data may be unaligned; copy bytes rather than binding memory. x86 and ARM are little-endian like ONNX.
-            withUnsafeMutableBytes { target in proto.rawData.copyBytes(to: target.bindMemory(to: UInt8.self), count: target.count) }
+            _ = withUnsafeMutableBytes { target in proto.rawData.copyBytes(to: target.bindMemory(to: UInt8.self), count: target.count) }
             return
         }
         func check(_ available: Int) throws {
