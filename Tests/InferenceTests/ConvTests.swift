@@ -61,6 +61,16 @@ final class ConvTests: XCTestCase {
         try assertMatchesReference(x: [1, 2, 21, 39], w: [3, 2, 3, 3], strides: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2], threads: 2)
     }
 
+    func testLargePatchMatricesAreBuiltAndMultipliedInBandsOfRows() throws {
+        // 147 x 10 000 patch values per image, over the band size: one thread per image builds and
+        // multiplies 8 output rows at a time (a last band of 4) onto the bias;
+        // with one image and two threads the whole matrix is built at once.
+        try assertMatchesReference(x: [2, 3, 100, 100], w: [8, 3, 7, 7], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], threads: 1)
+        try assertMatchesReference(x: [3, 3, 100, 100], w: [8, 3, 7, 7], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], threads: 2)
+        try assertMatchesReference(x: [2, 3, 224, 224], w: [16, 3, 3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], threads: 2)
+        try assertMatchesReference(x: [1, 3, 100, 100], w: [8, 3, 7, 7], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], threads: 2)
+    }
+
     func testGroupsDepthwiseAndPointwise() throws {
         try assertMatchesReference(x: [1, 6, 8, 8], w: [4, 3, 3, 3], group: 2, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1])
         try assertMatchesReference(x: [2, 5, 9, 9], w: [5, 1, 3, 3], group: 5, strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], threads: 2)

@@ -26,11 +26,25 @@ struct ConvGEMM: ImageBatchKernel {
     /// side into one wider product.
     static let sideBySideBelow = 1024
 
+    /// About this many floats of patch matrix at a time (512 KB): a large image's matrix is built
+    /// and multiplied one band of output rows at a time, so it stays in L2 between im2col writing
+    /// it and sgemm reading it, instead of going out to memory and back (open-nsfw's 7x7 stem
+    /// would need 7.4 MB per image).
+    static let bandFloats = 128 * 1024
+
+    /// Output rows per band: all of them for 3-D convolutions, for matrices that fit anyway, and
+    /// when several threads share one image (each band would be two more hand-offs between them).
+    func bandRows(threads: Int) -> Int {
+        let (od, oh, ow) = (geometry.output[0], geometry.output[1], geometry.output[2])
+        guard od == 1, threads == 1, rows * outputCount > Self.bandFloats else { return oh }
+        return Swift.max(1, Swift.min(oh, Self.bandFloats / Swift.max(1, rows * ow)))
+    }
+
     /// Scratch floats that `run` needs for `images` images at once.
-    func scratchCount(images: Int) -> Int {
+    func scratchCount(images: Int, threads: Int) -> Int {
         if pointwise { return 0 }
         if images > 1 && outputCount < Self.sideBySideBelow { return (rows + groupOut) * images * outputCount }
-        return rows * outputCount
+        return rows * bandRows(threads: threads) * geometry.output[2] * geometry.output[0]
     }
 
     /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.
@@ -43,15 +57,24 @@ struct ConvGEMM: ImageBatchKernel {
         // and the epilogue a bias pass.
         let beta: Float = epilogue.bias == nil ? 0 : 1
         let rest = epilogue.withoutBias
+        let (oh, ow) = (geometry.output[1], geometry.output[2]), band = bandRows(threads: context.threads)
         for n in images {
             epilogue.prefillBias(image: n, y, context)
             for k in 0..<group {
-                var patches = input(n, k)
-                if !pointwise {
-                    Im2Col.fill(patches, channels: groupIn, geometry, into: scratch, context)
-                    patches = UnsafePointer(scratch)
+                let weights = w + k * groupOut * rows
+                if pointwise {
+                    Self.multiply(weights, input(n, k), output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
+                } else if band == oh {
+                    Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, context)
+                    Self.multiply(weights, scratch, output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
+                } else {
+                    for first in stride(from: 0, to: oh, by: band) {
+                        let bandRows = first..<Swift.min(oh, first + band)
+                        Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, outputRows: bandRows, context)
+                        Self.multiply(weights, scratch, output(n, k) + first * ow, m: groupOut, n: bandRows.count * ow, k: rows,
+                                      ldc: outputCount, beta: beta, context)
+                    }
                 }
-                Self.multiply(w + k * groupOut * rows, patches, output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
             }
             rest.finish(images: n..<n + 1, y, context)
         }

@@ -4,11 +4,17 @@ enum Im2Col {
     /// Fills `columns` ([channels * kernelCount] rows of `outputCount` values, `rowStride` apart) from
     /// `input` ([channels, D, H, W]); taps that fall in the padding are 0. A row stride larger than
     /// the output count lets several images share one matrix, side by side, for one larger sgemm.
+    /// `outputRows` limits the matrix to a band of output rows (2-D and 1-D only: D = 1), each
+    /// matrix row then holding that band's positions.
     static func fill(_ input: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry.Resolved,
-                     into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, _ context: KernelContext) {
+                     into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, outputRows: Range<Int>? = nil,
+                     _ context: KernelContext) {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
-        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (od, ow) = (g.output[0], g.output[2])
         let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        precondition(outputRows == nil || od == 1, "im2col bands are for 1-D and 2-D convolutions")
+        let band = outputRows ?? 0..<g.output[1]
+        let oh = band.count
         let outputCount = od * oh * ow
         let rows = channels * kd * kh * kw
         let stride = rowStride ?? outputCount
@@ -29,7 +35,7 @@ enum Im2Col {
                         target += oh * ow
                         continue
                     }
-                    for h in 0..<oh {
+                    for h in band {
                         let sy = h * g.strides[1] - g.padBegin[1] + y * g.dilations[1]
                         if sy < 0 || sy >= ih {
                             target.update(repeating: 0, count: ow)

@@ -3,8 +3,8 @@
 
 /// A kernel that computes any range of a batch's images with a scratch buffer of its own.
 protocol ImageBatchKernel {
-    /// Scratch floats `run` needs for this many images at once.
-    func scratchCount(images: Int) -> Int
+    /// Scratch floats `run` needs for this many images at once, run with this many threads.
+    func scratchCount(images: Int, threads: Int) -> Int
     func run(images: Range<Int>, scratch: UnsafeMutablePointer<Float>, _ context: KernelContext)
 }
 
@@ -15,13 +15,13 @@ extension ImageBatchKernel {
     func run(batch: Int, _ context: KernelContext) {
         if batch > 1 && context.threads > 1 {
             let lanes = Swift.min(context.threads, batch)
-            let perLane = scratchCount(images: (batch + lanes - 1) / lanes)
+            let perLane = scratchCount(images: (batch + lanes - 1) / lanes, threads: 1)
             let scratch = context.workspace.floats(perLane * lanes)
             context.forEachChunk(batch, chunks: lanes) { lane, images in
                 run(images: images, scratch: scratch + lane * perLane, .singleThreaded)
             }
         } else {
-            run(images: 0..<batch, scratch: context.workspace.floats(scratchCount(images: batch)), context)
+            run(images: 0..<batch, scratch: context.workspace.floats(scratchCount(images: batch, threads: context.threads)), context)
         }
     }
 }

@@ -31,7 +31,7 @@ struct WinogradTiles: ImageBatchKernel {
         return Swift.min(images * tilesDown, Swift.max(1, tiles / tilesAcross))
     }
 
-    func scratchCount(images: Int) -> Int {
+    func scratchCount(images: Int, threads: Int) -> Int {
         Self.positions * (inChannels + outChannels) * (chunkRows(images: images) * tilesAcross + Self.lanes)
     }
 
