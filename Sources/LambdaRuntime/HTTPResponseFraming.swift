@@ -48,7 +48,8 @@ enum HTTPResponseFraming {
         var lines = HeadLines(bytes: bytes, end: end)
         guard let statusLine = lines.next() else { throw HTTPFramingError("empty response head") }
         let (status, minorVersion) = try parseStatusLine(statusLine)
-        var headers: [String: String] = [:]
+        // Room for a Runtime API head's headers (about ten) without growing the table as they come.
+        var headers: [String: String] = Dictionary(minimumCapacity: 16)
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
                 throw HTTPFramingError("malformed header line '\(String(decoding: line.prefix(80), as: UTF8.self))'")

@@ -27,22 +27,25 @@ public struct Invocation: Sendable {
         self.event = event
     }
 
-    /// Reads an invocation from the headers of GET next (names compared case-insensitively).
+    /// Reads an invocation from the headers of GET next, keyed by lower-cased name as
+    /// `HTTPResponseFraming` gives them (HTTP names are case-insensitive).
     public init(headers: [String: String], body: [UInt8]) throws(LambdaRuntimeError) {
+        // The names are written lower-case here rather than lower-cased per lookup: this runs once
+        // per invocation, and each `lowercased()` is a string allocation.
         func header(_ name: String) -> String? {
-            let value = headers[name.lowercased()]
+            let value = headers[name]
             return value?.isEmpty == false ? value : nil
         }
-        guard let requestID = header("Lambda-Runtime-Aws-Request-Id") else {
+        guard let requestID = header("lambda-runtime-aws-request-id") else {
             throw LambdaRuntimeError(.missingRequestID, "GET next answered without a Lambda-Runtime-Aws-Request-Id header")
         }
         self.init(requestID: requestID,
-                  deadlineMs: header("Lambda-Runtime-Deadline-Ms").flatMap { Int64($0) } ?? 0,
-                  invokedFunctionARN: header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
-                  traceID: header("Lambda-Runtime-Trace-Id"),
-                  clientContext: header("Lambda-Runtime-Client-Context"),
-                  cognitoIdentity: header("Lambda-Runtime-Cognito-Identity"),
-                  tenantID: header("Lambda-Runtime-Aws-Tenant-Id"),
+                  deadlineMs: header("lambda-runtime-deadline-ms").flatMap { Int64($0) } ?? 0,
+                  invokedFunctionARN: header("lambda-runtime-invoked-function-arn") ?? "",
+                  traceID: header("lambda-runtime-trace-id"),
+                  clientContext: header("lambda-runtime-client-context"),
+                  cognitoIdentity: header("lambda-runtime-cognito-identity"),
+                  tenantID: header("lambda-runtime-aws-tenant-id"),
                   event: body)
     }
 }
