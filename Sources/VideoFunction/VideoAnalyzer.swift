@@ -19,7 +19,7 @@ public final class VideoAnalyzer {
     let labels: [String]
     let preprocessor: Preprocessor
     let store: ObjectStore
-    /// Cores the model runs on, and how many decoders the first batch of a video may use.
+    /// Cores the model runs on, and decoders each batch of frames is decoded on.
     let threads: Int
 
     /// Loads `directory/function.json` and its model (verifying its sha256) and plans the session.
