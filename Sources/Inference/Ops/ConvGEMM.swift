@@ -23,8 +23,11 @@ struct ConvGEMM: ImageBatchKernel {
         geometry.kernelCount == 1 && geometry.strides == [1, 1, 1] && geometry.padBegin == [0, 0, 0] && geometry.padEnd == [0, 0, 0]
     }
     /// Small feature maps make thin matrices: below this many output positions, images go side by
-    /// side into one wider product.
-    static let sideBySideBelow = 1024
+    /// side into one wider product. Only really small ones: at 28x28 (784 positions) one image is
+    /// already a wide enough product, and 8 images side by side need ~10 MB of scratch per thread
+    /// (open-nsfw's stride-2 1x1 convolutions at batch 16: 43-45 → 38 ms with 1 thread, 25-27 →
+    /// 21-23 ms with 2, side by side below 1024 positions against below 100; 7x7 maps still gain).
+    static let sideBySideBelow = 128
 
     /// About this many floats of patch matrix at a time (512 KB): a large image's matrix is built
     /// and multiplied one band of output rows at a time, so it stays in L2 between im2col writing
