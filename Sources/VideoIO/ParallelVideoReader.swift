@@ -55,10 +55,10 @@ public final class ParallelVideoReader {
 
         let nextGroup = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
+        // The lanes let go of their frames and errors when the request is answered (or fails).
+        defer { for lane in lanes.prefix(count) { lane.reset() } }
         DispatchQueue.concurrentPerform(iterations: count) { number in
             let lane = lanes[number]
-            lane.batch = FrameBatch(frames: [], missing: [], work: DecodeWork())
-            lane.failure = nil
             do {
                 while !failed.load(ordering: .relaxed) {
                     let group = nextGroup.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -72,11 +72,10 @@ public final class ParallelVideoReader {
             }
         }
         if let failure = lanes.prefix(count).lazy.compactMap(\.failure).first { throw failure }
-        var merged = FrameBatch(frames: [], missing: [], work: DecodeWork())
+        var merged = FrameBatch.empty
         for lane in lanes.prefix(count) { merged.append(lane.batch) }
         merged.frames.sort { $0.requestedTimestamp < $1.requestedTimestamp }
         merged.missing.sort { $0.requestedTimestamp < $1.requestedTimestamp }
-        for lane in lanes { lane.batch = FrameBatch(frames: [], missing: [], work: DecodeWork()) }
         return try VideoReader.requireFrames(merged, requested: targets.count, uri: uri)
     }
 
@@ -91,14 +90,12 @@ public final class ParallelVideoReader {
         let keyframes = primary.containerKeyframes
         guard !keyframes.isEmpty else { return [targets] }
         var groups: [[Double]] = []
-        var current: Int?? = .none
         for target in targets {
-            let group = keyframes.keyframe(atOrBefore: target)
-            if case .some(let last) = current, last == group {
+            if let previous = groups.last?.last,
+               keyframes.keyframe(atOrBefore: previous) == keyframes.keyframe(atOrBefore: target) {
                 groups[groups.count - 1].append(target)
             } else {
                 groups.append([target])
-                current = .some(group)
             }
         }
         return groups
@@ -108,8 +105,13 @@ public final class ParallelVideoReader {
     /// while a request runs.
     private final class Lane: @unchecked Sendable {
         var reader: VideoReader?
-        var batch = FrameBatch(frames: [], missing: [], work: DecodeWork())
+        var batch = FrameBatch.empty
         var failure: Error?
+
+        func reset() {
+            batch = .empty
+            failure = nil
+        }
 
         func open(_ make: () throws -> VideoReader) throws -> VideoReader {
             if let reader { return reader }
@@ -121,6 +123,9 @@ public final class ParallelVideoReader {
 }
 
 extension FrameBatch {
+    /// No frames, nothing missing, no work.
+    static var empty: FrameBatch { FrameBatch(frames: [], missing: [], work: DecodeWork()) }
+
     /// Adds another batch's frames, missing timestamps and work.
     mutating func append(_ other: FrameBatch) {
         frames += other.frames

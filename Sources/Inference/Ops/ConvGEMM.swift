@@ -72,9 +72,9 @@ struct ConvGEMM: ImageBatchKernel {
                     Self.multiply(weights, scratch, output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
                 } else {
                     for first in stride(from: 0, to: oh, by: band) {
-                        let bandRows = first..<Swift.min(oh, first + band)
-                        Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, outputRows: bandRows, context)
-                        Self.multiply(weights, scratch, output(n, k) + first * ow, m: groupOut, n: bandRows.count * ow, k: rows,
+                        let outputRows = first..<Swift.min(oh, first + band)
+                        Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, outputRows: outputRows, context)
+                        Self.multiply(weights, scratch, output(n, k) + first * ow, m: groupOut, n: outputRows.count * ow, k: rows,
                                       ldc: outputCount, beta: beta, context)
                     }
                 }

@@ -24,6 +24,8 @@ struct PlanarDepthwise {
     /// the columns its last vector reaches past a row's end.
     let gridCount: Int
 
+    /// Where each tap (kernel row-major) reads, relative to the grid position it adds to.
+    let tapOffsets: [Int]
     /// The kernel's taps grouped by the phase-plane column they read (see `TapColumn`).
     let tapColumns: [TapColumn]
     /// Most taps in one column: the weights of each column are laid out this many apart.
@@ -53,7 +55,9 @@ struct PlanarDepthwise {
         let rowsComputed = oh >= Self.rowBlock ? (oh + Self.rowBlock - 1) / Self.rowBlock * Self.rowBlock : oh
         flatGridCount = (oh * phaseWidth + Self.lanes - 1) / Self.lanes * Self.lanes
         gridCount = (rowsComputed * phaseWidth + Self.lanes - 1) / Self.lanes * Self.lanes + Self.lanes
-        tapColumns = Self.tapColumns(g, phaseWidth: phaseWidth, phasePlaneCount: phaseHeight * phaseWidth)
+        let places = Self.tapPlaces(g, phasePlaneCount: phaseHeight * phaseWidth)
+        tapOffsets = places.map { [phaseWidth] place in place.column + place.row * phaseWidth }
+        tapColumns = Self.tapColumns(places, phaseWidth: phaseWidth)
         tallestColumn = tapColumns.map(\.rows).max() ?? 1
     }
 
@@ -63,22 +67,20 @@ struct PlanarDepthwise {
     private var phasesCount: Int {
         geometry.strides[1] * geometry.strides[2] * phasePlaneCount + Self.rowBlock * phaseWidth + 2 * Self.lanes
     }
-    private var scratchCount: Int { phasesCount + gridCount }
+    /// One thread's scratch: the phase planes, the grid, then one plane's weights by tap column.
+    private var scratchCount: Int { phasesCount + gridCount + tapColumns.count * tallestColumn }
 
     /// Convolves `planes` planes (image * channels + channel) and finishes each with `epilogue` while
     /// it is in cache.
     func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
              planes: Int, channels: Int, epilogue: ConvEpilogue, _ context: KernelContext) {
         let lanes = Swift.max(1, Swift.min(context.threads, planes))
-        let columnWeightCount = tapColumns.count * tallestColumn
-        let perLane = scratchCount + columnWeightCount
-        let scratch = context.workspace.floats(perLane * lanes)
+        let scratch = context.workspace.floats(scratchCount * lanes)
         let taps = geometry.kernel[1] * geometry.kernel[2]
         let blocked = geometry.output[1] >= Self.rowBlock
         context.forEachChunk(planes, chunks: lanes) { lane, range in
-            let phases = scratch + lane * perLane, grid = phases + phasesCount, columnWeights = grid + gridCount
+            let phases = scratch + lane * scratchCount, grid = phases + phasesCount, columnWeights = grid + gridCount
             phases.update(repeating: 0, count: phasesCount)
-            let offsets = tapOffsets()
             for plane in range {
                 let weights = w + (plane % channels) * taps
                 fillPhases(from: x + plane * geometry.inputCount, into: phases)
@@ -86,7 +88,7 @@ struct PlanarDepthwise {
                     arrangeColumnWeights(weights, into: columnWeights)
                     convolveRowBlocks(phases, columnWeights: columnWeights, into: grid)
                 } else {
-                    convolve(phases, weights: weights, offsets: offsets, into: grid)
+                    convolve(phases, weights: weights, into: grid)
                 }
                 // The grid's rows are phaseWidth apart; the output's are packed, finished on the way.
                 epilogue.finish(plane: plane, y, from: grid, rows: geometry.output[1], sourceRowStride: phaseWidth)
@@ -94,38 +96,33 @@ struct PlanarDepthwise {
         }
     }
 
-    /// Where tap (row b, column e) reads, relative to the grid position it adds to.
-    private func tapOffsets() -> [Int] {
-        let g = geometry, (strideH, strideW) = (g.strides[1], g.strides[2])
-        var offsets: [Int] = []
+    /// Where each tap (kernel row-major) reads: the phase-plane column (`column`, from the start of
+    /// the phase planes) and how many phase rows down (`row`).
+    private static func tapPlaces(_ g: WindowGeometry.Resolved, phasePlaneCount: Int) -> [(column: Int, row: Int)] {
+        let (strideH, strideW) = (g.strides[1], g.strides[2])
+        var places: [(column: Int, row: Int)] = []
         for b in 0..<g.kernel[1] {
             for e in 0..<g.kernel[2] {
                 let row = b * g.dilations[1], column = e * g.dilations[2]
                 let phase = (row % strideH) * strideW + column % strideW
-                offsets.append(phase * phasePlaneCount + (row / strideH) * phaseWidth + column / strideW)
+                places.append((phase * phasePlaneCount + column / strideW, row / strideH))
             }
         }
-        return offsets
+        return places
     }
 
     /// The taps grouped by the phase-plane column they read, in kernel order of their first tap.
-    private static func tapColumns(_ g: WindowGeometry.Resolved, phaseWidth: Int, phasePlaneCount: Int) -> [TapColumn] {
-        let (strideH, strideW) = (g.strides[1], g.strides[2])
+    private static func tapColumns(_ places: [(column: Int, row: Int)], phaseWidth: Int) -> [TapColumn] {
         var order: [Int] = []
         var rowsByColumn: [Int: [Int: Int]] = [:]
-        for b in 0..<g.kernel[1] {
-            for e in 0..<g.kernel[2] {
-                let row = b * g.dilations[1], column = e * g.dilations[2]
-                let phase = (row % strideH) * strideW + column % strideW
-                let start = phase * phasePlaneCount + column / strideW
-                if rowsByColumn[start] == nil { order.append(start) }
-                rowsByColumn[start, default: [:]][row / strideH] = b * g.kernel[2] + e
-            }
+        for (tap, place) in places.enumerated() {
+            if rowsByColumn[place.column] == nil { order.append(place.column) }
+            rowsByColumn[place.column, default: [:]][place.row] = tap
         }
-        return order.map { start in
-            let rows = rowsByColumn[start]!
+        return order.map { column in
+            let rows = rowsByColumn[column]!
             let first = rows.keys.min()!, last = rows.keys.max()!
-            return TapColumn(offset: start + first * phaseWidth, rows: last - first + 1,
+            return TapColumn(offset: column + first * phaseWidth, rows: last - first + 1,
                              taps: (first...last).map { rows[$0] })
         }
     }
@@ -189,9 +186,8 @@ struct PlanarDepthwise {
 
     /// grid[h * phaseWidth + v] = sum over taps of weight * phases[h * phaseWidth + v + offset], four
     /// vectors at a time (independent sums keep the multiply-add units busy).
-    private func convolve(_ phases: UnsafePointer<Float>, weights: UnsafePointer<Float>, offsets: [Int],
-                          into grid: UnsafeMutablePointer<Float>) {
-        offsets.withUnsafeBufferPointer { offsets in
+    private func convolve(_ phases: UnsafePointer<Float>, weights: UnsafePointer<Float>, into grid: UnsafeMutablePointer<Float>) {
+        tapOffsets.withUnsafeBufferPointer { offsets in
             let taps = offsets.count
             var i = 0
             while i + 4 * Self.lanes <= flatGridCount {
