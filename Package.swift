@@ -21,6 +21,13 @@ let vectorFlags: [String] = []
 /// Release builds of the numeric code drop bounds checks inside kernels that index by computed offsets.
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + vectorFlags, .when(configuration: .release))]
 
+#if arch(x86_64)
+/// The same AVX2 and FMA for the C kernels (their intrinsics need the flags in every configuration).
+let vectorCSettings: [CSetting] = [.unsafeFlags(["-mavx2", "-mfma", "-O3"])]
+#else
+let vectorCSettings: [CSetting] = []
+#endif
+
 // MARK: - System libraries (module.modulemap + shim.h only)
 
 let systemLibraries: [Target] = [
@@ -77,7 +84,9 @@ let videoTargets: [Target] = [
 // MARK: - Inference engine and its ONNX front end
 
 let inferenceTargets: [Target] = [
-    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader"], swiftSettings: numericSettings),
+    // The lane transposes of the blocked depthwise convolution, in C for AVX's shuffles.
+    .target(name: "CLaneTranspose", cSettings: vectorCSettings),
+    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader", "CLaneTranspose"], swiftSettings: numericSettings),
     .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     .target(name: "ONNX", dependencies: [
         "Inference", "CZstd", "CMalloc",

@@ -77,6 +77,23 @@ final class ConvTests: XCTestCase {
         try assertMatchesReference(x: [2, 8, 5, 6], w: [3, 8, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1])
     }
 
+    func testPointwiseOnOneByOneMapsIsOneProductOverTheImages() throws {
+        // Squeeze-and-excitation and classifier layers: the images are the rows of one product,
+        // split by output channels across threads, or by images when each thread takes whole images.
+        for (batch, threads) in [(1, 1), (5, 1), (5, 2), (16, 2)] {
+            try assertMatchesReference(x: [batch, 40, 1, 1], w: [150, 40, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1],
+                                       threads: threads)
+        }
+        let input = random([3, 6, 1, 1], seed: 11), weights = random([9, 6, 1, 1], seed: 12), bias = random([9], seed: 13)
+        let residual = random([3, 9, 1, 1], seed: 14)
+        var fused = Conv(geometry: WindowGeometry(kernel: [1, 1]), activation: .hardSigmoid(alpha: 0.2, beta: 0.5))
+        fused.addsResidual = true
+        let output = try fused.evaluate([input, weights, bias, residual])[0].floats
+        let plain = try Conv(geometry: WindowGeometry(kernel: [1, 1])).evaluate([input, weights, bias])[0]
+        let expected = try HardSigmoid(alpha: 0.2, beta: 0.5).evaluate([Add().evaluate([plain, residual])[0]])[0].floats
+        XCTAssertLessThan(zip(output, expected).map { abs($0 - $1) }.max() ?? 1, 1e-5)
+    }
+
     func testDepthwiseStridesKernelsAndPadding() throws {
         // The shapes mobile networks use (3x3 and 5x5, stride 1 and 2), odd widths that leave partial
         // vectors, asymmetric padding, dilation, and more planes than threads; rows wide enough for the
@@ -91,6 +108,32 @@ final class ConvTests: XCTestCase {
         }
         try assertMatchesReference(x: [2, 3, 17], w: [3, 1, 5], group: 3, strides: [2], pads: [2, 1], dilations: [1])
         try assertMatchesReference(x: [1, 2, 8, 9], w: [2, 1, 3, 3], group: 2, strides: [2, 1], pads: [1, 1, 1, 1], dilations: [1, 1])
+    }
+
+    func testDepthwiseInFullAndPartialBlocksOfEightChannels() throws {
+        // 12 channels: one block of eight (through the lane transposes, including rows and bands
+        // that end inside a transpose's eight columns) and one of four; rows shorter than a block of
+        // positions (7 wide) and long ones (37 wide, one band of several rows).
+        for (size, kernel, stride, pads) in [(14, 5, 1, [2, 2, 2, 2]), (7, 3, 1, [1, 1, 1, 1]), (37, 3, 2, [1, 0, 1, 1]), (11, 5, 2, [2, 2, 2, 2])] {
+            for threads in [1, 2] {
+                try assertMatchesReference(x: [2, 12, size, size], w: [12, 1, kernel, kernel], group: 12, strides: [stride, stride],
+                                           pads: pads, dilations: [1, 1], threads: threads)
+            }
+        }
+        try assertMatchesReference(x: [1, 16, 3, 70], w: [16, 1, 3, 3], group: 16, strides: [1, 2], pads: [1, 1, 1, 1], dilations: [1, 2])
+    }
+
+    func testFusedDepthwiseResidualAndActivation() throws {
+        let input = random([2, 10, 9, 9], seed: 7), weights = random([10, 1, 3, 3], seed: 8), bias = random([10], seed: 9)
+        let residual = random([2, 10, 9, 9], seed: 10)
+        let geometry = WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])
+        var fused = Conv(geometry: geometry, group: 10, activation: .hardSwish)
+        fused.addsResidual = true
+        let output = try fused.evaluate([input, weights, bias, residual])[0].floats
+        let plain = try Conv(geometry: geometry, group: 10).evaluate([input, weights, bias])[0]
+        let expected = try HardSwish().evaluate([Add().evaluate([plain, residual])[0]])[0].floats
+        XCTAssertEqual(output.count, expected.count)
+        XCTAssertLessThan(zip(output, expected).map { abs($0 - $1) }.max() ?? 1, 1e-5)
     }
 
     func testOneAndThreeDimensional() throws {

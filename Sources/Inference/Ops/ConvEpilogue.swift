@@ -67,6 +67,15 @@ struct ConvEpilogue {
     func finish(images: Range<Int>, _ y: UnsafeMutablePointer<Float>, _ context: KernelContext) {
         guard !isEmpty else { return }
         let first = images.lowerBound * channels
+        if spatial == 1 {
+            // 1x1 maps: the planes are consecutive values, finished as one run.
+            let target = y + first, count = images.count * channels
+            if bias != nil || residual != nil {
+                for i in 0..<count { target[i] += (bias?[i % channels] ?? 0) + (residual?[first + i] ?? 0) }
+            }
+            activation?.apply(target, count: count)
+            return
+        }
         context.parallelFor(images.count * channels, minimumChunk: planesPerChunk) { planes in
             for plane in planes { finish(plane: first + plane, y) }
         }

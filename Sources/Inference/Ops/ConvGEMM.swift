@@ -52,6 +52,10 @@ struct ConvGEMM: ImageBatchKernel {
 
     /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.
     func run(images: Range<Int>, scratch: UnsafeMutablePointer<Float>, _ context: KernelContext) {
+        if pointwise && outputCount == 1 && group == 1 && images.count > 1 {
+            runImagesAsRows(images: images, context)
+            return
+        }
         if !pointwise && images.count > 1 && outputCount < Self.sideBySideBelow {
             runSideBySide(images: images, scratch: scratch, context)
             return
@@ -99,6 +103,23 @@ struct ConvGEMM: ImageBatchKernel {
                 }
             }
         }
+    }
+
+    /// 1x1 maps (squeeze-and-excitation and classifier layers): the images' channel vectors are the
+    /// rows of one matrix, multiplied by the weights in one product, instead of one single-column
+    /// product per image that packs the whole weight matrix again each time.
+    private func runImagesAsRows(images: Range<Int>, _ context: KernelContext) {
+        let rows = images.count, a = x + images.lowerBound * inChannels, c = y + images.lowerBound * outChannels
+        if let bias = epilogue.bias {
+            for row in 0..<rows { (c + row * outChannels).update(from: bias, count: outChannels) }
+        }
+        let beta: Float = epilogue.bias == nil ? 0 : 1
+        context.parallelFor(outChannels, minimumChunk: 64) { columns in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns.count), Int32(inChannels), 1,
+                        a, Int32(inChannels), w + columns.lowerBound * inChannels, Int32(inChannels),
+                        beta, c + columns.lowerBound, Int32(outChannels))
+        }
+        epilogue.withoutBias.finish(images: images, y, context)
     }
 
     private func input(_ n: Int, _ k: Int) -> UnsafePointer<Float> { x + (n * inChannels + k * groupIn) * geometry.inputCount }

@@ -1,0 +1,195 @@
+// Depthwise convolution of 1-D and 2-D planes eight channels at a time, in one interleaved tile.
+//
+// Eight channels' input planes are copied into one zero-padded tile that holds, at each position,
+// the eight channels' values side by side (the layout NCHWc libraries keep whole networks in). One
+// vector of the tile is then one position of eight channels, so each kernel tap of an output
+// position is one vector load and one multiply-add with that tap's eight weights, for any stride,
+// dilation and padding, and a small plane (7x7, 14x14) wastes no lanes on row ends the way a
+// planar vector does. Outputs are computed a band of rows at a time into a small interleaved buffer
+// and dealt back out to the eight output planes, finished by the epilogue on the way.
+
+import CLaneTranspose
+
+struct BlockedDepthwise {
+    static let lanes = 8
+    typealias Vector = SIMD8<Float>
+    /// Output positions computed together: their sums stay in registers while each tap's weights
+    /// are loaded once for all of them.
+    static let positionBlock = 8
+    /// About this many output positions per band (16 KB of sums), so the band stays in L1 until it
+    /// is dealt out to the planes.
+    static let bandPositions = 512
+
+    let geometry: WindowGeometry.Resolved
+    /// The padded input's extent: every input position plus the padding, and every position a tap reads.
+    let tileHeight: Int
+    let tileWidth: Int
+    /// Output rows computed per band.
+    let bandRows: Int
+
+    init(geometry g: WindowGeometry.Resolved) {
+        geometry = g
+        let reachH = (g.output[1] - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilations[1] + 1
+        let reachW = (g.output[2] - 1) * g.strides[2] + (g.kernel[2] - 1) * g.dilations[2] + 1
+        tileHeight = Swift.max(reachH, g.padBegin[1] + g.input[1])
+        tileWidth = Swift.max(reachW, g.padBegin[2] + g.input[2])
+        bandRows = Swift.max(1, Swift.min(g.output[1], Self.bandPositions / Swift.max(1, g.output[2])))
+    }
+
+    private var taps: Int { geometry.kernel[1] * geometry.kernel[2] }
+    private var tileCount: Int { tileHeight * tileWidth * Self.lanes }
+    private var bandCount: Int { bandRows * geometry.output[2] * Self.lanes }
+    /// One thread's scratch: the tile, the band of sums, and the block's weights by tap.
+    private var scratchCount: Int { tileCount + bandCount + taps * Self.lanes }
+
+    /// Convolves every channel of `batch` images (NCHW) and finishes each output plane with `epilogue`.
+    func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+             batch: Int, channels: Int, epilogue: ConvEpilogue, _ context: KernelContext) {
+        let blocks = (channels + Self.lanes - 1) / Self.lanes, items = batch * blocks
+        let threads = Swift.max(1, Swift.min(context.threads, items))
+        let scratch = context.workspace.floats(scratchCount * threads)
+        let (oh, inputCount) = (geometry.output[1], geometry.inputCount)
+        context.forEachChunk(items, chunks: threads) { thread, range in
+            let tile = scratch + thread * scratchCount, band = tile + tileCount, weights = band + bandCount
+            // The padding is written once: every block overwrites the same interior positions. Lanes
+            // past a last partial block keep earlier values, which meet zero weights and are never
+            // dealt out.
+            tile.update(repeating: 0, count: tileCount)
+            for item in range {
+                let image = item / blocks, first = (item % blocks) * Self.lanes
+                let count = Swift.min(Self.lanes, channels - first)
+                let firstPlane = image * channels + first
+                fillTile(from: x + firstPlane * inputCount, channels: count, into: tile)
+                arrangeWeights(w + first * taps, channels: count, into: weights)
+                var bias = Vector(repeating: 0)
+                if let b = epilogue.bias { for lane in 0..<count { bias[lane] = b[first + lane] } }
+                for top in stride(from: 0, to: oh, by: bandRows) {
+                    let rows = top..<Swift.min(oh, top + bandRows)
+                    convolve(tile, weights, bias: bias, rows: rows, into: band)
+                    dealOut(band, rows: rows, firstPlane: firstPlane, channels: count, y, epilogue)
+                }
+            }
+        }
+    }
+
+    /// Copies `channels` input planes into the tile's interior, lane c holding plane c (a full block
+    /// a row at a time through 8x8 transposes).
+    private func fillTile(from input: UnsafePointer<Float>, channels: Int, into tile: UnsafeMutablePointer<Float>) {
+        let g = geometry, (ih, iw) = (g.input[1], g.input[2]), inputCount = g.inputCount
+        for row in 0..<ih {
+            let target = tile + ((row + g.padBegin[1]) * tileWidth + g.padBegin[2]) * Self.lanes, source = input + row * iw
+            if channels == Self.lanes {
+                vl_interleave8(source, inputCount, iw, target)
+                continue
+            }
+            for lane in 0..<channels {
+                for column in 0..<iw { target[column * Self.lanes + lane] = source[lane * inputCount + column] }
+            }
+        }
+    }
+
+    /// weights[tap * 8 + lane]: each tap's weights of the block's channels, 0 for missing lanes.
+    private func arrangeWeights(_ w: UnsafePointer<Float>, channels: Int, into weights: UnsafeMutablePointer<Float>) {
+        weights.update(repeating: 0, count: taps * Self.lanes)
+        for lane in 0..<channels {
+            for tap in 0..<taps { weights[tap * Self.lanes + lane] = w[lane * taps + tap] }
+        }
+    }
+
+    /// The sums of output rows `rows` (from the bias) into `band`, one vector per output position.
+    private func convolve(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector, rows: Range<Int>,
+                          into band: UnsafeMutablePointer<Float>) {
+        let ow = geometry.output[2]
+        for row in rows {
+            let target = band + (row - rows.lowerBound) * ow * Self.lanes
+            // Whole blocks of positions; a row's last few positions go as one block ending at the
+            // row's end (recomputing a few), or as one short block when the row is shorter.
+            var column = 0
+            while column < ow {
+                let start = Swift.min(column, Swift.max(0, ow - Self.positionBlock))
+                let into = target + start * Self.lanes
+                switch ow - start {
+                case 8...: sum(tile, weights, bias: bias, row: row, column: start, Positions8.self, into: into)
+                case 7: sum(tile, weights, bias: bias, row: row, column: start, Positions7.self, into: into)
+                case 6: sum(tile, weights, bias: bias, row: row, column: start, Positions6.self, into: into)
+                case 5: sum(tile, weights, bias: bias, row: row, column: start, Positions5.self, into: into)
+                case 4: sum(tile, weights, bias: bias, row: row, column: start, Positions4.self, into: into)
+                case 3: sum(tile, weights, bias: bias, row: row, column: start, Positions3.self, into: into)
+                case 2: sum(tile, weights, bias: bias, row: row, column: start, Positions2.self, into: into)
+                default: sum(tile, weights, bias: bias, row: row, column: start, Positions1.self, into: into)
+                }
+                column = start + Self.positionBlock
+            }
+        }
+    }
+
+    /// `P.count` consecutive output positions of one row, from (row, column): all taps, sums in
+    /// registers. Specialised per count, so the tests on it fold away.
+    @inline(__always)
+    private func sum<P: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector, row: Int, column: Int,
+                                       _: P.Type, into target: UnsafeMutablePointer<Float>) {
+        let positions = P.count, g = geometry, (kh, kw) = (g.kernel[1], g.kernel[2])
+        let step = g.strides[2] * Self.lanes, reach = g.dilations[2] * Self.lanes
+        var sums = (bias, bias, bias, bias, bias, bias, bias, bias)
+        for b in 0..<kh {
+            let line = tile + ((row * g.strides[1] + b * g.dilations[1]) * tileWidth + column * g.strides[2]) * Self.lanes
+            for e in 0..<kw {
+                let weight = load(weights + (b * kw + e) * Self.lanes), p = line + e * reach
+                sums.0.addProduct(weight, load(p))
+                if positions > 1 { sums.1.addProduct(weight, load(p + step)) }
+                if positions > 2 { sums.2.addProduct(weight, load(p + 2 * step)) }
+                if positions > 3 { sums.3.addProduct(weight, load(p + 3 * step)) }
+                if positions > 4 { sums.4.addProduct(weight, load(p + 4 * step)) }
+                if positions > 5 { sums.5.addProduct(weight, load(p + 5 * step)) }
+                if positions > 6 { sums.6.addProduct(weight, load(p + 6 * step)) }
+                if positions > 7 { sums.7.addProduct(weight, load(p + 7 * step)) }
+            }
+        }
+        store(sums.0, target)
+        if positions > 1 { store(sums.1, target + Self.lanes) }
+        if positions > 2 { store(sums.2, target + 2 * Self.lanes) }
+        if positions > 3 { store(sums.3, target + 3 * Self.lanes) }
+        if positions > 4 { store(sums.4, target + 4 * Self.lanes) }
+        if positions > 5 { store(sums.5, target + 5 * Self.lanes) }
+        if positions > 6 { store(sums.6, target + 6 * Self.lanes) }
+        if positions > 7 { store(sums.7, target + 7 * Self.lanes) }
+    }
+
+    /// Writes the band's rows to the output planes (a full block through 8x8 transposes), then adds the residual and applies the activation to each plane's new rows.
+    private func dealOut(_ band: UnsafePointer<Float>, rows: Range<Int>, firstPlane: Int, channels: Int,
+                         _ y: UnsafeMutablePointer<Float>, _ epilogue: ConvEpilogue) {
+        let outputCount = geometry.outputCount, ow = geometry.output[2]
+        let offset = rows.lowerBound * ow, count = rows.count * ow
+        let target = y + firstPlane * outputCount + offset
+        let full = channels == Self.lanes
+        if full { vl_deinterleave8(band, count, target, outputCount) }
+        for lane in 0..<channels {
+            let plane = target + lane * outputCount
+            if !full { for i in 0..<count { plane[i] = band[i * Self.lanes + lane] } }
+            if let residual = epilogue.residual {
+                let r = residual + (firstPlane + lane) * outputCount + offset
+                for i in 0..<count { plane[i] += r[i] }
+            }
+            epilogue.activation?.apply(plane, count: count)
+        }
+    }
+
+    @inline(__always)
+    private func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
+
+    @inline(__always)
+    private func store(_ vector: Vector, _ target: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(target).storeBytes(of: vector, as: Vector.self)
+    }
+}
+
+/// A number of output positions as a type, for a kernel specialised on it.
+protocol PositionCount { static var count: Int { get } }
+enum Positions1: PositionCount { static var count: Int { 1 } }
+enum Positions2: PositionCount { static var count: Int { 2 } }
+enum Positions3: PositionCount { static var count: Int { 3 } }
+enum Positions4: PositionCount { static var count: Int { 4 } }
+enum Positions5: PositionCount { static var count: Int { 5 } }
+enum Positions6: PositionCount { static var count: Int { 6 } }
+enum Positions7: PositionCount { static var count: Int { 7 } }
+enum Positions8: PositionCount { static var count: Int { 8 } }
