@@ -99,7 +99,10 @@ struct BlockedDepthwise {
     /// The sums of output rows `rows` (from the bias) into `band`, one vector per output position.
     private func convolve(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector, rows: Range<Int>,
                           into band: UnsafeMutablePointer<Float>) {
-        let ow = geometry.output[2]
+        let g = geometry, ow = g.output[2]
+        // Kernels 3 or 5 wide over consecutive columns: blocks of eight positions load each input
+        // vector once for all the taps that reach it.
+        let sharesLoads = g.strides[2] == 1 && g.dilations[2] == 1 && (g.kernel[2] == 3 || g.kernel[2] == 5)
         for row in rows {
             let target = band + (row - rows.lowerBound) * ow * Self.lanes
             // Whole blocks of positions; a row's last few positions go as one block ending at the
@@ -109,6 +112,10 @@ struct BlockedDepthwise {
                 let start = Swift.min(column, Swift.max(0, ow - Self.positionBlock))
                 let into = target + start * Self.lanes
                 switch ow - start {
+                case 8... where sharesLoads && g.kernel[2] == 3:
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, into: into)
+                case 8... where sharesLoads:
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, into: into)
                 case 8...: sum(tile, weights, bias: bias, row: row, column: start, Positions8.self, into: into)
                 case 7: sum(tile, weights, bias: bias, row: row, column: start, Positions7.self, into: into)
                 case 6: sum(tile, weights, bias: bias, row: row, column: start, Positions6.self, into: into)
@@ -155,6 +162,60 @@ struct BlockedDepthwise {
         if positions > 7 { store(sums.7, target + 7 * Self.lanes) }
     }
 
+    /// Eight consecutive output positions of one row, for a kernel `K.count` columns wide at stride 1
+    /// and no dilation: input column q reaches position q - e through tap e, so each of the row's
+    /// 8 + K - 1 input vectors is loaded once and added to every position it reaches, with the
+    /// kernel row's K weights held in registers (8 sums, K weights and one input: 14 of 16 at most).
+    @inline(__always)
+    private func sumSharingLoads<K: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector,
+                                                   row: Int, column: Int, _: K.Type, into target: UnsafeMutablePointer<Float>) {
+        let g = geometry, width = K.count, zero = Vector(repeating: 0)
+        var sums = (bias, bias, bias, bias, bias, bias, bias, bias)
+        for b in 0..<g.kernel[1] {
+            let line: UnsafePointer<Float> = tile + ((row * g.strides[1] + b * g.dilations[1]) * tileWidth + column) * Self.lanes
+            let w: UnsafePointer<Float> = weights + b * width * Self.lanes
+            let w0 = load(w), w1 = load(w + Self.lanes), w2 = load(w + 2 * Self.lanes)
+            let w3 = width > 3 ? load(w + 3 * Self.lanes) : zero, w4 = width > 4 ? load(w + 4 * Self.lanes) : zero
+            @inline(__always) func addInputColumn(_ q: Int) {
+                guard q < Self.positionBlock + width - 1 else { return }
+                let v = load(line + q * Self.lanes)
+                Self.add(&sums, q, w0, v)
+                Self.add(&sums, q - 1, w1, v)
+                Self.add(&sums, q - 2, w2, v)
+                if width > 3 { Self.add(&sums, q - 3, w3, v) }
+                if width > 4 { Self.add(&sums, q - 4, w4, v) }
+            }
+            // Spelled out so that every position index is a constant and the sums stay in registers.
+            addInputColumn(0); addInputColumn(1); addInputColumn(2); addInputColumn(3); addInputColumn(4); addInputColumn(5)
+            addInputColumn(6); addInputColumn(7); addInputColumn(8); addInputColumn(9); addInputColumn(10); addInputColumn(11)
+        }
+        store(sums.0, target)
+        store(sums.1, target + Self.lanes)
+        store(sums.2, target + 2 * Self.lanes)
+        store(sums.3, target + 3 * Self.lanes)
+        store(sums.4, target + 4 * Self.lanes)
+        store(sums.5, target + 5 * Self.lanes)
+        store(sums.6, target + 6 * Self.lanes)
+        store(sums.7, target + 7 * Self.lanes)
+    }
+
+    /// sums[position] += weight * value, for a position known when inlined (out of 0..<8: nothing).
+    @inline(__always)
+    private static func add(_ sums: inout (Vector, Vector, Vector, Vector, Vector, Vector, Vector, Vector), _ position: Int,
+                            _ weight: Vector, _ value: Vector) {
+        switch position {
+        case 0: sums.0.addProduct(weight, value)
+        case 1: sums.1.addProduct(weight, value)
+        case 2: sums.2.addProduct(weight, value)
+        case 3: sums.3.addProduct(weight, value)
+        case 4: sums.4.addProduct(weight, value)
+        case 5: sums.5.addProduct(weight, value)
+        case 6: sums.6.addProduct(weight, value)
+        case 7: sums.7.addProduct(weight, value)
+        default: break
+        }
+    }
+
     /// Writes the band's rows to the output planes (a full block through 8x8 transposes), then adds the residual and applies the activation to each plane's new rows.
     private func dealOut(_ band: UnsafePointer<Float>, rows: Range<Int>, firstPlane: Int, channels: Int,
                          _ y: UnsafeMutablePointer<Float>, _ epilogue: ConvEpilogue) {
@@ -193,3 +254,7 @@ enum Positions5: PositionCount { static var count: Int { 5 } }
 enum Positions6: PositionCount { static var count: Int { 6 } }
 enum Positions7: PositionCount { static var count: Int { 7 } }
 enum Positions8: PositionCount { static var count: Int { 8 } }
+
+/// Kernel widths as types, for the load-sharing kernel.
+enum Width3: PositionCount { static var count: Int { 3 } }
+enum Width5: PositionCount { static var count: Int { 5 } }
