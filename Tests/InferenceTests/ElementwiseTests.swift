@@ -7,6 +7,9 @@ final class ElementwiseTests: XCTestCase {
         let a = Tensor(float32: [1, 2, 3, 4, 5, 6], shape: [2, 3])
         XCTAssertEqual(try Add().evaluate([a, Tensor(float32: [10, 20, 30], shape: [3])])[0].floats, [11, 22, 33, 14, 25, 36])
         XCTAssertEqual(try Mul().evaluate([a, Tensor(float32: [2, 3], shape: [2, 1])])[0].floats, [2, 4, 6, 12, 15, 18])
+        // One value per row, on either side: the operands keep their order.
+        XCTAssertEqual(try Div().evaluate([a, Tensor(float32: [2, 4], shape: [2, 1])])[0].floats, [0.5, 1, 1.5, 1, 1.25, 1.5])
+        XCTAssertEqual(try Sub().evaluate([Tensor(float32: [10, 20], shape: [2, 1]), a])[0].floats, [9, 8, 7, 16, 15, 14])
         XCTAssertEqual(try Sub().evaluate([Tensor(float32: [1], shape: []), a])[0].floats, [0, -1, -2, -3, -4, -5])
         XCTAssertEqual(try Div().evaluate([Tensor(int64: [7, -7], shape: [2]), Tensor(int64: [2, 0], shape: [2])])[0].int64s, [3, 0])
         XCTAssertThrowsError(try Add().evaluate([a, Tensor(float32: [1, 2], shape: [2])]))

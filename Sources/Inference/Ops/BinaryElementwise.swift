@@ -20,11 +20,39 @@ extension BinaryArithmetic {
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let a = inputs.required(0), b = inputs.required(1)
         switch a.elementType {
-        case .float32: binaryKernel(a, b, &outputs[0], Float.self, apply, context: context)
+        case .float32:
+            if scaleRows(a, b, &outputs[0], context) { return }
+            binaryKernel(a, b, &outputs[0], Float.self, apply, context: context)
         case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply, context: context)
         case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply, context: context)
         case .bool: throw invalidInput("\(name) does not take bool tensors")
         }
+    }
+}
+
+extension BinaryArithmetic {
+    /// Rows of `a` each combined with one value of `b` ([N, C, H, W] and [N, C, 1, 1]: a per-channel
+    /// scale, as squeeze-and-excitation blocks apply it). Written on the operator rather than
+    /// through `binaryKernel`'s closure so that `apply` is inlined into the loop, which then
+    /// vectorises (through the closure it is a call per element). False when the shapes are not so.
+    func scaleRows(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ context: KernelContext) -> Bool {
+        let (outputShape, aShape, bShape) = Broadcast.coalesced(output.shape, a.shape, b.shape)
+        guard outputShape.count == 2, aShape == outputShape, bShape == [outputShape[0], 1] else { return false }
+        let (rows, n) = (outputShape[0], outputShape[1])
+        a.withUnsafeBufferPointer(as: Float.self) { x in
+            b.withUnsafeBufferPointer(as: Float.self) { y in
+                output.withUnsafeMutableBufferPointer(as: Float.self) { out in
+                    let (x, y, out) = (x.baseAddress!, y.baseAddress!, out.baseAddress!)
+                    context.parallelFor(rows, minimumChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in
+                        for row in range {
+                            let v = y[row], start = row * n
+                            for i in start..<start + n { out[i] = apply(x[i], v) }
+                        }
+                    }
+                }
+            }
+        }
+        return true
     }
 }
 
