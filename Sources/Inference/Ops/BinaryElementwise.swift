@@ -21,7 +21,7 @@ extension BinaryArithmetic {
         let a = inputs.required(0), b = inputs.required(1)
         switch a.elementType {
         case .float32:
-            if scaleRows(a, b, &outputs[0], context) { return }
+            if runFloatFastPath(a, b, &outputs[0], context) { return }
             binaryKernel(a, b, &outputs[0], Float.self, apply, context: context)
         case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply, context: context)
         case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply, context: context)
@@ -31,18 +31,29 @@ extension BinaryArithmetic {
 }
 
 extension BinaryArithmetic {
-    /// Rows of `a` each combined with one value of `b` ([N, C, H, W] and [N, C, 1, 1]: a per-channel
-    /// scale, as squeeze-and-excitation blocks apply it). Written on the operator rather than
-    /// through `binaryKernel`'s closure so that `apply` is inlined into the loop, which then
-    /// vectorises (through the closure it is a call per element). False when the shapes are not so.
-    func scaleRows(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ context: KernelContext) -> Bool {
+    /// The common float32 layouts, written on the operator rather than through `binaryKernel`'s
+    /// closure so that `apply` is inlined into the loop, which then vectorises (through the closure
+    /// it is a call per element): operands of one shape, and rows of `a` each combined with one
+    /// value of `b` ([N, C, H, W] and [N, C, 1, 1]: a per-channel scale, as squeeze-and-excitation
+    /// blocks apply it). False for any other layout.
+    func runFloatFastPath(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ context: KernelContext) -> Bool {
         let (outputShape, aShape, bShape) = Broadcast.coalesced(output.shape, a.shape, b.shape)
-        guard outputShape.count == 2, aShape == outputShape, bShape == [outputShape[0], 1] else { return false }
-        let (rows, n) = (outputShape[0], outputShape[1])
+        let sameShape = aShape == outputShape && bShape == outputShape
+        guard output.count > 0, sameShape || (outputShape.count == 2 && aShape == outputShape && bShape == [outputShape[0], 1]) else {
+            return false
+        }
+        // One "row" of every value when the shapes match.
+        let (rows, n) = sameShape ? (1, output.count) : (outputShape[0], outputShape[1])
         a.withUnsafeBufferPointer(as: Float.self) { x in
             b.withUnsafeBufferPointer(as: Float.self) { y in
                 output.withUnsafeMutableBufferPointer(as: Float.self) { out in
                     let (x, y, out) = (x.baseAddress!, y.baseAddress!, out.baseAddress!)
+                    if sameShape {
+                        context.parallelFor(n, minimumChunk: 1 << 15) { range in
+                            for i in range { out[i] = apply(x[i], y[i]) }
+                        }
+                        return
+                    }
                     context.parallelFor(rows, minimumChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in
                         for row in range {
                             let v = y[row], start = row * n
