@@ -114,7 +114,9 @@ final class ConvTests: XCTestCase {
         // 12 channels: one block of eight (through the lane transposes, including rows and bands
         // that end inside a transpose's eight columns) and one of four; rows shorter than a block of
         // positions (7 wide) and long ones (37 wide, one band of several rows).
-        for (size, kernel, stride, pads) in [(14, 5, 1, [2, 2, 2, 2]), (7, 3, 1, [1, 1, 1, 1]), (37, 3, 2, [1, 0, 1, 1]), (11, 5, 2, [2, 2, 2, 2])] {
+        // Blocks of eight positions share loads for 3- and 5-wide kernels at column stride 1 or 2.
+        for (size, kernel, stride, pads) in [(14, 5, 1, [2, 2, 2, 2]), (7, 3, 1, [1, 1, 1, 1]), (37, 3, 2, [1, 0, 1, 1]), (11, 5, 2, [2, 2, 2, 2]),
+                                             (21, 5, 2, [2, 1, 2, 2]), (19, 3, 1, [0, 0, 0, 0])] {
             for threads in [1, 2] {
                 try assertMatchesReference(x: [2, 12, size, size], w: [12, 1, kernel, kernel], group: 12, strides: [stride, stride],
                                            pads: pads, dilations: [1, 1], threads: threads)

@@ -102,7 +102,8 @@ struct BlockedDepthwise {
         let g = geometry, ow = g.output[2]
         // Kernels 3 or 5 wide over consecutive columns: blocks of eight positions load each input
         // vector once for all the taps that reach it.
-        let sharesLoads = g.strides[2] == 1 && g.dilations[2] == 1 && (g.kernel[2] == 3 || g.kernel[2] == 5)
+        let sharesLoads = (g.strides[2] == 1 || g.strides[2] == 2) && g.dilations[2] == 1 && (g.kernel[2] == 3 || g.kernel[2] == 5)
+        let (narrow, strided) = (g.kernel[2] == 3, g.strides[2] == 2)
         for row in rows {
             let target = band + (row - rows.lowerBound) * ow * Self.lanes
             // Whole blocks of positions; a row's last few positions go as one block ending at the
@@ -112,10 +113,14 @@ struct BlockedDepthwise {
                 let start = Swift.min(column, Swift.max(0, ow - Self.positionBlock))
                 let into = target + start * Self.lanes
                 switch ow - start {
-                case 8... where sharesLoads && g.kernel[2] == 3:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, into: into)
+                case 8... where sharesLoads && narrow && !strided:
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, Stride1.self, into: into)
+                case 8... where sharesLoads && !strided:
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, Stride1.self, into: into)
+                case 8... where sharesLoads && narrow:
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, Stride2.self, into: into)
                 case 8... where sharesLoads:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, into: into)
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, Stride2.self, into: into)
                 case 8...: sum(tile, weights, bias: bias, row: row, column: start, Positions8.self, into: into)
                 case 7: sum(tile, weights, bias: bias, row: row, column: start, Positions7.self, into: into)
                 case 6: sum(tile, weights, bias: bias, row: row, column: start, Positions6.self, into: into)
@@ -162,32 +167,39 @@ struct BlockedDepthwise {
         if positions > 7 { store(sums.7, target + 7 * Self.lanes) }
     }
 
-    /// Eight consecutive output positions of one row, for a kernel `K.count` columns wide at stride 1
-    /// and no dilation: input column q reaches position q - e through tap e, so each of the row's
-    /// 8 + K - 1 input vectors is loaded once and added to every position it reaches, with the
-    /// kernel row's K weights held in registers (8 sums, K weights and one input: 14 of 16 at most).
+    /// Eight consecutive output positions of one row, for a kernel `K.count` columns wide at column
+    /// stride `S.count` (1 or 2) and no dilation: input column q reaches position (q - e) / S through
+    /// tap e, so each of the row's 7 S + K input vectors is loaded once and added to every position
+    /// it reaches, with the kernel row's K weights held in registers (8 sums, K weights and one
+    /// input: 14 of 16 at most).
     @inline(__always)
-    private func sumSharingLoads<K: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector,
-                                                   row: Int, column: Int, _: K.Type, into target: UnsafeMutablePointer<Float>) {
-        let g = geometry, width = K.count, zero = Vector(repeating: 0)
+    private func sumSharingLoads<K: PositionCount, S: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>,
+                                                                     bias: Vector, row: Int, column: Int, _: K.Type, _: S.Type,
+                                                                     into target: UnsafeMutablePointer<Float>) {
+        let g = geometry, width = K.count, step = S.count, zero = Vector(repeating: 0)
         var sums = (bias, bias, bias, bias, bias, bias, bias, bias)
         for b in 0..<g.kernel[1] {
-            let line: UnsafePointer<Float> = tile + ((row * g.strides[1] + b * g.dilations[1]) * tileWidth + column) * Self.lanes
+            let line: UnsafePointer<Float> = tile + ((row * g.strides[1] + b * g.dilations[1]) * tileWidth + column * step) * Self.lanes
             let w: UnsafePointer<Float> = weights + b * width * Self.lanes
             let w0 = load(w), w1 = load(w + Self.lanes), w2 = load(w + 2 * Self.lanes)
             let w3 = width > 3 ? load(w + 3 * Self.lanes) : zero, w4 = width > 4 ? load(w + 4 * Self.lanes) : zero
             @inline(__always) func addInputColumn(_ q: Int) {
-                guard q < Self.positionBlock + width - 1 else { return }
+                guard q < (Self.positionBlock - 1) * step + width else { return }
                 let v = load(line + q * Self.lanes)
-                Self.add(&sums, q, w0, v)
-                Self.add(&sums, q - 1, w1, v)
-                Self.add(&sums, q - 2, w2, v)
-                if width > 3 { Self.add(&sums, q - 3, w3, v) }
-                if width > 4 { Self.add(&sums, q - 4, w4, v) }
+                @inline(__always) func tap(_ e: Int, _ weight: Vector) {
+                    if (q - e) % step == 0 { Self.add(&sums, (q - e) / step, weight, v) }
+                }
+                tap(0, w0)
+                tap(1, w1)
+                tap(2, w2)
+                if width > 3 { tap(3, w3) }
+                if width > 4 { tap(4, w4) }
             }
             // Spelled out so that every position index is a constant and the sums stay in registers.
             addInputColumn(0); addInputColumn(1); addInputColumn(2); addInputColumn(3); addInputColumn(4); addInputColumn(5)
             addInputColumn(6); addInputColumn(7); addInputColumn(8); addInputColumn(9); addInputColumn(10); addInputColumn(11)
+            addInputColumn(12); addInputColumn(13); addInputColumn(14); addInputColumn(15); addInputColumn(16); addInputColumn(17)
+            addInputColumn(18)
         }
         store(sums.0, target)
         store(sums.1, target + Self.lanes)
@@ -255,6 +267,8 @@ enum Positions6: PositionCount { static var count: Int { 6 } }
 enum Positions7: PositionCount { static var count: Int { 7 } }
 enum Positions8: PositionCount { static var count: Int { 8 } }
 
-/// Kernel widths as types, for the load-sharing kernel.
+/// Kernel widths and column strides as types, for the load-sharing kernel.
 enum Width3: PositionCount { static var count: Int { 3 } }
 enum Width5: PositionCount { static var count: Int { 5 } }
+enum Stride1: PositionCount { static var count: Int { 1 } }
+enum Stride2: PositionCount { static var count: Int { 2 } }
