@@ -39,21 +39,20 @@ extension BinaryArithmetic {
     func runFloatFastPath(_ a: Tensor, _ b: Tensor, _ output: inout Tensor, _ context: KernelContext) -> Bool {
         let (outputShape, aShape, bShape) = Broadcast.coalesced(output.shape, a.shape, b.shape)
         let sameShape = aShape == outputShape && bShape == outputShape
-        guard output.count > 0, sameShape || (outputShape.count == 2 && aShape == outputShape && bShape == [outputShape[0], 1]) else {
-            return false
-        }
-        // One "row" of every value when the shapes match.
-        let (rows, n) = sameShape ? (1, output.count) : (outputShape[0], outputShape[1])
+        let perRow = outputShape.count == 2 && aShape == outputShape && bShape == [outputShape[0], 1]
+        let count = output.count
+        guard count > 0, sameShape || perRow else { return false }
         a.withUnsafeBufferPointer(as: Float.self) { x in
             b.withUnsafeBufferPointer(as: Float.self) { y in
                 output.withUnsafeMutableBufferPointer(as: Float.self) { out in
                     let (x, y, out) = (x.baseAddress!, y.baseAddress!, out.baseAddress!)
                     if sameShape {
-                        context.parallelFor(n, minimumChunk: 1 << 15) { range in
+                        context.parallelFor(count, minimumChunk: 1 << 15) { range in
                             for i in range { out[i] = apply(x[i], y[i]) }
                         }
                         return
                     }
+                    let (rows, n) = (outputShape[0], outputShape[1])
                     context.parallelFor(rows, minimumChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in
                         for row in range {
                             let v = y[row], start = row * n

@@ -39,36 +39,52 @@ struct BlockedDepthwise {
     private var taps: Int { geometry.kernel[1] * geometry.kernel[2] }
     private var tileCount: Int { tileHeight * tileWidth * Self.lanes }
     private var bandCount: Int { bandRows * geometry.output[2] * Self.lanes }
-    /// One thread's scratch: the tile, the band of sums, and the block's weights by tap.
-    private var scratchCount: Int { tileCount + bandCount + taps * Self.lanes }
+    /// One thread's scratch: the tile and the band of sums.
+    private var scratchCount: Int { tileCount + bandCount }
 
     /// Convolves every channel of `batch` images (NCHW) and finishes each output plane with `epilogue`.
     func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
              batch: Int, channels: Int, epilogue: ConvEpilogue, _ context: KernelContext) {
         let blocks = (channels + Self.lanes - 1) / Self.lanes, items = batch * blocks
         let threads = Swift.max(1, Swift.min(context.threads, items))
-        let scratch = context.workspace.floats(scratchCount * threads)
+        let weightCount = blocks * taps * Self.lanes
+        let weights = context.workspace.floats(weightCount + blocks * Self.lanes + scratchCount * threads)
+        let biases = weights + weightCount, scratch = biases + blocks * Self.lanes
+        arrange(w, bias: epilogue.bias, channels: channels, into: weights, biases: biases)
         let (oh, inputCount) = (geometry.output[1], geometry.inputCount)
         context.forEachChunk(items, chunks: threads) { thread, range in
-            let tile = scratch + thread * scratchCount, band = tile + tileCount, weights = band + bandCount
+            let tile = scratch + thread * scratchCount, band = tile + tileCount
             // The padding is written once: every block overwrites the same interior positions. Lanes
             // past a last partial block keep earlier values, which meet zero weights and are never
             // dealt out.
             tile.update(repeating: 0, count: tileCount)
             for item in range {
-                let image = item / blocks, first = (item % blocks) * Self.lanes
+                let image = item / blocks, block = item % blocks, first = block * Self.lanes
                 let count = Swift.min(Self.lanes, channels - first)
                 let firstPlane = image * channels + first
+                let blockWeights = weights + block * taps * Self.lanes
+                let bias = UnsafeRawPointer(biases + first).loadUnaligned(as: Vector.self)
                 fillTile(from: x + firstPlane * inputCount, channels: count, into: tile)
-                arrangeWeights(w + first * taps, channels: count, into: weights)
-                var bias = Vector(repeating: 0)
-                if let b = epilogue.bias { for lane in 0..<count { bias[lane] = b[first + lane] } }
                 for top in stride(from: 0, to: oh, by: bandRows) {
                     let rows = top..<Swift.min(oh, top + bandRows)
-                    convolve(tile, weights, bias: bias, rows: rows, into: band)
+                    convolve(tile, blockWeights, bias: bias, rows: rows, into: band)
                     dealOut(band, rows: rows, firstPlane: firstPlane, channels: count, y, epilogue)
                 }
             }
+        }
+    }
+
+    /// Every block's weights by tap, weights[(block * taps + tap) * 8 + lane], and biases[channel];
+    /// 0 for the lanes past the last channel.
+    private func arrange(_ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, channels: Int,
+                         into weights: UnsafeMutablePointer<Float>, biases: UnsafeMutablePointer<Float>) {
+        let padded = (channels + Self.lanes - 1) / Self.lanes * Self.lanes
+        weights.update(repeating: 0, count: padded * taps)
+        biases.update(repeating: 0, count: padded)
+        for channel in 0..<channels {
+            let (block, lane) = channel.quotientAndRemainder(dividingBy: Self.lanes)
+            for tap in 0..<taps { weights[(block * taps + tap) * Self.lanes + lane] = w[channel * taps + tap] }
+            biases[channel] = bias?[channel] ?? 0
         }
     }
 
@@ -85,14 +101,6 @@ struct BlockedDepthwise {
             for lane in 0..<channels {
                 for column in 0..<iw { target[column * Self.lanes + lane] = source[lane * inputCount + column] }
             }
-        }
-    }
-
-    /// weights[tap * 8 + lane]: each tap's weights of the block's channels, 0 for missing lanes.
-    private func arrangeWeights(_ w: UnsafePointer<Float>, channels: Int, into weights: UnsafeMutablePointer<Float>) {
-        weights.update(repeating: 0, count: taps * Self.lanes)
-        for lane in 0..<channels {
-            for tap in 0..<taps { weights[tap * Self.lanes + lane] = w[lane * taps + tap] }
         }
     }
 
@@ -114,21 +122,21 @@ struct BlockedDepthwise {
                 let into = target + start * Self.lanes
                 switch ow - start {
                 case 8... where sharesLoads && narrow && !strided:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, Stride1.self, into: into)
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Count3.self, Count1.self, into: into)
                 case 8... where sharesLoads && !strided:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, Stride1.self, into: into)
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Count5.self, Count1.self, into: into)
                 case 8... where sharesLoads && narrow:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width3.self, Stride2.self, into: into)
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Count3.self, Count2.self, into: into)
                 case 8... where sharesLoads:
-                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Width5.self, Stride2.self, into: into)
-                case 8...: sum(tile, weights, bias: bias, row: row, column: start, Positions8.self, into: into)
-                case 7: sum(tile, weights, bias: bias, row: row, column: start, Positions7.self, into: into)
-                case 6: sum(tile, weights, bias: bias, row: row, column: start, Positions6.self, into: into)
-                case 5: sum(tile, weights, bias: bias, row: row, column: start, Positions5.self, into: into)
-                case 4: sum(tile, weights, bias: bias, row: row, column: start, Positions4.self, into: into)
-                case 3: sum(tile, weights, bias: bias, row: row, column: start, Positions3.self, into: into)
-                case 2: sum(tile, weights, bias: bias, row: row, column: start, Positions2.self, into: into)
-                default: sum(tile, weights, bias: bias, row: row, column: start, Positions1.self, into: into)
+                    sumSharingLoads(tile, weights, bias: bias, row: row, column: start, Count5.self, Count2.self, into: into)
+                case 8...: sum(tile, weights, bias: bias, row: row, column: start, Count8.self, into: into)
+                case 7: sum(tile, weights, bias: bias, row: row, column: start, Count7.self, into: into)
+                case 6: sum(tile, weights, bias: bias, row: row, column: start, Count6.self, into: into)
+                case 5: sum(tile, weights, bias: bias, row: row, column: start, Count5.self, into: into)
+                case 4: sum(tile, weights, bias: bias, row: row, column: start, Count4.self, into: into)
+                case 3: sum(tile, weights, bias: bias, row: row, column: start, Count3.self, into: into)
+                case 2: sum(tile, weights, bias: bias, row: row, column: start, Count2.self, into: into)
+                default: sum(tile, weights, bias: bias, row: row, column: start, Count1.self, into: into)
                 }
                 column = start + Self.positionBlock
             }
@@ -138,7 +146,7 @@ struct BlockedDepthwise {
     /// `P.count` consecutive output positions of one row, from (row, column): all taps, sums in
     /// registers. Specialised per count, so the tests on it fold away.
     @inline(__always)
-    private func sum<P: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector, row: Int, column: Int,
+    private func sum<P: StaticCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, bias: Vector, row: Int, column: Int,
                                        _: P.Type, into target: UnsafeMutablePointer<Float>) {
         let positions = P.count, g = geometry, (kh, kw) = (g.kernel[1], g.kernel[2])
         let step = g.strides[2] * Self.lanes, reach = g.dilations[2] * Self.lanes
@@ -173,7 +181,7 @@ struct BlockedDepthwise {
     /// it reaches, with the kernel row's K weights held in registers (8 sums, K weights and one
     /// input: 14 of 16 at most).
     @inline(__always)
-    private func sumSharingLoads<K: PositionCount, S: PositionCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>,
+    private func sumSharingLoads<K: StaticCount, S: StaticCount>(_ tile: UnsafePointer<Float>, _ weights: UnsafePointer<Float>,
                                                                      bias: Vector, row: Int, column: Int, _: K.Type, _: S.Type,
                                                                      into target: UnsafeMutablePointer<Float>) {
         let g = geometry, width = K.count, step = S.count, zero = Vector(repeating: 0)
@@ -255,20 +263,3 @@ struct BlockedDepthwise {
         UnsafeMutableRawPointer(target).storeBytes(of: vector, as: Vector.self)
     }
 }
-
-/// A number of output positions as a type, for a kernel specialised on it.
-protocol PositionCount { static var count: Int { get } }
-enum Positions1: PositionCount { static var count: Int { 1 } }
-enum Positions2: PositionCount { static var count: Int { 2 } }
-enum Positions3: PositionCount { static var count: Int { 3 } }
-enum Positions4: PositionCount { static var count: Int { 4 } }
-enum Positions5: PositionCount { static var count: Int { 5 } }
-enum Positions6: PositionCount { static var count: Int { 6 } }
-enum Positions7: PositionCount { static var count: Int { 7 } }
-enum Positions8: PositionCount { static var count: Int { 8 } }
-
-/// Kernel widths and column strides as types, for the load-sharing kernel.
-enum Width3: PositionCount { static var count: Int { 3 } }
-enum Width5: PositionCount { static var count: Int { 5 } }
-enum Stride1: PositionCount { static var count: Int { 1 } }
-enum Stride2: PositionCount { static var count: Int { 2 } }
