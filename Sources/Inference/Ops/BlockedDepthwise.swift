@@ -236,7 +236,8 @@ struct BlockedDepthwise {
         }
     }
 
-    /// Writes the band's rows to the output planes (a full block through 8x8 transposes), then adds the residual and applies the activation to each plane's new rows.
+    /// Writes the band's rows to the output planes (a full block through 8x8 transposes), then adds
+    /// the residual and applies the activation to each plane's new rows.
     private func dealOut(_ band: UnsafePointer<Float>, rows: Range<Int>, firstPlane: Int, channels: Int,
                          _ y: UnsafeMutablePointer<Float>, _ epilogue: ConvEpilogue) {
         let outputCount = geometry.outputCount, ow = geometry.output[2]
