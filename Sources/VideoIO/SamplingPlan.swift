@@ -70,16 +70,19 @@ public enum SamplingPlan: Sendable, Equatable {
 extension VideoReader {
     /// The frames a plan selects.
     public func frames(_ plan: SamplingPlan) throws -> FrameBatch {
+        try frames(at: timestamps(of: plan), mode: plan.seekMode)
+    }
+
+    /// The timestamps a plan selects in this video (its keyframes read only in keyframe mode).
+    func timestamps(of plan: SamplingPlan) throws -> [Double] {
         let keyframes = plan.seekMode == .keyframe ? try self.keyframes() : nil
-        return try frames(at: plan.timestamps(for: info, keyframes: keyframes, uri: uri, limits: limits), mode: plan.seekMode)
+        return try plan.timestamps(for: info, keyframes: keyframes, uri: uri, limits: limits)
     }
 }
 
 extension ParallelVideoReader {
     /// The frames a plan selects, decoded on up to `lanes` decoders at once.
     public func frames(_ plan: SamplingPlan, lanes: Int) throws -> FrameBatch {
-        let keyframes = plan.seekMode == .keyframe ? try primary.keyframes() : nil
-        return try frames(at: plan.timestamps(for: info, keyframes: keyframes, uri: uri, limits: primary.limits),
-                          mode: plan.seekMode, lanes: lanes)
+        try frames(at: primary.timestamps(of: plan), mode: plan.seekMode, lanes: lanes)
     }
 }

@@ -245,14 +245,14 @@ struct BlockedDepthwise {
         let target = y + firstPlane * outputCount + offset
         let full = channels == Self.lanes
         if full { vl_deinterleave8(band, count, target, outputCount) }
+        // The bias is already in the sums.
+        let rest = epilogue.withoutBias
         for lane in 0..<channels {
-            let plane = target + lane * outputCount
-            if !full { for i in 0..<count { plane[i] = band[i * Self.lanes + lane] } }
-            if let residual = epilogue.residual {
-                let r = residual + (firstPlane + lane) * outputCount + offset
-                for i in 0..<count { plane[i] += r[i] }
+            if !full {
+                let plane = target + lane * outputCount
+                for i in 0..<count { plane[i] = band[i * Self.lanes + lane] }
             }
-            epilogue.activation?.apply(plane, count: count)
+            rest.finish(plane: firstPlane + lane, positions: offset..<offset + count, y)
         }
     }
 

@@ -31,16 +31,18 @@ struct ConvEpilogue {
     }
 
     /// Finishes plane `plane` (image * channels + channel) of the output at `y`, in place.
+    /// `positions` limits it to part of the plane (a band of rows written so far).
     @inline(__always)
-    func finish(plane: Int, _ y: UnsafeMutablePointer<Float>) {
-        let target = y + plane * spatial
+    func finish(plane: Int, positions: Range<Int>? = nil, _ y: UnsafeMutablePointer<Float>) {
+        let positions = positions ?? 0..<spatial
+        let start = plane * spatial + positions.lowerBound, target = y + start
         let b = bias?[plane % channels] ?? 0
-        if let r = residual.map({ $0 + plane * spatial }) {
-            for i in 0..<spatial { target[i] += b + r[i] }
+        if let r = residual.map({ $0 + start }) {
+            for i in 0..<positions.count { target[i] += b + r[i] }
         } else if bias != nil {
-            for i in 0..<spatial { target[i] += b }
+            for i in 0..<positions.count { target[i] += b }
         }
-        activation?.apply(target, count: spatial)
+        activation?.apply(target, count: positions.count)
     }
 
     /// Writes plane `plane` of the output at `y` from a product computed elsewhere, finishing it in the

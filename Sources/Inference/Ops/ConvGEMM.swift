@@ -110,9 +110,7 @@ struct ConvGEMM: ImageBatchKernel {
     /// product per image that packs the whole weight matrix again each time.
     private func runImagesAsRows(images: Range<Int>, _ context: KernelContext) {
         let rows = images.count, a = x + images.lowerBound * inChannels, c = y + images.lowerBound * outChannels
-        if let bias = epilogue.bias {
-            for row in 0..<rows { (c + row * outChannels).update(from: bias, count: outChannels) }
-        }
+        for n in images { epilogue.prefillBias(image: n, y, context) }
         let beta: Float = epilogue.bias == nil ? 0 : 1
         context.parallelFor(outChannels, minimumChunk: 64) { columns in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns.count), Int32(inChannels), 1,
