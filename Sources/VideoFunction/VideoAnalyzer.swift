@@ -91,8 +91,11 @@ public final class VideoAnalyzer {
         let batchSize = max(1, config.sampling.batchSize ?? 8)
         let chunks = stride(from: 0, to: timestamps.count, by: batchSize).map { Array(timestamps[$0..<min(timestamps.count, $0 + batchSize)]) }
         // A remote video's spans for every batch are fetched at once, in parallel range requests. A
-        // failure here is left for the batch that reads those bytes to report.
+        // failure here is left for the batch that reads those bytes to report. It is fetch time:
+        // without it in fetchMs the stages would not add up to the total.
+        let prefetchStarted = Self.now()
         try? reader.prefetch(timestamps: timestamps, mode: plan.seekMode)
+        timings.fetchMs += Self.now() - prefetchStarted
         var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
