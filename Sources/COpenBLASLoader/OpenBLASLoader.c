@@ -17,6 +17,7 @@ static struct vl_library openblas = VL_LIBRARY("OpenBLAS", sonames, handles);
 const char *vl_openblas_load(void) { return vl_library_load(&openblas); }
 
 VL_FORWARD_VOID(&openblas, openblas_set_num_threads, (int num_threads), (num_threads))
+VL_FORWARD(&openblas, char *, openblas_get_corename, (void), ())
 VL_FORWARD_VOID(&openblas, cblas_sgemm,
                 (OPENBLAS_CONST enum CBLAS_ORDER Order, OPENBLAS_CONST enum CBLAS_TRANSPOSE TransA, OPENBLAS_CONST enum CBLAS_TRANSPOSE TransB,
                  OPENBLAS_CONST blasint M, OPENBLAS_CONST blasint N, OPENBLAS_CONST blasint K, OPENBLAS_CONST float alpha,

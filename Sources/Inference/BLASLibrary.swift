@@ -18,6 +18,12 @@ public enum BLASLibrary {
         if let failure { throw InferenceError(.unsupported, "\(failure); install OpenBLAS (Debian: libopenblas0)") }
     }
 
+    /// The kernel set OpenBLAS runs on this CPU ("Haswell", "Cooperlake", ...; see KernelChoice.c).
+    public static func kernelSet() throws(InferenceError) -> String {
+        try load()
+        return String(cString: openblas_get_corename())
+    }
+
     /// Starts loading OpenBLAS on a background thread, so that it overlaps other start-up work (reading
     /// and decompressing a model) instead of adding to it.
     public static func startLoading() {

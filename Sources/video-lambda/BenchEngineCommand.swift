@@ -28,7 +28,7 @@ struct BenchEngineCommand: ParsableCommand {
         let gflops = try [1, 2].map { try SgemmThroughput.measure(threads: $0) }
         var lines = [
             "Engine vs onnxruntime, same model file (.onnx.zst) and inputs, one process per row (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
-            "sgemm 1024³: \(String(format: "%.1f", gflops[0])) GFLOP/s with 1 thread, \(String(format: "%.1f", gflops[1])) GFLOP/s with 2 threads",
+            "sgemm 1024³: \(String(format: "%.1f", gflops[0])) GFLOP/s with 1 thread, \(String(format: "%.1f", gflops[1])) GFLOP/s with 2 threads (OpenBLAS kernels: \(try BLASLibrary.kernelSet()))",
             "",
             "| model | threads | load ms (ours / ort / ratio) | batch 1 ms/frame (ours / ort / ratio) | batch 16 ms/frame (ours / ort / ratio) | batch-16 throughput ours/ort (target ≥ 0.8x) | peak RSS MB (ours / ort / ratio) |",
             "|---|---|---|---|---|---|---|",
