@@ -16,6 +16,8 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "onnxruntime's side of the benchmark.") var peer = "bench/engine/ort_engine_bench.py"
     @Option(help: "Timed runs at batch 1.") var batch1Runs = 20
     @Option(help: "Timed runs at batch 16.") var batch16Runs = 5
+    @Option(help: "Processes per side for each row, taken in turns (ours, onnxruntime, ours, ...); each figure is their median.")
+    var rounds = 5
     /// Internal: measure one configuration in this process and print it as JSON (keeps peak RSS per run).
     @Option(help: .hidden) var worker: String?
     @Option(help: .hidden) var threads = 1
@@ -27,7 +29,7 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let gflops = try [1, 2].map { try SgemmThroughput.measure(threads: $0) }
         var lines = [
-            "Engine vs onnxruntime, same model file (.onnx.zst) and inputs, one process per row (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
+            "Engine vs onnxruntime, same model file (.onnx.zst) and inputs, \(rounds) processes per side and row taken in turns, median of each figure (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
             "sgemm 1024³: \(String(format: "%.1f", gflops[0])) GFLOP/s with 1 thread, \(String(format: "%.1f", gflops[1])) GFLOP/s with 2 threads (OpenBLAS kernels: \(try BLASLibrary.kernelSet()))",
             "",
             "| model | threads | load ms (ours / ort / ratio) | batch 1 ms/frame (ours / ort / ratio) | batch 16 ms/frame (ours / ort / ratio) | batch-16 throughput ours/ort (target ≥ 0.8x) | peak RSS MB (ours / ort / ratio) |",
@@ -35,9 +37,14 @@ struct BenchEngineCommand: ParsableCommand {
         ]
         for directory in models.split(separator: ",").map(String.init) {
             for threads in [1, 2] {
-                let ours = try runJSON([CommandLine.arguments[0], "bench", "engine", "--worker", directory, "--threads", String(threads),
-                                        "--batch1-runs", String(batch1Runs), "--batch16-runs", String(batch16Runs)])
-                let ort = try runJSON([python, peer, directory, String(threads), String(batch1Runs), String(batch16Runs)])
+                // In turns, so that a change in the machine's speed during the run falls on both sides.
+                var oursRuns: [EngineMeasurement] = [], ortRuns: [EngineMeasurement] = []
+                for _ in 0..<max(1, rounds) {
+                    oursRuns.append(try runJSON([CommandLine.arguments[0], "bench", "engine", "--worker", directory, "--threads", String(threads),
+                                                 "--batch1-runs", String(batch1Runs), "--batch16-runs", String(batch16Runs)]))
+                    ortRuns.append(try runJSON([python, peer, directory, String(threads), String(batch1Runs), String(batch16Runs)]))
+                }
+                let ours = EngineMeasurement.median(oursRuns), ort = EngineMeasurement.median(ortRuns)
                 func cell(_ a: Double, _ b: Double, _ scale: Double, _ digits: Int) -> String {
                     "\(String(format: "%.\(digits)f", a * scale)) / \(String(format: "%.\(digits)f", b * scale)) / \(String(format: "%.2f", a / b))x"
                 }
@@ -70,6 +77,12 @@ struct EngineMeasurement: Codable {
     var batch1: Double
     var batch16: Double
     var peakRSS: Double
+
+    /// Each figure's median over `runs` (taken separately: the runs need not agree on which is slowest).
+    static func median(_ runs: [EngineMeasurement]) -> EngineMeasurement {
+        func middle(_ figure: (EngineMeasurement) -> Double) -> Double { runs.map(figure).sorted()[runs.count / 2] }
+        return EngineMeasurement(load: middle(\.load), batch1: middle(\.batch1), batch16: middle(\.batch16), peakRSS: middle(\.peakRSS))
+    }
 
     static func measure(directory: String, threads: Int, runs1: Int, runs16: Int) throws -> EngineMeasurement {
         let frame = try ModelCheck.readTensor(directory + "/test_data_set_0/input_0.pb")
