@@ -21,7 +21,9 @@ struct BenchFunctionsCommand: AsyncParsableCommand {
     @Option(help: "Cold starts per runtime (median).") var coldStarts = 3
 
     struct Scenario { let name: String; let event: String }
-    struct Figures { var cold: Double; var warm: [String: [Double]]; var peakRSS: Double }
+    struct Figures { var cold: [Double] = []; var warm: [String: [Double]] = [:]; var peakRSS = 0.0 }
+    /// One side of the comparison: a runtime command and how the emulator runs it.
+    struct Side { let command: [String]; let configuration: EmulatorConfiguration }
 
     func run() async throws {
         let root = FileManager.default.currentDirectoryPath
@@ -29,16 +31,19 @@ struct BenchFunctionsCommand: AsyncParsableCommand {
         var scenarios = [Scenario(name: "10 s 640x360 clip, local", event: absolute(clip)),
                          Scenario(name: "10-minute 720p, local", event: absolute(long))]
         if let s3Long { scenarios.append(Scenario(name: "10-minute 720p, S3", event: s3Long)) }
-        let ours = try await measure(command: [absolute(bootstrap ?? FunctionCatalog.siblingExecutable("bootstrap"))], handler: function,
-                                     taskRoot: root, environment: [:], scenarios: scenarios)
-        let python = try await measure(command: [absolute(python), "-m", "awslambdaric", "handler.handle"], handler: "handler.handle",
-                                       taskRoot: absolute(pythonFunction),
-                                       environment: ["VIDEO_FUNCTION": function, "VIDEO_FUNCTIONS_DIR": root + "/functions"],
-                                       scenarios: scenarios)
+        let sides = [
+            side(command: [absolute(bootstrap ?? FunctionCatalog.siblingExecutable("bootstrap"))], handler: function,
+                 taskRoot: root, environment: [:]),
+            side(command: [absolute(python), "-m", "awslambdaric", "handler.handle"], handler: "handler.handle",
+                 taskRoot: absolute(pythonFunction), environment: ["VIDEO_FUNCTION": function, "VIDEO_FUNCTIONS_DIR": root + "/functions"]),
+        ]
+        let figures = try await measure(sides, scenarios: scenarios)
+        let ours = figures[0], python = figures[1]
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["\(function): Swift bootstrap vs Python (awslambdaric + PyAV + onnxruntime + numpy), same emulator, 16-frame direct events, \(invocations) warm invocations per row (\(ProcessInfo.processInfo.activeProcessorCount) cores)", "",
+        let (oursCold, pythonCold) = (percentile(ours.cold, 0.5), percentile(python.cold, 0.5))
+        var lines = ["\(function): Swift bootstrap vs Python (awslambdaric + PyAV + onnxruntime + numpy), same emulator, 16-frame direct events, \(invocations) warm invocations per row, the two runtimes in turns (\(ProcessInfo.processInfo.activeProcessorCount) cores)", "",
                      "| measure | ours | Python | ratio (ours/Python) | target |", "|---|---|---|---|---|",
-                     "| cold start to first response, median of \(coldStarts) (ms) | \(f(ours.cold)) | \(f(python.cold)) | \(f(ours.cold / python.cold, 2))x | ≤ 0.25x |"]
+                     "| cold start to first response, median of \(coldStarts) (ms) | \(f(oursCold)) | \(f(pythonCold)) | \(f(oursCold / pythonCold, 2))x | ≤ 0.25x |"]
         for scenario in scenarios {
             let a = ours.warm[scenario.name]!, b = python.warm[scenario.name]!
             lines.append("| warm p50, \(scenario.name) (ms) | \(f(percentile(a, 0.5))) | \(f(percentile(b, 0.5))) | \(f(percentile(a, 0.5) / percentile(b, 0.5), 2))x | ≤ 0.8x |")
@@ -48,35 +53,55 @@ struct BenchFunctionsCommand: AsyncParsableCommand {
         print(lines.joined(separator: "\n"))
     }
 
-    private func measure(command: [String], handler: String, taskRoot: String, environment: [String: String], scenarios: [Scenario]) async throws -> Figures {
+    private func side(command: [String], handler: String, taskRoot: String, environment: [String: String]) -> Side {
         var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 300, functionName: function, handler: handler, shutdownGraceSeconds: 1)
         configuration.taskRoot = taskRoot
         configuration.environment = environment.merging(["LAMBDA_TASK_ROOT": taskRoot, "VIDEO_LAMBDA_ALLOWED_ROOTS": FileManager.default.currentDirectoryPath]) { $1 }
+        return Side(command: command, configuration: configuration)
+    }
+
+    /// Measures every side in turns (A B A B ...), so that a change in the machine's speed during the
+    /// run falls on both alike: the cold starts, then each scenario's warm invocations with both
+    /// runtimes up at once (the idle one waits in GET next and takes no CPU).
+    private func measure(_ sides: [Side], scenarios: [Scenario]) async throws -> [Figures] {
         func event(_ video: String) -> [UInt8] { Array(#"{"video": "\#(video)", "frames": 16}"#.utf8) }
+        var figures = [Figures](repeating: Figures(), count: sides.count)
         // Cold: from starting the runtime process to the first response.
-        var colds: [Double] = []
         for _ in 0..<coldStarts {
-            let started = now()
-            let emulator = try await LambdaEmulator.start(configuration)
-            let result = try await emulator.invoke(event(scenarios[0].event))
-            colds.append(now() - started)
-            await emulator.shutdown()
-            guard result.functionError == nil else { throw ValidationError("\(command[0]) failed: \(result.bodyText)") }
-        }
-        let emulator = try await LambdaEmulator.start(configuration)
-        var warm: [String: [Double]] = [:]
-        for scenario in scenarios {
-            _ = try await emulator.invoke(event(scenario.event)) // warm-up for this file
-            for _ in 0..<invocations {
+            for (index, side) in sides.enumerated() {
                 let started = now()
-                let result = try await emulator.invoke(event(scenario.event))
-                guard result.functionError == nil else { throw ValidationError("\(scenario.name) failed: \(result.bodyText)") }
-                warm[scenario.name, default: []].append(now() - started)
+                let emulator = try await LambdaEmulator.start(side.configuration)
+                let result = try await emulator.invoke(event(scenarios[0].event))
+                figures[index].cold.append(now() - started)
+                await emulator.shutdown()
+                guard result.functionError == nil else { throw ValidationError("\(side.command[0]) failed: \(result.bodyText)") }
             }
         }
-        let peak = await emulator.runtimePIDs().map(peakRSS).max() ?? 0
-        await emulator.shutdown()
-        return Figures(cold: percentile(colds, 0.5), warm: warm, peakRSS: peak)
+        var emulators: [LambdaEmulator] = []
+        do {
+            for side in sides { emulators.append(try await LambdaEmulator.start(side.configuration)) }
+            for scenario in scenarios {
+                for emulator in emulators { _ = try await emulator.invoke(event(scenario.event)) } // warm-up for this file
+                for _ in 0..<invocations {
+                    for (index, emulator) in emulators.enumerated() {
+                        let started = now()
+                        let result = try await emulator.invoke(event(scenario.event))
+                        guard result.functionError == nil else {
+                            throw ValidationError("\(sides[index].command[0]), \(scenario.name) failed: \(result.bodyText)")
+                        }
+                        figures[index].warm[scenario.name, default: []].append(now() - started)
+                    }
+                }
+            }
+            for (index, emulator) in emulators.enumerated() {
+                figures[index].peakRSS = await emulator.runtimePIDs().map(peakRSS).max() ?? 0
+            }
+        } catch {
+            for emulator in emulators { await emulator.shutdown() }
+            throw error
+        }
+        for emulator in emulators { await emulator.shutdown() }
+        return figures
     }
 
     /// VmHWM: the process's peak resident set, in bytes.
