@@ -35,6 +35,12 @@ public struct VideoRequest: Equatable, Sendable {
         }
         let frames = try number("frames")
         if let frames, frames != frames.rounded() || frames < 1 { throw invalid("\"frames\" must be a positive whole number") }
+        // Checked before it becomes an Int, which 1e300 is not; each function's own (lower) limit follows.
+        let frameLimit = VideoLimits.defaultMaximumFramesPerRequest
+        if let frames, frames > Double(frameLimit) {
+            let shown = frames < 1e15 ? String(Int(frames)) : "\(frames)"
+            throw invalid("\"frames\" is \(shown); at most \(frameLimit) frames can be sampled from one video")
+        }
         var perFrame = false
         switch object["perFrame"] {
         case nil, .null?: break

@@ -79,15 +79,17 @@ final class AVIOBridge {
     private func seek(_ offset: Int64, _ whence: Int32) -> Int64 {
         // AVSEEK_FORCE only says "seek even if it is expensive": every seek is cheap here.
         let mode = whence & ~Int32(AVSEEK_FORCE)
-        let target: Int64
+        let base: Int64
         switch mode {
         case Int32(AVSEEK_SIZE): return reader.size
-        case SEEK_SET: target = offset
-        case SEEK_CUR: target = position + offset
-        case SEEK_END: target = reader.size + offset
+        case SEEK_SET: base = 0
+        case SEEK_CUR: base = position
+        case SEEK_END: base = reader.size
         default: return Int64(vl_averror(EINVAL))
         }
-        guard target >= 0 else { return Int64(vl_averror(EINVAL)) }
+        // The offset comes from the file's own data: a damaged one may ask for any 64-bit value.
+        let (target, overflow) = base.addingReportingOverflow(offset)
+        guard !overflow, target >= 0 else { return Int64(vl_averror(EINVAL)) }
         // Past the end is allowed, as with lseek: the next read then reports end of file.
         position = target
         return target

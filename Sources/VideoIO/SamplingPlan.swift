@@ -47,10 +47,12 @@ public enum SamplingPlan: Sendable, Equatable {
         case .every(let seconds, let start, let end):
             guard seconds > 0, seconds.isFinite else { throw invalid("a sampling interval must be a positive number of seconds, not \(seconds)") }
             let (from, to) = try range(start, end)
-            let count = Int(((to - from) / seconds).rounded(.up))
-            guard count <= limits.maximumFramesPerRequest else {
-                throw invalid("one frame every \(VideoLimits.format(seconds)) s over \(VideoLimits.format(to - from)) s is \(count) frames, over the limit of \(limits.maximumFramesPerRequest) per request; sample less often")
+            // Counted in Double first: a tiny interval makes more frames than an Int holds.
+            let frames = ((to - from) / seconds).rounded(.up)
+            guard frames <= Double(limits.maximumFramesPerRequest) else {
+                throw invalid("one frame every \(VideoLimits.format(seconds)) s over \(VideoLimits.format(to - from)) s is \(VideoLimits.format(frames)) frames, over the limit of \(limits.maximumFramesPerRequest) per request; sample less often")
             }
+            let count = Int(frames)
             times = (0..<count).map { from + Double($0) * seconds }.filter { $0 < to }
         case .keyframes(let maximumCount):
             let all = (keyframes?.timestamps ?? []).filter { $0 >= 0 && $0 < info.duration }

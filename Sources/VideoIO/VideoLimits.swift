@@ -43,6 +43,9 @@ public struct VideoLimits: Sendable, Equatable {
     }
 
     static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.3f", seconds)
+        // Whole seconds print as integers only while they are plausible ones: a time from a request
+        // or a damaged file may be 1e300, which no Int holds.
+        if seconds == seconds.rounded(), abs(seconds) < 1e15 { return String(Int(seconds)) }
+        return abs(seconds) < 1e15 && abs(seconds) >= 0.001 ? String(format: "%.3f", seconds) : "\(seconds)"
     }
 }

@@ -63,6 +63,15 @@ public final class VideoReader {
         return scanned
     }
 
+    /// Frames in `duration` seconds at `frameRate`, for a container that does not count them. Both
+    /// come from the file: a damaged one may claim 1e18 seconds at 1e9 frames a second, more frames
+    /// than an Int holds (the duration limit then refuses it with a clear error).
+    static func estimatedFrameCount(duration: Double, frameRate: Double) -> Int {
+        let frames = (duration * frameRate).rounded()
+        guard frames.isFinite, frames >= 0 else { return 0 }
+        return frames < Double(Int32.max) ? Int(frames) : Int(Int32.max)
+    }
+
     private static func describe(_ demuxer: Demuxer) -> VideoStreamInfo {
         let stream = demuxer.stream.pointee
         let parameters = stream.codecpar.pointee
@@ -76,7 +85,7 @@ public final class VideoReader {
         let average = stream.avg_frame_rate, real = stream.r_frame_rate
         let frameRate = average.num > 0 && average.den > 0 ? av_q2d(average) : (real.num > 0 && real.den > 0 ? av_q2d(real) : 0)
         let exactCount = stream.nb_frames > 0
-        let frameCount = exactCount ? Int(stream.nb_frames) : Int((duration * frameRate).rounded())
+        let frameCount = exactCount ? Int(stream.nb_frames) : estimatedFrameCount(duration: duration, frameRate: frameRate)
         let constant = average.num > 0 && real.num > 0 && av_cmp_q(average, real) == 0
         return VideoStreamInfo(
             container: format.iformat.map { String(cString: $0.pointee.name) } ?? "unknown",

@@ -26,6 +26,9 @@ final class EventParsingTests: XCTestCase {
         assertInvalid(#"{"video": "a.mp4", "every": 0}"#, "positive number of seconds")
         assertInvalid(#"{"video": "a.mp4", "start": 5, "end": 2}"#, "must be after")
         assertInvalid(#"{"video": "a.mp4", "perFrame": "yes"}"#, "true or false")
+        // Numbers no Int holds are refused before they become one (they used to stop the process).
+        assertInvalid(#"{"video": "a.mp4", "frames": 1e300}"#, #""frames" is 1e+300; at most 1024 frames"#)
+        assertInvalid(#"{"video": "a.mp4", "frames": 20000}"#, #""frames" is 20000; at most 1024 frames"#)
     }
 
     func testS3NotificationsDecodeKeys() throws {

@@ -107,6 +107,10 @@ final class FunctionEndToEndTests: XCTestCase {
             (#"{"video": "s3://videolambda-input/missing.mp4"}"#, "Function.VideoUnavailable", "not found"),
             (#"{"video": ".cache/videos/random.bin"}"#, "Function.InvalidVideo", "random.bin"),
             (#"{"video": ".cache/videos/audio_only.m4a"}"#, "Function.InvalidVideo", "no video stream"),
+            // Numbers no Int holds (these used to stop the process).
+            (#"{"video": ".cache/videos/h264.mp4", "frames": 1e300}"#, "Function.InvalidEvent", "at most 1024 frames"),
+            (#"{"video": ".cache/videos/h264.mp4", "every": 1e-300}"#, "Function.InvalidEvent", "over the limit of"),
+            (#"{"video": ".cache/videos/h264.mp4", "start": 1e300}"#, "Function.InvalidEvent", "[1e+300, 10) s holds no time"),
         ]
         let pids = await emulator.runtimePIDs()
         for (event, type, text) in cases {

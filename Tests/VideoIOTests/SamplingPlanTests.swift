@@ -40,12 +40,25 @@ final class SamplingPlanTests: XCTestCase {
 
     func testBadPlansAreInvalidRequests() throws {
         let plans: [SamplingPlan] = [.uniform(count: 0), .uniform(count: 2, start: 5, end: 5), .every(seconds: 0),
-                                     .every(seconds: 0.001), .timestamps([]), .timestamps([.nan]), .uniform(count: 5000)]
+                                     .every(seconds: 0.001), .timestamps([]), .timestamps([.nan]), .uniform(count: 5000),
+                                     // More frames than an Int holds, a start no Int holds: errors, not traps.
+                                     .every(seconds: 1e-300), .uniform(count: 2, start: 1e300), .every(seconds: 1, start: 1e300)]
         for plan in plans {
             XCTAssertThrowsError(try times(plan), "\(plan)") { error in
                 XCTAssertEqual((error as? VideoIOError)?.code, .invalidRequest, "\(plan): \(error)")
             }
         }
+    }
+
+    func testTimesAndCountsFromDamagedFilesStayInRange() {
+        XCTAssertEqual(VideoLimits.format(12), "12")
+        XCTAssertEqual(VideoLimits.format(2.5), "2.500")
+        XCTAssertEqual(VideoLimits.format(1e300), "1e+300")
+        XCTAssertEqual(VideoLimits.format(1e-300), "1e-300")
+        XCTAssertEqual(VideoLimits.format(9.3e18), "9.3e+18")
+        XCTAssertEqual(VideoReader.estimatedFrameCount(duration: 10, frameRate: 30), 300)
+        XCTAssertEqual(VideoReader.estimatedFrameCount(duration: 9.2e18, frameRate: 2e9), Int(Int32.max))
+        XCTAssertEqual(VideoReader.estimatedFrameCount(duration: .infinity, frameRate: 0), 0)
     }
 
     func testAnEmptyVideoHasNoFramesToSample() throws {
