@@ -45,7 +45,7 @@ public struct ExecutionPlan {
                     continue
                 }
                 do {
-                    let outputTypes = try node.op.outputTypes(inputs)
+                    let outputTypes = try node.op.checkedOutputTypes(inputs)
                     for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty { types[name] = type }
                 } catch let error as InferenceError where error.code == .valueNotKnown {
                     // Shapes past this node are decided at run time.
@@ -85,7 +85,7 @@ public struct ExecutionPlan {
                 }
                 // Only the outputs the node names: an operator skips optional ones (MaxPool's
                 // indices, Dropout's mask) when they are not asked for.
-                let types = try node.op.outputTypes(inputs.map { $0.map(OperatorInput.init) }).prefix(node.outputs.count)
+                let types = try node.op.checkedOutputTypes(inputs.map { $0.map(OperatorInput.init) }).prefix(node.outputs.count)
                 var results = types.enumerated().map { index, type -> Tensor in
                     let bytes = Tensor.elementCount(type.shape) * type.elementType.size
                     // Graph outputs leave the session: they get storage of their own.

@@ -17,7 +17,7 @@ public protocol Operator: Sendable {
 extension Operator {
     /// Runs the operator once, allocating its outputs: for tests, constant folding and small graphs.
     public func evaluate(_ inputs: [Tensor?], context: KernelContext = .singleThreaded) throws -> [Tensor] {
-        let types = try outputTypes(inputs.map { $0.map(OperatorInput.init) })
+        let types = try checkedOutputTypes(inputs.map { $0.map(OperatorInput.init) })
         var outputs = types.map { Tensor($0.elementType, shape: $0.shape) }
         try execute(inputs, &outputs, context)
         return outputs

@@ -30,7 +30,9 @@ extension Tensor {
         }
         let shape = proto.dims.map(Int.init)
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError(.invalidModel, "\(what): negative dimension in \(shape)") }
-        let count = shape.reduce(1, *)
+        guard let count = ShapeLimits.elementCount(shape) else {
+            throw ModelError(.invalidModel, "\(what): shape \(shape) has more than \(ShapeLimits.maximumElements) elements")
+        }
         self.init(type, shape: shape)
         if !proto.rawData.isEmpty || count == 0 {
             guard proto.rawData.count == count * type.size else {

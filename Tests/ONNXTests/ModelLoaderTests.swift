@@ -135,6 +135,17 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    func testAnInitializerNoMemoryHoldsIsAnError() throws {
+        // 2^32 x 2^32 floats and no data: the element count alone overflowed Int and stopped the process.
+        var model = Self.model()
+        var huge = Onnx_TensorProto()
+        huge.name = "huge"; huge.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue); huge.dims = [1 << 32, 1 << 32]
+        model.graph.initializer.append(huge)
+        assertError(.invalidModel, containing: "initializer 'huge': shape [4294967296, 4294967296] has more than 4294967296 elements") {
+            try ModelLoader.load(bytes: try self.bytes(model), source: "m")
+        }
+    }
+
     func testAGraphReadingAValueNothingProduces() throws {
         var model = Self.model()
         model.graph.node[1].input = ["r", "missing"]

@@ -19,6 +19,7 @@ public struct Pad: Operator {
         guard let pads = try inputs.value(1, name).map({ $0.int64s.map(Int.init) }) ?? attributePads else { throw invalidInput("Pad needs pads") }
         let axes = try inputs.value(3, name).map { try $0.int64s.map { try normalizedAxis(Int($0), rank: rank, op: name) } } ?? Array(0..<rank)
         guard pads.count == 2 * axes.count else { throw invalidInput("Pad: \(pads.count) pads for \(axes.count) axes") }
+        guard pads.allSatisfy(ShapeLimits.isPlausibleOffset) else { throw invalidInput("Pad: pads \(pads) are out of range") }
         var begin = [Int](repeating: 0, count: rank), end = begin
         for (i, axis) in axes.enumerated() {
             begin[axis] = pads[i]

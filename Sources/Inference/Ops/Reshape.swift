@@ -33,7 +33,11 @@ public struct Reshape: Operator {
             guard known > 0, count % known == 0 else { throw invalidInput("Reshape: cannot infer -1 reshaping \(shape) to \(target)") }
             result[inferred] = count / known
         }
-        guard Tensor.elementCount(result) == count else { throw invalidInput("Reshape: \(shape) has \(count) elements, \(result) needs \(Tensor.elementCount(result))") }
+        // Counted with overflow checks: a file's dimensions may multiply past Int's range.
+        guard let needed = ShapeLimits.elementCount(result) else {
+            throw invalidInput("Reshape: \(shape) has \(count) elements, \(result) more than \(ShapeLimits.maximumElements)")
+        }
+        guard needed == count else { throw invalidInput("Reshape: \(shape) has \(count) elements, \(result) needs \(needed)") }
         return result
     }
 

@@ -40,6 +40,14 @@ public struct Resize: Operator {
     }
 
     /// Output shape and the scale per axis (output / input, or the common scale under an aspect policy).
+    /// An output dimension computed from a scale, which a broken model may make any size.
+    private func checkedDimension(_ value: Double, axis: Int) throws -> Int {
+        guard let dimension = ShapeLimits.dimension(value) else {
+            throw invalidInput("Resize: the scale makes axis \(axis) \(value) long")
+        }
+        return dimension
+    }
+
     func plan(_ inputs: [OperatorInput?]) throws -> (shape: [Int], scales: [Double]) {
         let input = try inputs.required(0, name)
         let shape = input.type.shape, rank = shape.count
@@ -55,7 +63,10 @@ public struct Resize: Operator {
             } else {
                 let ratios = axes.enumerated().map { Double(sizes[$0.offset]) / Double(shape[$0.element]) }
                 let scale = policy == .notLarger ? ratios.min()! : ratios.max()!
-                for axis in axes { scales[axis] = scale; output[axis] = Int((scale * Double(shape[axis]) + 0.5).rounded(.down)) }
+                for axis in axes {
+                    scales[axis] = scale
+                    output[axis] = try checkedDimension((scale * Double(shape[axis]) + 0.5).rounded(.down), axis: axis)
+                }
             }
         } else if let scalesValue {
             let values = scalesValue.asDoubles()
@@ -63,7 +74,7 @@ public struct Resize: Operator {
             for (i, axis) in axes.enumerated() {
                 guard values[i] > 0 else { throw invalidInput("Resize: scale \(values[i]) must be positive") }
                 scales[axis] = values[i]
-                output[axis] = Int((Double(shape[axis]) * values[i]).rounded(.down))
+                output[axis] = try checkedDimension((Double(shape[axis]) * values[i]).rounded(.down), axis: axis)
             }
         } else {
             throw invalidInput("Resize needs scales or sizes")

@@ -18,7 +18,8 @@ public struct Split: Operator {
         let a = try normalizedAxis(axis, rank: input.type.shape.count, op: name)
         let dimension = input.type.shape[a]
         if let sizes = try inputs.value(1, name).map({ $0.int64s.map(Int.init) }) ?? attributeSplit {
-            guard sizes.reduce(0, +) == dimension, sizes.count == outputCount else {
+            // Each size on its own first: negative ones could sum to the dimension (and huge ones overflow).
+            guard sizes.allSatisfy({ $0 >= 0 && $0 <= dimension }), sizes.reduce(0, +) == dimension, sizes.count == outputCount else {
                 throw invalidInput("Split: sizes \(sizes) do not cover \(dimension) in \(outputCount) parts")
             }
             return (a, sizes)

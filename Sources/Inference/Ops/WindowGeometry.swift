@@ -68,6 +68,12 @@ public struct WindowGeometry: Equatable, Sendable {
         guard strides.count == rank, dilations.count == rank, strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
             throw InferenceError(.invalidAttribute, "\(op): strides \(strides) / dilations \(dilations) do not fit rank \(rank)")
         }
+        // Bounded before the window arithmetic below, which a file's extreme values would overflow.
+        let limit = ShapeLimits.maximumWindowValue
+        guard kernel.allSatisfy({ $0 >= 1 && $0 <= limit }), (strides + dilations).allSatisfy({ $0 <= limit }),
+              (pads ?? []).allSatisfy({ $0 >= 0 && $0 <= limit }) else {
+            throw InferenceError(.invalidAttribute, "\(op): kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads ?? []): each must be from 1 (pads 0) to \(limit)")
+        }
         var begin = [Int](repeating: 0, count: rank), end = begin, output = begin
         for axis in 0..<rank {
             let extent = dilations[axis] * (kernel[axis] - 1) + 1

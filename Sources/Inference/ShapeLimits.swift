@@ -1,0 +1,49 @@
+// Bounds on the numbers shapes are made of. They come from a model file, which a broken or hostile
+// one may set to any 64-bit value: shapes are checked against these before any arithmetic could
+// overflow and before memory is asked for a tensor, so such a model is an error, not a crash.
+
+public enum ShapeLimits {
+    /// Most elements one tensor may hold: 2^32 (16 GiB of float32), more than any function's memory,
+    /// and far enough inside Int's range that no byte count or offset computed from it overflows.
+    public static let maximumElements = 1 << 32
+
+    /// Largest kernel size, stride, dilation or pad of a window (convolution, pooling): 2^24, so that
+    /// products of two of them stay far inside Int's range.
+    public static let maximumWindowValue = 1 << 24
+
+    /// The number of elements of `shape`; nil when a dimension is negative or the count (or any
+    /// single dimension) passes `maximumElements`.
+    public static func elementCount(_ shape: [Int]) -> Int? {
+        guard shape.allSatisfy({ $0 >= 0 && $0 <= maximumElements }) else { return nil }
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumElements else { return shape.contains(0) ? 0 : nil }
+            count = product
+        }
+        return count
+    }
+
+    /// A dimension computed in floating point (a size times a scale) as an Int; nil when it is not
+    /// finite, negative or over `maximumElements`.
+    public static func dimension(_ value: Double) -> Int? {
+        value.isFinite && value >= 0 && value <= Double(maximumElements) ? Int(value) : nil
+    }
+
+    /// Whether `value` may be added to a dimension without leaving the range these limits keep.
+    public static func isPlausibleOffset(_ value: Int) -> Bool {
+        value >= -maximumElements && value <= maximumElements
+    }
+}
+
+extension Operator {
+    /// `outputTypes`, with every shape checked against `ShapeLimits`: what plans, runs and
+    /// `evaluate` call, so that no tensor is made from an impossible shape.
+    func checkedOutputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
+        let types = try outputTypes(inputs)
+        for type in types where ShapeLimits.elementCount(type.shape) == nil {
+            throw InferenceError(.invalidGraph, "\(name): output shape \(type.shape) has a negative dimension or more than \(ShapeLimits.maximumElements) elements; the model's shapes are broken")
+        }
+        return types
+    }
+}

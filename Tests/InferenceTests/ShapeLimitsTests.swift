@@ -1,0 +1,58 @@
+// Shapes a broken or hostile model makes: errors that name the operator, never a trap or a wild
+// allocation (each of these used to stop the process, allocate past the heap, or run for minutes).
+import XCTest
+@testable import Inference
+
+final class ShapeLimitsTests: XCTestCase {
+    private let row = Tensor(float32: [1, 2, 3, 4], shape: [1, 4])
+    private let image = Tensor(float32: [1, 2, 3, 4], shape: [1, 1, 2, 2])
+
+    private func assertRefused(_ text: String, line: UInt = #line, _ body: () throws -> Any) {
+        XCTAssertThrowsError(try body(), line: line) { error in
+            XCTAssertNotNil(error as? InferenceError, "\(error)", line: line)
+            XCTAssertTrue("\(error)".contains(text), "\(error)", line: line)
+        }
+    }
+
+    func testElementCounts() {
+        XCTAssertEqual(ShapeLimits.elementCount([2, 3, 4]), 24)
+        XCTAssertEqual(ShapeLimits.elementCount([]), 1)
+        XCTAssertEqual(ShapeLimits.elementCount([1 << 20, 0]), 0)
+        XCTAssertNil(ShapeLimits.elementCount([1 << 32, 2]))
+        XCTAssertNil(ShapeLimits.elementCount([1 << 40, 1 << 40]))
+        XCTAssertNil(ShapeLimits.elementCount([4, -1]))
+        XCTAssertNil(ShapeLimits.dimension(2e30))
+        XCTAssertNil(ShapeLimits.dimension(.nan))
+        XCTAssertEqual(ShapeLimits.dimension(7), 7)
+    }
+
+    func testImpossibleOutputShapesAreErrors() {
+        let huge = Int64(1) << 31
+        assertRefused("more than 4294967296 elements") {
+            try ConstantOfShape().evaluate([Tensor(int64: [huge, huge, huge], shape: [3])])
+        }
+        assertRefused("Pad: pads [0, 0, 0, 4611686018427387904] are out of range") {
+            try Pad().evaluate([self.row, Tensor(int64: [0, 0, 0, 1 << 62], shape: [4])])
+        }
+        assertRefused("do not cover 4") {
+            try Split(axis: 1, outputCount: 2).evaluate([self.row, Tensor(int64: [1 << 62, -(1 << 62) + 4], shape: [2])])
+        }
+        assertRefused("the scale makes axis 2") {
+            try Resize().evaluate([self.image, nil, Tensor(float32: [1, 1, 1e30, 1e30], shape: [4])])
+        }
+        assertRefused("more than 4294967296") {
+            try Reshape().evaluate([self.row, Tensor(int64: [1 << 40, 1 << 40], shape: [2])])
+        }
+    }
+
+    func testWindowsOutsideTheirRangeAreErrors() {
+        assertRefused("each must be from 1") { try MaxPool(geometry: WindowGeometry(kernel: [0, 0])).evaluate([self.image]) }
+        let weights = Tensor(float32: [Float](repeating: 1, count: 9), shape: [1, 1, 3, 3])
+        assertRefused("each must be from 1") {
+            try Conv(geometry: WindowGeometry(kernel: [3, 3], dilations: [1 << 40, 1 << 40]), group: 1).evaluate([self.image, weights])
+        }
+        assertRefused("each must be from 1") {
+            try Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [-5, -5, -5, -5]), group: 1).evaluate([self.image, weights])
+        }
+    }
+}
