@@ -54,5 +54,12 @@ final class ShapeLimitsTests: XCTestCase {
         assertRefused("each must be from 1") {
             try Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [-5, -5, -5, -5]), group: 1).evaluate([self.image, weights])
         }
+        // One stride for two axes was read past the end of its list (no bounds checks in release).
+        let transposed = Tensor(float32: [1], shape: [1, 1, 1, 1])
+        assertRefused("must give each of 2 axes a value") { try ConvTranspose(strides: [2]).evaluate([self.image, transposed]) }
+        assertRefused("must give each of 2 axes a value") { try ConvTranspose(strides: [1 << 62, 1 << 62]).evaluate([self.image, transposed]) }
+        assertRefused("must give each of 2 axes a value") {
+            try ConvTranspose(strides: [2, 2], outputPadding: [1 << 40, 1 << 40]).evaluate([self.image, transposed])
+        }
     }
 }

@@ -35,6 +35,16 @@ public struct ConvTranspose: Operator {
         let strides = self.strides ?? [Int](repeating: 1, count: rank)
         let dilations = self.dilations ?? [Int](repeating: 1, count: rank)
         let extra = outputPadding ?? [Int](repeating: 0, count: rank)
+        // One value per spatial axis, each in range, before the arithmetic below (this module is built
+        // without bounds checks: a short attribute list would be read past its end).
+        let limit = ShapeLimits.maximumWindowValue
+        guard weights.count == rank + 2, kernel.count == rank, strides.count == rank, dilations.count == rank, extra.count == rank,
+              (pads?.count ?? 2 * rank) == 2 * rank, (outputShape?.count ?? rank) >= rank,
+              (kernel + strides + dilations).allSatisfy({ $0 >= 1 && $0 <= limit }),
+              (extra + (pads ?? [])).allSatisfy({ $0 >= 0 && $0 <= limit }),
+              (outputShape ?? []).allSatisfy({ $0 >= 0 && $0 <= ShapeLimits.maximumElements }) else {
+            throw InferenceError(.invalidAttribute, "ConvTranspose: kernel \(kernel), strides \(strides), dilations \(dilations), output_padding \(extra), pads \(pads ?? []), output_shape \(outputShape ?? []) must give each of \(rank) axes a value from 1 (padding 0) to \(limit)")
+        }
         var begin = [Int](repeating: 0, count: rank), output = begin
         for axis in 0..<rank {
             let full = strides[axis] * (input[axis] - 1) + extra[axis] + (kernel[axis] - 1) * dilations[axis] + 1
