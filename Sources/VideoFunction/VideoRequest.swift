@@ -38,8 +38,7 @@ public struct VideoRequest: Equatable, Sendable {
         // Checked before it becomes an Int, which 1e300 is not; each function's own (lower) limit follows.
         let frameLimit = VideoLimits.defaultMaximumFramesPerRequest
         if let frames, frames > Double(frameLimit) {
-            let shown = frames < 1e15 ? String(Int(frames)) : "\(frames)"
-            throw invalid("\"frames\" is \(shown); at most \(frameLimit) frames can be sampled from one video")
+            throw invalid("\"frames\" is \(VideoLimits.format(frames)); at most \(frameLimit) frames can be sampled from one video")
         }
         var perFrame = false
         switch object["perFrame"] {

@@ -42,7 +42,9 @@ public struct VideoLimits: Sendable, Equatable {
         }
     }
 
-    static func format(_ seconds: Double) -> String {
+    /// A number of seconds (or frames) for a message: whole ones as integers, others to the
+    /// millisecond, and the implausible ones a request or a damaged file may hold as they are.
+    public static func format(_ seconds: Double) -> String {
         // Whole seconds print as integers only while they are plausible ones: a time from a request
         // or a damaged file may be 1e300, which no Int holds.
         if seconds == seconds.rounded(), abs(seconds) < 1e15 { return String(Int(seconds)) }

@@ -39,7 +39,6 @@ public struct Resize: Operator {
         self.scalesInputIndex = scalesInputIndex
     }
 
-    /// Output shape and the scale per axis (output / input, or the common scale under an aspect policy).
     /// An output dimension computed from a scale, which a broken model may make any size.
     private func checkedDimension(_ value: Double, axis: Int) throws -> Int {
         guard let dimension = ShapeLimits.dimension(value) else {
@@ -48,6 +47,7 @@ public struct Resize: Operator {
         return dimension
     }
 
+    /// Output shape and the scale per axis (output / input, or the common scale under an aspect policy).
     func plan(_ inputs: [OperatorInput?]) throws -> (shape: [Int], scales: [Double]) {
         let input = try inputs.required(0, name)
         let shape = input.type.shape, rank = shape.count
