@@ -39,7 +39,9 @@ enum FunctionEvent {
             })
             if sources == ["aws:s3"] { return .s3(records: try records.map(s3Record)) }
             if sources == ["aws:sqs"] { return .sqs(messages: try records.map(sqsMessage)) }
-            throw VideoFunctionError(.invalidEvent, "Records from \(sources.sorted().joined(separator: ", ")) are not S3 or SQS records")
+            guard !records.isEmpty else { throw VideoFunctionError(.invalidEvent, "the event's \"Records\" list is empty: there is nothing to process") }
+            let origin = sources.isEmpty ? "without an eventSource" : "from \(sources.sorted().joined(separator: ", "))"
+            throw VideoFunctionError(.invalidEvent, "Records \(origin) are not S3 or SQS records")
         }
         if case .string(let version)? = object["version"], version == "2.0", object["requestContext"] != nil {
             var body = object["body"]?.stringValue ?? ""

@@ -21,11 +21,19 @@ public struct VideoRequest: Equatable, Sendable {
         self.perFrame = perFrame
     }
 
+    /// The longest `video` URI accepted.
+    static let maximumURIBytes = 8192
+
     /// Reads a direct event object, naming the field that is wrong.
     init(_ object: [String: JSONValue]) throws {
         func invalid(_ reason: String) -> VideoFunctionError { VideoFunctionError(.invalidEvent, reason) }
         guard let video = object["video"] else { throw invalid("the event has no \"video\" field (a URI: s3://bucket/key, https://... or a path)") }
         guard case .string(let uri) = video, !uri.isEmpty else { throw invalid("\"video\" must be a non-empty string URI") }
+        // Longer than any path (4096), S3 URI (1024-byte keys) or URL in use; every error about the
+        // video names its URI, and a 5 MB one would make a 5 MB error.
+        guard uri.utf8.count <= Self.maximumURIBytes else {
+            throw invalid("\"video\" is \(uri.utf8.count) bytes long; a URI may have at most \(Self.maximumURIBytes)")
+        }
         func number(_ key: String) throws -> Double? {
             switch object[key] {
             case nil, .null?: return nil

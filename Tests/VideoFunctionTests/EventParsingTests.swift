@@ -29,6 +29,8 @@ final class EventParsingTests: XCTestCase {
         // Numbers no Int holds are refused before they become one (they used to stop the process).
         assertInvalid(#"{"video": "a.mp4", "frames": 1e300}"#, #""frames" is 1e+300; at most 1024 frames"#)
         assertInvalid(#"{"video": "a.mp4", "frames": 20000}"#, #""frames" is 20000; at most 1024 frames"#)
+        // Every error about a video names it: a 5 MB "URI" would make a 5 MB error.
+        assertInvalid(#"{"video": "\#(String(repeating: "a", count: 9000))"}"#, #""video" is 9000 bytes long; a URI may have at most 8192"#)
     }
 
     func testS3NotificationsDecodeKeys() throws {
@@ -37,6 +39,8 @@ final class EventParsingTests: XCTestCase {
         XCTAssertEqual(records.map(\.uri), ["s3://in/uploads/my clipé.mp4"])
         assertInvalid(#"{"Records": [{"eventSource": "aws:s3", "s3": {}}]}"#, "lacks s3.bucket.name")
         assertInvalid(#"{"Records": [{"eventSource": "aws:dynamodb"}]}"#, "not S3 or SQS")
+        assertInvalid(#"{"Records": []}"#, #"the event's "Records" list is empty"#)
+        assertInvalid(#"{"Records": [{"s3": {}}]}"#, "Records without an eventSource are not S3 or SQS records")
     }
 
     func testSQSAndHTTPEvents() throws {
