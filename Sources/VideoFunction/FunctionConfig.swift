@@ -49,6 +49,17 @@ public struct FunctionConfig: Decodable, Sendable {
         public var maximumFrames: Int?
         /// Frames per inference batch (default 8).
         public var batchSize: Int?
+
+        /// maximumFrames, 256 when not given.
+        var frameLimit: Int { maximumFrames ?? 256 }
+
+        /// Counts from 1 up: frames within maximumFrames within what one request may sample at all.
+        func check(path: String) throws {
+            let limit = VideoLimits.defaultMaximumFramesPerRequest, maximum = frameLimit
+            guard (1...limit).contains(maximum), (1...maximum).contains(frames), (1...maximum).contains(batchSize ?? 1) else {
+                throw VideoFunctionError(.invalidConfig, "\(path): sampling needs 1 <= frames (\(frames)) and batchSize (\(batchSize ?? 1)) <= maximumFrames (\(maximum)) <= \(limit)")
+            }
+        }
     }
 
     public struct ThresholdSpec: Decodable, Sendable {
@@ -92,14 +103,28 @@ public struct FunctionConfig: Decodable, Sendable {
         let config: FunctionConfig
         do { config = try JSONDecoder().decode(FunctionConfig.self, from: data) }
         catch { throw VideoFunctionError(.invalidConfig, "\(path): \(DecodingErrorText.describe(error))") }
-        _ = try config.preprocessOptions(path: path)
+        let options = try config.preprocessOptions(path: path)
+        do { try options.check() } catch let error as VideoIOError {
+            throw VideoFunctionError(.invalidConfig, "\(path): preprocess: \(error.reason)")
+        }
         guard ["none", "softmax", "sigmoid"].contains(config.postprocess.activation) else {
             throw VideoFunctionError(.invalidConfig, "\(path): postprocess.activation '\(config.postprocess.activation)' is not none, softmax or sigmoid")
         }
         guard config.labels != nil || config.labelsFromModelMetadata != nil else {
             throw VideoFunctionError(.invalidConfig, "\(path): give labels or labelsFromModelMetadata")
         }
-        guard config.sampling.frames > 0 else { throw VideoFunctionError(.invalidConfig, "\(path): sampling.frames must be positive") }
+        try config.sampling.check(path: path)
+        if let topK = config.postprocess.topK, topK < 1 {
+            throw VideoFunctionError(.invalidConfig, "\(path): postprocess.topK must be at least 1, not \(topK)")
+        }
+        if let threshold = config.postprocess.threshold {
+            guard threshold.verdicts.count == 2, threshold.value.isFinite else {
+                throw VideoFunctionError(.invalidConfig, "\(path): postprocess.threshold needs a finite value and two verdicts (below, at or above)")
+            }
+            if let labels = config.labels, !labels.contains(threshold.label) {
+                throw VideoFunctionError(.invalidConfig, "\(path): postprocess.threshold.label '\(threshold.label)' is not one of the labels \(labels)")
+            }
+        }
         return config
     }
 

@@ -62,6 +62,10 @@ public final class VideoAnalyzer {
             }
             labels = text.split(separator: "\n").map(String.init)
         }
+        // function.json checks this against its own labels; labels from the model are known only now.
+        if let threshold = config.postprocess.threshold, !labels.contains(threshold.label) {
+            throw VideoFunctionError(.invalidConfig, "\(name): postprocess.threshold.label '\(threshold.label)' is not one of the labels \(labels)")
+        }
         preprocessor = Preprocessor(try config.preprocessOptions())
     }
 
@@ -76,7 +80,7 @@ public final class VideoAnalyzer {
         do { reader = try ParallelVideoReader(uri: request.video, store: store, maximumLanes: threads) }
         catch { throw Self.videoError(error) }
         timings.fetchMs = Self.now() - started
-        let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.maximumFrames ?? 256)
+        let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.frameLimit)
         let timestamps: [Double]
         do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video) }
         catch { throw Self.videoError(error) }

@@ -86,16 +86,35 @@ public struct Preprocessor: Sendable {
     }
 
     private func validateOptions() throws {
+        try options.check()
+    }
+}
+
+extension PreprocessOptions {
+    /// Throws `invalidRequest` for options no frame can be prepared with: sizes that are not
+    /// positive or are larger than a frame may be (`VideoLimits`' pixels per frame, which also keeps
+    /// a batch's allocation sane), normalization that is not 3 finite values per list with no zero std.
+    public func check() throws {
         func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: "preprocessing", reason) }
-        guard options.width > 0, options.height > 0 else {
-            throw invalid("the input size \(options.width)x\(options.height) must be positive")
+        let pixels = VideoLimits.defaultMaximumPixelsPerFrame
+        func fits(_ width: Int, _ height: Int) -> Bool {
+            width > 0 && height > 0 && width <= pixels && height <= pixels && width * height <= pixels
         }
-        let normalization = options.normalization
+        guard fits(width, height) else {
+            throw invalid("the input size \(width)x\(height) must be positive and at most \(pixels) pixels")
+        }
+        switch resize {
+        case .shorterSideThenCrop(let side) where !fits(side, side):
+            throw invalid("the resize's shorter side \(side) must be positive and at most \(Int(Double(pixels).squareRoot())) pixels")
+        case .stretchThenCrop(let stretchWidth, let stretchHeight) where !fits(stretchWidth, stretchHeight):
+            throw invalid("the resize's size \(stretchWidth)x\(stretchHeight) must be positive and at most \(pixels) pixels")
+        default: break
+        }
         guard normalization.mean.count == 3, normalization.std.count == 3 else {
             throw invalid("mean and std need 3 values each (R, G, B), not \(normalization.mean.count) and \(normalization.std.count)")
         }
-        guard normalization.std.allSatisfy({ $0 != 0 && $0.isFinite }) else {
-            throw invalid("std \(normalization.std) has a zero or non-finite value; each channel divides by it")
+        guard normalization.std.allSatisfy({ $0 != 0 && $0.isFinite }), normalization.mean.allSatisfy(\.isFinite), normalization.scale.isFinite else {
+            throw invalid("scale \(normalization.scale), mean \(normalization.mean) and std \(normalization.std) must be finite, std not zero; each channel divides by it")
         }
     }
 }
