@@ -39,6 +39,10 @@ enum HTTPResponseFraming {
     /// Heads larger than this are refused: a Runtime API head is a few hundred bytes.
     static let maximumHeadBytes = 64 * 1024
 
+    /// Declared bodies larger than this are refused before any memory is set aside for them: Lambda's
+    /// events are at most 6 MB, so a Content-Length of terabytes is a broken API, not an event.
+    static let maximumBodyBytes = 64 * 1024 * 1024
+
     /// Parses a head from the start of `bytes`, or returns nil when its blank line has not arrived yet.
     static func head(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPFramingError) -> Head? {
         guard let end = blankLine(in: bytes) else {
@@ -112,6 +116,9 @@ enum HTTPResponseFraming {
         }
         if let text = headers["content-length"] {
             guard let length = Int(text), length >= 0 else { throw HTTPFramingError("invalid Content-Length '\(text)'") }
+            guard length <= maximumBodyBytes else {
+                throw HTTPFramingError("Content-Length \(length) is over the \(maximumBodyBytes)-byte limit of a Runtime API body")
+            }
             return length == 0 ? .none : .exactly(length)
         }
         return .untilClose

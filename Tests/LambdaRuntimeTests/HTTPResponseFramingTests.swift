@@ -71,6 +71,8 @@ final class HTTPResponseFramingTests: XCTestCase {
             ("HTTP/1.1 2x0 OK\r\n\r\n", "malformed status line"),
             ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line 'no colon here'"),
             ("HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n", "invalid Content-Length '-3'"),
+            // Refused before a buffer of that size is made (it used to be allocated as the body arrived).
+            ("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n", "Content-Length 1000000000000 is over the 67108864-byte limit"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "unsupported Transfer-Encoding 'gzip'"),
         ]
         for (text, expected) in cases {
