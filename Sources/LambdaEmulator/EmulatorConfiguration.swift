@@ -31,7 +31,7 @@ public struct EmulatorConfiguration: Sendable {
                 port: Int = 0, host: String = "127.0.0.1", environment: [String: String] = [:],
                 shutdownGraceSeconds: Double = 2, taskRoot: String = "") {
         self.command = command
-        self.concurrency = max(1, concurrency)
+        self.concurrency = concurrency
         self.timeoutSeconds = timeoutSeconds
         self.memoryMB = memoryMB
         self.functionName = functionName
@@ -66,6 +66,22 @@ public struct EmulatorConfiguration: Sendable {
         environment.merge(lambda) { _, new in new }
         environment.merge(self.environment) { _, new in new }
         return environment
+    }
+
+    /// Throws `invalidConfiguration` for settings Lambda would not accept or no emulator can serve:
+    /// checked when the emulator starts, so that a typo is an error, not a wrong run (a port of
+    /// 99999 listened on 34463; a timeout of 1e300 seconds overflowed the deadline).
+    func check() throws(EmulatorError) {
+        func invalid(_ reason: String) -> EmulatorError { EmulatorError(.invalidConfiguration, reason) }
+        guard (0...65535).contains(port) else { throw invalid("port \(port) is not 0 (any free one) to 65535") }
+        guard (1...1000).contains(concurrency) else { throw invalid("concurrency \(concurrency) is not 1 to 1000 runtime processes") }
+        guard timeoutSeconds > 0, timeoutSeconds <= 900 else {
+            throw invalid("timeout \(timeoutSeconds) s is not above 0 and at most 900 s, Lambda's longest")
+        }
+        guard (128...10240).contains(memoryMB) else { throw invalid("memory \(memoryMB) MB is not 128 to 10240 MB, Lambda's range") }
+        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
+            throw invalid("shutdown grace \(shutdownGraceSeconds) s is not 0 to 3600 s")
+        }
     }
 
     var functionARN: String { "arn:aws:lambda:\(region):000000000000:function:\(functionName)" }

@@ -8,6 +8,8 @@ public struct EmulatorError: Error, CustomStringConvertible, Sendable {
         case bindFailed
         /// The emulator was shut down while the call waited.
         case shutDown
+        /// A setting is out of range (port, concurrency, timeout, memory, grace period).
+        case invalidConfiguration
     }
 
     public let code: Code

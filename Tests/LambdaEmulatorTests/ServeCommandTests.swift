@@ -30,4 +30,28 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(serve.terminationStatus, 0)
         XCTAssertFalse(isAlive(Int32(runtimePID)), "runtime \(runtimePID) outlived the emulator")
     }
+
+    /// Settings out of range end `serve` at once with a message naming them (a port of 99999 used to
+    /// listen on 34463, a concurrency of 0 to report "0 runtimes", a timeout of 1e300 to overflow).
+    func testSettingsOutOfRangeAreErrors() throws {
+        let cases: [([String], String)] = [
+            (["--port", "99999"], "port 99999 is not 0"),
+            (["--concurrency", "0"], "concurrency 0 is not 1 to 1000"),
+            (["--timeout", "1e300"], "at most 900 s"),
+            (["--timeout", "nan"], "is not above 0"),
+            (["--memory", "64"], "memory 64 MB is not 128 to 10240 MB"),
+        ]
+        for (options, expected) in cases {
+            let serve = Process()
+            serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
+            serve.arguments = ["serve"] + options + ["--", TestPaths.executable("lambda-test-function")]
+            let stderr = Pipe()
+            serve.standardError = stderr
+            try serve.run()
+            let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            serve.waitUntilExit()
+            XCTAssertNotEqual(serve.terminationStatus, 0, "\(options)")
+            XCTAssertTrue(output.contains(expected), "\(options): \(output)")
+        }
+    }
 }
