@@ -12,7 +12,12 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(help: "The event JSON file.") var event: String
     @Option(help: "The function to run (_HANDLER); defaults to $_HANDLER, then echo.") var function: String?
     @Flag(help: "Run the real bootstrap under the Lambda emulator instead of in this process.") var emulated = false
-    @Option(help: "Function timeout in seconds.") var timeout: Double = 900
+    @Option(help: "Function timeout in seconds (up to 900, Lambda's longest).") var timeout: Double = 900
+
+    func validate() throws {
+        // The deadline is milliseconds in an Int64: 1e300 s or nan would not make one.
+        guard timeout > 0, timeout <= 900 else { throw ValidationError("--timeout \(timeout) is not above 0 and at most 900 seconds") }
+    }
 
     func run() async throws {
         guard let eventBytes = FileManager.default.contents(atPath: event) else {

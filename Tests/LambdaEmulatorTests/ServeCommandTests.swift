@@ -41,10 +41,13 @@ final class ServeCommandTests: XCTestCase {
             (["--timeout", "nan"], "is not above 0"),
             (["--memory", "64"], "memory 64 MB is not 128 to 10240 MB"),
         ]
-        for (options, expected) in cases {
+        // invoke's timeout makes the deadline in process: 1e300 s stopped it with an overflow.
+        let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds")]
+        for (options, expected) in cases.map({ (["serve"] + $0.0 + ["--", TestPaths.executable("lambda-test-function")], $0.1) })
+            + invoke.map({ (["invoke", "--event", "/dev/null"] + $0.0, $0.1) }) {
             let serve = Process()
             serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-            serve.arguments = ["serve"] + options + ["--", TestPaths.executable("lambda-test-function")]
+            serve.arguments = options
             let stderr = Pipe()
             serve.standardError = stderr
             try serve.run()
