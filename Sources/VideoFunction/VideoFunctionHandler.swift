@@ -64,6 +64,10 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// API Gateway v2 / Function URL: the body is a direct event; errors become 4xx or 5xx.
     private func respondOverHTTP(_ body: String, _ remaining: () -> Int64) throws -> HTTPResponse {
         do {
+            // Said plainly: parsing an empty body would report "unexpected end of input at byte 0".
+            guard body.contains(where: { !$0.isWhitespace }) else {
+                throw VideoFunctionError(.invalidEvent, "the request has no body; send the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")
+            }
             guard case .direct(let request) = try FunctionEvent.parse(Array(body.utf8)) else {
                 throw VideoFunctionError(.invalidEvent, "the request body must be a direct event: {\"video\": URI, ...}")
             }

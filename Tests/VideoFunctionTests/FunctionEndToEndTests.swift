@@ -71,6 +71,10 @@ final class FunctionEndToEndTests: XCTestCase {
         XCTAssertEqual(http["statusCode"] as? Int, 200)
         let body = try JSONSerialization.jsonObject(with: Data((http["body"] as? String ?? "").utf8)) as? [String: Any]
         XCTAssertEqual(body?["sampledFrames"] as? Int, 8)
+        // A request without a body is a 400 that says so (not a JSON parser's "end of input at byte 0").
+        let empty = object(try await emulator.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}}"#.utf8)))
+        XCTAssertEqual(empty["statusCode"] as? Int, 400)
+        XCTAssertTrue((empty["body"] as? String ?? "").contains("the request has no body"), "\(empty)")
 
         // S3: the object goes in, the full result comes out in the output bucket, a summary comes back.
         let s3 = object(try await emulator.invoke(try sample("video-moderation", "s3-put.json")))
