@@ -40,8 +40,9 @@ public struct AccessPolicy: Sendable {
             (environment[name] ?? "").split(separator: ",").map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }
         }
         let buckets = list("VIDEO_LAMBDA_ALLOWED_BUCKETS")
+        var seen = Set<String>()
         return AccessPolicy(
-            allowedRoots: roots,
+            allowedRoots: roots.filter { seen.insert($0).inserted },
             privateHostAllowlist: Set(list("VIDEO_LAMBDA_ALLOWED_HOSTS")),
             bucketAllowlist: buckets.isEmpty ? nil : Set(buckets),
             maximumObjectBytes: environment["VIDEO_LAMBDA_MAX_OBJECT_BYTES"].flatMap { Int64($0) } ?? defaultMaximumObjectBytes,

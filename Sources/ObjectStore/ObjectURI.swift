@@ -18,7 +18,7 @@ public enum ObjectURI: Equatable, Sendable {
             let bucket = String(rest[..<slash])
             let key = String(rest[rest.index(after: slash)...])
             guard Self.isValidBucketName(bucket) else {
-                throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-')")
+                throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-', a letter or digit at each end, no '..')")
             }
             guard !key.isEmpty else { throw invalid("an S3 URI needs a key after the bucket") }
             self = .s3(bucket: bucket, key: key)
@@ -42,10 +42,13 @@ public enum ObjectURI: Equatable, Sendable {
         }
     }
 
+    /// S3's rules for bucket names: 3-63 of a-z, 0-9, '.' and '-', starting and ending with a letter
+    /// or digit, no two periods in a row. (Only a request to S3 could tell otherwise: three attempts
+    /// at a host name that cannot exist.)
     static func isValidBucketName(_ name: String) -> Bool {
         (3...63).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
-        } && name.first != "." && name.first != "-"
+        } && name.first != "." && name.first != "-" && name.last != "." && name.last != "-" && !name.contains("..")
     }
 
     private static func splitHostPort(_ authority: String, uri: String) throws -> (String, Int) {

@@ -86,6 +86,9 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertEqual(policy.bucketAllowlist, ["in", "out"])
         XCTAssertEqual(policy.maximumObjectBytes, 1000)
         XCTAssertNil(AccessPolicy.fromEnvironment([:]).bucketAllowlist)
+        // A root named twice (task root and allowed roots alike) is listed once, in refusals too.
+        let twice = AccessPolicy.fromEnvironment(["LAMBDA_TASK_ROOT": "/var/task", "VIDEO_LAMBDA_ALLOWED_ROOTS": "/var/task:/data"])
+        XCTAssertEqual(twice.allowedRoots, ["/tmp", "/var/task", "/data"])
     }
 
     func testWritesResultsOnlyUnderAllowedRoots() throws {

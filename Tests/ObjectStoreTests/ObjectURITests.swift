@@ -18,6 +18,10 @@ final class ObjectURITests: XCTestCase {
             ("", "empty"),
             ("s3://bucket-only", "needs a key"),
             ("s3://Bad_Bucket/key", "not a valid bucket name"),
+            // S3's other rules, which used to be found out by three attempts at an impossible host.
+            ("s3://a..b/key", "not a valid bucket name"),
+            ("s3://bucket-/key", "not a valid bucket name"),
+            ("s3://bucket./key", "not a valid bucket name"),
             ("s3://bucket/", "needs a key"),
             ("http://example.com/v.mp4", "scheme 'http' is not supported"),
             ("ftp://example.com/v.mp4", "scheme 'ftp'"),
