@@ -43,6 +43,9 @@ final class ShapeLimitsTests: XCTestCase {
         assertRefused("more than 4294967296") {
             try Reshape().evaluate([self.row, Tensor(int64: [1 << 40, 1 << 40], shape: [2])])
         }
+        assertRefused("axis 2 is empty") {
+            try Resize().evaluate([Tensor(float32: [], shape: [1, 1, 0, 2]), nil, nil, Tensor(int64: [1, 1, 4, 4], shape: [4])])
+        }
     }
 
     func testWindowsOutsideTheirRangeAreErrors() {

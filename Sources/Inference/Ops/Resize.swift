@@ -79,6 +79,10 @@ public struct Resize: Operator {
         } else {
             throw invalidInput("Resize needs scales or sizes")
         }
+        // An empty axis has nothing to sample from (its scale would be infinite, its coordinates NaN).
+        if let axis = output.indices.first(where: { output[$0] > 0 && shape[$0] == 0 }) {
+            throw invalidInput("Resize: axis \(axis) is empty and cannot be resized to \(output[axis])")
+        }
         return (output, scales)
     }
 
