@@ -30,6 +30,13 @@ public enum ShapeLimits {
         value.isFinite && value >= 0 && value <= Double(maximumElements) ? Int(value) : nil
     }
 
+    /// Whether a window's sizes (kernel, strides, dilations: 1 up) and paddings (0 up) are all at most
+    /// `maximumWindowValue`.
+    public static func windowFits(sizes: [Int]..., paddings: [Int]...) -> Bool {
+        sizes.allSatisfy { $0.allSatisfy { $0 >= 1 && $0 <= maximumWindowValue } }
+            && paddings.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 <= maximumWindowValue } }
+    }
+
     /// Whether `value` may be added to a dimension without leaving the range these limits keep.
     public static func isPlausibleOffset(_ value: Int) -> Bool {
         value >= -maximumElements && value <= maximumElements

@@ -75,13 +75,19 @@ public struct EmulatorConfiguration: Sendable {
         func invalid(_ reason: String) -> EmulatorError { EmulatorError(.invalidConfiguration, reason) }
         guard (0...65535).contains(port) else { throw invalid("port \(port) is not 0 (any free one) to 65535") }
         guard (1...1000).contains(concurrency) else { throw invalid("concurrency \(concurrency) is not 1 to 1000 runtime processes") }
-        guard timeoutSeconds > 0, timeoutSeconds <= 900 else {
+        guard Self.isValidTimeout(timeoutSeconds) else {
             throw invalid("timeout \(timeoutSeconds) s is not above 0 and at most 900 s, Lambda's longest")
         }
         guard (128...10240).contains(memoryMB) else { throw invalid("memory \(memoryMB) MB is not 128 to 10240 MB, Lambda's range") }
         guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
             throw invalid("shutdown grace \(shutdownGraceSeconds) s is not 0 to 3600 s")
         }
+    }
+
+    /// Whether `seconds` is a function timeout Lambda allows: above 0, at most 900 s. (Outside it no
+    /// deadline can be made: 1e300 s or nan in milliseconds do not fit an Int64.)
+    public static func isValidTimeout(_ seconds: Double) -> Bool {
+        seconds > 0 && seconds <= 900
     }
 
     var functionARN: String { "arn:aws:lambda:\(region):000000000000:function:\(functionName)" }

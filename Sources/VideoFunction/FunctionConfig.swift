@@ -52,6 +52,8 @@ public struct FunctionConfig: Decodable, Sendable {
 
         /// maximumFrames, 256 when not given.
         var frameLimit: Int { maximumFrames ?? 256 }
+        /// batchSize, 8 when not given.
+        var batch: Int { batchSize ?? 8 }
 
         /// Counts from 1 up: frames within maximumFrames within what one request may sample at all.
         func check(path: String) throws {
@@ -68,6 +70,13 @@ public struct FunctionConfig: Decodable, Sendable {
         public var value: Float
         /// Verdict below and at-or-above the threshold.
         public var verdicts: [String]
+
+        /// Throws unless the label is one of `labels` (`owner` names the function.json or function).
+        func check(labels: [String], owner: String) throws {
+            guard labels.contains(label) else {
+                throw VideoFunctionError(.invalidConfig, "\(owner): postprocess.threshold.label '\(label)' is not one of the labels \(labels)")
+            }
+        }
     }
 
     public struct PostprocessSpec: Decodable, Sendable {
@@ -121,9 +130,7 @@ public struct FunctionConfig: Decodable, Sendable {
             guard threshold.verdicts.count == 2, threshold.value.isFinite else {
                 throw VideoFunctionError(.invalidConfig, "\(path): postprocess.threshold needs a finite value and two verdicts (below, at or above)")
             }
-            if let labels = config.labels, !labels.contains(threshold.label) {
-                throw VideoFunctionError(.invalidConfig, "\(path): postprocess.threshold.label '\(threshold.label)' is not one of the labels \(labels)")
-            }
+            if let labels = config.labels { try threshold.check(labels: labels, owner: path) }
         }
         return config
     }

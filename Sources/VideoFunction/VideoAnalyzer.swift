@@ -63,9 +63,7 @@ public final class VideoAnalyzer {
             labels = text.split(separator: "\n").map(String.init)
         }
         // function.json checks this against its own labels; labels from the model are known only now.
-        if let threshold = config.postprocess.threshold, !labels.contains(threshold.label) {
-            throw VideoFunctionError(.invalidConfig, "\(name): postprocess.threshold.label '\(threshold.label)' is not one of the labels \(labels)")
-        }
+        try config.postprocess.threshold?.check(labels: labels, owner: name)
         preprocessor = Preprocessor(try config.preprocessOptions())
     }
 
@@ -92,7 +90,7 @@ public final class VideoAnalyzer {
         // with the decoder. 16 frames of the 10-minute file, warm, 2 cores: 436–599 ms decoding one
         // batch ahead on one decoder, 343–372 ms in turns on two.) Batches of 8 keep the model's
         // activations, and so peak RSS, small (16: 320 MB, 8: 228 MB, 4: 187 MB, same run).
-        let batchSize = max(1, config.sampling.batchSize ?? 8)
+        let batchSize = config.sampling.batch
         let chunks = stride(from: 0, to: timestamps.count, by: batchSize).map { Array(timestamps[$0..<min(timestamps.count, $0 + batchSize)]) }
         // A remote video's spans for every batch are fetched at once, in parallel range requests. A
         // failure here is left for the batch that reads those bytes to report. It is fetch time:

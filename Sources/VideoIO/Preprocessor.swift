@@ -16,7 +16,7 @@ public struct Preprocessor: Sendable {
     /// The picture the model sees for `frame`, as 8-bit RGB before normalization (also what
     /// `video-lambda frames` writes out).
     public func image(from frame: DecodedFrame) throws -> RGBImage {
-        try validateOptions()
+        try options.check()
         let placement = options.resize.placement(sourceWidth: frame.width, sourceHeight: frame.height,
                                                  width: options.width, height: options.height)
         let resized = try frame.rgb(width: placement.width, height: placement.height, algorithm: options.algorithm)
@@ -77,16 +77,12 @@ public struct Preprocessor: Sendable {
     }
 
     private func validate(frames: Int) throws {
-        try validateOptions()
+        try options.check()
         func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: "preprocessing", reason) }
         guard frames > 0 else { throw invalid("no frames to preprocess") }
         if case .ncthw(let clipLength?) = options.layout, clipLength <= 0 || frames % clipLength != 0 {
             throw invalid("\(frames) frames do not make whole clips of \(clipLength); sample a multiple of the clip length")
         }
-    }
-
-    private func validateOptions() throws {
-        try options.check()
     }
 }
 

@@ -15,8 +15,10 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(help: "Function timeout in seconds (up to 900, Lambda's longest).") var timeout: Double = 900
 
     func validate() throws {
-        // The deadline is milliseconds in an Int64: 1e300 s or nan would not make one.
-        guard timeout > 0, timeout <= 900 else { throw ValidationError("--timeout \(timeout) is not above 0 and at most 900 seconds") }
+        // The in-process run makes its deadline from it too, so it follows the emulator's rule.
+        guard EmulatorConfiguration.isValidTimeout(timeout) else {
+            throw ValidationError("--timeout \(timeout) is not above 0 and at most 900 seconds")
+        }
     }
 
     func run() async throws {

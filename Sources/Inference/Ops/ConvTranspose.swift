@@ -40,8 +40,7 @@ public struct ConvTranspose: Operator {
         let limit = ShapeLimits.maximumWindowValue
         guard weights.count == rank + 2, kernel.count == rank, strides.count == rank, dilations.count == rank, extra.count == rank,
               (pads?.count ?? 2 * rank) == 2 * rank, (outputShape?.count ?? rank) >= rank,
-              (kernel + strides + dilations).allSatisfy({ $0 >= 1 && $0 <= limit }),
-              (extra + (pads ?? [])).allSatisfy({ $0 >= 0 && $0 <= limit }),
+              ShapeLimits.windowFits(sizes: kernel, strides, dilations, paddings: extra, pads ?? []),
               (outputShape ?? []).allSatisfy({ $0 >= 0 && $0 <= ShapeLimits.maximumElements }) else {
             throw InferenceError(.invalidAttribute, "ConvTranspose: kernel \(kernel), strides \(strides), dilations \(dilations), output_padding \(extra), pads \(pads ?? []), output_shape \(outputShape ?? []) must give each of \(rank) axes a value from 1 (padding 0) to \(limit)")
         }

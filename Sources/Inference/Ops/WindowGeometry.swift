@@ -70,8 +70,7 @@ public struct WindowGeometry: Equatable, Sendable {
         }
         // Bounded before the window arithmetic below, which a file's extreme values would overflow.
         let limit = ShapeLimits.maximumWindowValue
-        guard kernel.allSatisfy({ $0 >= 1 && $0 <= limit }), (strides + dilations).allSatisfy({ $0 <= limit }),
-              (pads ?? []).allSatisfy({ $0 >= 0 && $0 <= limit }) else {
+        guard ShapeLimits.windowFits(sizes: kernel, strides, dilations, paddings: pads ?? []) else {
             throw InferenceError(.invalidAttribute, "\(op): kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads ?? []): each must be from 1 (pads 0) to \(limit)")
         }
         var begin = [Int](repeating: 0, count: rank), end = begin, output = begin
