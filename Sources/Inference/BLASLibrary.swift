@@ -5,13 +5,16 @@ import COpenBLASLoader
 import Dispatch
 
 public enum BLASLibrary {
-    /// nil once loaded, else why not. Loading also turns OpenBLAS's own threads off: the kernels
-    /// split work across threads themselves, and two levels of threads would fight.
+    /// nil once loaded, else why not. Loading also turns OpenBLAS's own threads off, its idle pool
+    /// included: the kernels split work across threads themselves, and two levels of threads would fight.
     private static let failure: String? = {
         if let failure = vl_openblas_load() { return String(cString: failure) }
-        openblas_set_num_threads(1)
+        vl_openblas_use_one_thread()
         return nil
     }()
+
+    /// OpenBLAS's own pool threads alive (0 once loaded, but while SgemmThroughput runs).
+    static var poolThreads: Int { Int(vl_openblas_pool_threads()) }
 
     /// Loads OpenBLAS (once per process); throws if its library is missing or broken.
     public static func load() throws(InferenceError) {

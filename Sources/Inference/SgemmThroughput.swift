@@ -1,5 +1,6 @@
 // The machine's sgemm speed, printed next to engine benchmarks so their figures have context.
 import COpenBLAS
+import COpenBLASLoader
 import Dispatch
 
 public enum SgemmThroughput {
@@ -7,7 +8,7 @@ public enum SgemmThroughput {
     public static func measure(size: Int = 1024, threads: Int, repeats: Int = 5) throws -> Double {
         try BLASLibrary.load()
         openblas_set_num_threads(Int32(threads))
-        defer { openblas_set_num_threads(1) }
+        defer { vl_openblas_use_one_thread() }
         let a = [Float](repeating: 0.5, count: size * size), b = a
         var c = [Float](repeating: 0, count: size * size)
         var best = Double.infinity
