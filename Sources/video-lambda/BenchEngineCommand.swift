@@ -22,6 +22,10 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: .hidden) var worker: String?
     @Option(help: .hidden) var threads = 1
 
+    func validate() throws {
+        try requireAtLeastOne(["batch1-runs": batch1Runs, "batch16-runs": batch16Runs, "rounds": rounds, "threads": threads])
+    }
+
     func run() throws {
         if let worker {
             print(try String(decoding: JSONEncoder().encode(EngineMeasurement.measure(directory: worker, threads: threads, runs1: batch1Runs, runs16: batch16Runs)), as: UTF8.self))

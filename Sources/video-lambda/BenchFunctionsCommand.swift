@@ -25,6 +25,10 @@ struct BenchFunctionsCommand: AsyncParsableCommand {
     /// One side of the comparison: a runtime command and how the emulator runs it.
     struct Side { let command: [String]; let configuration: EmulatorConfiguration }
 
+    func validate() throws {
+        try requireAtLeastOne(["invocations": invocations, "cold-starts": coldStarts])
+    }
+
     func run() async throws {
         let root = FileManager.default.currentDirectoryPath
         func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : root + "/" + path }

@@ -17,6 +17,10 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
     @Option(help: "Throughput runs per runtime, taken in turns; the median is reported.") var rounds = 3
     @Option(help: "Process starts per cold-start median.") var coldStarts = 15
 
+    func validate() throws {
+        try requireAtLeastOne(["invocations": invocations, "rounds": rounds, "cold-starts": coldStarts])
+    }
+
     func run() async throws {
         var benchmark = RuntimeBenchmark()
         benchmark.invocations = invocations

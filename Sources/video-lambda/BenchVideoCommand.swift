@@ -18,6 +18,10 @@ struct BenchVideoCommand: ParsableCommand {
     @Option(help: "Model input size (square).") var size = 224
     @Option(help: "Repetitions of the fast measurements (the median is reported).") var repetitions = 5
 
+    func validate() throws {
+        try requireAtLeastOne(["count": count, "size": size, "repetitions": repetitions])
+    }
+
     func run() throws {
         let path = URL(fileURLWithPath: file).standardizedFileURL.path
         let local = ObjectStore(policy: AccessPolicy(allowedRoots: ["/"]), s3: .fromEnvironment([:]))

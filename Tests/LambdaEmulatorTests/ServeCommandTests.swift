@@ -31,7 +31,7 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(isAlive(Int32(runtimePID)), "runtime \(runtimePID) outlived the emulator")
     }
 
-    /// Settings out of range end `serve` at once with a message naming them (a port of 99999 used to
+    /// Settings out of range end `serve` (and `invoke`, and the benchmarks) at once with a message naming them (a port of 99999 used to
     /// listen on 34463, a concurrency of 0 to report "0 runtimes", a timeout of 1e300 to overflow).
     func testSettingsOutOfRangeAreErrors() throws {
         let cases: [([String], String)] = [
@@ -43,8 +43,15 @@ final class ServeCommandTests: XCTestCase {
         ]
         // invoke's timeout makes the deadline in process: 1e300 s stopped it with an overflow.
         let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds")]
+        // A benchmark's counts: `bench engine --batch16-runs 0` stopped with a trap (a median of nothing).
+        let bench: [([String], String)] = [
+            (["engine", "--batch16-runs", "0"], "--batch16-runs must be at least 1, not 0"),
+            (["runtime", "--raw-loop", "/dev/null", "--cold-starts", "0"], "--cold-starts must be at least 1, not 0"),
+            (["functions", "--invocations=-2"], "--invocations must be at least 1, not -2"),
+            (["video", "--repetitions", "0"], "--repetitions must be at least 1, not 0"),
+        ]
         for (options, expected) in cases.map({ (["serve"] + $0.0 + ["--", TestPaths.executable("lambda-test-function")], $0.1) })
-            + invoke.map({ (["invoke", "--event", "/dev/null"] + $0.0, $0.1) }) {
+            + invoke.map({ (["invoke", "--event", "/dev/null"] + $0.0, $0.1) }) + bench.map({ (["bench"] + $0.0, $0.1) }) {
             let serve = Process()
             serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
             serve.arguments = options
