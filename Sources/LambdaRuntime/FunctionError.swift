@@ -29,10 +29,32 @@ public struct ErrorReport: Error, Equatable, Sendable {
     public let errorMessage: String
     public let stackTrace: [String]
 
+    /// Messages are cut to this many UTF-8 bytes: an error that quotes its input (a 5 MB event
+    /// field) must still fit an error post, and a reader gets nothing from the rest.
+    public static let maximumMessageBytes = 64 * 1024
+
     public init(errorType: String, errorMessage: String, stackTrace: [String] = []) {
         self.errorType = errorType
-        self.errorMessage = errorMessage
+        self.errorMessage = Self.truncated(errorMessage, toUTF8Bytes: Self.maximumMessageBytes)
         self.stackTrace = stackTrace
+    }
+
+    /// `text` if it has at most `limit` UTF-8 bytes, else its longest prefix of whole characters
+    /// that, with a note of the full length, fits in `limit`.
+    static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
+        let total = text.utf8.count
+        guard total > limit else { return text }
+        let note = "… (\(total) bytes in all)"
+        let budget = limit - note.utf8.count
+        var end = text.startIndex
+        var bytes = 0
+        while end < text.endIndex {
+            let next = text.index(after: end)
+            bytes += text.utf8.distance(from: end, to: next)
+            guard bytes <= budget else { break }
+            end = next
+        }
+        return text[..<end] + note
     }
 
     /// A handler's error as Lambda reports it: `Function.` and the error's name.
@@ -53,7 +75,7 @@ public struct ErrorReport: Error, Equatable, Sendable {
     }
 
     /// Makes any Swift type name fit the header's grammar: letters only, upper-case first.
-    /// `DecodingError.dataCorrupted` → `DecodingErrorDataCorrupted`; nothing usable → `Error`.
+    /// `DecodingError.dataCorrupted` → `DecodingErrorDataCorrupted`; nothing usable → `Error`; `E` → `EError`.
     static func sanitizedName(_ name: String) -> String {
         var words: [String] = []
         var current = ""
@@ -67,6 +89,7 @@ public struct ErrorReport: Error, Equatable, Sendable {
         }
         if !current.isEmpty { words.append(current) }
         let joined = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        return joined.isEmpty ? "Error" : joined
+        // The grammar wants two letters at least: `struct E: Error` is `EError`.
+        return joined.count < 2 ? joined + "Error" : joined
     }
 }

@@ -25,9 +25,14 @@ extension ErrorReport {
             + "\"stackTrace\":[\(stackTrace.map(JSONText.quoted).joined(separator: ","))]}"
     }
 
+    /// The message in the X-Ray cause header is cut to this many UTF-8 bytes: servers refuse
+    /// large headers (SwiftNIO's parser at 80 KB in all), and refusing the post would lose the error.
+    static let maximumCauseMessageBytes = 8 * 1024
+
     /// The Lambda-Runtime-Function-XRay-Error-Cause header value: X-Ray's error-cause document.
     public func xrayCause(workingDirectory: String) -> String {
-        "{\"working_directory\":\(JSONText.quoted(workingDirectory)),\"exceptions\":[{\"type\":\(JSONText.quoted(errorType)),"
-            + "\"message\":\(JSONText.quoted(errorMessage))}],\"paths\":[]}"
+        let message = Self.truncated(errorMessage, toUTF8Bytes: Self.maximumCauseMessageBytes)
+        return "{\"working_directory\":\(JSONText.quoted(workingDirectory)),\"exceptions\":[{\"type\":\(JSONText.quoted(errorType)),"
+            + "\"message\":\(JSONText.quoted(message))}],\"paths\":[]}"
     }
 }

@@ -67,6 +67,26 @@ final class LambdaRunLoopTests: XCTestCase {
         XCTAssertEqual(report.errorType, "Function.ResponseSizeTooLarge")
     }
 
+    /// A 400 or 403 on an answer loses that answer, not the runtime (Lambda's contract asks an exit
+    /// on a 500 only): an error post refused for its size used to end the process.
+    func testARefusedAnswerIsLoggedAndTheNextIsServed() {
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b"), invocation("c")])
+        client.answerFailures = ["a": LambdaRuntimeError(.unexpectedStatus, "POST /invocation/a/error answered 400: header too large"),
+                                 "b": LambdaRuntimeError(.unexpectedStatus, "POST /invocation/b/response answered 403")]
+        var calls = 0
+        _ = run(client) { event, _ in
+            calls += 1
+            if calls == 1 { throw FunctionError("InvalidEvent", "bad") }
+            return event
+        }
+        XCTAssertEqual(client.posted.map(\.requestID), ["a", "b", "c"])
+        // A 500 on an answer still ends the process.
+        let failing = MockRuntimeAPIClient([invocation("a"), invocation("b")])
+        failing.answerFailures = ["a": LambdaRuntimeError(.apiFailed, "POST /invocation/a/response answered 500")]
+        XCTAssertEqual(run(failing) { event, _ in event }, 1)
+        XCTAssertEqual(failing.posted.map(\.requestID), ["a"])
+    }
+
     func testInitFailureIsPostedAndEndsTheProcess() {
         let client = MockRuntimeAPIClient([invocation("a")])
         let status = LambdaRunLoop(client: client, environment: [:], logger: quiet, metrics: noMetrics)

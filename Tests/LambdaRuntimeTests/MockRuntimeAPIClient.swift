@@ -7,6 +7,13 @@ final class MockRuntimeAPIClient: RuntimeAPIClient {
         case response(requestID: String, body: [UInt8])
         case error(requestID: String, report: ErrorReport)
         case initError(ErrorReport)
+
+        var requestID: String? {
+            switch self {
+            case .response(let id, _), .error(let id, _): id
+            case .initError: nil
+            }
+        }
     }
 
     var invocations: [Invocation]
@@ -14,6 +21,8 @@ final class MockRuntimeAPIClient: RuntimeAPIClient {
     var nextFailure = LambdaRuntimeError(.apiFailed, "GET next answered 500")
     var responseOutcome: ResponseOutcome = .accepted
     var posted: [Posted] = []
+    /// Answers to these request ids fail with the error given (after being recorded).
+    var answerFailures: [String: LambdaRuntimeError] = [:]
     /// `_X_AMZN_TRACE_ID` as the handler saw it, per request.
     var traceSeenByHandler: [String: String] = [:]
 
@@ -26,11 +35,13 @@ final class MockRuntimeAPIClient: RuntimeAPIClient {
 
     func sendResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> ResponseOutcome {
         posted.append(.response(requestID: requestID, body: body))
+        if let failure = answerFailures[requestID] { throw failure }
         return responseOutcome
     }
 
     func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError) {
         posted.append(.error(requestID: requestID, report: report))
+        if let failure = answerFailures[requestID] { throw failure }
     }
 
     func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
