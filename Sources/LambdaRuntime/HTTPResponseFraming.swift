@@ -43,6 +43,10 @@ enum HTTPResponseFraming {
     /// events are at most 6 MB, so a Content-Length of terabytes is a broken API, not an event.
     static let maximumBodyBytes = 64 * 1024 * 1024
 
+    /// Bytes received for one response, head and framing included, beyond which it is refused: a
+    /// body read until the connection closes, or chunked with tiny chunks, declares no length to check.
+    static let maximumResponseBytes = maximumHeadBytes + 2 * maximumBodyBytes
+
     /// Parses a head from the start of `bytes`, or returns nil when its blank line has not arrived yet.
     static func head(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPFramingError) -> Head? {
         guard let end = blankLine(in: bytes) else {
@@ -88,6 +92,10 @@ enum HTTPResponseFraming {
                 digits += 1
             }
             guard digits > 0 else { throw HTTPFramingError("malformed chunk size line") }
+            // Checked before any arithmetic with it (a size near Int.max overflowed the bounds check).
+            guard size <= maximumBodyBytes - body.count else {
+                throw HTTPFramingError("a chunked body over the \(maximumBodyBytes)-byte limit of a Runtime API body")
+            }
             position = lineEnd + 2
             if size == 0 {
                 // Trailer fields, each one line, then an empty line.

@@ -159,7 +159,10 @@ final class RuntimeAPIConnection {
                                                                    : "the Runtime API closed the connection mid-response",
                                         responseStarted: received > 0)
             }
-            if received == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            guard received < HTTPResponseFraming.maximumResponseBytes else {
+                throw ConnectionFailure(description: "the Runtime API's response is over \(HTTPResponseFraming.maximumResponseBytes) bytes", responseStarted: true)
+            }
+            if received == buffer.count { buffer += [UInt8](repeating: 0, count: min(buffer.count, HTTPResponseFraming.maximumResponseBytes - received)) }
             let count = try readSome(at: received)
             if count == 0 { closed = true } else { received += count }
         }

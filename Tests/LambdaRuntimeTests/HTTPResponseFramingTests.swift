@@ -82,6 +82,11 @@ final class HTTPResponseFramingTests: XCTestCase {
         }
         XCTAssertThrowsError(try chunked("zz\r\n")) { XCTAssertTrue("\($0)".contains("malformed chunk size")) }
         XCTAssertThrowsError(try chunked("3\r\nabcXY0\r\n\r\n")) { XCTAssertTrue("\($0)".contains("not followed by CRLF")) }
+        // A size near Int.max used to overflow the bounds check (a trap); chunks past the limit in all are refused too.
+        XCTAssertThrowsError(try chunked("7fffffffffffffff\r\nabc")) { XCTAssertTrue("\($0)".contains("over the 67108864-byte limit"), "\($0)") }
+        XCTAssertThrowsError(try chunked("3ffffff\r\n" + String(repeating: "a", count: 0x3ffffff) + "\r\n3ffffff\r\n")) {
+            XCTAssertTrue("\($0)".contains("chunked body over the 67108864-byte limit"), "\($0)")
+        }
         let endless = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
         XCTAssertThrowsError(try head(endless)) { XCTAssertTrue("\($0)".contains("longer than")) }
     }

@@ -93,6 +93,21 @@ final class RuntimeAPIConnectionTests: XCTestCase {
         XCTAssertEqual(try connection.exchange(head: head, body: body).status, 413)
     }
 
+    /// A body with no length (read until the connection closes) that never ends is cut off at the
+    /// response limit instead of growing the buffer until memory runs out.
+    func testAnEndlessBodyIsRefusedAtTheLimit() throws {
+        let megabyte = String(repeating: "x", count: 1 << 20)
+        let server = try ScriptedHTTPServer { connection in
+            guard connection.readRequest() != nil else { return }
+            connection.write("HTTP/1.1 200 OK\r\n\r\n")
+            for _ in 0..<(HTTPResponseFraming.maximumResponseBytes >> 20) + 8 { connection.write(megabyte) }
+        }
+        let (head, body) = request("GET")
+        XCTAssertThrowsError(try RuntimeAPIConnection(hostAndPort: "127.0.0.1:\(server.port)").exchange(head: head, body: body)) { error in
+            XCTAssertTrue("\(error)".contains("response is over \(HTTPResponseFraming.maximumResponseBytes) bytes"), "\(error)")
+        }
+    }
+
     func testGarbageAndRefusedConnectionsAreFailuresThatSaySo() throws {
         let server = try ScriptedHTTPServer { connection in
             guard connection.readRequest() != nil else { return }
