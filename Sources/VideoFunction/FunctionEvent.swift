@@ -40,7 +40,7 @@ enum FunctionEvent {
             if sources == ["aws:s3"] { return .s3(records: try records.map(s3Record)) }
             if sources == ["aws:sqs"] { return .sqs(messages: try records.map(sqsMessage)) }
             guard !records.isEmpty else { throw VideoFunctionError(.invalidEvent, "the event's \"Records\" list is empty: there is nothing to process") }
-            let origin = sources.isEmpty ? "without an eventSource" : "from \(sources.sorted().joined(separator: ", "))"
+            let origin = sources.isEmpty ? "without an eventSource" : "from \(listed(sources))"
             throw VideoFunctionError(.invalidEvent, "Records \(origin) are not S3 or SQS records")
         }
         if case .string(let version)? = object["version"], version == "2.0", object["requestContext"] != nil {
@@ -62,7 +62,21 @@ enum FunctionEvent {
         }
         // S3 notifications URL-encode keys, with '+' for spaces.
         let decoded = key.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? key
+        guard decoded.utf8.count <= maximumS3KeyBytes else {
+            throw VideoFunctionError(.invalidEvent, "an S3 record's object key is \(decoded.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
+        }
         return S3Record(bucket: name, key: decoded)
+    }
+
+    /// S3's own limit on an object key.
+    static let maximumS3KeyBytes = 1024
+
+    /// Values quoted from the event in a message: at most three, each cut to 64 characters.
+    private static func listed(_ values: Set<String>) -> String {
+        let sorted = values.sorted()
+        var shown = sorted.prefix(3).map { $0.count > 64 ? $0.prefix(64) + "…" : $0 }
+        if sorted.count > 3 { shown.append("\(sorted.count - 3) more") }
+        return shown.joined(separator: ", ")
     }
 
     private static func sqsMessage(_ record: JSONValue) throws -> SQSMessage {

@@ -80,7 +80,9 @@ public final class VideoAnalyzer {
         timings.fetchMs = Self.now() - started
         let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.frameLimit)
         let timestamps: [Double]
-        do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video) }
+        // The function's frame limit holds for "every" too (there the count follows from the video).
+        let limits = VideoLimits(maximumFramesPerRequest: config.sampling.frameLimit)
+        do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video, limits: limits) }
         catch { throw Self.videoError(error) }
 
         // Decode, preprocess and infer in batches, checking the clock before each one. Each stage

@@ -41,6 +41,16 @@ final class EventParsingTests: XCTestCase {
         assertInvalid(#"{"Records": [{"eventSource": "aws:dynamodb"}]}"#, "not S3 or SQS")
         assertInvalid(#"{"Records": []}"#, #"the event's "Records" list is empty"#)
         assertInvalid(#"{"Records": [{"s3": {}}]}"#, "Records without an eventSource are not S3 or SQS records")
+        // Quoted event values are bounded: a 200 KB eventSource made an error too large to post.
+        let huge = String(repeating: "x", count: 200_000)
+        let sources = (1...5).map { #"{"eventSource": "\#($0)\#(huge)"}"# }.joined(separator: ",")
+        XCTAssertThrowsError(try parse(#"{"Records": [\#(sources)]}"#)) { error in
+            XCTAssertLessThan("\(error)".utf8.count, 500, "\(error)".prefix(300).description)
+            XCTAssertTrue("\(error)".contains("2 more"), "\(error)")
+        }
+        let longKey = String(repeating: "k", count: 1025)
+        assertInvalid(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "\#(longKey)"}}}]}"#,
+                      "object key is 1025 bytes long; S3 keys have at most 1024")
     }
 
     func testSQSAndHTTPEvents() throws {
