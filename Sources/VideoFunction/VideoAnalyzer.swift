@@ -21,6 +21,12 @@ public final class VideoAnalyzer {
     let store: ObjectStore
     /// Cores the model runs on, and decoders each batch of frames is decoded on.
     let threads: Int
+    /// What a frame cost (decode to scores, ms) in the last batch analysed, by this or an earlier
+    /// invocation: the estimate the deadline checks start from (0 before the first).
+    private var perFrameMs = 0.0
+    /// Time kept back at every deadline check, beyond the frames' own estimate: answering and
+    /// postprocessing.
+    static let deadlineReserveMs = 300.0
 
     /// Loads `directory/function.json` and its model (verifying its sha256) and plans the session.
     public init(directory: String, name: String, store: ObjectStore, threads: Int = KernelContext.availableCores) throws {
@@ -72,6 +78,12 @@ public final class VideoAnalyzer {
     public func analyze(_ request: VideoRequest, remainingMs: () -> Int64 = { .max }) throws -> AnalysisResult {
         let started = Self.now()
         var timings = AnalysisResult.Timings()
+        // Before opening anything (an S3 video's index and spans take requests): the first batch
+        // must fit, as far as the last batches tell.
+        let firstBatchMs = Self.deadlineReserveMs + perFrameMs * Double(config.sampling.batch) * 1.5
+        guard Double(remainingMs()) >= firstBatchMs else {
+            throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
+        }
         let reader: ParallelVideoReader
         // One FFmpeg thread per decoder: frame threads are flushed at every seek, and sampling seeks
         // for nearly every frame. The cores decode several GOPs at once instead (lanes).
@@ -103,12 +115,11 @@ public final class VideoAnalyzer {
         var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
-        var perFrameMs = 0.0
         for chunk in chunks {
-            let reserve = 300.0 + perFrameMs * Double(chunk.count) * 1.5
+            let reserve = Self.deadlineReserveMs + perFrameMs * Double(chunk.count) * 1.5
             if Double(remainingMs()) < reserve {
                 guard !raw.isEmpty else {
-                    throw VideoFunctionError(.timeout, "\(request.video): \(remainingMs()) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")
+                    throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
                 }
                 stoppedEarly = "deadline: analysed \(raw.count) of \(timestamps.count) frames before the time ran out"
                 break
@@ -141,6 +152,10 @@ public final class VideoAnalyzer {
             .apply(raw, timestamps: used, indices: indices, videoEnd: info.duration, into: &result, perFrame: request.perFrame)
         result.timings.totalMs = Self.now() - started
         return result
+    }
+
+    private static func noTimeForAnyFrame(_ video: String, remainingMs: Int64) -> VideoFunctionError {
+        VideoFunctionError(.timeout, "\(video): \(remainingMs) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")
     }
 
     /// Runs the model on one batch and returns one row of scores per frame.

@@ -19,8 +19,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         case .direct(let request):
             return try Self.encode(try analyzer.analyze(request, remainingMs: remaining))
         case .s3(let records):
-            let summaries = try records.map { try analyzeAndStore(VideoRequest(video: $0.uri, perFrame: true), key: $0.key, remaining) }
-            return try Self.encode(["results": summaries])
+            return try Self.encode(["results": try handleRecords(records, context: context)])
         case .sqs(let messages):
             return try Self.encode(handleBatch(messages, context: context))
         case .http(let body):
@@ -29,15 +28,40 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     }
 
     /// Analyses one video, stores the full result at OUTPUT_URI/<key>.json, returns the summary.
+    /// Without OUTPUT_URI there is nowhere to store it, and the full result is returned instead.
     private func analyzeAndStore(_ request: VideoRequest, key: String, _ remaining: () -> Int64) throws -> AnalysisResult {
         var result = try analyzer.analyze(request, remainingMs: remaining)
-        if let outputURI {
-            let target = outputURI.hasSuffix("/") ? outputURI + key + ".json" : outputURI
-            do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }
-            catch { throw VideoFunctionError(.outputFailed, "writing the result of \(request.video) to \(target): \(error)") }
-            result.output = target
-        }
+        guard let outputURI else { return result }
+        let target = outputURI.hasSuffix("/") ? outputURI + key + ".json" : outputURI
+        do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }
+        catch { throw VideoFunctionError(.outputFailed, "writing the result of \(request.video) to \(target): \(error)") }
+        result.output = target
         return result.summary
+    }
+
+    /// S3: every record is analysed, whatever happens to the others. If any failed, the invocation
+    /// fails (so that Lambda retries the event) with the first failure's type and every failure
+    /// named; the results of the others are already stored, and a retry stores them again.
+    private func handleRecords(_ records: [FunctionEvent.S3Record], context: LambdaContext) throws -> [AnalysisResult] {
+        var summaries: [AnalysisResult] = []
+        var failures: [Error] = []
+        for record in records {
+            do {
+                summaries.append(try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs }))
+            } catch {
+                context.logger.error("an S3 record failed: \(error)")
+                failures.append(error)
+            }
+        }
+        guard let first = failures.first else { return summaries }
+        guard records.count > 1 else { throw first }
+        // The analyzer's errors are all VideoFunctionErrors; anything else failed after the analysis.
+        let code = (first as? VideoFunctionError)?.code ?? .outputFailed
+        // Each analysis error names its video already.
+        let reasons = failures.map { "\($0)" }.joined(separator: "; ")
+        let others = outputURI == nil ? "" : " (the others' results were stored)"
+        throw VideoFunctionError(code, "\(failures.count) of \(records.count) records failed\(others): \(reasons)",
+                                 storeCode: (first as? VideoFunctionError)?.storeCode)
     }
 
     /// SQS: each message on its own; failures are reported so that only they are retried.
@@ -45,11 +69,16 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         var failures: [BatchResponse.Failure] = []
         for message in messages {
             do {
+                // An SQS answer carries no results: without OUTPUT_URI they would be lost, so the
+                // message fails and stays in the queue (then the dead-letter queue) instead.
+                guard outputURI != nil else {
+                    throw VideoFunctionError(.outputFailed, "OUTPUT_URI is not set: there is nowhere to store the result of message \(message.messageID)")
+                }
                 switch try FunctionEvent.parse(Array(message.body.utf8)) {
                 case .direct(let request):
                     _ = try analyzeAndStore(request, key: message.messageID, { context.remainingTimeMs })
                 case .s3(let records):
-                    for record in records { _ = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs }) }
+                    _ = try handleRecords(records, context: context)
                 default:
                     throw VideoFunctionError(.invalidEvent, "an SQS message body must be a direct event or an S3 notification")
                 }

@@ -30,7 +30,7 @@ final class FunctionEndToEndTests: XCTestCase {
         emulators.removeAll()
     }
 
-    private func start(_ function: String) async throws -> LambdaEmulator {
+    private func start(_ function: String, outputURI: String? = "s3://videolambda-output/results/") async throws -> LambdaEmulator {
         if let failure = Self.setupFailure { throw failure }
         guard FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path),
               let moto = Self.moto, let credentials = Self.credentials else {
@@ -41,8 +41,9 @@ final class FunctionEndToEndTests: XCTestCase {
         configuration.taskRoot = RepoPaths.root.path
         configuration.environment = [
             "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
-            "AWS_ENDPOINT_URL_S3": moto.endpoint, "OUTPUT_URI": "s3://videolambda-output/results/",
+            "AWS_ENDPOINT_URL_S3": moto.endpoint,
         ]
+        if let outputURI { configuration.environment["OUTPUT_URI"] = outputURI }
         let emulator = try await LambdaEmulator.start(configuration)
         emulators.append(emulator)
         return emulator
@@ -89,6 +90,38 @@ final class FunctionEndToEndTests: XCTestCase {
         let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll(output))) as? [String: Any]
         XCTAssertEqual((stored?["frames"] as? [Any])?.count, 16)
         XCTAssertLessThan(summary["bytesFetched"] as? Int ?? .max, 1_055_148 * 2)
+    }
+
+    /// Every record of an S3 notification is analysed even when one fails; the invocation then
+    /// fails (so Lambda retries the event) naming the failed record, the others' results stored.
+    func testAFailedS3RecordDoesNotStopTheOthers() async throws {
+        let emulator = try await start("video-moderation")
+        let environment = ["AWS_ACCESS_KEY_ID": Self.credentials!.accessKeyId, "AWS_SECRET_ACCESS_KEY": Self.credentials!.secretAccessKey,
+                           "AWS_ENDPOINT_URL_S3": Self.moto!.endpoint]
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(environment))
+        try store.write(Array(try Data(contentsOf: RepoPaths.cache("videos/h264.mp4"))), to: "s3://videolambda-input/uploads/second.mp4")
+        func record(_ key: String) -> String {
+            #"{"eventSource": "aws:s3", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "\#(key)"}}}"#
+        }
+        let event = #"{"Records": [\#(record("uploads/missing.mp4")), \#(record("uploads/second.mp4"))]}"#
+        let result = try await emulator.invoke(Array(event.utf8))
+        XCTAssertEqual(result.errorType, "Function.VideoUnavailable", result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("1 of 2 records failed"), result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("s3://videolambda-input/uploads/missing.mp4"), result.bodyText)
+        let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll("s3://videolambda-output/results/uploads/second.mp4.json"))) as? [String: Any]
+        XCTAssertEqual(stored?["sampledFrames"] as? Int, 16)
+    }
+
+    /// Without OUTPUT_URI an S3 event gets its full results back, and SQS messages fail rather
+    /// than have their results dropped.
+    func testWithoutAnOutputURINothingIsDropped() async throws {
+        let emulator = try await start("video-moderation", outputURI: nil)
+        let s3 = object(try await emulator.invoke(try sample("video-moderation", "s3-put.json")))
+        let result = try XCTUnwrap((s3["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual((result["frames"] as? [Any])?.count, 16)
+        XCTAssertNil(result["output"])
+        let sqs = object(try await emulator.invoke(try sample("video-orientation", "sqs.json")))
+        XCTAssertEqual((sqs["batchItemFailures"] as? [[String: String]])?.map { $0["itemIdentifier"] ?? "" }, ["msg-direct-1", "msg-not-a-video-2"], "\(sqs)")
     }
 
     func testOrientationSampleEvents() async throws {

@@ -73,11 +73,12 @@ final class SemanticTests: XCTestCase {
         XCTAssertNil(full.stoppedEarly)
         let times = try XCTUnwrap(full.frames).map(\.timestamp)
         XCTAssertEqual(times, times.sorted())
-        // Time for the first batch only: the answer covers it and says why it stopped.
+        // Time for the first batch only (the clock is read before opening the video, then before
+        // each batch): the answer covers it and says why it stopped.
         var checks = 0
         let partial = try moderation.analyze(VideoRequest(video: video, frames: 12)) {
             checks += 1
-            return checks == 1 ? 60_000 : 10
+            return checks <= 2 ? 60_000 : 10
         }
         XCTAssertEqual(partial.sampledFrames, 8)
         XCTAssertTrue(partial.stoppedEarly?.contains("analysed 8 of 12 frames") == true, "\(String(describing: partial.stoppedEarly))")
@@ -85,6 +86,10 @@ final class SemanticTests: XCTestCase {
         XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 12)) { 10 }) { error in
             XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout)
             XCTAssertTrue("\(error)".contains("raise the function's timeout"), "\(error)")
+        }
+        // Checked before the video is opened: a video that is not there is not even looked for.
+        XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: RepoPaths.cache("videos/absent.mp4").path)) { 10 }) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout, "\(error)")
         }
     }
 
