@@ -22,6 +22,10 @@ public struct EmulatorConfiguration: Sendable {
     public var environment: [String: String]
     /// How long a runtime has to exit after SIGTERM before SIGKILL.
     public var shutdownGraceSeconds: Double
+    /// How long init may take at least, whatever the function timeout: Lambda gives init 10 s of
+    /// its own (and retries it within the invocation's timeout), so a 3 s function may load a model
+    /// for 5 s. A runtime that has not asked for work after the longer of the two is stopped.
+    public var initLimitSeconds: Double = 10
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
     public var taskRoot: String
@@ -82,7 +86,11 @@ public struct EmulatorConfiguration: Sendable {
         guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
             throw invalid("shutdown grace \(shutdownGraceSeconds) s is not 0 to 3600 s")
         }
+        guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
     }
+
+    /// How long a runtime may take to ask for its first invocation.
+    var initTimeoutSeconds: Double { max(initLimitSeconds, timeoutSeconds) }
 
     /// Whether `seconds` is a function timeout Lambda allows: above 0, at most 900 s. (Outside it no
     /// deadline can be made: 1e300 s or nan in milliseconds do not fit an Int64.)

@@ -43,6 +43,8 @@ extension LambdaEmulator {
             coldStarts.append(Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6)
             slot.startedAt = nil
         }
+        slot.initTimeout?.cancel()
+        slot.initTimeout = nil
         slot.state = .idle(responder)
         dispatch()
     }

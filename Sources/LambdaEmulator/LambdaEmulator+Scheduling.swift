@@ -27,6 +27,26 @@ extension LambdaEmulator {
         started.append(slot.process!.pid)
         slot.state = .initializing
         slot.startedAt = .now()
+        slot.initTimeout?.cancel()
+        slot.initTimeout = loop.scheduleTask(in: .milliseconds(Int64(configuration.initTimeoutSeconds * 1000))) { [weak self] in
+            self?.initTimedOut(slot: slot, generation: generation)
+        }
+    }
+
+    /// A runtime that has not asked for work within its init limit (a model fetch that stalls, a
+    /// deadlock): as Lambda ends such an init, the process is killed and the caller waiting for it
+    /// gets the timeout error; the next invocation starts a fresh process.
+    private func initTimedOut(slot: RuntimeSlot, generation: Int) {
+        guard generation == slot.generation, !isShutDown, case .initializing = slot.state else { return }
+        let limit = configuration.initTimeoutSeconds
+        log("runtime pid \(slot.process?.pid ?? 0) did not finish init within \(limit) s; stopping it")
+        slot.process?.signal(SIGKILL)
+        slot.state = .stopped
+        if !queue.isEmpty {
+            let waiting = queue.removeFirst()
+            waiting.complete(.timedOut(requestID: waiting.requestID, seconds: limit))
+        }
+        dispatch()
     }
 
     /// Gives queued invocations to idle runtimes; starts stopped runtimes while work waits.

@@ -1,6 +1,7 @@
 // The runtime's own example function: answers with the event and what the context says about it.
 
-/// Returns `{"event": <the event>, "functionArn", "remainingTimeMs", "requestId", "traceId"}`.
+/// Returns `{"event": <the event>, "functionArn", "remainingTimeMs", "requestId", "traceId", "clientContext"}`
+/// (the last two when the invocation has them).
 /// The event must be JSON; anything else is the caller's error (`Function.InvalidEvent`). Written
 /// against the bytes-level handler API with the runtime's own JSON reader and writer.
 public struct EchoHandler: LambdaByteHandler {
@@ -19,6 +20,7 @@ public struct EchoHandler: LambdaByteHandler {
             "remainingTimeMs": .number(Double(context.remainingTimeMs)),
         ]
         if let traceID = context.traceID { answer["traceId"] = .string(traceID) }
+        if let clientContext = context.clientContext { answer["clientContext"] = .object(clientContext) }
         return JSONValue.object(answer).jsonBytes
     }
 }

@@ -7,8 +7,11 @@ final class RuntimeProcessTests: EmulatorTestCase {
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", shutdownGraceSeconds: 1))
         shutDownAfterTest(emulator)
+        // The client context as the SDKs send it: base64 of the JSON, which the runtime gets decoded.
+        let clientContext = Data(#"{"custom":{"app":"uploader"}}"#.utf8).base64EncodedString()
         let reply = try await postInvocation(port: emulator.port, body: Data(#"{"video":"file:///tmp/a.mp4"}"#.utf8),
-                                             headers: ["X-Amzn-Trace-Id": "Root=1-67890abc-0123456789abcdef01234567;Sampled=1"])
+                                             headers: ["X-Amzn-Trace-Id": "Root=1-67890abc-0123456789abcdef01234567;Sampled=1",
+                                                       "X-Amz-Client-Context": clientContext])
         XCTAssertEqual(reply.status, 200)
         XCTAssertNil(reply.headers["x-amz-function-error"])
         let body = jsonObject(reply.body)
@@ -16,6 +19,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(body["functionArn"] as? String, "arn:aws:lambda:us-east-1:000000000000:function:echo")
         XCTAssertEqual(body["traceId"] as? String, "Root=1-67890abc-0123456789abcdef01234567;Sampled=1")
         XCTAssertEqual(((body["requestId"] as? String) ?? "").count, 36)
+        XCTAssertEqual(((body["clientContext"] as? [String: Any])?["custom"] as? [String: String])?["app"], "uploader")
     }
 
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
@@ -48,6 +52,27 @@ final class RuntimeProcessTests: EmulatorTestCase {
         let after = await emulator.runtimePIDs()
         XCTAssertEqual(after.count, 1)
         XCTAssertNotEqual(after, before)
+    }
+
+    /// A runtime that never finishes init (here one that never asks for work) is stopped at its init
+    /// limit; the caller waiting for it gets the timeout error instead of waiting forever.
+    func testAnInitThatNeverEndsTimesOut() async throws {
+        var configuration = EmulatorConfiguration(command: ["/bin/sleep", "60"], timeoutSeconds: 1, functionName: "test-hangs",
+                                                  handler: "hangs", shutdownGraceSeconds: 1)
+        configuration.initLimitSeconds = 1
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let hanging = await emulator.startedPIDs()
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.errorType, "Sandbox.Timedout")
+        XCTAssertTrue(result.bodyText.contains("Task timed out after 1.00 seconds"), result.bodyText)
+        let killed = await eventually { !isAlive(hanging[0]) }
+        XCTAssertTrue(killed, "the runtime stuck in init (pid \(hanging[0])) was not killed")
+        // The next invocation gets a fresh process, which hangs and times out the same way.
+        let again = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(again.errorType, "Sandbox.Timedout")
+        let started = await emulator.startedPIDs()
+        XCTAssertEqual(started.count, 2)
     }
 
     func testSevenMegabyteResponseBecomesResponseSizeTooLarge() async throws {
