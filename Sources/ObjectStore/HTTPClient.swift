@@ -81,6 +81,9 @@ final class HTTPClient {
         defer { curl_slist_free_all(resolveList) }
 
         vl_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
+        // The path as given: curl would remove "/../" and "/./", and S3 keys may hold them
+        // (s3://allowed/../other/key is the key "../other/key" in bucket "allowed", not a way out).
+        vl_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
         vl_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, list)
         if let resolveList { vl_curl_setopt_ptr(handle, CURLOPT_RESOLVE, resolveList) }
         if let caBundle = request.caBundle { vl_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle) }

@@ -3,7 +3,7 @@ import XCTest
 @testable import ObjectStore
 
 /// An object served from memory, honouring ranges the way S3 does.
-final class MemoryObject: RemoteObject {
+class MemoryObject: RemoteObject {
     let uri = "memory://object"
     var bytes: [UInt8]
     var requests: [Range<Int64>] = []
@@ -97,6 +97,20 @@ final class RangeObjectReaderTests: XCTestCase {
         XCTAssertThrowsError(try read(reader, at: 8000, count: 100)) { error in
             XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse)
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
+    /// A server whose first answer is shorter than the size it claims (206 with 10 bytes of a
+    /// "1 MB" object) is refused at once: reads used to copy past the end of the short block.
+    func testAFirstAnswerShorterThanItsSizeIsAnError() {
+        final class ShortObject: MemoryObject {
+            override func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
+                (Array(bytes.prefix(10)), 1_000_000)
+            }
+        }
+        XCTAssertThrowsError(try RangeObjectReader(object: ShortObject(size: 100), maximumBytes: .max, blockSize: 1000)) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse)
+            XCTAssertTrue("\(error)".contains("got 10"), "\(error)")
         }
     }
 

@@ -57,6 +57,21 @@ final class S3ObjectStoreTests: XCTestCase {
         XCTAssertEqual(try store.readAll("s3://videos/empty.bin"), [])
     }
 
+    /// Dot segments are part of a key, as S3 reads them: s3://results/../videos/big.bin is the key
+    /// "../videos/big.bin" in "results", not a way into "videos" past an allowlist of "results"
+    /// (libcurl removed them from the path), and a write under a prefix stays in its bucket.
+    func testDotSegmentsStayInTheKey() throws {
+        let results = try store(buckets: ["results"])
+        XCTAssertThrowsError(try results.readAll("s3://results/../videos/big.bin")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .notFound, "\(error)")
+        }
+        try results.write(Array("planted".utf8), to: "s3://results/out/../../videos/planted.json")
+        XCTAssertThrowsError(try store().readAll("s3://videos/planted.json")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .notFound, "\(error)")
+        }
+        XCTAssertEqual(try results.readAll("s3://results/out/../../videos/planted.json"), Array("planted".utf8))
+    }
+
     func testRangeReadsFetchOnlyWhatIsRead() throws {
         let reader = try store().reader(for: "s3://videos/big.bin")
         XCTAssertEqual(reader.size, Int64(Self.payload.count))
