@@ -1,5 +1,8 @@
 // Opens a container through AVIO over an ObjectReader, picks its video stream, reads and seeks packets.
 import CFFmpeg
+#if canImport(Glibc)
+import Glibc
+#endif
 import ObjectStore
 
 /// The container side of a video: format probing, stream selection, packets and seeks.
@@ -8,6 +11,8 @@ import ObjectStore
 final class Demuxer {
     let uri: String
     private let bridge: AVIOBridge
+    /// Resources other than the object that the container asked to open (all refused).
+    private let refusedOpens = RefusedOpens()
     private var format: UnsafeMutablePointer<AVFormatContext>?
     let stream: UnsafeMutablePointer<AVStream>
     /// The container's start time in AV_TIME_BASE units: `ffmpeg -ss` counts from here.
@@ -35,8 +40,20 @@ final class Demuxer {
         format!.pointee.pb = bridge.context
         // Our AVIO context belongs to the bridge, not to libavformat.
         format!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        // The object is the only input. Formats that open other resources (HLS and DASH playlists,
+        // concat lists, MOV references) would fetch URLs the access policy never saw, on loopback
+        // or private addresses, or local files: every such open is refused.
+        format!.pointee.opaque = Unmanaged.passUnretained(refusedOpens).toOpaque()
+        format!.pointee.io_open = { context, _, _, _, _ in
+            if let opaque = context?.pointee.opaque { Unmanaged<RefusedOpens>.fromOpaque(opaque).takeUnretainedValue().count += 1 }
+            return Demuxer.refusedOpen
+        }
         var opened = avformat_open_input(&format, uri, probed, nil)
         try bridge.rethrowReaderFailure()
+        if opened < 0, refusedOpens.count > 0 {
+            throw VideoIOError(.notAVideo, uri: uri,
+                               "the \(name) file refers to other files or URLs, which are not read: pass a self-contained video (MP4, MOV, WebM/MKV, AVI...)")
+        }
         guard opened >= 0 else {
             // avformat_open_input frees the context on failure.
             throw VideoIOError(.corruptData, uri: uri,
@@ -64,6 +81,14 @@ final class Demuxer {
 
     deinit {
         avformat_close_input(&format)
+    }
+
+    /// AVERROR(EPERM): what the demuxer gets for any resource other than the object itself.
+    static let refusedOpen = -EPERM
+
+    /// Counts the demuxer's attempts to open other resources (its context's `opaque`).
+    final class RefusedOpens {
+        var count = 0
     }
 
     /// The video stream to decode: the one FFmpeg ranks best, never a cover picture.
