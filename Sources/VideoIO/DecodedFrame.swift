@@ -14,7 +14,7 @@ public final class DecodedFrame: @unchecked Sendable {
     public let isKeyframe: Bool
     /// True when the decoder reported damage in this frame or in data it depends on.
     public let isDamaged: Bool
-    private let uri: String
+    let uri: String
     let frame: UnsafeMutablePointer<AVFrame>
 
     init(taking frame: UnsafeMutablePointer<AVFrame>, timestamp: Double, requestedTimestamp: Double,

@@ -19,6 +19,13 @@ public struct Preprocessor: Sendable {
         try options.check()
         let placement = options.resize.placement(sourceWidth: frame.width, sourceHeight: frame.height,
                                                  width: options.width, height: options.height)
+        // Cropping modes scale the whole frame before cutting: an extreme aspect ratio (65535x16
+        // filling 224x224) would make a picture of hundreds of millions of pixels first.
+        let limit = VideoLimits.defaultMaximumPixelsPerFrame
+        guard placement.width * placement.height <= limit else {
+            throw VideoIOError(.tooManyPixels, uri: frame.uri,
+                               "fitting the \(frame.width)x\(frame.height) frame to \(options.width)x\(options.height) would scale it to \(placement.width)x\(placement.height) first, over the limit of \(limit) pixels; the aspect ratio is too extreme for this resize mode")
+        }
         let resized = try frame.rgb(width: placement.width, height: placement.height, algorithm: options.algorithm)
         if placement.width == options.width && placement.height == options.height { return resized }
         let padding: UInt8

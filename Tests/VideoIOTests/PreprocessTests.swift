@@ -1,6 +1,7 @@
 // Preprocessing: resize modes against the ffmpeg CLI's filters, and normalization, channel order, layouts.
+import Foundation
 import Inference
-import VideoIO
+@testable import VideoIO
 import XCTest
 
 final class PreprocessTests: XCTestCase {
@@ -67,6 +68,22 @@ final class PreprocessTests: XCTestCase {
             let clip = f / 2, t = f % 2
             XCTAssertEqual(c[(((clip * 3 + ch) * 2 + t) * 6 + y) * 8 + x], expected, accuracy: 1e-5)
         } } } }
+    }
+
+    /// Cropping modes scale the whole frame first: a 4096x16 frame filling 224x224 would be
+    /// 57344x224 (12.8 million pixels, a 65535x16 one 0.6 GB) before the crop. Refused with the
+    /// sizes named; stretching the same frame is fine.
+    func testAnExtremeAspectRatioIsRefusedByCroppingModes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wide-\(UUID().uuidString).mp4").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=4096x16:r=10", "-frames:v", "2",
+                                                     "-c:v", "mpeg4", path])
+        let frame = try XCTUnwrap(VideoReader(uri: path, store: TestVideos.store).frames(at: [0]).frames.first)
+        XCTAssertThrowsError(try Preprocessor(PreprocessOptions(width: 224, height: 224, resize: .centerCrop)).image(from: frame)) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .tooManyPixels, "\(error)")
+            XCTAssertTrue("\(error)".contains("would scale it to 57344x224 first"), "\(error)")
+        }
+        XCTAssertEqual(try Preprocessor(PreprocessOptions(width: 224, height: 224)).image(from: frame).width, 224)
     }
 
     func testBadOptionsAreInvalidRequests() throws {
