@@ -33,6 +33,16 @@ extension Array where Element == OperatorInput? {
         return input
     }
 
+    /// Throws unless each input at `indices` that is present holds float32: kernels read them as
+    /// Float, and a bool or int8 tensor has fewer bytes than they would read or write.
+    func requireFloat32(_ indices: [Int], _ op: String) throws {
+        for index in indices where index < count {
+            if let input = self[index], input.type.elementType != .float32 {
+                throw invalidInput("\(op): input \(index) must be float32, not \(input.type.elementType)")
+            }
+        }
+    }
+
     /// The value of the input at `index` (needed to know the output shape), if the input is present.
     func value(_ index: Int, _ op: String) throws -> Tensor? {
         guard index < count, let input = self[index] else { return nil }
@@ -51,7 +61,7 @@ extension Array where Element == Tensor? {
 /// Resolves a possibly negative axis against `rank`.
 func normalizedAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
     let resolved = axis < 0 ? axis + rank : axis
-    guard resolved >= 0, resolved < max(rank, 1) else {
+    guard resolved >= 0, resolved < rank else {
         throw InferenceError(.invalidAttribute, "\(op): axis \(axis) is out of range for rank \(rank)")
     }
     return resolved

@@ -33,31 +33,36 @@ extension Tensor {
         guard let count = ShapeLimits.elementCount(shape) else {
             throw ModelError(.invalidModel, "\(what): shape \(shape) has more than \(ShapeLimits.maximumElements) elements")
         }
-        self.init(type, shape: shape)
-        if !proto.rawData.isEmpty || count == 0 {
+        // The data is checked against the shape before the tensor is made: a 20-byte initializer
+        // claiming 2^32 int64 values would otherwise have 32 GiB set aside and zeroed first.
+        let raw = !proto.rawData.isEmpty || count == 0
+        if raw {
             guard proto.rawData.count == count * type.size else {
                 throw ModelError(.invalidModel, "\(what): \(proto.rawData.count) bytes of data for \(count) \(type) elements")
             }
+        } else {
+            let available: Int
+            switch type {
+            case .float32: available = proto.floatData.count
+            case .int64: available = proto.int64Data.count
+            case .int32, .bool: available = proto.int32Data.count  // ONNX stores bools in int32_data.
+            }
+            guard available == count else { throw ModelError(.invalidModel, "\(what): \(available) values for shape \(shape)") }
+        }
+        self.init(type, shape: shape)
+        if raw {
             // Data may be unaligned; copy bytes rather than binding memory. x86 and ARM are little-endian like ONNX.
             _ = withUnsafeMutableBytes { target in proto.rawData.copyBytes(to: target.bindMemory(to: UInt8.self), count: target.count) }
             return
         }
-        func check(_ available: Int) throws {
-            guard available == count else { throw ModelError(.invalidModel, "\(what): \(available) values for shape \(shape)") }
-        }
         switch type {
         case .float32:
-            try check(proto.floatData.count)
             withUnsafeMutableBufferPointer(as: Float.self) { for i in 0..<count { $0[i] = proto.floatData[i] } }
         case .int64:
-            try check(proto.int64Data.count)
             withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<count { $0[i] = proto.int64Data[i] } }
         case .int32:
-            try check(proto.int32Data.count)
             withUnsafeMutableBufferPointer(as: Int32.self) { for i in 0..<count { $0[i] = proto.int32Data[i] } }
         case .bool:
-            // ONNX stores bools in int32_data.
-            try check(proto.int32Data.count)
             withUnsafeMutableBufferPointer(as: UInt8.self) { for i in 0..<count { $0[i] = proto.int32Data[i] != 0 ? 1 : 0 } }
         }
     }

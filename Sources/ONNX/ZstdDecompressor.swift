@@ -7,9 +7,16 @@ enum ZstdDecompressor {
         bytes.count >= 4 && bytes[0] == 0x28 && bytes[1] == 0xB5 && bytes[2] == 0x2F && bytes[3] == 0xFD
     }
 
+    /// An ONNX model is one protobuf message, which cannot exceed 2 GiB: a stream that declares or
+    /// produces more is refused before memory is set aside for it (a 1 KB frame can declare 2^39 bytes).
+    static let maximumModelBytes = Int(Int32.max)
+
     /// Decompresses every frame in `compressed`. A stream that ends mid-frame is an error, not a
     /// silently shorter model; a checksum mismatch is reported as such.
-    static func decompress(_ compressed: [UInt8], source: String) throws -> [UInt8] {
+    static func decompress(_ compressed: [UInt8], source: String, maximumBytes: Int = maximumModelBytes) throws -> [UInt8] {
+        func tooLarge(_ bytes: UInt64) -> ModelError {
+            ModelError(.corruptCompression, "\(source): the zstd stream holds \(bytes) bytes or more, over the \(maximumBytes)-byte limit of an ONNX model")
+        }
         guard let stream = ZSTD_createDStream() else { throw ModelError(.io, "\(source): cannot allocate a zstd decoder") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
@@ -21,6 +28,7 @@ enum ZstdDecompressor {
             var output: [UInt8] = []
             let declared = ZSTD_getFrameContentSize(raw.baseAddress, raw.count)
             if declared < UInt64(1) << 40 {
+                guard declared <= UInt64(maximumBytes) else { throw tooLarge(declared) }
                 output = try [UInt8](unsafeUninitializedCapacity: Int(declared)) { buffer, count in
                     count = 0
                     while input.pos < input.size && count < buffer.count {
@@ -33,6 +41,7 @@ enum ZstdDecompressor {
             var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
             while input.pos < input.size || pending != 0 {
                 let produced = try chunk.withUnsafeMutableBytes { try step(stream, &input, into: $0, pending: &pending, source: source) }
+                guard output.count + produced <= maximumBytes else { throw tooLarge(UInt64(output.count + produced)) }
                 output.append(contentsOf: chunk[0..<produced])
                 // No progress with input left means the decoder wants more than there is.
                 if produced == 0 && input.pos == input.size && pending != 0 { break }

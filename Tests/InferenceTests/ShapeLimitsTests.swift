@@ -48,6 +48,27 @@ final class ShapeLimitsTests: XCTestCase {
         }
     }
 
+    /// Inputs kernels read as Float must be float32: a bool scale made LayerNormalization write four
+    /// bytes per element into a one-byte-per-element output; scalars have no axis 0 (Concat wrote
+    /// shape[0] of an empty shape); a Split with no outputs divided by zero.
+    func testTypesAxesAndCountsOperatorsCannotTake() {
+        let bools = Tensor(bool: [Bool](repeating: true, count: 4), shape: [4])
+        let floats = Tensor(float32: [1, 2, 3, 4], shape: [4])
+        assertRefused("LayerNormalization: input 0 must be float32") { try LayerNormalization().evaluate([bools, floats]) }
+        assertRefused("LayerNormalization: input 1 must be float32") { try LayerNormalization().evaluate([floats, bools]) }
+        assertRefused("BatchNormalization: input 1 must be float32") {
+            let one = Tensor(float32: [1], shape: [1])
+            return try BatchNormalization().evaluate([self.image, Tensor(bool: [true], shape: [1]), one, one, one])
+        }
+        let weights = Tensor(float32: [Float](repeating: 1, count: 9), shape: [1, 1, 3, 3])
+        assertRefused("Conv: input 2 must be float32") {
+            try Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]), group: 1).evaluate([self.image, weights, Tensor(bool: [true], shape: [1])])
+        }
+        let scalar = Tensor(float32: [1], shape: [])
+        assertRefused("axis 0 is out of range for rank 0") { try Concat(axis: 0).evaluate([scalar, scalar]) }
+        assertRefused("Split needs at least one output") { try Split(axis: 1, outputCount: 0).evaluate([self.row]) }
+    }
+
     func testWindowsOutsideTheirRangeAreErrors() {
         assertRefused("each must be from 1") { try MaxPool(geometry: WindowGeometry(kernel: [0, 0])).evaluate([self.image]) }
         let weights = Tensor(float32: [Float](repeating: 1, count: 9), shape: [1, 1, 3, 3])

@@ -84,6 +84,32 @@ final class ModelLoaderTests: XCTestCase {
         assertError(.corruptCompression, containing: "truncated") { try ModelLoader.load(bytes: Array(twoFrames.dropLast(10)), source: "model.onnx.zst") }
     }
 
+    /// A stream that declares or produces more than a model can be is refused before memory is set
+    /// aside: a 16-byte frame declaring 2^39 bytes made the loader allocate them.
+    func testStreamsLargerThanAModelAreRefused() throws {
+        let declares512GiB: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0] + withUnsafeBytes(of: (UInt64(1) << 39).littleEndian, Array.init) + [0x01, 0x00, 0x00]
+        assertError(.corruptCompression, containing: "549755813888 bytes or more, over the 2147483647-byte limit") {
+            try ModelLoader.load(bytes: declares512GiB, source: "huge.onnx.zst")
+        }
+        let undeclared = try compressed(try bytes(Self.model()), throughPipe: true)
+        assertError(.corruptCompression, containing: "over the 100-byte limit") {
+            try ZstdDecompressor.decompress(undeclared, source: "model.onnx.zst", maximumBytes: 100)
+        }
+    }
+
+    /// An initializer's data is checked against its shape before the tensor is made: 20 bytes claiming
+    /// 2^32 int64 values used to have 32 GiB set aside and zeroed before the error.
+    func testInitializerDataIsCheckedBeforeTheTensorIsMade() {
+        var proto = Onnx_TensorProto()
+        proto.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        proto.dims = [1 << 32]
+        proto.int64Data = [1, 2]
+        assertError(.invalidModel, containing: "w: 2 values for shape [4294967296]") { try Tensor(onnx: proto, what: "w") }
+        proto.int64Data = []
+        proto.rawData = Data(count: 20)
+        assertError(.invalidModel, containing: "w: 20 bytes of data for 4294967296 int64 elements") { try Tensor(onnx: proto, what: "w") }
+    }
+
     func testLoadingFromAPath() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString).onnx.zst").path
         try Data(try compressed(try bytes(Self.model()))).write(to: URL(fileURLWithPath: path))

@@ -16,6 +16,7 @@ public struct BatchNormalization: Operator {
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
         let x = try inputs.required(0, name)
         guard x.type.shape.count >= 2, x.type.elementType == .float32 else { throw invalidInput("BatchNormalization needs float32 N x C x ...") }
+        try inputs.requireFloat32([1, 2, 3, 4], name)
         for i in 1...4 {
             guard try inputs.required(i, name).type.shape == [x.type.shape[1]] else { throw invalidInput("BatchNormalization: input \(i) must have \(x.type.shape[1]) elements") }
         }

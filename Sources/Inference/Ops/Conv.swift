@@ -27,6 +27,7 @@ public struct Conv: Operator {
         if geometry.kernel.isEmpty { geometry.kernel = Array(w.shape[2...]) }
         guard geometry.kernel == Array(w.shape[2...]) else { throw invalidInput("Conv: kernel_shape \(geometry.kernel) differs from weights \(w.shape)") }
         let resolved = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
+        try inputs.requireFloat32([2], name)
         if let bias = inputs.count > 2 ? inputs[2] : nil, bias.type.shape != [w.shape[0]] {
             throw invalidInput("Conv: bias \(bias.type.shape) must have \(w.shape[0]) elements")
         }

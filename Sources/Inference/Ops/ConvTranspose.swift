@@ -76,6 +76,7 @@ public struct ConvTranspose: Operator {
         guard x.shape.count >= 3, w.shape.count == x.shape.count, x.shape[1] == w.shape[0], x.elementType == .float32 else {
             throw invalidInput("ConvTranspose: input \(x) and weights \(w) do not fit")
         }
+        try inputs.requireFloat32([1, 2], name)
         let l = try layout(input: Array(x.shape[2...]), weights: w.shape)
         return [TensorType(.float32, [x.shape[0], w.shape[1] * group] + l.output.suffix(x.shape.count - 2))]
     }

@@ -24,6 +24,7 @@ public struct Gemm: Operator {
         let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (k2, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == k2 else { throw invalidInput("Gemm: inner dimensions \(k) and \(k2) differ") }
+        try inputs.requireFloat32([2], name)
         if let c = inputs.count > 2 ? inputs[2] : nil {
             guard try Broadcast.shape([m, n], c.type.shape, op: name) == [m, n] else { throw invalidInput("Gemm: C \(c.type.shape) does not broadcast to [\(m), \(n)]") }
         }

@@ -13,6 +13,7 @@ public struct LayerNormalization: Operator {
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
         let input = try inputs.required(0, name)
         _ = try inputs.required(1, name)
+        try inputs.requireFloat32([0, 1, 2], name)
         let a = try normalizedAxis(axis, rank: input.type.shape.count, op: name)
         // Mean and InvStdDev keep the normalised axes as size 1.
         let statistics = input.type.shape.indices.map { $0 < a ? input.type.shape[$0] : 1 }

@@ -15,6 +15,7 @@ public struct Split: Operator {
 
     func parts(_ inputs: [OperatorInput?]) throws -> (axis: Int, sizes: [Int]) {
         let input = try inputs.required(0, name)
+        guard outputCount >= 1 else { throw invalidInput("Split needs at least one output") }
         let a = try normalizedAxis(axis, rank: input.type.shape.count, op: name)
         let dimension = input.type.shape[a]
         if let sizes = try inputs.value(1, name).map({ $0.int64s.map(Int.init) }) ?? attributeSplit {
