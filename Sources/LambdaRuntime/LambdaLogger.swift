@@ -76,7 +76,13 @@ public struct LambdaLogger: Sendable {
         let time = Self.iso8601(timestamp)
         switch format {
         case .text:
-            return [time, level.name, requestID, message].compactMap { $0 }.joined(separator: "\t")
+            // Lambda makes each line of a function's output a log event: a message's own line breaks
+            // become carriage returns, as Lambda's managed runtimes write them, so that one message
+            // (an error with its details) stays one event.
+            // (Byte-wise: "\r\n" is one Character in Swift.)
+            let oneLine = message.utf8.contains(0x0A)
+                ? String(decoding: message.utf8.map { $0 == 0x0A ? 0x0D : $0 }, as: UTF8.self) : message
+            return [time, level.name, requestID, oneLine].compactMap { $0 }.joined(separator: "\t")
         case .json:
             var fields = [("timestamp", time), ("level", level.name), ("message", message)]
             if let requestID { fields.append(("requestId", requestID)) }

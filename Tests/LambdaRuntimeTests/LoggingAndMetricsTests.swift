@@ -27,6 +27,9 @@ final class LoggingAndMetricsTests: XCTestCase {
         logger.info("hello")
         XCTAssertEqual(buffer.lines.count, 1)
         XCTAssertTrue(buffer.lines[0].hasSuffix("\tINFO\thello"), buffer.lines[0])
+        // A message's line breaks would split it into several log events: one line, with \r instead.
+        logger.error("failed:\n  detail one\r\n  detail two")
+        XCTAssertTrue(buffer.lines[1].hasSuffix("\tERROR\tfailed:\r  detail one\r\r  detail two"), buffer.lines[1])
         XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "TRACE"]).minimumLevel, .trace)
         XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "nonsense"]).minimumLevel, .info)
     }
