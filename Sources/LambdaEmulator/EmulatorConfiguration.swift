@@ -26,6 +26,10 @@ public struct EmulatorConfiguration: Sendable {
     /// its own (and retries it within the invocation's timeout), so a 3 s function may load a model
     /// for 5 s. A runtime that has not asked for work after the longer of the two is stopped.
     public var initLimitSeconds: Double = 10
+    /// Bytes of events waiting for a busy runtime beyond which callers get 429, as from a throttled
+    /// function: without a bound, callers that post 6 MB events faster than runtimes finish them
+    /// would fill memory.
+    public var maximumQueuedBytes = 256 * 1024 * 1024
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
     public var taskRoot: String

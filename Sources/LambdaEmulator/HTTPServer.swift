@@ -77,9 +77,11 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             body = []
             tooLarge = false
         case .body(let buffer):
-            // Past the limit the rest is read and discarded, so the answer (413) can still be sent.
-            if body.count + buffer.readableBytes > bodyLimit {
+            // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
+            // nothing more is kept (later small chunks would make a splice of pieces).
+            if tooLarge || body.count + buffer.readableBytes > bodyLimit {
                 tooLarge = true
+                body = []
             } else {
                 body.append(contentsOf: buffer.readableBytesView)
             }
@@ -89,8 +91,22 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
             let request = HTTPRequest(method: head.method, path: path, headers: head.headers, body: body, bodyTooLarge: tooLarge)
             body = []
+            // After an upgrade (or CONNECT) NIO's decoder stops parsing and keeps every byte that
+            // follows: such a request is refused and its connection closed at once.
+            guard !Self.isUpgrade(head) else {
+                return HTTPResponder(context: context, keepAlive: false)
+                    .respondJSON(.badRequest, #"{"errorMessage":"protocol upgrades and CONNECT are not supported","errorType":"InvalidRequest"}"#)
+            }
             route(request, HTTPResponder(context: context, keepAlive: head.isKeepAlive))
         }
+    }
+}
+
+extension HTTPRequestCollector {
+    /// A request the HTTP parser treats as the end of HTTP on its connection.
+    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.method == .CONNECT || (head.headers.contains(name: "upgrade")
+            && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" })
     }
 }
 

@@ -8,6 +8,8 @@ public struct InvocationResult: Sendable, Equatable {
     public let functionError: String?
     /// The error type when the invocation failed (e.g. `Function.InvalidEvent`, `Sandbox.Timedout`).
     public let errorType: String?
+    /// The invoke endpoint's HTTP status when it is not 200 (429: throttled), else nil.
+    public var invokeStatus: Int? = nil
 
     public static func success(_ body: [UInt8]) -> InvocationResult {
         InvocationResult(body: body, functionError: nil, errorType: nil)
@@ -23,6 +25,13 @@ public struct InvocationResult: Sendable, Equatable {
     static func timedOut(requestID: String, seconds: Double) -> InvocationResult {
         let text = "RequestId: \(requestID) Error: Task timed out after \(formatSeconds(seconds)) seconds"
         return lambdaError(type: "Sandbox.Timedout", message: text)
+    }
+
+    /// Lambda's answer when it takes no more work: 429, TooManyRequestsException.
+    static func throttled(queuedBytes: Int) -> InvocationResult {
+        let message = "Rate Exceeded: \(queuedBytes) bytes of events are waiting for a runtime"
+        let body = "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",\"Type\":\"User\",\"message\":\(quoted(message))}"
+        return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "TooManyRequestsException", invokeStatus: 429)
     }
 
     /// Lambda's body for a runtime process that exited before answering.

@@ -16,7 +16,14 @@ extension LambdaEmulator {
         }
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
-        submit(request.body, options: options).whenSuccess { result in
+        guard let answer = submit(request.body, options: options) else {
+            return responder.respond(.ok, headers: [("Content-Type", "application/json")], body: Self.hasShutDown.body)
+        }
+        answer.whenSuccess { result in
+            if let status = result.invokeStatus {
+                return responder.respond(HTTPResponseStatus(statusCode: status),
+                                         headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", result.errorType ?? "")], body: result.body)
+            }
             var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
             if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
             responder.respond(.ok, headers: headers, body: result.body)
@@ -27,7 +34,9 @@ extension LambdaEmulator {
     /// runtimes the JSON itself. A header that is not base64 of a JSON object is passed on as it is.
     static func clientContext(_ header: String?) -> String? {
         guard let header, let data = Data(base64Encoded: header), let text = String(data: data, encoding: .utf8),
-              text.first(where: { !$0.isWhitespace }) == "{" else { return header }
-        return text
+              text.first(where: { !$0.isWhitespace }) == "{", !text.utf8.contains(0) else { return header }
+        // A header value cannot hold line breaks; outside strings (the only place valid JSON has
+        // them raw) they are whitespace, so pretty-printed JSON is sent on one line.
+        return String(decoding: text.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
     }
 }

@@ -39,6 +39,12 @@ extension LambdaEmulator {
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
                                              message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
         }
+        // One GET next at a time: an earlier one still waiting (on another connection) is answered
+        // so that it does not hang, and the newer one takes its place.
+        if case .idle(let waiting) = slot.state, waiting !== responder {
+            violation("a second GET next arrived while one was waiting; the first gets 400")
+            waiting.respondJSON(.badRequest, #"{"errorMessage":"another GET next replaced this one","errorType":"InvalidStateTransition"}"#)
+        }
         if let startedAt = slot.startedAt {
             coldStarts.append(Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6)
             slot.startedAt = nil
@@ -57,6 +63,10 @@ extension LambdaEmulator {
             return responder.respondJSON(.badRequest, "{\"errorMessage\":\(quoted(why)),\"errorType\":\"InvalidRequestID\"}")
         }
         if isError {
+            guard !request.bodyTooLarge else {
+                // The invocation stays open, as for a response: a shorter error may follow.
+                return Self.refuseOversizedBody(responder)
+            }
             // The header is optional (awslambdaric sends none); when present it must fit the grammar.
             var errorType = Self.bodyErrorType(request.body) ?? "Runtime.Unknown"
             if let header = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") {
@@ -73,8 +83,7 @@ extension LambdaEmulator {
         } else {
             if request.bodyTooLarge || takeFault(.rejectNextResponseWith413) {
                 // The invocation stays open: the runtime is expected to post an error instead.
-                return responder.respondJSON(HTTPResponseStatus(statusCode: 413),
-                    "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(Self.payloadLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")
+                return Self.refuseOversizedBody(responder)
             }
             finish(invocation, slot: slot, with: .success(request.body))
         }
@@ -92,6 +101,9 @@ extension LambdaEmulator {
             violation("init error posted after init finished")
             return responder.respondJSON(.forbidden, #"{"errorMessage":"init error posted after init","errorType":"InvalidStateTransition"}"#)
         }
+        guard !request.bodyTooLarge else {
+            return Self.refuseOversizedBody(responder)
+        }
         let errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? "Runtime.Unknown"
         slot.initError = .failure(request.body.isEmpty ? Array("{\"errorType\":\(quoted(errorType))}".utf8) : request.body,
                                   errorType: errorType)
@@ -101,6 +113,12 @@ extension LambdaEmulator {
         loop.scheduleTask(in: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))) {
             if slot.generation == generation { slot.process?.signal(SIGKILL) }
         }
+    }
+
+    /// 413 for a posted body over Lambda's payload limit; the invocation (or init) stays open.
+    static func refuseOversizedBody(_ responder: HTTPResponder) {
+        responder.respondJSON(HTTPResponseStatus(statusCode: 413),
+            "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(payloadLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")
     }
 
     /// The errorType field of an error body, when the body is the JSON object the contract asks for.

@@ -69,7 +69,7 @@ extension LambdaEmulator {
         guard case .idle(let responder) = slot.state, responder.isConnected else {
             // The runtime's GET next went away with its connection: wait for it to ask again.
             slot.state = .ready
-            queue.insert(invocation, at: 0)
+            queue.prepend(invocation)
             return
         }
         let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
@@ -132,8 +132,7 @@ extension LambdaEmulator {
     func beginShutdown() -> [RuntimeProcess] {
         isShutDown = true
         let stopping = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down")
-        for invocation in queue { invocation.complete(stopping) }
-        queue.removeAll()
+        for invocation in queue.removeAll() { invocation.complete(stopping) }
         var processes: [RuntimeProcess] = []
         for slot in slots {
             if case .busy(let invocation) = slot.state { invocation.complete(stopping) }

@@ -24,7 +24,7 @@ public final class LambdaEmulator: @unchecked Sendable {
     let loop: EventLoop
     let inheritedEnvironment: [String: String]
     var slots: [RuntimeSlot] = []
-    var queue: [PendingInvocation] = []
+    var queue = InvocationQueue()
     var pendingFaults: [Fault] = []
     var violations: [String] = []
     var coldStarts: [Double] = []
@@ -94,8 +94,11 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     /// Invokes the function with `event` and waits for its answer, as a caller of the RIE endpoint would.
     public func invoke(_ event: [UInt8], options: InvocationOptions = InvocationOptions()) async throws -> InvocationResult {
-        try await submit(event, options: options).get()
+        guard let answer = submit(event, options: options) else { return Self.hasShutDown }
+        return try await answer.get()
     }
+
+    static let hasShutDown = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator has shut down")
 
     public func inject(_ fault: Fault) async {
         await onLoop { self.pendingFaults.append(fault) }
@@ -121,6 +124,7 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// other thread touches it, so `body` runs here: a task given to a stopped NIO loop is dropped
     /// and whoever awaits it would wait forever.
     func onLoop<T>(_ body: @escaping () -> T) async -> T {
+        if loopGate.isStopped { return body() }
         let promise = loop.makePromise(of: T.self)
         guard loopGate.execute(on: loop, { promise.succeed(body()) }) else {
             promise.fail(EmulatorError(.shutDown, "the emulator has shut down"))
@@ -129,21 +133,25 @@ public final class LambdaEmulator: @unchecked Sendable {
         return try! await promise.futureResult.get()
     }
 
-    func submit(_ event: [UInt8], options: InvocationOptions) -> EventLoopFuture<InvocationResult> {
+    /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
+    /// the callbacks of any future made now, and whoever awaited it would wait forever.
+    func submit(_ event: [UInt8], options: InvocationOptions) -> EventLoopFuture<InvocationResult>? {
+        guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
             guard !self.isShutDown else {
                 promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down"))
                 return
             }
+            guard self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
+                promise.succeed(.throttled(queuedBytes: self.queue.bytes))
+                return
+            }
             let requestID = UUID().uuidString.lowercased()
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise))
             self.dispatch()
         }
-        if !accepted {
-            promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator has shut down"))
-        }
-        return promise.futureResult
+        return accepted ? promise.futureResult : nil
     }
 
     private func bindListeners() async throws {

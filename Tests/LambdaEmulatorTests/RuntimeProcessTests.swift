@@ -20,6 +20,10 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(body["traceId"] as? String, "Root=1-67890abc-0123456789abcdef01234567;Sampled=1")
         XCTAssertEqual(((body["requestId"] as? String) ?? "").count, 36)
         XCTAssertEqual(((body["clientContext"] as? [String: Any])?["custom"] as? [String: String])?["app"], "uploader")
+        // Pretty-printed JSON has line breaks, which no header value may hold: it is sent on one line.
+        let pretty = Data("{\n  \"custom\": {\"app\": \"uploader\"}\n}".utf8).base64EncodedString()
+        let again = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Client-Context": pretty])
+        XCTAssertEqual(((jsonObject(again.body)["clientContext"] as? [String: Any])?["custom"] as? [String: String])?["app"], "uploader")
     }
 
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {

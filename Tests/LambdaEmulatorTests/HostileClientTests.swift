@@ -1,0 +1,100 @@
+// Callers and runtimes that break the rules: protocol upgrades, more events than the emulator takes,
+// two GET nexts at once, error posts over the payload limit, calls after shutdown.
+import Foundation
+import XCTest
+import LambdaEmulator
+@testable import LambdaRuntime
+
+final class HostileClientTests: XCTestCase {
+    private var emulator: LambdaEmulator!
+
+    private func start(maximumQueuedBytes: Int? = nil) async throws {
+        var configuration = EmulatorConfiguration(command: [], timeoutSeconds: 30, functionName: "hostile")
+        if let maximumQueuedBytes { configuration.maximumQueuedBytes = maximumQueuedBytes }
+        emulator = try await LambdaEmulator.start(configuration)
+    }
+
+    override func tearDown() async throws {
+        await emulator?.shutdown()
+    }
+
+    private var runtimeAPIPort: Int { Int(emulator.runtimeAPIAddresses[0].split(separator: ":")[1])! }
+
+    /// After an Upgrade (or CONNECT) the HTTP parser stops and kept every later byte: refused, closed.
+    func testAnUpgradeIsRefusedAndItsConnectionClosed() async throws {
+        try await start()
+        let upgrade = Array("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n".utf8) + [UInt8](repeating: 0x41, count: 100_000)
+        for port in [emulator.port, runtimeAPIPort] {
+            let started = Date()
+            let reply = rawExchange(port: port, upgrade)
+            XCTAssertTrue(reply.hasPrefix("HTTP/1.1 400"), reply)
+            XCTAssertTrue(reply.contains("protocol upgrades and CONNECT are not supported"), reply)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the connection was not closed")
+        }
+    }
+
+    /// Events beyond what the queue takes get Lambda's throttling answer, over HTTP and in-process.
+    func testEventsBeyondTheQueueLimitAre429() async throws {
+        try await start(maximumQueuedBytes: 8)
+        // No runtime asks for work here, so the first event waits in the queue, filling it.
+        let waiting = Task { try await self.emulator.invoke(Array("12345678".utf8)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let reply = try await postInvocation(port: emulator.port, body: Data("12345".utf8))
+        XCTAssertEqual(reply.status, 429)
+        XCTAssertEqual(reply.headers["x-amzn-errortype"], "TooManyRequestsException")
+        XCTAssertTrue(reply.body.contains("Rate Exceeded: 8 bytes of events are waiting"), reply.body)
+        let inProcess = try await emulator.invoke(Array("1".utf8))
+        XCTAssertEqual(inProcess.invokeStatus, 429)
+        XCTAssertEqual(inProcess.errorType, "TooManyRequestsException")
+        await emulator.shutdown()
+        let shutDown = try await waiting.value
+        XCTAssertEqual(shutDown.errorType, "Runtime.Shutdown")
+    }
+
+    /// A second GET next while one waits: the first is answered (400) instead of hanging forever,
+    /// the second takes the work.
+    func testASecondGetNextReplacesTheFirst() async throws {
+        try await start()
+        let port = runtimeAPIPort
+        let getNext = Array("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+        let first = Task.detached { rawExchange(port: port, getNext) }
+        let waiting = await eventually { await self.emulator.waitUntilReady() }
+        XCTAssertTrue(waiting)
+        let second = Task.detached { rawExchange(port: port, getNext) }
+        let firstReply = await first.value
+        XCTAssertTrue(firstReply.hasPrefix("HTTP/1.1 400"), firstReply)
+        let invocation = Task { try await self.emulator.invoke(Array(#"{"n":2}"#.utf8)) }
+        let secondReply = await second.value
+        XCTAssertTrue(secondReply.hasPrefix("HTTP/1.1 200") && secondReply.hasSuffix(#"{"n":2}"#), secondReply)
+        let violations = await emulator.protocolViolations()
+        XCTAssertTrue(violations.contains { $0.contains("a second GET next") }, "\(violations)")
+        await emulator.shutdown()
+        _ = try await invocation.value
+    }
+
+    /// An error post over the payload limit gets 413 and the invocation stays open for a shorter one
+    /// (the body used to be a splice of the chunks that happened to fit).
+    func testAnErrorPostOverThePayloadLimitIs413() async throws {
+        try await start()
+        let client = try CurlRuntimeAPIClient(runtimeAPI: emulator.runtimeAPIAddresses[0],
+                                              logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }))
+        let result = Task { try await self.emulator.invoke(Array("{}".utf8)) }
+        let invocation = try await Task.detached { try client.nextInvocation() }.value
+        let body = [UInt8](repeating: 0x41, count: 7 * 1024 * 1024)
+        let head = "POST /2018-06-01/runtime/invocation/\(invocation.requestID)/error HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let port = runtimeAPIPort
+        let reply = await Task.detached { rawExchange(port: port, Array(head.utf8) + body) }.value
+        XCTAssertTrue(reply.hasPrefix("HTTP/1.1 413"), String(reply.prefix(200)))
+        try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.TooBig", errorMessage: "short"))
+        let answer = try await result.value
+        XCTAssertEqual(answer.errorType, "Function.TooBig")
+    }
+
+    /// A call after shutdown is answered at once (it used to wait forever on the stopped loop).
+    func testInvokingAfterShutdownIsAnAnswer() async throws {
+        try await start()
+        await emulator.shutdown()
+        let late = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(late.errorType, "Runtime.Shutdown")
+    }
+}
