@@ -7,13 +7,16 @@ import Glibc
 /// which container limits set), not every core of the machine.
 public struct KernelContext: Sendable {
     public let threads: Int
+    /// More threads than this are taken as this many: kernels size per-thread work with them
+    /// (`--threads 40000000000000000` overflowed a product), and no machine has more cores.
+    public static let maximumThreads = 1024
     /// Scratch memory kernels reuse between calls (im2col columns), so a planned run allocates nothing.
     public let workspace: Workspace
 
     public init(threads: Int, workspace: Workspace = Workspace()) {
         // Loads OpenBLAS (single-threaded) for the kernels; a session has already reported it missing.
         _ = try? BLASLibrary.load()
-        self.threads = max(1, threads)
+        self.threads = min(Self.maximumThreads, max(1, threads))
         self.workspace = workspace
     }
 

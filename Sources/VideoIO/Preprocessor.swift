@@ -22,7 +22,8 @@ public struct Preprocessor: Sendable {
         // Cropping modes scale the whole frame before cutting: an extreme aspect ratio (65535x16
         // filling 224x224) would make a picture of hundreds of millions of pixels first.
         let limit = VideoLimits.defaultMaximumPixelsPerFrame
-        guard placement.width * placement.height <= limit else {
+        let (pixels, overflow) = placement.width.multipliedReportingOverflow(by: placement.height)
+        guard !overflow, pixels <= limit else {
             throw VideoIOError(.tooManyPixels, uri: frame.uri,
                                "fitting the \(frame.width)x\(frame.height) frame to \(options.width)x\(options.height) would scale it to \(placement.width)x\(placement.height) first, over the limit of \(limit) pixels; the aspect ratio is too extreme for this resize mode")
         }

@@ -69,6 +69,13 @@ final class ShapeLimitsTests: XCTestCase {
         assertRefused("Split needs at least one output") { try Split(axis: 1, outputCount: 0).evaluate([self.row]) }
     }
 
+    /// A thread count no machine has is taken as the most kernels use (`check-model --threads 4e16`
+    /// overflowed a product that sizes per-thread work).
+    func testAbsurdThreadCountsAreCapped() {
+        XCTAssertEqual(KernelContext(threads: 40_000_000_000_000_000).threads, KernelContext.maximumThreads)
+        XCTAssertEqual(KernelContext(threads: -3).threads, 1)
+    }
+
     func testWindowsOutsideTheirRangeAreErrors() {
         assertRefused("each must be from 1") { try MaxPool(geometry: WindowGeometry(kernel: [0, 0])).evaluate([self.image]) }
         let weights = Tensor(float32: [Float](repeating: 1, count: 9), shape: [1, 1, 3, 3])
