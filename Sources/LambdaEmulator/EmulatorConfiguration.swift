@@ -27,8 +27,8 @@ public struct EmulatorConfiguration: Sendable {
     /// for 5 s. A runtime that has not asked for work after the longer of the two is stopped.
     public var initLimitSeconds: Double = 10
     /// Bytes of events waiting for a busy runtime beyond which callers get 429, as from a throttled
-    /// function: without a bound, callers that post 6 MB events faster than runtimes finish them
-    /// would fill memory.
+    /// function (one event always gets in): without a bound, callers that post 6 MB events faster
+    /// than runtimes finish them would fill memory.
     public var maximumQueuedBytes = 256 * 1024 * 1024
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
@@ -91,6 +91,7 @@ public struct EmulatorConfiguration: Sendable {
             throw invalid("shutdown grace \(shutdownGraceSeconds) s is not 0 to 3600 s")
         }
         guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
+        guard maximumQueuedBytes >= 0 else { throw invalid("maximumQueuedBytes \(maximumQueuedBytes) is negative") }
     }
 
     /// How long a runtime may take to ask for its first invocation.

@@ -16,22 +16,25 @@ extension LambdaEmulator {
         }
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
-        guard let answer = submit(request.body, options: options) else {
-            return responder.respond(.ok, headers: [("Content-Type", "application/json")], body: Self.hasShutDown.body)
+        guard let answer = submit(request.body, options: options) else { return Self.respond(Self.hasShutDown, responder) }
+        answer.whenSuccess { Self.respond($0, responder) }
+    }
+
+    /// An invocation's result as the Invoke API gives it: 200 with the function's answer (and
+    /// X-Amz-Function-Error when it failed), or the API's own status (429) and error type.
+    static func respond(_ result: InvocationResult, _ responder: HTTPResponder) {
+        if let status = result.invokeStatus {
+            return responder.respond(HTTPResponseStatus(statusCode: status),
+                                     headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", result.errorType ?? "")], body: result.body)
         }
-        answer.whenSuccess { result in
-            if let status = result.invokeStatus {
-                return responder.respond(HTTPResponseStatus(statusCode: status),
-                                         headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", result.errorType ?? "")], body: result.body)
-            }
-            var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
-            if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
-            responder.respond(.ok, headers: headers, body: result.body)
-        }
+        var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
+        responder.respond(.ok, headers: headers, body: result.body)
     }
 
     /// The Invoke API carries the client context base64-encoded (as the SDKs send it); Lambda gives
-    /// runtimes the JSON itself. A header that is not base64 of a JSON object is passed on as it is.
+    /// runtimes the JSON itself. A header that does not decode to text starting with "{" (a caller
+    /// sending the JSON plain) is passed on as it is.
     static func clientContext(_ header: String?) -> String? {
         guard let header, let data = Data(base64Encoded: header), let text = String(data: data, encoding: .utf8),
               text.first(where: { !$0.isWhitespace }) == "{", !text.utf8.contains(0) else { return header }

@@ -39,9 +39,10 @@ extension LambdaEmulator {
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
                                              message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
         }
-        // One GET next at a time: an earlier one still waiting (on another connection) is answered
-        // so that it does not hang, and the newer one takes its place.
-        if case .idle(let waiting) = slot.state, waiting !== responder {
+        // One GET next at a time: an earlier one still waiting on a live connection is answered so
+        // that it does not hang, and the newer one takes its place. (One whose connection went away
+        // is a runtime asking again, which is normal.)
+        if case .idle(let waiting) = slot.state, waiting !== responder, waiting.isConnected {
             violation("a second GET next arrived while one was waiting; the first gets 400")
             waiting.respondJSON(.badRequest, #"{"errorMessage":"another GET next replaced this one","errorType":"InvalidStateTransition"}"#)
         }

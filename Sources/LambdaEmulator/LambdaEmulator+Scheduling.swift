@@ -44,7 +44,8 @@ extension LambdaEmulator {
         slot.state = .stopped
         if !queue.isEmpty {
             let waiting = queue.removeFirst()
-            waiting.complete(.timedOut(requestID: waiting.requestID, seconds: limit))
+            // An init error posted before the hang says more than the timeout.
+            waiting.complete(slot.initError ?? .timedOut(requestID: waiting.requestID, seconds: limit))
         }
         dispatch()
     }
@@ -131,7 +132,7 @@ extension LambdaEmulator {
     /// Fails all waiting work and returns the processes to stop.
     func beginShutdown() -> [RuntimeProcess] {
         isShutDown = true
-        let stopping = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down")
+        let stopping = Self.isShuttingDown
         for invocation in queue.removeAll() { invocation.complete(stopping) }
         var processes: [RuntimeProcess] = []
         for slot in slots {

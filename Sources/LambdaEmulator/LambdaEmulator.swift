@@ -98,7 +98,9 @@ public final class LambdaEmulator: @unchecked Sendable {
         return try await answer.get()
     }
 
+    /// The answer to work that arrives, or was waiting, when the emulator stops.
     static let hasShutDown = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator has shut down")
+    static let isShuttingDown = InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down")
 
     public func inject(_ fault: Fault) async {
         await onLoop { self.pendingFaults.append(fault) }
@@ -139,11 +141,9 @@ public final class LambdaEmulator: @unchecked Sendable {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
-            guard !self.isShutDown else {
-                promise.succeed(InvocationResult.lambdaError(type: "Runtime.Shutdown", message: "the emulator is shutting down"))
-                return
-            }
-            guard self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
+            guard !self.isShutDown else { return promise.succeed(Self.isShuttingDown) }
+            // One event always gets in: the bound is on what waits behind it.
+            guard self.queue.isEmpty || self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
                 promise.succeed(.throttled(queuedBytes: self.queue.bytes))
                 return
             }
@@ -151,7 +151,11 @@ public final class LambdaEmulator: @unchecked Sendable {
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise))
             self.dispatch()
         }
-        return accepted ? promise.futureResult : nil
+        guard accepted else {
+            promise.succeed(Self.hasShutDown)
+            return nil
+        }
+        return promise.futureResult
     }
 
     private func bindListeners() async throws {

@@ -65,7 +65,8 @@ final class RuntimeSlot: @unchecked Sendable {
     var initError: InvocationResult?
     /// When the current process was started, until its first GET next (its cold start) is recorded.
     var startedAt: NIODeadline?
-    /// Ends an init that outlasts the function timeout; cancelled by the first GET next.
+    /// Ends an init that outlasts its limit (EmulatorConfiguration.initTimeoutSeconds); cancelled by
+    /// the first GET next.
     var initTimeout: Scheduled<Void>?
     /// Request ids this slot answered recently, to tell "answered twice" from "unknown".
     private(set) var answered: [String] = []

@@ -40,11 +40,11 @@ public struct ErrorReport: Error, Equatable, Sendable {
     }
 
     /// `text` if it has at most `limit` UTF-8 bytes, else its longest prefix of whole characters
-    /// that, with a note of the full length, fits in `limit`.
-    static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
+    /// that, with `note` (by default the full length), fits in `limit`.
+    static func truncated(_ text: String, toUTF8Bytes limit: Int, note: String? = nil) -> String {
         let total = text.utf8.count
         guard total > limit else { return text }
-        let note = "… (\(total) bytes in all)"
+        let note = note ?? "… (\(total) bytes in all)"
         let budget = limit - note.utf8.count
         var end = text.startIndex
         var bytes = 0

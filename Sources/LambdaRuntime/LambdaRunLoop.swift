@@ -98,8 +98,9 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
                 try postError(.responseTooLarge(body.count), for: invocation, context: context)
             }
         } catch where error.code == .unexpectedStatus {
-            // A 4xx (400, 403): the Runtime API refused this answer. Lambda's contract asks a runtime
-            // to exit only on a 500; this invocation's answer is lost, the next is served.
+            // A status other than 202, 413 or 5xx (400 and 403 are the documented ones): the Runtime API
+            // refused this answer. Lambda's contract asks a runtime to exit only on a 500; this
+            // invocation's answer is lost, the next is served.
             logger.error("the Runtime API refused the answer to \(invocation.requestID): \(error)")
         } catch {
             logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")

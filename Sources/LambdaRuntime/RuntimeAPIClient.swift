@@ -31,7 +31,8 @@ extension ErrorReport {
 
     /// The Lambda-Runtime-Function-XRay-Error-Cause header value: X-Ray's error-cause document.
     public func xrayCause(workingDirectory: String) -> String {
-        let message = Self.truncated(errorMessage, toUTF8Bytes: Self.maximumCauseMessageBytes)
+        // The message may have been cut already, so its length is the body's to tell.
+        let message = Self.truncated(errorMessage, toUTF8Bytes: Self.maximumCauseMessageBytes, note: "…")
         return "{\"working_directory\":\(JSONText.quoted(workingDirectory)),\"exceptions\":[{\"type\":\(JSONText.quoted(errorType)),"
             + "\"message\":\(JSONText.quoted(message))}],\"paths\":[]}"
     }

@@ -40,16 +40,13 @@ public final class RangeObjectReader: ObjectReader {
         self.size = 0
         // The first block tells the size (Content-Range) and is what a demuxer reads first anyway.
         let (bytes, total) = try object.fetch(0..<Int64(blockSize))
-        // The server's word on the size is checked against what it sent: every later read trusts both.
-        guard total >= 0, bytes.count == Int(min(Int64(blockSize), total)) else {
-            throw ObjectStoreError(.badResponse, uri: uri, "asked for the first \(blockSize) bytes of an object of \(total) bytes, got \(bytes.count)")
-        }
-        record(fetched: bytes.count)
+        guard total >= 0 else { throw ObjectStoreError(.badResponse, uri: uri, "the server gave the object's size as \(total) bytes") }
         size = total
         guard total <= maximumBytes else {
             throw ObjectStoreError(.tooLarge, uri: uri, "\(total) bytes is over the limit of \(maximumBytes) bytes")
         }
-        store(block: 0, bytes: bytes)
+        // The server's word on the size is checked against what it sent: every later read trusts both.
+        try accept(bytes, asked: 0..<min(Int64(blockSize), total), blocks: 0..<1)
         sequentialBlock = 1
     }
 

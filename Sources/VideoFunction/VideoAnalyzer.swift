@@ -78,9 +78,12 @@ public final class VideoAnalyzer {
     public func analyze(_ request: VideoRequest, remainingMs: () -> Int64 = { .max }) throws -> AnalysisResult {
         let started = Self.now()
         var timings = AnalysisResult.Timings()
+        let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.frameLimit)
         // Before opening anything (an S3 video's index and spans take requests): the first batch
-        // must fit, as far as the last batches tell.
-        let firstBatchMs = Self.deadlineReserveMs + perFrameMs * Double(config.sampling.batch) * 1.5
+        // must fit, as far as the last batches tell (its size is known but for "every").
+        var firstBatch = config.sampling.batch
+        if case .uniform(let count, _, _) = plan { firstBatch = min(firstBatch, count) }
+        let firstBatchMs = Self.deadlineReserveMs + perFrameMs * Double(firstBatch) * 1.5
         guard Double(remainingMs()) >= firstBatchMs else {
             throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
         }
@@ -90,7 +93,6 @@ public final class VideoAnalyzer {
         do { reader = try ParallelVideoReader(uri: request.video, store: store, maximumLanes: threads) }
         catch { throw Self.videoError(error) }
         timings.fetchMs = Self.now() - started
-        let plan = try request.plan(defaultFrames: config.sampling.frames, maximumFrames: config.sampling.frameLimit)
         let timestamps: [Double]
         // The function's frame limit holds for "every" too (there the count follows from the video).
         let limits = VideoLimits(maximumFramesPerRequest: config.sampling.frameLimit)

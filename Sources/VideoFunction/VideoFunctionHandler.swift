@@ -59,7 +59,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         let code = (first as? VideoFunctionError)?.code ?? .outputFailed
         // Each analysis error names its video already.
         let reasons = failures.map { "\($0)" }.joined(separator: "; ")
-        let others = outputURI == nil ? "" : " (the others' results were stored)"
+        let others = outputURI != nil && failures.count < records.count ? " (the others' results were stored)" : ""
         throw VideoFunctionError(code, "\(failures.count) of \(records.count) records failed\(others): \(reasons)",
                                  storeCode: (first as? VideoFunctionError)?.storeCode)
     }

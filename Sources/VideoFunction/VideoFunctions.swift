@@ -40,11 +40,11 @@ public enum VideoFunctions {
         let store = ObjectStore.fromEnvironment(functionsDirectory: root)
         let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
-        let outputURI = context.environment["OUTPUT_URI"].flatMap { $0.isEmpty ? nil : $0 }
-        if outputURI == nil {
+        let handler = VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
+        if handler.outputURI == nil {
             context.logger.warn("\(name): OUTPUT_URI is not set: S3 events get their full results back, and SQS messages fail (their results would have nowhere to go)")
         }
-        return VideoFunctionHandler(analyzer: analyzer, outputURI: outputURI)
+        return handler
     }
 
     /// The built-in handlers plus every video function: what `bootstrap` and `video-lambda invoke` serve.

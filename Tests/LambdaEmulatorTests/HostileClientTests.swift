@@ -2,7 +2,7 @@
 // two GET nexts at once, error posts over the payload limit, calls after shutdown.
 import Foundation
 import XCTest
-import LambdaEmulator
+@testable import LambdaEmulator
 @testable import LambdaRuntime
 
 final class HostileClientTests: XCTestCase {
@@ -37,8 +37,10 @@ final class HostileClientTests: XCTestCase {
     func testEventsBeyondTheQueueLimitAre429() async throws {
         try await start(maximumQueuedBytes: 8)
         // No runtime asks for work here, so the first event waits in the queue, filling it.
-        let waiting = Task { try await self.emulator.invoke(Array("12345678".utf8)) }
-        try await Task.sleep(for: .milliseconds(300))
+        let emulator = self.emulator!
+        let waiting = Task { try await emulator.invoke(Array("12345678".utf8)) }
+        let queued = await eventually { await emulator.onLoop { emulator.queue.bytes } == 8 }
+        XCTAssertTrue(queued, "the first event never reached the queue")
         let reply = try await postInvocation(port: emulator.port, body: Data("12345".utf8))
         XCTAssertEqual(reply.status, 429)
         XCTAssertEqual(reply.headers["x-amzn-errortype"], "TooManyRequestsException")

@@ -79,6 +79,27 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(started.count, 2)
     }
 
+    /// A runtime that posts an init error and then hangs past the init limit: the caller gets the
+    /// init error, which says more than the timeout would.
+    func testAnInitErrorBeforeAHangIsWhatTheCallerGets() async throws {
+        let python = TestPaths.repoRoot.appendingPathComponent(".venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no .venv: run `make deps-python`") }
+        let script = """
+            import os, time, urllib.request
+            url = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/init/error"
+            body = b'{"errorMessage":"the model server never answered","errorType":"Function.ModelStuck"}'
+            urllib.request.urlopen(urllib.request.Request(url, data=body, headers={"Lambda-Runtime-Function-Error-Type": "Function.ModelStuck"}))
+            time.sleep(60)
+            """
+        var configuration = EmulatorConfiguration(command: [python, "-c", script], timeoutSeconds: 1, functionName: "test-stuck",
+                                                  handler: "stuck", shutdownGraceSeconds: 30)
+        configuration.initLimitSeconds = 1
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.errorType, "Function.ModelStuck", result.bodyText)
+    }
+
     func testSevenMegabyteResponseBecomesResponseSizeTooLarge() async throws {
         let emulator = try await startTestFunction("large")
         shutDownAfterTest(emulator)
