@@ -42,7 +42,8 @@ public enum VideoFunctions {
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
         let handler = VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
         if handler.outputURI == nil {
-            context.logger.warn("\(name): OUTPUT_URI is not set: S3 events get their full results back, and SQS messages fail (their results would have nowhere to go)")
+            // Information, not a warning: direct and HTTP events (all a local run sends) need none.
+            context.logger.info("\(name): OUTPUT_URI is not set: S3 events get their full results back, and SQS messages fail (their results would have nowhere to go)")
         }
         return handler
     }
