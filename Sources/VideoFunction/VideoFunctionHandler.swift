@@ -49,7 +49,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             do {
                 summaries.append(try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs }))
             } catch {
-                context.logger.error("an S3 record failed: \(error)")
+                // Not logged here: the error thrown below names every failure, and its caller logs it.
                 failures.append(error)
             }
         }

@@ -21,11 +21,9 @@ public struct Preprocessor: Sendable {
                                                  width: options.width, height: options.height)
         // Cropping modes scale the whole frame before cutting: an extreme aspect ratio (65535x16
         // filling 224x224) would make a picture of hundreds of millions of pixels first.
-        let limit = VideoLimits.defaultMaximumPixelsPerFrame
-        let (pixels, overflow) = placement.width.multipliedReportingOverflow(by: placement.height)
-        guard !overflow, pixels <= limit else {
+        guard VideoLimits.default.holds(width: placement.width, height: placement.height) else {
             throw VideoIOError(.tooManyPixels, uri: frame.uri,
-                               "fitting the \(frame.width)x\(frame.height) frame to \(options.width)x\(options.height) would scale it to \(placement.width)x\(placement.height) first, over the limit of \(limit) pixels; the aspect ratio is too extreme for this resize mode")
+                               "fitting the \(frame.width)x\(frame.height) frame to \(options.width)x\(options.height) would scale it to \(placement.width)x\(placement.height) first, over the limit of \(VideoLimits.defaultMaximumPixelsPerFrame) pixels; the aspect ratio is too extreme for this resize mode")
         }
         let resized = try frame.rgb(width: placement.width, height: placement.height, algorithm: options.algorithm)
         if placement.width == options.width && placement.height == options.height { return resized }
@@ -101,9 +99,7 @@ extension PreprocessOptions {
     public func check() throws {
         func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: "preprocessing", reason) }
         let pixels = VideoLimits.defaultMaximumPixelsPerFrame
-        func fits(_ width: Int, _ height: Int) -> Bool {
-            width > 0 && height > 0 && width <= pixels && height <= pixels && width * height <= pixels
-        }
+        func fits(_ width: Int, _ height: Int) -> Bool { VideoLimits.default.holds(width: width, height: height) }
         guard fits(width, height) else {
             throw invalid("the input size \(width)x\(height) must be positive and at most \(pixels) pixels")
         }

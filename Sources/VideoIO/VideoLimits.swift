@@ -26,6 +26,13 @@ public struct VideoLimits: Sendable, Equatable {
 
     public static let `default` = VideoLimits()
 
+    /// Whether a width x height picture is a real one within the pixel limit, counted without
+    /// overflow: the sizes may come from a request, a function's settings or a file.
+    func holds(width: Int, height: Int) -> Bool {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        return width > 0 && height > 0 && !overflow && pixels <= maximumPixelsPerFrame
+    }
+
     /// Throws `tooManyPixels` when a width x height frame is over the limit.
     func checkFrame(width: Int, height: Int, uri: String) throws {
         guard width * height <= maximumPixelsPerFrame else {
