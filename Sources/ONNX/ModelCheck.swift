@@ -1,5 +1,9 @@
 // Running a model directory in the ONNX backend-test layout and comparing with its expected outputs.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Inference
 
 /// A directory with model.onnx (or model.onnx.zst) and test_data_set_N/{input,output}_K.pb.

@@ -1,6 +1,6 @@
 // The sha256 of a model's bytes, computed on another thread while the caller parses them.
 import Crypto
-import Foundation
+import Dispatch
 
 final class ModelDigest: @unchecked Sendable {
     private let done = DispatchGroup()
@@ -14,7 +14,10 @@ final class ModelDigest: @unchecked Sendable {
         self.bytes = bytes
         done.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            hex = SHA256.hash(data: self.bytes!).map { String(format: "%02x", $0) }.joined()
+            hex = SHA256.hash(data: self.bytes!).map { byte in
+                let digits = String(byte, radix: 16)
+                return digits.count == 1 ? "0" + digits : digits
+            }.joined()
             self.bytes = nil
             done.leave()
         }

@@ -1,5 +1,5 @@
 // Loading a model: bytes (zstd or plain) → verified → ONNX protobuf → the engine's graph.
-import Foundation
+import Glibc
 import Inference
 import SwiftProtobuf
 

@@ -1,5 +1,9 @@
 // TensorProto → Tensor: raw little-endian bytes or the typed repeated fields, for the types we run.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Inference
 
 extension ElementType {

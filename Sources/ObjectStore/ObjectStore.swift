@@ -1,5 +1,9 @@
 // The object store's one entry point: a URI in, a policy-checked random-access reader (or bytes) out.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Opens objects named by URIs — `s3://bucket/key`, `https://...`, `file:///path` or a plain path —

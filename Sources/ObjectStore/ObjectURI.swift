@@ -75,19 +75,26 @@ public enum ObjectURI: Equatable, Sendable {
     }
 
     private static func percentDecoded(_ text: String, uri: String) throws -> String {
+        guard let decoded = percentDecoding(text) else {
+            throw ObjectStoreError(.invalidURI, uri: uri, "bad percent escape in the path (or escaped bytes that are not UTF-8)")
+        }
+        guard !decoded.utf8.contains(0) else { throw ObjectStoreError(.invalidURI, uri: uri, "the path contains a NUL byte") }
+        return decoded
+    }
+
+    /// `text` with each %XX escape replaced by the byte it stands for; nil when an escape is
+    /// malformed or the bytes are not UTF-8.
+    public static func percentDecoding(_ text: String) -> String? {
         guard text.contains("%") else { return text }
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             guard byte == 0x25 else { bytes.append(byte); continue }
             guard let high = iterator.next(), let low = iterator.next(),
-                  let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else {
-                throw ObjectStoreError(.invalidURI, uri: uri, "bad percent escape in the path")
-            }
-            guard value != 0 else { throw ObjectStoreError(.invalidURI, uri: uri, "the path contains a NUL byte") }
+                  let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
             bytes.append(value)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(validating: bytes, as: UTF8.self)
     }
 }
 

@@ -1,6 +1,6 @@
 // Ranged GETs of one remote object (S3 or HTTPS), with HTTP errors mapped to the store's error codes.
 import Crypto
-import Foundation
+import Dispatch
 import Synchronization
 
 /// One remote object that can be fetched by byte ranges, or whole.
@@ -57,7 +57,9 @@ final class HTTPRemoteObject: RemoteObject {
         let group = DispatchGroup()
         for lane in 0..<lanes {
             group.enter()
-            Thread.detachNewThread {
+            // A serial queue of its own per lane: each gets a thread even while the others wait
+            // on the network (the global queues' threads are as many as the cores).
+            DispatchQueue(label: "range-fetch-\(lane)").async {
                 defer { group.leave() }
                 for index in stride(from: lane, to: ranges.count, by: lanes) {
                     let result = Result { try self.fetch(ranges[index], using: clients[lane]).bytes }
@@ -146,8 +148,8 @@ final class HTTPRemoteObject: RemoteObject {
     /// The text of the first `<name>` element of an S3 error document.
     static func xmlElement(_ name: String, in body: [UInt8]) -> String? {
         let text = String(decoding: body.prefix(4096), as: UTF8.self)
-        guard let open = text.range(of: "<\(name)>"),
-              let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else { return nil }
+        guard let open = text.firstRange(of: "<\(name)>"),
+              let close = text[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
         return String(text[open.upperBound..<close.lowerBound])
     }
 }

@@ -1,5 +1,9 @@
 // function.json: everything that makes a directory of functions/ a video function, declared not coded.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LambdaRuntime
 import VideoIO
 

@@ -1,6 +1,11 @@
 // The event formats a video function answers: direct, S3 notification, SQS batch, HTTP (API Gateway v2).
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LambdaRuntime
+import ObjectStore
 
 /// What an invocation's event is, decided from its shape.
 enum FunctionEvent {
@@ -61,7 +66,7 @@ enum FunctionEvent {
             throw VideoFunctionError(.invalidEvent, "an S3 record lacks s3.bucket.name or s3.object.key")
         }
         // S3 notifications URL-encode keys, with '+' for spaces.
-        let decoded = key.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? key
+        let decoded = ObjectURI.percentDecoding(key.replacing("+", with: " ")) ?? key
         guard decoded.utf8.count <= maximumS3KeyBytes else {
             throw VideoFunctionError(.invalidEvent, "an S3 record's object key is \(decoded.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
         }

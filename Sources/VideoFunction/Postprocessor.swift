@@ -1,5 +1,5 @@
 // Model outputs to answers: activation, top-k per frame, aggregates, threshold ranges, votes.
-import Foundation
+import Glibc
 
 struct Postprocessor {
     let spec: FunctionConfig.PostprocessSpec
@@ -11,11 +11,11 @@ struct Postprocessor {
         case "softmax":
             return raw.map { row in
                 let maximum = row.max() ?? 0
-                let exps = row.map { Foundation.exp($0 - maximum) }
+                let exps = row.map { Glibc.exp($0 - maximum) }
                 let sum = exps.reduce(0, +)
                 return exps.map { $0 / sum }
             }
-        case "sigmoid": return raw.map { $0.map { 1 / (1 + Foundation.exp(-$0)) } }
+        case "sigmoid": return raw.map { $0.map { 1 / (1 + Glibc.exp(-$0)) } }
         default: return raw
         }
     }

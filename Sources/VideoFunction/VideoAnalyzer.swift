@@ -1,6 +1,5 @@
 // The pipeline of one video: open (range reads), sample and decode, preprocess, infer, postprocess.
 import Dispatch
-import Foundation
 import Inference
 import ObjectStore
 import ONNX

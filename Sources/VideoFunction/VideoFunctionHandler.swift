@@ -1,5 +1,9 @@
 // The Lambda handler of a video function: each event format in, its expected answer out.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LambdaRuntime
 import ObjectStore
 

@@ -1,5 +1,10 @@
 // Registering every function under functions/ with the runtime, so `_HANDLER` can name any of them.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Inference
 import LambdaRuntime
 import ObjectStore

@@ -1,5 +1,4 @@
 // One video to analyse and how: the direct event's fields, also what the other event formats carry.
-import Foundation
 import LambdaRuntime
 import VideoIO
 

@@ -1,6 +1,10 @@
 // How loud FFmpeg's own log is: quiet by default, since our errors already say what went wrong.
 import CFFmpeg
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 enum FFmpegLogging {
     /// FFmpeg writes decoder complaints about damaged data straight to stderr; in a Lambda that

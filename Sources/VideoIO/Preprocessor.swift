@@ -1,6 +1,6 @@
 // Frames to a model's float32 input batch: resize with libswscale, fit, normalize, lay out; frames in parallel.
 import Dispatch
-import Foundation
+import Synchronization
 import Inference
 
 /// Turns decoded frames into one float32 tensor. Each frame is resized straight from the
@@ -120,19 +120,14 @@ extension PreprocessOptions {
 }
 
 /// The first error any parallel task hit (by frame index), kept under a lock.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failure: (Int, Error)?
+private final class FailureBox: Sendable {
+    private let failure = Mutex<(Int, Error)?>(nil)
 
     func record(_ index: Int, _ error: Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if failure == nil || index < failure!.0 { failure = (index, error) }
+        failure.withLock { failure in
+            if failure == nil || index < failure!.0 { failure = (index, error) }
+        }
     }
 
-    var first: (Int, Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return failure
-    }
+    var first: (Int, Error)? { failure.withLock { $0 } }
 }

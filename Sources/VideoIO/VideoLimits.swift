@@ -55,6 +55,16 @@ public struct VideoLimits: Sendable, Equatable {
         // Whole seconds print as integers only while they are plausible ones: a time from a request
         // or a damaged file may be 1e300, which no Int holds.
         if seconds == seconds.rounded(), abs(seconds) < 1e15 { return String(Int(seconds)) }
-        return abs(seconds) < 1e15 && abs(seconds) >= 0.001 ? String(format: "%.3f", seconds) : "\(seconds)"
+        return abs(seconds) >= 0.001 ? threeDecimals(seconds) : "\(seconds)"
+    }
+
+    /// `value` to the millisecond, always with three decimals ("12.500"); a value too large for
+    /// that (from a request or a damaged file) as it is.
+    static func threeDecimals(_ value: Double) -> String {
+        guard abs(value) < 1e15 else { return "\(value)" }
+        let thousandths = Int64((abs(value) * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        let sign = value < 0 && thousandths > 0 ? "-" : ""
+        return "\(sign)\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }

@@ -1,6 +1,5 @@
 // Time conversions: seconds from the start of the file <-> stream timestamps, frame indices.
 import CFFmpeg
-import Foundation
 
 extension VideoReader {
     /// Seconds from the start of the file → the stream's time base, rounded as the CLI rounds `-ss`.
@@ -31,5 +30,5 @@ extension VideoReader {
         return Int((seconds * info.frameRate).rounded())
     }
 
-    func format(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
+    func format(_ seconds: Double) -> String { VideoLimits.threeDecimals(seconds) }
 }

@@ -29,6 +29,8 @@ final class ObjectURITests: XCTestCase {
             ("https://example.com:99999/v", "is not a port"),
             ("file://otherhost/etc/passwd", "local absolute path"),
             ("file:///tmp/a%00b", "NUL"),
+            ("file:///tmp/a%zzb", "bad percent escape"),
+            ("file:///tmp/a%E9b", "not UTF-8"),
             ("/tmp/a\nb", "control characters"),
         ]
         for (text, reason) in cases {
@@ -38,6 +40,15 @@ final class ObjectURITests: XCTestCase {
                 XCTAssertTrue(failure?.description.contains(reason) == true, "\(text): \(String(describing: failure))")
             }
         }
+    }
+
+    func testPercentDecoding() {
+        XCTAssertEqual(ObjectURI.percentDecoding("caf%C3%A9 au lait%2Bmilk.mp4"), "café au lait+milk.mp4")
+        XCTAssertEqual(ObjectURI.percentDecoding("no escapes"), "no escapes")
+        XCTAssertEqual(ObjectURI.percentDecoding("100%"), nil, "an escape cut short")
+        XCTAssertEqual(ObjectURI.percentDecoding("%4"), nil)
+        XCTAssertEqual(ObjectURI.percentDecoding("%G1"), nil)
+        XCTAssertEqual(ObjectURI.percentDecoding("latin-1 %E9"), nil, "bytes that are not UTF-8")
     }
 
     func testEncodesS3KeysForTheCanonicalRequest() {

@@ -53,6 +53,11 @@ final class SamplingPlanTests: XCTestCase {
     func testTimesAndCountsFromDamagedFilesStayInRange() {
         XCTAssertEqual(VideoLimits.format(12), "12")
         XCTAssertEqual(VideoLimits.format(2.5), "2.500")
+        XCTAssertEqual(VideoLimits.format(-2.25), "-2.250")
+        XCTAssertEqual(VideoLimits.format(0.042), "0.042")
+        XCTAssertEqual(VideoLimits.format(59.9996), "60.000", "the millisecond rounds up into the next second")
+        XCTAssertEqual(VideoLimits.threeDecimals(7), "7.000")
+        XCTAssertEqual(VideoLimits.threeDecimals(-0.0001), "0.000", "no sign on a value that rounds to zero")
         XCTAssertEqual(VideoLimits.format(1e300), "1e+300")
         XCTAssertEqual(VideoLimits.format(1e-300), "1e-300")
         XCTAssertEqual(VideoLimits.format(9.3e18), "9.3e+18")
