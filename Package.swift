@@ -50,7 +50,7 @@ let systemLibraries: [Target] = [
 
 let runtimeTargets: [Target] = [
     .target(name: "LambdaRuntime", dependencies: ["CCurl"]),
-    .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
+    .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "CMalloc"]),
     // Fault-injecting handlers for the integration tests, served by the real run loop.
     .executableTarget(name: "lambda-test-function", dependencies: ["LambdaRuntime"]),
 ]

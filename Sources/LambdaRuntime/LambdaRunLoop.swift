@@ -132,13 +132,6 @@ extension ErrorReport {
     }
 }
 
-/// `_X_AMZN_TRACE_ID` holds the current invocation's trace header, for X-Ray SDKs in the process.
-enum TraceEnvironment {
-    static func set(_ traceID: String?) {
-        if let traceID { setenv("_X_AMZN_TRACE_ID", traceID, 1) } else { unsetenv("_X_AMZN_TRACE_ID") }
-    }
-}
-
 extension ContinuousClock.Instant {
     var elapsedMs: Double {
         let elapsed = ContinuousClock.now - self
