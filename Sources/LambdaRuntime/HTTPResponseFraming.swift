@@ -1,10 +1,10 @@
 // HTTP/1.1 response framing for the Runtime API client: the status line and headers, then a body
 // delimited by Content-Length, the chunked transfer coding, or the end of the connection (RFC 9112 §6).
 
-/// A status, the response headers (names lower-cased) and the body.
+/// A status, the response's header fields and the body.
 struct HTTPResponse {
     var status: Int = 0
-    var headers: [String: String] = [:]
+    var headers = HTTPHeaderFields()
     var body: [UInt8] = []
 }
 
@@ -26,7 +26,7 @@ enum HTTPResponseFraming {
 
     struct Head {
         var status: Int
-        var headers: [String: String]
+        var headers: HTTPHeaderFields
         /// Offset of the first body byte (just past the blank line).
         var bodyStart: Int
         var bodyLength: BodyLength
@@ -56,19 +56,17 @@ enum HTTPResponseFraming {
         var lines = HeadLines(bytes: bytes, end: end)
         guard let statusLine = lines.next() else { throw HTTPFramingError("empty response head") }
         let (status, minorVersion) = try parseStatusLine(statusLine)
-        // Room for a Runtime API head's headers (about ten) without growing the table as they come.
-        var headers: [String: String] = Dictionary(minimumCapacity: 16)
+        // Room for a Runtime API head's fields (about ten) without growing the array as they come.
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(16)
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
                 throw HTTPFramingError("malformed header line '\(String(decoding: line.prefix(80), as: UTF8.self))'")
             }
-            // Names are ASCII tokens: lower-cased byte by byte, no String case mapping per header.
-            let name = String(unsafeUninitializedCapacity: colon - line.startIndex) { buffer in
-                for (i, byte) in line[..<colon].enumerated() { buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
-                return colon - line.startIndex
-            }
-            headers[name] = String(decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)
+            let value = trimmed(line[(colon + 1)...])
+            fields.append((line.startIndex..<colon, value.startIndex..<value.endIndex))
         }
+        let headers = HTTPHeaderFields(bytes: Array(bytes[..<end]), fields: fields)
         let connection = headers["connection"]
         let keepAlive = minorVersion >= 1 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive")
         let bodyLength = try length(status: status, headers: headers)
@@ -116,7 +114,7 @@ enum HTTPResponseFraming {
 
     // MARK: - Pieces
 
-    private static func length(status: Int, headers: [String: String]) throws(HTTPFramingError) -> BodyLength {
+    private static func length(status: Int, headers: HTTPHeaderFields) throws(HTTPFramingError) -> BodyLength {
         if (100..<200).contains(status) || status == 204 || status == 304 { return .none }
         if let coding = headers["transfer-encoding"] {
             guard hasToken(coding, "chunked") else { throw HTTPFramingError("unsupported Transfer-Encoding '\(coding)'") }

@@ -30,10 +30,20 @@ public struct Invocation: Sendable {
     /// Reads an invocation from the headers of GET next, keyed by lower-cased name as
     /// `HTTPResponseFraming` gives them (HTTP names are case-insensitive).
     public init(headers: [String: String], body: [UInt8]) throws(LambdaRuntimeError) {
-        // The names are written lower-case here rather than lower-cased per lookup: this runs once
-        // per invocation, and each `lowercased()` is a string allocation.
+        try self.init(header: { headers[$0] }, body: body)
+    }
+
+    /// The same from a response's header fields as received.
+    init(headers: HTTPHeaderFields, body: [UInt8]) throws(LambdaRuntimeError) {
+        try self.init(header: { headers[$0] }, body: body)
+    }
+
+    /// `field` gives a header's value by its lower-case name. The names are written lower-case here
+    /// rather than lower-cased per lookup: this runs once per invocation, and each `lowercased()`
+    /// is a string allocation.
+    private init(header field: (String) -> String?, body: [UInt8]) throws(LambdaRuntimeError) {
         func header(_ name: String) -> String? {
-            let value = headers[name]
+            let value = field(name)
             return value?.isEmpty == false ? value : nil
         }
         guard let requestID = header("lambda-runtime-aws-request-id") else {

@@ -23,6 +23,17 @@ final class HTTPResponseFramingTests: XCTestCase {
         XCTAssertTrue(parsed.keepAlive)
     }
 
+    func testHeaderFieldsMatchNamesWithoutCaseAndTheLastRepeatWins() throws {
+        let text = "HTTP/1.1 200 OK\r\nX-Id: 1\r\nLAMBDA-RUNTIME-DEADLINE-MS:\t42\r\nx-id: 2\r\nEmpty:\r\nContent-Length: 0\r\n\r\n"
+        let headers = try XCTUnwrap(try head(text)).headers
+        XCTAssertEqual(headers["x-id"], "2")
+        XCTAssertEqual(headers["lambda-runtime-deadline-ms"], "42")
+        XCTAssertEqual(headers["empty"], "")
+        XCTAssertNil(headers["x-i"])
+        XCTAssertNil(headers["x-idd"])
+        XCTAssertNil(headers["missing"])
+    }
+
     func testAHeadIsIncompleteUntilItsBlankLineArrives() throws {
         let text = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
         for cut in 0..<text.utf8.count {
