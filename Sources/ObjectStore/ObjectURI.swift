@@ -75,26 +75,43 @@ public enum ObjectURI: Equatable, Sendable {
     }
 
     private static func percentDecoded(_ text: String, uri: String) throws -> String {
-        guard let decoded = percentDecoding(text) else {
-            throw ObjectStoreError(.invalidURI, uri: uri, "bad percent escape in the path (or escaped bytes that are not UTF-8)")
+        guard let bytes = percentDecodedBytes(text) else {
+            throw ObjectStoreError(.invalidURI, uri: uri, "bad percent escape in the path (% must be followed by two hex digits)")
         }
-        guard !decoded.utf8.contains(0) else { throw ObjectStoreError(.invalidURI, uri: uri, "the path contains a NUL byte") }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw ObjectStoreError(.invalidURI, uri: uri, "the path's escaped bytes are not UTF-8")
+        }
+        guard !bytes.contains(0) else { throw ObjectStoreError(.invalidURI, uri: uri, "the path contains a NUL byte") }
         return decoded
     }
 
     /// `text` with each %XX escape replaced by the byte it stands for; nil when an escape is
     /// malformed or the bytes are not UTF-8.
     public static func percentDecoding(_ text: String) -> String? {
-        guard text.contains("%") else { return text }
+        percentDecodedBytes(text).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// The bytes of `text` with each %XX escape decoded; nil when a % is not followed by two hex digits.
+    private static func percentDecodedBytes(_ text: String) -> [UInt8]? {
+        guard text.utf8.contains(0x25) else { return Array(text.utf8) }
         var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
+        var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == 0x25 else { bytes.append(byte); continue }
-            guard let high = iterator.next(), let low = iterator.next(),
-                  let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(value)
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
         }
-        return String(validating: bytes, as: UTF8.self)
+        return bytes
+    }
+
+    /// The value of a hex digit (either case); `UInt8(_:radix:)` would also take a sign.
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
     }
 }
 

@@ -59,7 +59,9 @@ public struct VideoLimits: Sendable, Equatable {
     }
 
     /// `value` to the millisecond, always with three decimals ("12.500"); a value too large for
-    /// that (from a request or a damaged file) as it is.
+    /// that (from a request or a damaged file) as it is. For messages: the product with 1000 is
+    /// rounded, halves away from zero, where printf's "%.3f" rounds the exact binary value
+    /// (1.2345 gives "1.235" here, "1.234" there).
     static func threeDecimals(_ value: Double) -> String {
         guard abs(value) < 1e15 else { return "\(value)" }
         let thousandths = Int64((abs(value) * 1000).rounded())

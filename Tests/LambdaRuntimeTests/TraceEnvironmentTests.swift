@@ -21,6 +21,23 @@ final class TraceEnvironmentTests: XCTestCase {
         XCTAssertNil(current)
     }
 
+    /// An SDK may keep what getenv gave it: that stays intact through the next invocation, even when
+    /// the next value needs a larger buffer.
+    func testAValueReadDuringOneInvocationStaysIntactThroughTheNext() throws {
+        TraceEnvironment.set("Root=1-first-invocation")
+        let first = try XCTUnwrap(getenv(TraceEnvironment.name))
+        TraceEnvironment.set(nil)
+        TraceEnvironment.set("Root=1-second")
+        XCTAssertEqual(String(cString: first), "Root=1-first-invocation")
+        let second = try XCTUnwrap(getenv(TraceEnvironment.name))
+        TraceEnvironment.set(nil)
+        let long = "Root=1-" + String(repeating: "x", count: 1000)
+        TraceEnvironment.set(long)
+        XCTAssertEqual(String(cString: second), "Root=1-second")
+        XCTAssertEqual(current, long)
+        TraceEnvironment.set(nil)
+    }
+
     /// setenv kept every value it was given: 20 000 invocations grew the heap by ~2.4 MB.
     func testTheHeapDoesNotGrowWithEachNewTraceID() {
         TraceEnvironment.set("Root=1-warm-up")

@@ -30,7 +30,8 @@ final class ObjectURITests: XCTestCase {
             ("file://otherhost/etc/passwd", "local absolute path"),
             ("file:///tmp/a%00b", "NUL"),
             ("file:///tmp/a%zzb", "bad percent escape"),
-            ("file:///tmp/a%E9b", "not UTF-8"),
+            ("file:///tmp/a%-0b", "bad percent escape"),
+            ("file:///tmp/a%E9b", "escaped bytes are not UTF-8"),
             ("/tmp/a\nb", "control characters"),
         ]
         for (text, reason) in cases {
@@ -48,6 +49,9 @@ final class ObjectURITests: XCTestCase {
         XCTAssertEqual(ObjectURI.percentDecoding("100%"), nil, "an escape cut short")
         XCTAssertEqual(ObjectURI.percentDecoding("%4"), nil)
         XCTAssertEqual(ObjectURI.percentDecoding("%G1"), nil)
+        XCTAssertEqual(ObjectURI.percentDecoding("a%+41"), nil, "a sign is not a hex digit")
+        XCTAssertEqual(ObjectURI.percentDecoding("%-0"), nil)
+        XCTAssertEqual(ObjectURI.percentDecoding("%2b%2B"), "++", "either case")
         XCTAssertEqual(ObjectURI.percentDecoding("latin-1 %E9"), nil, "bytes that are not UTF-8")
     }
 
