@@ -93,7 +93,6 @@ public enum ObjectURI: Equatable, Sendable {
 
     /// The bytes of `text` with each %XX escape decoded; nil when a % is not followed by two hex digits.
     private static func percentDecodedBytes(_ text: String) -> [UInt8]? {
-        guard text.utf8.contains(0x25) else { return Array(text.utf8) }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
