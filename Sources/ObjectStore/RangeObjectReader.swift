@@ -19,6 +19,8 @@ public final class RangeObjectReader: ObjectReader {
     private var readAheadBlocks = 1
     /// The block after the end of the last fetch: a miss there means the caller is reading on.
     private var sequentialBlock: Int64 = -1
+    /// Blocks a background prefetch is fetching (see `BackgroundPrefetching`), by block.
+    private var inFlight: [Int64: InFlightPrefetch] = [:]
 
     private struct CachedBlock {
         var bytes: [UInt8]
@@ -84,17 +86,32 @@ public final class RangeObjectReader: ObjectReader {
     /// GET, the runs over parallel connections, so that a caller that knows where it will read
     /// (a video sampled at many times) waits for one round trip instead of one per span. Runs a
     /// short gap apart become one request. Only as much as half the cache is fetched, so nothing
-    /// fetched here is evicted before it is read.
+    /// fetched here is evicted before it is read. Blocks a background prefetch is fetching are left
+    /// to it.
     public func prefetch(_ spans: [Range<Int64>]) throws {
+        let runs = missingRuns(of: spans)
+        guard !runs.isEmpty else { return }
+        let ranges = byteRanges(of: runs)
+        let fetched = try object.fetch(ranges)
+        for (run, (range, bytes)) in zip(runs, zip(ranges, fetched)) {
+            try accept(bytes, asked: range, blocks: run)
+        }
+    }
+
+    /// The runs of blocks of `spans` that are neither cached nor in flight, gaps under the coalescing
+    /// limit included, within the budget of half the cache.
+    private func missingRuns(of spans: [Range<Int64>]) -> [Range<Int64>] {
         let block = Int64(blockSize)
         var runs: [Range<Int64>] = []
         var planned = Set<Int64>()
         var budget = max(1, cacheCapacityBlocks / 2)
         for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where !span.isEmpty && span.lowerBound < size && span.lowerBound >= 0 {
             for index in span.lowerBound / block...(min(span.upperBound, size) - 1) / block
-            where blocks[index] == nil && !planned.contains(index) && budget > 0 {
+            where isMissing(index) && !planned.contains(index) && budget > 0 {
                 planned.insert(index)
-                if let last = runs.last, index - last.upperBound <= min(coalesceGapBlocks, Int64(budget - 1)) {
+                // A gap is coalesced only if none of it is cached or in flight already.
+                if let last = runs.last, index - last.upperBound <= min(coalesceGapBlocks, Int64(budget - 1)),
+                   (last.upperBound..<index).allSatisfy(isMissing) {
                     // The gap's blocks come along and count against the budget.
                     budget -= Int(index - last.upperBound) + 1
                     runs[runs.count - 1] = last.lowerBound..<index + 1
@@ -104,12 +121,13 @@ public final class RangeObjectReader: ObjectReader {
                 }
             }
         }
-        guard !runs.isEmpty else { return }
-        let ranges = runs.map { ($0.lowerBound * block)..<min(size, $0.upperBound * block) }
-        let fetched = try object.fetch(ranges)
-        for (run, (range, bytes)) in zip(runs, zip(ranges, fetched)) {
-            try accept(bytes, asked: range, blocks: run)
-        }
+        return runs
+    }
+
+    private func isMissing(_ block: Int64) -> Bool { blocks[block] == nil && inFlight[block] == nil }
+
+    private func byteRanges(of runs: [Range<Int64>]) -> [Range<Int64>] {
+        runs.map { ($0.lowerBound * Int64(blockSize))..<min(size, $0.upperBound * Int64(blockSize)) }
     }
 
     /// Fetches `start` and the blocks after it that are missing, up to what the read needs or the
@@ -120,7 +138,7 @@ public final class RangeObjectReader: ObjectReader {
         let lastBlockOfObject = (size - 1) / Int64(blockSize)
         var end = start + 1
         let wanted = min(max(lastNeeded + 1, start + Int64(readAheadBlocks)), start + Int64(max(1, cacheCapacityBlocks / 2)))
-        while end < wanted, end <= lastBlockOfObject, blocks[end] == nil { end += 1 }
+        while end < wanted, end <= lastBlockOfObject, isMissing(end) { end += 1 }
         let range = (start * Int64(blockSize))..<min(size, end * Int64(blockSize))
         try accept(try object.fetch(range).bytes, asked: range, blocks: start..<end)
         sequentialBlock = end
@@ -149,5 +167,38 @@ public final class RangeObjectReader: ObjectReader {
     private func record(fetched count: Int) {
         statistics.requests += 1
         statistics.bytesFetched += Int64(count)
+    }
+}
+
+extension RangeObjectReader: BackgroundPrefetching {
+    public func planPrefetch(_ spans: [Range<Int64>]) -> InFlightPrefetch? {
+        let runs = missingRuns(of: spans)
+        guard !runs.isEmpty else { return nil }
+        let ranges = byteRanges(of: runs)
+        let object = self.object
+        let prefetch = InFlightPrefetch(runs: runs, ranges: ranges) { try object.fetch(ranges) }
+        for run in runs { for block in run { inFlight[block] = prefetch } }
+        return prefetch
+    }
+
+    public func land(_ prefetch: InFlightPrefetch, _ result: Result<[[UInt8]], Error>) {
+        for run in prefetch.runs { for block in run where inFlight[block] === prefetch { inFlight[block] = nil } }
+        // A failed or short fetch is forgotten: the reads that need those bytes fetch them themselves,
+        // and report the failure if it happens again.
+        if case .success(let fetched) = result {
+            for (run, (range, bytes)) in zip(prefetch.runs, zip(prefetch.ranges, fetched)) {
+                try? accept(bytes, asked: range, blocks: run)
+            }
+        }
+        prefetch.landed.leave()
+    }
+
+    public func inFlightPrefetch(overlapping range: Range<Int64>) -> InFlightPrefetch? {
+        guard !inFlight.isEmpty, !range.isEmpty, range.lowerBound < size else { return nil }
+        let block = Int64(blockSize)
+        for index in range.lowerBound / block...(min(range.upperBound, size) - 1) / block {
+            if let prefetch = inFlight[index] { return prefetch }
+        }
+        return nil
     }
 }

@@ -9,7 +9,8 @@ protocol RemoteObject: AnyObject {
     /// Fetches `range` (clamped by the server to the object's end). Returns the bytes and the object's
     /// total size from Content-Range.
     func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64)
-    /// Fetches several ranges at once over parallel connections; the bytes come back in order.
+    /// Fetches several ranges at once over parallel connections; the bytes come back in order. Safe
+    /// to call while another thread fetches single ranges: it never uses the object's own connection.
     func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]]
     /// Fetches the whole object, refusing one over `maximumBytes`.
     func fetchAll(maximumBytes: Int64) throws -> [UInt8]
@@ -48,11 +49,14 @@ final class HTTPRemoteObject: RemoteObject {
     }
 
     func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
-        guard ranges.count > 1 else { return try ranges.map { try fetch($0).bytes } }
         let lanes = min(Self.parallelFetches, ranges.count)
-        // The object's own connection plus idle ones from the pool, returned when this is done.
-        let extra = (1..<lanes).map { _ in pooled.sibling() }
-        let clients = [pooled.client] + extra.map(\.client)
+        // Idle connections from the pool, returned when this is done. Not the object's own: reads
+        // may go on through it meanwhile (a prefetch in the background).
+        let siblings = (0..<lanes).map { _ in pooled.sibling() }
+        let clients = siblings.map(\.client)
+        // Back to the pool only when every lane is done with its client (not at their last use).
+        defer { withExtendedLifetime(siblings) {} }
+        guard lanes > 1 else { return try ranges.map { try fetch($0, using: clients[0]).bytes } }
         let results = Mutex<[Int: Result<[UInt8], Error>]>([:])
         let group = DispatchGroup()
         for lane in 0..<lanes {

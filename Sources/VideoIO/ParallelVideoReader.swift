@@ -51,7 +51,7 @@ public final class ParallelVideoReader {
         let groups = gopGroups(targets)
         let count = min(wanted, maximumLanes, groups.count)
         guard count > 1 else { return try primary.frames(at: targets, mode: mode) }
-        try primary.prefetch(timestamps: targets, mode: mode)
+        try shared.prefetch(primary.prefetchSpans(timestamps: targets, mode: mode))
 
         let nextGroup = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
@@ -79,9 +79,16 @@ public final class ParallelVideoReader {
         return try VideoReader.requireFrames(merged, requested: targets.count, uri: uri)
     }
 
-    /// Fetches ahead what decoding `timestamps` will read (see `VideoReader.prefetch(timestamps:mode:)`).
-    public func prefetch(timestamps: [Double], mode: SeekMode = .accurate) throws {
-        try primary.prefetch(timestamps: timestamps, mode: mode)
+    /// Starts fetching what decoding `timestamps` will read and returns at once, for a caller that
+    /// decodes them in several requests (batches): the first batch decodes as soon as its own spans
+    /// are in while the rest still arrive. Call `waitForBackgroundPrefetches` before letting go.
+    public func prefetchInBackground(timestamps: [Double], mode: SeekMode = .accurate) {
+        shared.prefetchInBackground(primary.prefetchSpans(timestamps: timestamps, mode: mode))
+    }
+
+    /// Blocks until the fetches `prefetchInBackground` started have landed.
+    public func waitForBackgroundPrefetches() {
+        shared.waitForBackgroundPrefetches()
     }
 
     /// Sorted `targets` split into runs that share a GOP (by the container's index): the unit a lane

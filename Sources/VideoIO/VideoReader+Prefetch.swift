@@ -26,19 +26,25 @@ extension VideoReader {
     /// together, so that a remote reader waits for one round of parallel range requests instead
     /// of one request per frame. Does nothing without the container's index.
     func prefetch(targets: [Int64], keyframes: KeyframeIndex, mode: SeekMode) throws {
-        guard targets.count > 1, samples != nil, keyframes.source == .containerIndex else { return }
-        let spans = targets.compactMap { target -> Range<Int64>? in
+        guard targets.count > 1 else { return }
+        try demuxer.prefetch(spans(of: targets, keyframes: keyframes, mode: mode))
+    }
+
+    /// The bytes decoding the frames at `targets` (stream units) will read, one span per target;
+    /// none without the container's index.
+    private func spans(of targets: [Int64], keyframes: KeyframeIndex, mode: SeekMode) -> [Range<Int64>] {
+        guard samples != nil, keyframes.source == .containerIndex else { return [] }
+        return targets.compactMap { target -> Range<Int64>? in
             guard let group = keyframes.keyframe(atOrBefore: seconds(target)) else { return nil }
             // Keyframe sampling stops at the keyframe; accurate sampling decodes on to the target.
             return span(fromKeyframe: group, through: mode == .keyframe ? streamTime(keyframes.timestamps[group]) : target)
         }
-        try demuxer.prefetch(spans)
     }
 
-    /// Fetches ahead what decoding the frames at `timestamps` (seconds) will read, for a caller that
-    /// decodes them in several requests (batches) but knows them all up front.
-    public func prefetch(timestamps: [Double], mode: SeekMode = .accurate) throws {
-        try prefetch(targets: Array(Set(timestamps)).sorted().map(streamTime), keyframes: containerKeyframes, mode: mode)
+    /// The bytes decoding the frames at `timestamps` (seconds) will read, for a caller that fetches
+    /// them ahead itself (in the background) but decodes them in several requests (batches).
+    public func prefetchSpans(timestamps: [Double], mode: SeekMode = .accurate) -> [Range<Int64>] {
+        spans(of: Array(Set(timestamps)).sorted().map(streamTime), keyframes: containerKeyframes, mode: mode)
     }
 
     /// Reads the span from keyframe `group` through the samples needed to output the frame at

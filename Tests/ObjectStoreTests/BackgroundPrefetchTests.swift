@@ -1,0 +1,129 @@
+// Prefetches in the background: reads go on beside them, wait for their bytes, and never fetch
+// twice; a failed one leaves its bytes to the reads.
+import Dispatch
+import Synchronization
+import XCTest
+@testable import ObjectStore
+
+final class BackgroundPrefetchTests: XCTestCase {
+    /// An object in memory whose several-range fetches (the prefetches) wait for `gate` to open,
+    /// and fail if told to; every request is logged, under a lock since fetches run on other threads.
+    private final class GatedObject: RemoteObject, @unchecked Sendable {
+        let uri = "memory://gated"
+        let bytes: [UInt8]
+        let gate = DispatchSemaphore(value: 0)
+        let failPrefetches: Bool
+        let singleRanges = Mutex<[Range<Int64>]>([])
+        let rangeBatches = Mutex<[[Range<Int64>]]>([])
+
+        init(size: Int, failPrefetches: Bool = false) {
+            bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            self.failPrefetches = failPrefetches
+        }
+
+        func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
+            singleRanges.withLock { $0.append(range) }
+            return (slice(range), Int64(bytes.count))
+        }
+
+        func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+            gate.wait()
+            rangeBatches.withLock { $0.append(ranges) }
+            if failPrefetches { throw ObjectStoreError(.network, uri: uri, "connection reset") }
+            return ranges.map(slice)
+        }
+
+        func fetchAll(maximumBytes: Int64) throws -> [UInt8] { bytes }
+
+        func slice(_ range: Range<Int64>) -> [UInt8] {
+            Array(bytes[min(Int(range.lowerBound), bytes.count)..<min(Int(range.upperBound), bytes.count)])
+        }
+    }
+
+    private func read(_ reader: ObjectReader, _ range: Range<Int64>) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: range.count)
+        let copied = try buffer.withUnsafeMutableBytes { try reader.read(at: range.lowerBound, into: $0) }
+        return Array(buffer.prefix(copied))
+    }
+
+    /// A read on a thread of its own: `done` is left when `bytes` holds what it read.
+    private final class BackgroundRead: @unchecked Sendable {
+        let done = DispatchGroup()
+        private let result = Mutex<[UInt8]?>(nil)
+        var bytes: [UInt8]? { result.withLock { $0 } }
+
+        init(_ reader: ObjectReader, _ range: Range<Int64>) {
+            done.enter()
+            Thread.detachNewThread { [self] in
+                var buffer = [UInt8](repeating: 0, count: range.count)
+                let copied = buffer.withUnsafeMutableBytes { try? reader.read(at: range.lowerBound, into: $0) }
+                result.withLock { $0 = copied.map { Array(buffer.prefix($0)) } }
+                done.leave()
+            }
+        }
+
+        func finished(within seconds: Double) -> Bool { done.wait(timeout: .now() + seconds) == .success }
+    }
+
+    func testReadsGoOnBesideAPrefetchAndWaitForItsBytesInsteadOfFetchingThem() throws {
+        let object = GatedObject(size: 50_000)
+        let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000,
+                                                                  coalesceGapBytes: 2000))
+        shared.prefetchInBackground([10_200..<11_500, 30_000..<30_100])
+
+        // Not in flight: fetched at once, though the prefetch holds its connections open.
+        XCTAssertEqual(try read(shared, 20_000..<20_010), object.slice(20_000..<20_010))
+        // In flight: this read waits for the prefetch.
+        let waiting = BackgroundRead(shared, 10_500..<11_200)
+        XCTAssertFalse(waiting.finished(within: 0.2), "the read did not wait for the bytes in flight")
+        // A synchronous prefetch of blocks in flight leaves them to the background one.
+        try shared.prefetch([11_000..<12_000])
+
+        object.gate.signal()
+        XCTAssertTrue(waiting.finished(within: 10))
+        shared.waitForBackgroundPrefetches()
+        XCTAssertEqual(waiting.bytes, object.slice(10_500..<11_200))
+        XCTAssertEqual(try read(shared, 30_000..<30_100), object.slice(30_000..<30_100))
+        XCTAssertEqual(object.rangeBatches.withLock { $0 }, [[10_000..<12_000, 30_000..<31_000]])
+        XCTAssertEqual(object.singleRanges.withLock { $0 }, [0..<1000, 20_000..<21_000],
+                       "a block in flight was fetched again")
+        XCTAssertEqual(shared.statistics.requests, 4)
+        XCTAssertEqual(shared.statistics.bytesFetched, 5000)
+    }
+
+    func testAFailedPrefetchLeavesItsBytesToTheReads() throws {
+        let object = GatedObject(size: 50_000, failPrefetches: true)
+        let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000,
+                                                                  coalesceGapBytes: 2000))
+        shared.prefetchInBackground([5000..<7000])
+        let waiting = BackgroundRead(shared, 5500..<6500)
+        object.gate.signal()
+        XCTAssertTrue(waiting.finished(within: 10))
+        shared.waitForBackgroundPrefetches()
+        XCTAssertEqual(waiting.bytes, object.slice(5500..<6500))
+        XCTAssertEqual(object.singleRanges.withLock { $0 }.last, 5000..<7000, "the read fetched what the prefetch lost")
+        XCTAssertEqual(shared.statistics.bytesFetched, 1000 + 2000, "only bytes that arrived count")
+    }
+
+    func testBackgroundPrefetchesRunInTheOrderTheyWereStarted() throws {
+        let object = GatedObject(size: 50_000)
+        let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000,
+                                                                  coalesceGapBytes: 2000))
+        shared.prefetchInBackground([40_000..<40_500])
+        shared.prefetchInBackground([3000..<3500])
+        shared.prefetchInBackground([3200..<3300, 9000..<9100])
+        for _ in 0..<3 { object.gate.signal() }
+        shared.waitForBackgroundPrefetches()
+        XCTAssertEqual(object.rangeBatches.withLock { $0 }, [[40_000..<41_000], [3000..<4000], [9000..<10_000]])
+    }
+
+    func testAFileReaderPrefetchesNothingInTheBackground() throws {
+        let path = NSTemporaryDirectory() + "background-prefetch-\(getpid()).bin"
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4])))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let shared = SharedObjectReader(try FileObjectReader(uri: path, realPath: path, maximumBytes: .max))
+        shared.prefetchInBackground([0..<4])
+        shared.waitForBackgroundPrefetches()
+        XCTAssertEqual(try read(shared, 1..<3), [2, 3])
+    }
+}
