@@ -103,7 +103,7 @@ let inferenceTargets: [Target] = [
 // MARK: - Video functions: function.json, events, the pipeline, results
 
 let functionTargets: [Target] = [
-    .target(name: "VideoFunction", dependencies: ["LambdaRuntime", "ObjectStore", "VideoIO", "ONNX", "Inference"]),
+    .target(name: "VideoFunction", dependencies: ["LambdaRuntime", "ObjectStore", "VideoIO", "ONNX", "Inference", "CMalloc"]),
     .testTarget(name: "VideoFunctionTests", dependencies: ["VideoFunction", "LambdaEmulator", "TestServers", "bootstrap"]),
 ]
 

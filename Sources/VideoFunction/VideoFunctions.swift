@@ -38,6 +38,7 @@ public enum VideoFunctions {
     }
 
     private static func makeHandler(name: String, root: String, _ context: LambdaInitContext) throws -> LambdaByteHandler {
+        _ = MallocArenas.limitToOne
         // FFmpeg and OpenBLAS load while the model file is read; the runtime's own handlers never
         // load them.
         FFmpegLibraries.startLoading()
