@@ -85,9 +85,9 @@ public final class RangeObjectReader: ObjectReader {
     /// Fetches the blocks of `spans` that are not cached, each run of missing blocks as one ranged
     /// GET, the runs over parallel connections, so that a caller that knows where it will read
     /// (a video sampled at many times) waits for one round trip instead of one per span. Runs a
-    /// short gap apart become one request. Only as much as half the cache is fetched, so nothing
-    /// fetched here is evicted before it is read. Blocks a background prefetch is fetching are left
-    /// to it.
+    /// short gap apart become one request. Only as much as half the cache is fetched or in flight,
+    /// so nothing fetched here is evicted before it is read. Blocks a background prefetch is
+    /// fetching are left to it.
     public func prefetch(_ spans: [Range<Int64>]) throws {
         let runs = missingRuns(of: spans)
         guard !runs.isEmpty else { return }
@@ -99,12 +99,13 @@ public final class RangeObjectReader: ObjectReader {
     }
 
     /// The runs of blocks of `spans` that are neither cached nor in flight, gaps under the coalescing
-    /// limit included, within the budget of half the cache.
+    /// limit included, within the budget of half the cache (less what is in flight).
     private func missingRuns(of spans: [Range<Int64>]) -> [Range<Int64>] {
         let block = Int64(blockSize)
         var runs: [Range<Int64>] = []
         var planned = Set<Int64>()
-        var budget = max(1, cacheCapacityBlocks / 2)
+        // Blocks in flight will land in the cache too.
+        var budget = max(1, cacheCapacityBlocks / 2 - inFlight.count)
         for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where !span.isEmpty && span.lowerBound < size && span.lowerBound >= 0 {
             for index in span.lowerBound / block...(min(span.upperBound, size) - 1) / block
             where isMissing(index) && !planned.contains(index) && budget > 0 {

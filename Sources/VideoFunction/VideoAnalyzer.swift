@@ -107,16 +107,18 @@ public final class VideoAnalyzer {
         // activations, and so peak RSS, small (16: 320 MB, 8: 228 MB, 4: 187 MB, same run).
         let batchSize = config.sampling.batch
         let chunks = stride(from: 0, to: timestamps.count, by: batchSize).map { Array(timestamps[$0..<min(timestamps.count, $0 + batchSize)]) }
-        // A remote video's spans are fetched in the background, batch by batch in parallel range
-        // requests, while the batches before decode and infer: a batch waits only for its own
-        // spans, so fetching hides behind the work (decodeMs includes what a batch waited). A
-        // failure is left for the batch that reads those bytes to report. No fetch outlives the request.
-        for chunk in chunks { reader.prefetchInBackground(timestamps: chunk, mode: plan.seekMode) }
+        // A remote video's spans are fetched in the background, each batch's in parallel range
+        // requests while the batch before it decodes and infers: a batch waits only for its own
+        // spans, so fetching hides behind the work (decodeMs includes what a batch waited). One
+        // batch ahead, not all: the spans of hundreds of frames would not fit the reader's cache.
+        // A failure is left for the batch that reads those bytes to report. No fetch outlives the
+        // request.
+        if let first = chunks.first { reader.prefetchInBackground(timestamps: first, mode: plan.seekMode) }
         defer { reader.waitForBackgroundPrefetches() }
         var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
-        for chunk in chunks {
+        for (number, chunk) in chunks.enumerated() {
             let reserve = Self.deadlineReserveMs + perFrameMs * Double(chunk.count) * 1.5
             if Double(remainingMs()) < reserve {
                 guard !raw.isEmpty else {
@@ -124,6 +126,9 @@ public final class VideoAnalyzer {
                 }
                 stoppedEarly = "deadline: analysed \(raw.count) of \(timestamps.count) frames before the time ran out"
                 break
+            }
+            if number + 1 < chunks.count {
+                reader.prefetchInBackground(timestamps: chunks[number + 1], mode: plan.seekMode)
             }
             let chunkStarted = Self.now()
             let prepared = try PreparedBatch(chunk, reader: reader, lanes: threads, mode: plan.seekMode, preprocessor: preprocessor)

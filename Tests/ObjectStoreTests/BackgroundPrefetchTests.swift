@@ -117,6 +117,22 @@ final class BackgroundPrefetchTests: XCTestCase {
         XCTAssertEqual(object.rangeBatches.withLock { $0 }, [[40_000..<41_000], [3000..<4000], [9000..<10_000]])
     }
 
+    func testBlocksInFlightCountAgainstHalfTheCache() throws {
+        let object = MemoryObject(size: 100_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 20_000,
+                                           coalesceGapBytes: 0)
+        let planned = try XCTUnwrap(reader.planPrefetch([10_000..<16_000]))
+        XCTAssertNil(reader.planPrefetch([12_000..<13_000]), "those blocks are in flight already")
+        // Half the cache is 10 blocks, 6 of them in flight: 4 more.
+        try reader.prefetch([30_000..<40_000])
+        XCTAssertEqual(object.batches, [[30_000..<34_000]])
+        reader.land(planned, planned.fetch())
+        XCTAssertEqual(object.batches.last, [10_000..<16_000])
+        XCTAssertNil(reader.inFlightPrefetch(overlapping: 0..<100_000))
+        XCTAssertEqual(try read(reader, 10_000..<16_000), object.bytes[10_000..<16_000].map { $0 })
+        XCTAssertEqual(object.batches.count, 2, "the landed blocks were cached")
+    }
+
     func testAFileReaderPrefetchesNothingInTheBackground() throws {
         let path = NSTemporaryDirectory() + "background-prefetch-\(getpid()).bin"
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4])))

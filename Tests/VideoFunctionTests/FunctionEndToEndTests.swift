@@ -18,8 +18,11 @@ final class FunctionEndToEndTests: XCTestCase {
             guard FileManager.default.fileExists(atPath: video) else { return }
             let server = try MotoServer.start()
             moto = server
+            var objects = ["videolambda-input/uploads/clip one.mp4": video]
+            let long = RepoPaths.cache("videos/long_720p.mp4").path
+            if FileManager.default.fileExists(atPath: long) { objects["videolambda-input/long_720p.mp4"] = long }
             credentials = try server.prepare(buckets: ["videolambda-input", "videolambda-output"],
-                                             objects: ["videolambda-input/uploads/clip one.mp4": video], enforceAuth: true)
+                                             objects: objects, enforceAuth: true)
         } catch { setupFailure = error }
     }
 
@@ -90,6 +93,27 @@ final class FunctionEndToEndTests: XCTestCase {
         let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll(output))) as? [String: Any]
         XCTAssertEqual((stored?["frames"] as? [Any])?.count, 16)
         XCTAssertLessThan(summary["bytesFetched"] as? Int ?? .max, 1_055_148 * 2)
+    }
+
+    /// Several batches of a long video from S3, each batch's spans fetched in the background while
+    /// the batch before it runs, give exactly the frames and scores of the same file read locally,
+    /// from a small part of the object.
+    func testS3RangeReadsInBatchesGiveTheScoresOfTheLocalFile() async throws {
+        guard FileManager.default.fileExists(atPath: RepoPaths.cache("videos/long_720p.mp4").path) else {
+            throw XCTSkip("the 10-minute video is missing: run `make test`, which generates it")
+        }
+        let emulator = try await start("video-moderation")
+        func frames(_ uri: String) async throws -> (frames: NSArray, bytesFetched: Int) {
+            let event = #"{"video": "\#(uri)", "frames": 24, "perFrame": true}"#
+            let result = object(try await emulator.invoke(Array(event.utf8)))
+            return (try XCTUnwrap(result["frames"] as? NSArray), try XCTUnwrap(result["bytesFetched"] as? Int))
+        }
+        let local = try await frames(".cache/videos/long_720p.mp4")
+        let remote = try await frames("s3://videolambda-input/long_720p.mp4")
+        XCTAssertEqual(local.frames.count, 24)
+        XCTAssertEqual(remote.frames, local.frames)
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: RepoPaths.cache("videos/long_720p.mp4").path)[.size] as? Int)
+        XCTAssertLessThan(remote.bytesFetched, size / 10, "24 frames need a few spans, not the object")
     }
 
     /// Every record of an S3 notification is analysed even when one fails; the invocation then
