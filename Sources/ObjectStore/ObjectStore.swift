@@ -39,7 +39,7 @@ public final class ObjectStore: Sendable {
         case .https, .s3:
             return try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes,
                                          blockSize: pattern.blockSize, cacheBytes: pattern.cacheBytes,
-                                         maximumReadAheadBytes: pattern.maximumReadAheadBytes)
+                                         maximumReadAheadBytes: pattern.maximumReadAheadBytes, openingBytes: pattern.openingBytes)
         }
     }
 

@@ -31,8 +31,10 @@ public final class RangeObjectReader: ObjectReader {
     /// 1 MB more costs less than another request's round trip.
     private let coalesceGapBlocks: Int64
 
+    /// `openingBytes` is what the first request fetches (at least one block): what a demuxer reads
+    /// first, the container's header, in one request rather than in doubling read-ahead runs.
     init(object: RemoteObject, maximumBytes: Int64, blockSize: Int = 256 << 10, cacheBytes: Int = 32 << 20,
-         maximumReadAheadBytes: Int = 4 << 20, coalesceGapBytes: Int = 1 << 20) throws {
+         maximumReadAheadBytes: Int = 4 << 20, coalesceGapBytes: Int = 1 << 20, openingBytes: Int = 0) throws {
         self.coalesceGapBlocks = Int64(coalesceGapBytes / blockSize)
         self.uri = object.uri
         self.object = object
@@ -40,16 +42,19 @@ public final class RangeObjectReader: ObjectReader {
         self.cacheCapacityBlocks = max(2, cacheBytes / blockSize)
         self.maximumReadAheadBlocks = max(1, min(maximumReadAheadBytes / blockSize, cacheCapacityBlocks / 2))
         self.size = 0
-        // The first block tells the size (Content-Range) and is what a demuxer reads first anyway.
-        let (bytes, total) = try object.fetch(0..<Int64(blockSize))
+        // The first blocks tell the size (Content-Range) and are what a demuxer reads first anyway.
+        let openingBlocks = Int64(min(max(1, (openingBytes + blockSize - 1) / blockSize), max(1, cacheCapacityBlocks / 2)))
+        let (bytes, total) = try object.fetch(0..<(openingBlocks * Int64(blockSize)))
         guard total >= 0 else { throw ObjectStoreError(.badResponse, uri: uri, "the server gave the object's size as \(total) bytes") }
         size = total
         guard total <= maximumBytes else {
             throw ObjectStoreError(.tooLarge, uri: uri, "\(total) bytes is over the limit of \(maximumBytes) bytes")
         }
         // The server's word on the size is checked against what it sent: every later read trusts both.
-        try accept(bytes, asked: 0..<min(Int64(blockSize), total), blocks: 0..<1)
-        sequentialBlock = 1
+        let opened = min(openingBlocks * Int64(blockSize), total)
+        let openedBlocks = max(1, (opened + Int64(blockSize) - 1) / Int64(blockSize))
+        try accept(bytes, asked: 0..<opened, blocks: 0..<openedBlocks)
+        sequentialBlock = openedBlocks
     }
 
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

@@ -77,6 +77,26 @@ final class RangeObjectReaderTests: XCTestCase {
         XCTAssertEqual(object.batches.last, [20_000..<30_000])
     }
 
+    func testTheFirstRequestFetchesTheOpeningBytes() throws {
+        let object = MemoryObject(size: 50_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 20_000,
+                                           openingBytes: 4500)
+        XCTAssertEqual(object.requests, [0..<5000], "whole blocks, one request")
+        XCTAssertEqual(try read(reader, at: 0, count: 5000), Array(object.bytes[0..<5000]))
+        XCTAssertEqual(object.requests.count, 1)
+        // Reading on from there is sequential: the read-ahead grows from it.
+        _ = try read(reader, at: 5000, count: 10)
+        XCTAssertEqual(object.requests.last, 5000..<7000)
+        // Never more than half the cache, and never past the end.
+        _ = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 20_000, openingBytes: 1 << 20)
+        XCTAssertEqual(object.requests.last, 0..<10_000)
+        let small = MemoryObject(size: 2500)
+        let whole = try RangeObjectReader(object: small, maximumBytes: .max, blockSize: 1000, openingBytes: 8000)
+        XCTAssertEqual(try read(whole, at: 0, count: 3000), small.bytes)
+        XCTAssertEqual(small.requests.count, 1)
+        XCTAssertEqual(try RangeObjectReader(object: MemoryObject(size: 0), maximumBytes: .max, blockSize: 1000, openingBytes: 8000).size, 0)
+    }
+
     func testCachedBlocksAreNotFetchedAgainAndOldOnesAreEvicted() throws {
         let object = MemoryObject(size: 50_000)
         let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 3000)
