@@ -5,7 +5,9 @@ import Synchronization
 /// open (keep-alive) connection, and the next object from the same host skips the TLS handshake.
 final class HTTPClientPool: Sendable {
     private let idle = Mutex<[HTTPClient]>([])
-    /// Enough for one object's parallel range requests and two spare.
+    /// Enough for one object's own connection, its parallel range requests (never on its own
+    /// connection: reads may go on through it meanwhile) and one spare. A range request on a
+    /// connection taken from an empty pool opens a new one.
     private let maximumIdle = HTTPRemoteObject.parallelFetches + 2
 
     func take() -> HTTPClient {

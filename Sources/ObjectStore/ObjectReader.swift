@@ -4,8 +4,8 @@
 ///
 /// The video demuxer reads through this: it asks for the size once, then for scattered ranges as it
 /// seeks, so implementations fetch only what is asked for (plus read-ahead), never the whole object
-/// unless told to. Implementations are safe to call from one thread at a time; a reader is not shared
-/// between concurrent decodes.
+/// unless told to. Implementations are safe to call from one thread at a time; decoders that read one
+/// object concurrently share it through a `SharedObjectReader`, which serialises the calls.
 public protocol ObjectReader: AnyObject {
     /// The URI this reader was opened for, as the caller gave it (for error messages).
     var uri: String { get }

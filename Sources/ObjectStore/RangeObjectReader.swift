@@ -21,10 +21,14 @@ public final class RangeObjectReader: ObjectReader {
     private var sequentialBlock: Int64 = -1
     /// Blocks a background prefetch is fetching (see `BackgroundPrefetching`), by block.
     private var inFlight: [Int64: InFlightPrefetch] = [:]
+    /// Cached blocks a prefetch brought that no read has used yet: with those in flight, they count
+    /// against the half of the cache prefetches may fill, so one cannot evict another's before it is read.
+    private var unreadPrefetchedBlocks = 0
 
     private struct CachedBlock {
         var bytes: [UInt8]
         var lastUse: Int
+        var unreadPrefetch: Bool
     }
 
     /// Prefetched runs closer than this are fetched as one request, gap included: transferring up to
@@ -43,7 +47,7 @@ public final class RangeObjectReader: ObjectReader {
         self.maximumReadAheadBlocks = max(1, min(maximumReadAheadBytes / blockSize, cacheCapacityBlocks / 2))
         self.size = 0
         // The first blocks tell the size (Content-Range) and are what a demuxer reads first anyway.
-        let openingBlocks = Int64(min(max(1, (openingBytes + blockSize - 1) / blockSize), max(1, cacheCapacityBlocks / 2)))
+        let openingBlocks = Int64(min(openingBytes <= 0 ? 1 : (openingBytes - 1) / blockSize + 1, max(1, cacheCapacityBlocks / 2)))
         let (bytes, total) = try object.fetch(0..<(openingBlocks * Int64(blockSize)))
         guard total >= 0 else { throw ObjectStoreError(.badResponse, uri: uri, "the server gave the object's size as \(total) bytes") }
         size = total
@@ -73,6 +77,10 @@ public final class RangeObjectReader: ObjectReader {
             }
             tick += 1
             blocks[index]!.lastUse = tick
+            if blocks[index]!.unreadPrefetch {
+                blocks[index]!.unreadPrefetch = false
+                unreadPrefetchedBlocks -= 1
+            }
             let blockStart = index * Int64(blockSize)
             let from = Int(max(offset, blockStart) - blockStart)
             let to = Int(min(end, blockStart + Int64(blockSize)) - blockStart)
@@ -90,27 +98,27 @@ public final class RangeObjectReader: ObjectReader {
     /// Fetches the blocks of `spans` that are not cached, each run of missing blocks as one ranged
     /// GET, the runs over parallel connections, so that a caller that knows where it will read
     /// (a video sampled at many times) waits for one round trip instead of one per span. Runs a
-    /// short gap apart become one request. Only as much as half the cache is fetched or in flight,
-    /// so nothing fetched here is evicted before it is read. Blocks a background prefetch is
-    /// fetching are left to it.
+    /// short gap apart become one request. Prefetched blocks not yet read (or in flight) never fill
+    /// more than half the cache, so none is evicted before it is read. Blocks a background prefetch
+    /// is fetching are left to it.
     public func prefetch(_ spans: [Range<Int64>]) throws {
         let runs = missingRuns(of: spans)
         guard !runs.isEmpty else { return }
         let ranges = byteRanges(of: runs)
         let fetched = try object.fetch(ranges)
         for (run, (range, bytes)) in zip(runs, zip(ranges, fetched)) {
-            try accept(bytes, asked: range, blocks: run)
+            try accept(bytes, asked: range, blocks: run, prefetched: true)
         }
     }
 
     /// The runs of blocks of `spans` that are neither cached nor in flight, gaps under the coalescing
-    /// limit included, within the budget of half the cache (less what is in flight).
+    /// limit included, within the budget of half the cache less what earlier prefetches have in
+    /// flight or brought and no read has used yet.
     private func missingRuns(of spans: [Range<Int64>]) -> [Range<Int64>] {
         let block = Int64(blockSize)
         var runs: [Range<Int64>] = []
         var planned = Set<Int64>()
-        // Blocks in flight will land in the cache too.
-        var budget = max(1, cacheCapacityBlocks / 2 - inFlight.count)
+        var budget = max(0, cacheCapacityBlocks / 2 - inFlight.count - unreadPrefetchedBlocks)
         for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where !span.isEmpty && span.lowerBound < size && span.lowerBound >= 0 {
             for index in span.lowerBound / block...(min(span.upperBound, size) - 1) / block
             where isMissing(index) && !planned.contains(index) && budget > 0 {
@@ -151,23 +159,30 @@ public final class RangeObjectReader: ObjectReader {
     }
 
     /// Checks that `bytes` are all of the `asked` range, counts them, and caches them as `blocks`.
-    private func accept(_ bytes: [UInt8], asked range: Range<Int64>, blocks run: Range<Int64>) throws {
+    private func accept(_ bytes: [UInt8], asked range: Range<Int64>, blocks run: Range<Int64>, prefetched: Bool = false) throws {
         guard bytes.count == range.count else {
             throw ObjectStoreError(.badResponse, uri: uri, "asked for \(range.count) bytes at \(range.lowerBound), got \(bytes.count): the object changed or was truncated")
         }
         record(fetched: bytes.count)
         for index in run {
             let from = Int(index - run.lowerBound) * blockSize
-            store(block: index, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]))
+            store(block: index, bytes: Array(bytes[from..<min(bytes.count, from + blockSize)]), prefetched: prefetched)
         }
     }
 
-    private func store(block: Int64, bytes: [UInt8]) {
-        if blocks.count >= cacheCapacityBlocks, let oldest = blocks.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
-            blocks[oldest] = nil
+    private func store(block: Int64, bytes: [UInt8], prefetched: Bool) {
+        if let replaced = blocks[block] {
+            drop(replaced)
+        } else if blocks.count >= cacheCapacityBlocks, let oldest = blocks.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            drop(blocks.removeValue(forKey: oldest)!)
         }
         tick += 1
-        blocks[block] = CachedBlock(bytes: bytes, lastUse: tick)
+        blocks[block] = CachedBlock(bytes: bytes, lastUse: tick, unreadPrefetch: prefetched)
+        if prefetched { unreadPrefetchedBlocks += 1 }
+    }
+
+    private func drop(_ block: CachedBlock) {
+        if block.unreadPrefetch { unreadPrefetchedBlocks -= 1 }
     }
 
     private func record(fetched count: Int) {
@@ -177,7 +192,7 @@ public final class RangeObjectReader: ObjectReader {
 }
 
 extension RangeObjectReader: BackgroundPrefetching {
-    public func planPrefetch(_ spans: [Range<Int64>]) -> InFlightPrefetch? {
+    func planPrefetch(_ spans: [Range<Int64>]) -> InFlightPrefetch? {
         let runs = missingRuns(of: spans)
         guard !runs.isEmpty else { return nil }
         let ranges = byteRanges(of: runs)
@@ -187,19 +202,19 @@ extension RangeObjectReader: BackgroundPrefetching {
         return prefetch
     }
 
-    public func land(_ prefetch: InFlightPrefetch, _ result: Result<[[UInt8]], Error>) {
+    func land(_ prefetch: InFlightPrefetch, _ result: Result<[[UInt8]], Error>) {
         for run in prefetch.runs { for block in run where inFlight[block] === prefetch { inFlight[block] = nil } }
         // A failed or short fetch is forgotten: the reads that need those bytes fetch them themselves,
         // and report the failure if it happens again.
         if case .success(let fetched) = result {
             for (run, (range, bytes)) in zip(prefetch.runs, zip(prefetch.ranges, fetched)) {
-                try? accept(bytes, asked: range, blocks: run)
+                try? accept(bytes, asked: range, blocks: run, prefetched: true)
             }
         }
         prefetch.landed.leave()
     }
 
-    public func inFlightPrefetch(overlapping range: Range<Int64>) -> InFlightPrefetch? {
+    func inFlightPrefetch(overlapping range: Range<Int64>) -> InFlightPrefetch? {
         guard !inFlight.isEmpty, !range.isEmpty, range.lowerBound < size else { return nil }
         let block = Int64(blockSize)
         for index in range.lowerBound / block...(min(range.upperBound, size) - 1) / block {

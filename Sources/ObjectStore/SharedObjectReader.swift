@@ -57,9 +57,9 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
     }
 
     /// Starts fetching `ranges` on a thread of its own (after the background prefetches started
-    /// before) and returns at once; reads meanwhile get other bytes as usual and wait for these. A failure is not reported: the reads that need
-    /// those bytes fetch them again and report it. Synchronous for readers that cannot split their
-    /// prefetch (a local file does nothing).
+    /// before) and returns at once; reads meanwhile get other bytes as usual and wait for these.
+    /// A failure is not reported: the reads that need those bytes fetch them again and report it.
+    /// Synchronous for readers that cannot split their prefetch (a local file does nothing).
     public func prefetchInBackground(_ ranges: [Range<Int64>]) {
         let planned: InFlightPrefetch? = base.withLock { reader in
             guard let splitting = reader as? BackgroundPrefetching else {
@@ -77,8 +77,8 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
         }
     }
 
-    /// Blocks until every background prefetch has landed, so none outlives the request that
-    /// started it (and the statistics count all it fetched).
+    /// Blocks until every background prefetch has landed (so the statistics count all they
+    /// fetched). One not waited for lands on its own; this reader lives until it has.
     public func waitForBackgroundPrefetches() {
         backgroundPrefetches.wait()
     }

@@ -111,10 +111,10 @@ public final class VideoAnalyzer {
         // requests while the batch before it decodes and infers: a batch waits only for its own
         // spans, so fetching hides behind the work (decodeMs includes what a batch waited). One
         // batch ahead, not all: the spans of hundreds of frames would not fit the reader's cache.
-        // A failure is left for the batch that reads those bytes to report. No fetch outlives the
-        // request.
+        // A failure is left for the batch that reads those bytes to report. A request that fails
+        // or stops at the deadline answers without waiting for a fetch still on its way (a stalled
+        // one could take its retries' timeouts): it lands in a reader nobody reads any more.
         if let first = chunks.first { reader.prefetchInBackground(timestamps: first, mode: plan.seekMode) }
-        defer { reader.waitForBackgroundPrefetches() }
         var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
@@ -127,7 +127,9 @@ public final class VideoAnalyzer {
                 stoppedEarly = "deadline: analysed \(raw.count) of \(timestamps.count) frames before the time ran out"
                 break
             }
-            if number + 1 < chunks.count {
+            // The next batch's spans, unless the clock says it will not be reached.
+            if number + 1 < chunks.count,
+               Double(remainingMs()) >= reserve + perFrameMs * Double(chunks[number + 1].count) * 1.5 {
                 reader.prefetchInBackground(timestamps: chunks[number + 1], mode: plan.seekMode)
             }
             let chunkStarted = Self.now()
@@ -147,8 +149,9 @@ public final class VideoAnalyzer {
         guard !raw.isEmpty else {
             throw VideoFunctionError(.invalidVideo, "\(request.video): none of the \(timestamps.count) sampled frames could be decoded (\(missing.first?.reason ?? "no frames"))")
         }
-        // Fetches a batch did not read from (its decode stopped short of a span) count too.
-        reader.waitForBackgroundPrefetches()
+        // Fetches a batch did not read from (its decode stopped short of a span) count too; they
+        // have all but landed when the last batch is done.
+        if stoppedEarly == nil { reader.waitForBackgroundPrefetches() }
         let info = reader.info
         var result = AnalysisResult(
             function: name, video: request.video, model: .init(name: config.model.name, sha256: modelSHA256),

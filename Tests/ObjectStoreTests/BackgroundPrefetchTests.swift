@@ -27,7 +27,10 @@ final class BackgroundPrefetchTests: XCTestCase {
         }
 
         func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
-            gate.wait()
+            // A fetch the test did not expect fails instead of hanging the test.
+            guard gate.wait(timeout: .now() + 10) == .success else {
+                throw ObjectStoreError(.network, uri: uri, "fetch of \(ranges) was never let through")
+            }
             rangeBatches.withLock { $0.append(ranges) }
             if failPrefetches { throw ObjectStoreError(.network, uri: uri, "connection reset") }
             return ranges.map(slice)
@@ -131,6 +134,25 @@ final class BackgroundPrefetchTests: XCTestCase {
         XCTAssertNil(reader.inFlightPrefetch(overlapping: 0..<100_000))
         XCTAssertEqual(try read(reader, 10_000..<16_000), object.bytes[10_000..<16_000].map { $0 })
         XCTAssertEqual(object.batches.count, 2, "the landed blocks were cached")
+    }
+
+    func testPrefetchedBlocksNotYetReadCountAgainstHalfTheCache() throws {
+        let object = MemoryObject(size: 100_000)
+        let reader = try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000, cacheBytes: 20_000,
+                                           coalesceGapBytes: 0)
+        try reader.prefetch([10_000..<17_000])
+        // 7 of the 10 blocks prefetches may fill are cached and unread: 3 more.
+        try reader.prefetch([30_000..<40_000])
+        XCTAssertEqual(object.batches.last, [30_000..<33_000])
+        // Read, they no longer count.
+        _ = try read(reader, 10_000..<17_000)
+        try reader.prefetch([50_000..<60_000])
+        XCTAssertEqual(object.batches.last, [50_000..<57_000])
+        // The reads found every prefetched block, none evicted.
+        let requests = object.requests.count
+        XCTAssertEqual(try read(reader, 30_000..<33_000), Array(object.bytes[30_000..<33_000]))
+        XCTAssertEqual(try read(reader, 50_000..<57_000), Array(object.bytes[50_000..<57_000]))
+        XCTAssertEqual(object.requests.count, requests)
     }
 
     func testAFileReaderPrefetchesNothingInTheBackground() throws {
