@@ -9,35 +9,51 @@ import Dispatch
 /// between them (`InFlightPrefetch.fetch`) runs without it.
 protocol BackgroundPrefetching: ObjectReader {
     /// Marks the missing blocks of `spans` as in flight and returns their fetch, still to be run;
-    /// nil when nothing is missing. Every fetch planned must be landed, failed or not: its blocks
-    /// stay in flight, and the reads of them waiting, until it is.
+    /// nil when nothing is missing. Every run of a fetch planned must be landed, failed or not: its
+    /// blocks stay in flight, and the reads of them waiting, until it is.
     func planPrefetch(_ spans: [Range<Int64>]) -> InFlightPrefetch?
-    /// Caches what the fetch brought (a failure is dropped: reads fetch those bytes themselves),
-    /// clears its blocks from the in-flight set and lets the reads waiting on it go.
-    func land(_ prefetch: InFlightPrefetch, _ result: Result<[[UInt8]], Error>)
-    /// The fetch in flight that holds some of `range`, which a read of it must wait for.
-    func inFlightPrefetch(overlapping range: Range<Int64>) -> InFlightPrefetch?
+    /// Caches what one run of the fetch brought (a failure is dropped: reads fetch those bytes
+    /// themselves), clears its blocks from the in-flight set and lets the reads waiting on it go.
+    func land(_ prefetch: InFlightPrefetch, run: Int, _ result: Result<[UInt8], Error>)
+    /// The run in flight that holds some of `range`, which a read of it must wait for.
+    func inFlightRun(overlapping range: Range<Int64>) -> InFlightPrefetch.Run?
 }
 
-/// Ranged GETs planned by a reader and run by whoever started them, outside the reader's lock.
+/// Ranged GETs planned by a reader, one per run of blocks, run by whoever started them outside the
+/// reader's lock. Each run lands on its own, as its bytes arrive.
 final class InFlightPrefetch: @unchecked Sendable {
     /// Runs of blocks, and the byte ranges fetched for them.
     let runs: [Range<Int64>]
     let ranges: [Range<Int64>]
-    private let fetchRanges: () throws -> [[UInt8]]
-    /// Entered when planned, left when landed.
-    let landed = DispatchGroup()
+    private let fetchRanges: (@escaping (Int, Result<[UInt8], Error>) -> Void) -> Void
+    /// One per run: entered when planned, left when it has landed.
+    private let landed: [DispatchGroup]
 
-    init(runs: [Range<Int64>], ranges: [Range<Int64>], fetch: @escaping () throws -> [[UInt8]]) {
+    /// One run of a prefetch, which a read can wait for.
+    struct Run {
+        let prefetch: InFlightPrefetch
+        let index: Int
+
+        /// Blocks until the run has landed in the reader (or failed).
+        func wait() { prefetch.landed[index].wait() }
+    }
+
+    init(runs: [Range<Int64>], ranges: [Range<Int64>],
+         fetch: @escaping (@escaping (Int, Result<[UInt8], Error>) -> Void) -> Void) {
         self.runs = runs
         self.ranges = ranges
         fetchRanges = fetch
-        landed.enter()
+        landed = runs.map { _ in
+            let group = DispatchGroup()
+            group.enter()
+            return group
+        }
     }
 
-    /// Runs the ranged GETs; touches nothing of the reader, so it needs no lock.
-    func fetch() -> Result<[[UInt8]], Error> { Result { try fetchRanges() } }
+    /// Runs the ranged GETs, handing each run's result to `landing` as it arrives (on the fetching
+    /// threads); returns when all have. Touches nothing of the reader, so it needs no lock.
+    func fetch(landing: @escaping (Int, Result<[UInt8], Error>) -> Void) { fetchRanges(landing) }
 
-    /// Blocks until the fetch has landed in the reader (or failed).
-    func wait() { landed.wait() }
+    /// Called by the reader once it has landed run `index`.
+    func didLand(run index: Int) { landed[index].leave() }
 }

@@ -19,8 +19,8 @@ public final class RangeObjectReader: ObjectReader {
     private var readAheadBlocks = 1
     /// The block after the end of the last fetch: a miss there means the caller is reading on.
     private var sequentialBlock: Int64 = -1
-    /// Blocks a background prefetch is fetching (see `BackgroundPrefetching`), by block.
-    private var inFlight: [Int64: InFlightPrefetch] = [:]
+    /// Blocks a background prefetch is fetching (see `BackgroundPrefetching`): the run each is in.
+    private var inFlight: [Int64: InFlightPrefetch.Run] = [:]
     /// Cached blocks a prefetch brought that no read has used yet: with those in flight, they count
     /// against the half of the cache prefetches may fill, so one cannot evict another's before it is read.
     private var unreadPrefetchedBlocks = 0
@@ -197,28 +197,29 @@ extension RangeObjectReader: BackgroundPrefetching {
         guard !runs.isEmpty else { return nil }
         let ranges = byteRanges(of: runs)
         let object = self.object
-        let prefetch = InFlightPrefetch(runs: runs, ranges: ranges) { try object.fetch(ranges) }
-        for run in runs { for block in run { inFlight[block] = prefetch } }
+        let prefetch = InFlightPrefetch(runs: runs, ranges: ranges) { landing in object.fetch(ranges, landing: landing) }
+        for (index, run) in runs.enumerated() {
+            for block in run { inFlight[block] = InFlightPrefetch.Run(prefetch: prefetch, index: index) }
+        }
         return prefetch
     }
 
-    func land(_ prefetch: InFlightPrefetch, _ result: Result<[[UInt8]], Error>) {
-        for run in prefetch.runs { for block in run where inFlight[block] === prefetch { inFlight[block] = nil } }
+    func land(_ prefetch: InFlightPrefetch, run index: Int, _ result: Result<[UInt8], Error>) {
+        let run = prefetch.runs[index]
+        for block in run where inFlight[block]?.prefetch === prefetch { inFlight[block] = nil }
         // A failed or short fetch is forgotten: the reads that need those bytes fetch them themselves,
         // and report the failure if it happens again.
-        if case .success(let fetched) = result {
-            for (run, (range, bytes)) in zip(prefetch.runs, zip(prefetch.ranges, fetched)) {
-                try? accept(bytes, asked: range, blocks: run, prefetched: true)
-            }
+        if case .success(let bytes) = result {
+            try? accept(bytes, asked: prefetch.ranges[index], blocks: run, prefetched: true)
         }
-        prefetch.landed.leave()
+        prefetch.didLand(run: index)
     }
 
-    func inFlightPrefetch(overlapping range: Range<Int64>) -> InFlightPrefetch? {
+    func inFlightRun(overlapping range: Range<Int64>) -> InFlightPrefetch.Run? {
         guard !inFlight.isEmpty, !range.isEmpty, range.lowerBound < size else { return nil }
         let block = Int64(blockSize)
         for index in range.lowerBound / block...(min(range.upperBound, size) - 1) / block {
-            if let prefetch = inFlight[index] { return prefetch }
+            if let run = inFlight[index] { return run }
         }
         return nil
     }

@@ -9,11 +9,23 @@ protocol RemoteObject: AnyObject {
     /// Fetches `range` (clamped by the server to the object's end). Returns the bytes and the object's
     /// total size from Content-Range.
     func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64)
-    /// Fetches several ranges at once over parallel connections; the bytes come back in order. Safe
-    /// to call while another thread fetches single ranges: it never uses the object's own connection.
-    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]]
+    /// Fetches several ranges at once over parallel connections, handing each range's bytes (or
+    /// why not) to `landing` with its index as it arrives, on the fetching threads; returns when
+    /// every range has landed, each once. Safe to call while another thread fetches single ranges:
+    /// it never uses the object's own connection.
+    func fetch(_ ranges: [Range<Int64>], landing: @escaping (Int, Result<[UInt8], Error>) -> Void)
     /// Fetches the whole object, refusing one over `maximumBytes`.
     func fetchAll(maximumBytes: Int64) throws -> [UInt8]
+}
+
+extension RemoteObject {
+    /// Fetches several ranges at once (see `fetch(_:landing:)`): their bytes in order, or the first
+    /// failure.
+    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+        let results = Mutex<[Int: Result<[UInt8], Error>]>([:])
+        fetch(ranges) { index, result in results.withLock { $0[index] = result } }
+        return try results.withLock { done in try ranges.indices.map { try done[$0]!.get() } }
+    }
 }
 
 /// The SHA-256 of the empty body, sent with every GET as x-amz-content-sha256.
@@ -48,7 +60,7 @@ final class HTTPRemoteObject: RemoteObject {
         try fetch(range, using: pooled.client)
     }
 
-    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+    func fetch(_ ranges: [Range<Int64>], landing: @escaping (Int, Result<[UInt8], Error>) -> Void) {
         let lanes = min(Self.parallelFetches, ranges.count)
         // Idle connections from the pool, returned when this is done. Not the object's own: reads
         // may go on through it meanwhile (a prefetch in the background).
@@ -56,31 +68,29 @@ final class HTTPRemoteObject: RemoteObject {
         let clients = siblings.map(\.client)
         // Back to the pool only when every lane is done with its client (not at their last use).
         defer { withExtendedLifetime(siblings) {} }
-        guard lanes > 1 else { return try ranges.map { try fetch($0, using: clients[0]).bytes } }
-        let results = Mutex<[Int: Result<[UInt8], Error>]>([:])
+        // A lane's ranges one after another; after a failure the lane's other ranges are not sent
+        // (the server or the network is failing), while the other lanes go on.
+        let fetchLane = { (lane: Int) in
+            var failed = false
+            for index in stride(from: lane, to: ranges.count, by: lanes) {
+                guard !failed else {
+                    landing(index, .failure(ObjectStoreError(.badResponse, uri: self.uri, "a parallel range request was abandoned after another failed")))
+                    continue
+                }
+                let result = Result { try self.fetch(ranges[index], using: clients[lane]).bytes }
+                if case .failure = result { failed = true }
+                landing(index, result)
+            }
+        }
+        // One lane needs no thread of its own.
+        if lanes == 1 { fetchLane(0); return }
         let group = DispatchGroup()
         for lane in 0..<lanes {
-            group.enter()
             // A serial queue of its own per lane: each gets a thread even while the others wait
             // on the network (the global queues' threads are as many as the cores).
-            DispatchQueue(label: "range-fetch-\(lane)").async {
-                defer { group.leave() }
-                for index in stride(from: lane, to: ranges.count, by: lanes) {
-                    let result = Result { try self.fetch(ranges[index], using: clients[lane]).bytes }
-                    results.withLock { $0[index] = result }
-                    if case .failure = result { return }
-                }
-            }
+            DispatchQueue(label: "range-fetch-\(lane)").async(group: group) { fetchLane(lane) }
         }
         group.wait()
-        return try results.withLock { done in
-            try ranges.indices.map { index in
-                guard let result = done[index] else {
-                    throw ObjectStoreError(.badResponse, uri: uri, "a parallel range request was abandoned after another failed")
-                }
-                return try result.get()
-            }
-        }
     }
 
     private func fetch(_ range: Range<Int64>, using client: HTTPClient) throws -> (bytes: [UInt8], totalSize: Int64) {

@@ -30,7 +30,7 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
         let range = offset..<(offset + Int64(buffer.count))
         while true {
             let step: ReadStep = base.withLock { reader in
-                if let inFlight = (reader as? BackgroundPrefetching)?.inFlightPrefetch(overlapping: range) {
+                if let inFlight = (reader as? BackgroundPrefetching)?.inFlightRun(overlapping: range) {
                     return .wait(inFlight)
                 }
                 return .done(Result { try reader.read(at: offset, into: buffer) })
@@ -45,7 +45,7 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
 
     private enum ReadStep {
         case done(Result<Int, Error>)
-        case wait(InFlightPrefetch)
+        case wait(InFlightPrefetch.Run)
     }
 
     public var statistics: ReadStatistics {
@@ -71,8 +71,10 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
         guard let planned else { return }
         backgroundPrefetches.enter()
         backgroundQueue.async { [self] in
-            let result = planned.fetch()
-            base.withLock { ($0 as! BackgroundPrefetching).land(planned, result) }
+            // Each run lands as it arrives, so the reads waiting on it go before the rest is in.
+            planned.fetch { run, result in
+                self.base.withLock { ($0 as! BackgroundPrefetching).land(planned, run: run, result) }
+            }
             backgroundPrefetches.leave()
         }
     }

@@ -6,19 +6,20 @@ import XCTest
 @testable import ObjectStore
 
 final class BackgroundPrefetchTests: XCTestCase {
-    /// An object in memory whose several-range fetches (the prefetches) wait for `gate` to open,
-    /// and fail if told to; every request is logged, under a lock since fetches run on other threads.
+    /// An object in memory whose several-range fetches (the prefetches) wait for `gate` to open
+    /// before each range, and fail the ranges starting at `failing`; every request is logged, under
+    /// a lock since fetches run on other threads.
     private final class GatedObject: RemoteObject, @unchecked Sendable {
         let uri = "memory://gated"
         let bytes: [UInt8]
         let gate = DispatchSemaphore(value: 0)
-        let failPrefetches: Bool
+        let failing: Set<Int64>
         let singleRanges = Mutex<[Range<Int64>]>([])
         let rangeBatches = Mutex<[[Range<Int64>]]>([])
 
-        init(size: Int, failPrefetches: Bool = false) {
+        init(size: Int, failing: Set<Int64> = []) {
             bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
-            self.failPrefetches = failPrefetches
+            self.failing = failing
         }
 
         func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
@@ -26,14 +27,20 @@ final class BackgroundPrefetchTests: XCTestCase {
             return (slice(range), Int64(bytes.count))
         }
 
-        func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
-            // A fetch the test did not expect fails instead of hanging the test.
-            guard gate.wait(timeout: .now() + 10) == .success else {
-                throw ObjectStoreError(.network, uri: uri, "fetch of \(ranges) was never let through")
-            }
+        func fetch(_ ranges: [Range<Int64>], landing: @escaping (Int, Result<[UInt8], Error>) -> Void) {
             rangeBatches.withLock { $0.append(ranges) }
-            if failPrefetches { throw ObjectStoreError(.network, uri: uri, "connection reset") }
-            return ranges.map(slice)
+            for (index, range) in ranges.enumerated() {
+                // A fetch the test did not expect fails instead of hanging the test.
+                guard gate.wait(timeout: .now() + 10) == .success else {
+                    landing(index, .failure(ObjectStoreError(.network, uri: uri, "\(range) was never let through")))
+                    continue
+                }
+                if failing.contains(range.lowerBound) {
+                    landing(index, .failure(ObjectStoreError(.network, uri: uri, "connection reset")))
+                } else {
+                    landing(index, .success(slice(range)))
+                }
+            }
         }
 
         func fetchAll(maximumBytes: Int64) throws -> [UInt8] { bytes }
@@ -82,7 +89,7 @@ final class BackgroundPrefetchTests: XCTestCase {
         // A synchronous prefetch of blocks in flight leaves them to the background one.
         try shared.prefetch([11_000..<12_000])
 
-        object.gate.signal()
+        for _ in 0..<2 { object.gate.signal() }
         XCTAssertTrue(waiting.finished(within: 10))
         shared.waitForBackgroundPrefetches()
         XCTAssertEqual(waiting.bytes, object.slice(10_500..<11_200))
@@ -95,7 +102,7 @@ final class BackgroundPrefetchTests: XCTestCase {
     }
 
     func testAFailedPrefetchLeavesItsBytesToTheReads() throws {
-        let object = GatedObject(size: 50_000, failPrefetches: true)
+        let object = GatedObject(size: 50_000, failing: [5000])
         let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000,
                                                                   coalesceGapBytes: 2000))
         shared.prefetchInBackground([5000..<7000])
@@ -106,6 +113,27 @@ final class BackgroundPrefetchTests: XCTestCase {
         XCTAssertEqual(waiting.bytes, object.slice(5500..<6500))
         XCTAssertEqual(object.singleRanges.withLock { $0 }.last, 5000..<7000, "the read fetched what the prefetch lost")
         XCTAssertEqual(shared.statistics.bytesFetched, 1000 + 2000, "only bytes that arrived count")
+    }
+
+    /// Runs land one by one: a read of the first goes on while the second is still on its way, and
+    /// a run that fails leaves the others cached.
+    func testEachRunLandsAsItArrivesAndAFailedOneAloneIsFetchedAgain() throws {
+        let object = GatedObject(size: 50_000, failing: [20_000])
+        let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000,
+                                                                  coalesceGapBytes: 2000))
+        shared.prefetchInBackground([10_000..<11_000, 20_000..<21_000, 30_000..<31_000])
+        let first = BackgroundRead(shared, 10_000..<11_000)
+        let third = BackgroundRead(shared, 30_000..<31_000)
+        object.gate.signal()
+        XCTAssertTrue(first.finished(within: 10), "the first run's read waited for the others")
+        XCTAssertFalse(third.finished(within: 0.2), "the third run's read did not wait for it")
+        for _ in 0..<2 { object.gate.signal() }
+        XCTAssertTrue(third.finished(within: 10))
+        shared.waitForBackgroundPrefetches()
+        XCTAssertEqual(first.bytes, object.slice(10_000..<11_000))
+        XCTAssertEqual(third.bytes, object.slice(30_000..<31_000))
+        XCTAssertEqual(try read(shared, 20_000..<21_000), object.slice(20_000..<21_000))
+        XCTAssertEqual(object.singleRanges.withLock { $0 }, [0..<1000, 20_000..<21_000], "only the failed run was fetched again")
     }
 
     func testBackgroundPrefetchesRunInTheOrderTheyWereStarted() throws {
@@ -129,9 +157,9 @@ final class BackgroundPrefetchTests: XCTestCase {
         // Half the cache is 10 blocks, 6 of them in flight: 4 more.
         try reader.prefetch([30_000..<40_000])
         XCTAssertEqual(object.batches, [[30_000..<34_000]])
-        reader.land(planned, planned.fetch())
+        planned.fetch { run, result in reader.land(planned, run: run, result) }
         XCTAssertEqual(object.batches.last, [10_000..<16_000])
-        XCTAssertNil(reader.inFlightPrefetch(overlapping: 0..<100_000))
+        XCTAssertNil(reader.inFlightRun(overlapping: 0..<100_000))
         XCTAssertEqual(try read(reader, 10_000..<16_000), object.bytes[10_000..<16_000].map { $0 })
         XCTAssertEqual(object.batches.count, 2, "the landed blocks were cached")
     }

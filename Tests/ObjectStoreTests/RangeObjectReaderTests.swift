@@ -20,9 +20,9 @@ class MemoryObject: RemoteObject {
     /// The ranges of each call to fetch several at once.
     var batches: [[Range<Int64>]] = []
 
-    func fetch(_ ranges: [Range<Int64>]) throws -> [[UInt8]] {
+    func fetch(_ ranges: [Range<Int64>], landing: @escaping (Int, Result<[UInt8], Error>) -> Void) {
         batches.append(ranges)
-        return try ranges.map { try fetch($0).bytes }
+        for (index, range) in ranges.enumerated() { landing(index, Result { try fetch(range).bytes }) }
     }
 
     func fetchAll(maximumBytes: Int64) throws -> [UInt8] { bytes }
