@@ -81,7 +81,8 @@ public final class ParallelVideoReader {
 
     /// Starts fetching what decoding `timestamps` will read and returns at once, for a caller that
     /// decodes them in several requests (batches): the first batch decodes as soon as its own spans
-    /// are in while the rest still arrive. Call `waitForBackgroundPrefetches` before letting go.
+    /// are in while the rest still arrive. A fetch not waited for (`waitForBackgroundPrefetches`)
+    /// lands on its own, in a reader that lives until it has.
     public func prefetchInBackground(timestamps: [Double], mode: SeekMode = .accurate) {
         shared.prefetchInBackground(primary.prefetchSpans(timestamps: timestamps, mode: mode))
     }

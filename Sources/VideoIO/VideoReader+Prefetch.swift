@@ -43,7 +43,7 @@ extension VideoReader {
 
     /// The bytes decoding the frames at `timestamps` (seconds) will read, for a caller that fetches
     /// them ahead itself (in the background) but decodes them in several requests (batches).
-    public func prefetchSpans(timestamps: [Double], mode: SeekMode = .accurate) -> [Range<Int64>] {
+    func prefetchSpans(timestamps: [Double], mode: SeekMode = .accurate) -> [Range<Int64>] {
         spans(of: Array(Set(timestamps)).sorted().map(streamTime), keyframes: containerKeyframes, mode: mode)
     }
 
