@@ -70,7 +70,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     /// One HTTP exchange, retried a bounded number of times when the connection fails; an HTTP
     /// status, whatever it is, is an answer and is never retried.
     private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> HTTPResponse {
-        let head = requestHead(method: method, path: Self.basePath + path, headers: headers, bodyCount: body?.count)
+        let head = requestHead(method: method, path: path, headers: headers, bodyCount: body?.count)
         var lastError = ""
         for attempt in 1...Self.attempts {
             do {
@@ -86,16 +86,30 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
 
     static let basePath = "/2018-06-01/runtime"
 
-    /// The request line and headers. Header values come from handlers (error types and messages):
-    /// a CR or LF in one would start a header of its own, so each becomes a space.
+    /// The request line and headers, written straight into one array (this is on every invocation's
+    /// path twice). Header values come from handlers (error types and messages): a CR or LF in one
+    /// would start a header of its own, so each becomes a space.
     private func requestHead(method: String, path: String, headers: [String], bodyCount: Int?) -> [UInt8] {
-        var head = Array("\(method) \(path) HTTP/1.1\r\nHost: \(hostAndPort)\r\n".utf8)
+        let crlf: [UInt8] = [0x0D, 0x0A]
+        var head: [UInt8] = []
+        head.reserveCapacity(96 + path.utf8.count + hostAndPort.utf8.count + headers.reduce(0) { $0 + $1.utf8.count + 2 })
+        head += method.utf8
+        head.append(0x20)
+        head += Self.basePath.utf8
+        head += path.utf8
+        head += " HTTP/1.1\r\nHost: ".utf8
+        head += hostAndPort.utf8
+        head += crlf
         for header in headers {
-            head += header.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }
-            head += [0x0D, 0x0A]
+            for byte in header.utf8 { head.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
+            head += crlf
         }
-        if let bodyCount { head += Array("Content-Length: \(bodyCount)\r\n".utf8) }
-        head += [0x0D, 0x0A]
+        if let bodyCount {
+            head += "Content-Length: ".utf8
+            head += String(bodyCount).utf8
+            head += crlf
+        }
+        head += crlf
         return head
     }
 }

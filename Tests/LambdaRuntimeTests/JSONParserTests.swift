@@ -26,6 +26,23 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(String(decoding: try parse(#"{"b":[1,2.5],"a":"x\u0001"}"#).jsonBytes, as: UTF8.self), #"{"a":"x\u0001","b":[1,2.5]}"#)
     }
 
+    /// Strings are written as runs between the characters that need an escape: escapes first,
+    /// last, next to each other, alone, and none at all.
+    func testWritesEscapesWhereverTheyAreInAString() {
+        let cases: [(String, String)] = [
+            ("", #""""#),
+            ("plain é 😀", #""plain é 😀""#),
+            ("\"quoted\"", #""\"quoted\"""#),
+            ("a\\b", #""a\\b""#),
+            ("\n\r\t\u{1}\u{1f}", #""\n\r\t\u0001\u001f""#),
+            ("end\n", #""end\n""#),
+            ("\"", #""\"""#),
+        ]
+        for (string, written) in cases {
+            XCTAssertEqual(String(decoding: JSONValue.string(string).jsonBytes, as: UTF8.self), written, string)
+        }
+    }
+
     func testRejectsWhatIsNotJSONSayingWhereAndWhy() {
         let cases: [(String, String)] = [
             ("", "unexpected end of input at byte 0"),
