@@ -27,7 +27,8 @@ public final class SharedObjectReader: ObjectReader, @unchecked Sendable {
     }
 
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let range = offset..<(offset + Int64(buffer.count))
+        // Outside the object nothing is in flight, and the sum could overflow (FFmpeg may seek anywhere).
+        let range = offset >= 0 && offset < size ? offset..<(offset + Int64(buffer.count)) : 0..<0
         while true {
             let step: ReadStep = base.withLock { reader in
                 if let inFlight = (reader as? BackgroundPrefetching)?.inFlightRun(overlapping: range) {

@@ -183,6 +183,17 @@ final class BackgroundPrefetchTests: XCTestCase {
         XCTAssertEqual(object.requests.count, requests)
     }
 
+    /// FFmpeg may seek anywhere: a read far past the end (where offset + count overflows) or before
+    /// the start is an empty read, not a trap.
+    func testReadsOutsideTheObjectAreEmpty() throws {
+        let object = GatedObject(size: 5000)
+        let shared = SharedObjectReader(try RangeObjectReader(object: object, maximumBytes: .max, blockSize: 1000))
+        var buffer = [UInt8](repeating: 0, count: 100)
+        for offset in [Int64.max - 10, 5000, -1] {
+            XCTAssertEqual(try buffer.withUnsafeMutableBytes { try shared.read(at: offset, into: $0) }, 0, "at \(offset)")
+        }
+    }
+
     func testAFileReaderPrefetchesNothingInTheBackground() throws {
         let path = NSTemporaryDirectory() + "background-prefetch-\(getpid()).bin"
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4])))
