@@ -47,7 +47,7 @@ public final class RangeObjectReader: ObjectReader {
         self.maximumReadAheadBlocks = max(1, min(maximumReadAheadBytes / blockSize, cacheCapacityBlocks / 2))
         self.size = 0
         // The first blocks tell the size (Content-Range) and are what a demuxer reads first anyway.
-        let openingBlocks = Int64(min(openingBytes <= 0 ? 1 : (openingBytes - 1) / blockSize + 1, max(1, cacheCapacityBlocks / 2)))
+        let openingBlocks = min(max(1, blockCount(covering: Int64(openingBytes))), Int64(max(1, cacheCapacityBlocks / 2)))
         let (bytes, total) = try object.fetch(0..<(openingBlocks * Int64(blockSize)))
         guard total >= 0 else { throw ObjectStoreError(.badResponse, uri: uri, "the server gave the object's size as \(total) bytes") }
         size = total
@@ -56,21 +56,21 @@ public final class RangeObjectReader: ObjectReader {
         }
         // The server's word on the size is checked against what it sent: every later read trusts both.
         let opened = min(openingBlocks * Int64(blockSize), total)
-        let openedBlocks = max(1, (opened + Int64(blockSize) - 1) / Int64(blockSize))
+        let openedBlocks = max(1, blockCount(covering: opened))
         try accept(bytes, asked: 0..<opened, blocks: 0..<openedBlocks)
         sequentialBlock = openedBlocks
     }
 
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard offset >= 0, offset < size, buffer.count > 0 else { return 0 }
+        // Checked before adding: FFmpeg may seek anywhere, Int64.max included.
+        guard offset >= 0, offset < size, let indices = blockIndices(of: offset..<(offset + Int64(buffer.count))) else { return 0 }
         let end = min(size, offset + Int64(buffer.count))
-        let firstBlock = offset / Int64(blockSize)
-        let lastBlock = (end - 1) / Int64(blockSize)
+        let lastBlock = indices.upperBound
         var hit = true
         var copied = 0
         // Block by block, copying each as soon as it is present: a long read may need more blocks
         // than the cache holds, so a later fetch may evict an earlier block of the same read.
-        for index in firstBlock...lastBlock {
+        for index in indices {
             if blocks[index] == nil {
                 hit = false
                 try fetchRun(startingAt: index, neededThrough: lastBlock)
@@ -115,13 +115,12 @@ public final class RangeObjectReader: ObjectReader {
     /// limit included, within the budget of half the cache less what earlier prefetches have in
     /// flight or brought and no read has used yet.
     private func missingRuns(of spans: [Range<Int64>]) -> [Range<Int64>] {
-        let block = Int64(blockSize)
         var runs: [Range<Int64>] = []
         var planned = Set<Int64>()
         var budget = max(0, cacheCapacityBlocks / 2 - inFlight.count - unreadPrefetchedBlocks)
-        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where !span.isEmpty && span.lowerBound < size && span.lowerBound >= 0 {
-            for index in span.lowerBound / block...(min(span.upperBound, size) - 1) / block
-            where isMissing(index) && !planned.contains(index) && budget > 0 {
+        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            guard let indices = blockIndices(of: span) else { continue }
+            for index in indices where isMissing(index) && !planned.contains(index) && budget > 0 {
                 planned.insert(index)
                 // A gap is coalesced only if none of it is cached or in flight already.
                 if let last = runs.last, index - last.upperBound <= min(coalesceGapBlocks, Int64(budget - 1)),
@@ -139,6 +138,17 @@ public final class RangeObjectReader: ObjectReader {
     }
 
     private func isMissing(_ block: Int64) -> Bool { blocks[block] == nil && inFlight[block] == nil }
+
+    /// The blocks holding the bytes of `range` that lie in the object; nil when none do.
+    private func blockIndices(of range: Range<Int64>) -> ClosedRange<Int64>? {
+        guard !range.isEmpty, range.lowerBound >= 0, range.lowerBound < size else { return nil }
+        return range.lowerBound / Int64(blockSize)...(min(range.upperBound, size) - 1) / Int64(blockSize)
+    }
+
+    /// How many blocks `bytes` bytes fill, the last one partly.
+    private func blockCount(covering bytes: Int64) -> Int64 {
+        bytes <= 0 ? 0 : (bytes - 1) / Int64(blockSize) + 1
+    }
 
     private func byteRanges(of runs: [Range<Int64>]) -> [Range<Int64>] {
         runs.map { ($0.lowerBound * Int64(blockSize))..<min(size, $0.upperBound * Int64(blockSize)) }
@@ -216,11 +226,7 @@ extension RangeObjectReader: BackgroundPrefetching {
     }
 
     func inFlightRun(overlapping range: Range<Int64>) -> InFlightPrefetch.Run? {
-        guard !inFlight.isEmpty, !range.isEmpty, range.lowerBound < size else { return nil }
-        let block = Int64(blockSize)
-        for index in range.lowerBound / block...(min(range.upperBound, size) - 1) / block {
-            if let run = inFlight[index] { return run }
-        }
-        return nil
+        guard !inFlight.isEmpty, let indices = blockIndices(of: range) else { return nil }
+        return indices.lazy.compactMap { self.inFlight[$0] }.first
     }
 }
