@@ -82,7 +82,7 @@ public final class VideoAnalyzer {
         // must fit, as far as the last batches tell (its size is known but for "every").
         var firstBatch = config.sampling.batch
         if case .uniform(let count, _, _) = plan { firstBatch = min(firstBatch, count) }
-        let firstBatchMs = Self.deadlineReserveMs + perFrameMs * Double(firstBatch) * 1.5
+        let firstBatchMs = Self.deadlineReserveMs + expectedMs(frames: firstBatch)
         guard Double(remainingMs()) >= firstBatchMs else {
             throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
         }
@@ -119,7 +119,7 @@ public final class VideoAnalyzer {
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
         for (number, chunk) in chunks.enumerated() {
-            let reserve = Self.deadlineReserveMs + perFrameMs * Double(chunk.count) * 1.5
+            let reserve = Self.deadlineReserveMs + expectedMs(frames: chunk.count)
             if Double(remainingMs()) < reserve {
                 guard !raw.isEmpty else {
                     throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
@@ -129,7 +129,7 @@ public final class VideoAnalyzer {
             }
             // The next batch's spans, unless the clock says it will not be reached.
             if number + 1 < chunks.count,
-               Double(remainingMs()) >= reserve + perFrameMs * Double(chunks[number + 1].count) * 1.5 {
+               Double(remainingMs()) >= reserve + expectedMs(frames: chunks[number + 1].count) {
                 reader.prefetchInBackground(timestamps: chunks[number + 1], mode: plan.seekMode)
             }
             let chunkStarted = Self.now()
@@ -164,6 +164,9 @@ public final class VideoAnalyzer {
         result.timings.totalMs = Self.now() - started
         return result
     }
+
+    /// What `frames` frames should take, with a margin: half again the last batch's cost per frame.
+    private func expectedMs(frames: Int) -> Double { perFrameMs * Double(frames) * 1.5 }
 
     private static func noTimeForAnyFrame(_ video: String, remainingMs: Int64) -> VideoFunctionError {
         VideoFunctionError(.timeout, "\(video): \(remainingMs) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")
