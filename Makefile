@@ -89,10 +89,14 @@ serve: deps build $(MODELS)
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (release builds; each prints ours, the peer's and the ratio from one run)
 
-# The bootstrap as the container image ships it: Swift's standard library linked in statically.
+# The bootstrap as the container image ships it (the Dockerfile uses the same flags): Swift's
+# standard library linked in statically. Without the $ORIGIN runpath the loader looks for each of
+# the ~35 shared libraries in the system's places only, and without exported symbols the table the
+# runtime searches at start (dladdr) is empty: nothing loads symbols from the executable.
 DEPLOY_BUILD := .build-static
+DEPLOY_FLAGS := -Xswiftc -static-stdlib --disable-local-rpath -Xlinker --no-export-dynamic
 $(DEPLOY_BUILD)/release/bootstrap: build
-	swift build $(RELEASE) --product bootstrap -Xswiftc -static-stdlib --build-path $(DEPLOY_BUILD)
+	swift build $(RELEASE) --product bootstrap $(DEPLOY_FLAGS) --build-path $(DEPLOY_BUILD)
 
 # The practical limit a runtime loop is compared with: the same Runtime API calls in plain C.
 $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
