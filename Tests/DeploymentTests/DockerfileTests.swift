@@ -60,4 +60,17 @@ final class DockerfileTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/function.json").path))
         }
     }
+
+    /// The benchmarks measure the Makefile's deploy build: the image must link its bootstrap alike.
+    func testTheImageBuildsBootstrapWithTheMakefilesDeployFlags() throws {
+        let makefile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Makefile"), encoding: .utf8)
+        let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let line = try XCTUnwrap(makefile.split(separator: "\n").first { $0.hasPrefix("DEPLOY_FLAGS") })
+        let flags = line.split(separator: "=", maxSplits: 1)[1].split(separator: " ").map(String.init)
+        XCTAssertFalse(flags.isEmpty)
+        let build = try XCTUnwrap(dockerfile.components(separatedBy: "RUN swift build").dropFirst().first)
+        let command = build.components(separatedBy: "&&")[0].replacingOccurrences(of: "\\\n", with: " ")
+        let words = command.split(whereSeparator: \.isWhitespace).map(String.init)
+        for flag in flags { XCTAssertTrue(words.contains(flag), "the Dockerfile's swift build lacks \(flag)") }
+    }
 }
