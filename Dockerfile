@@ -11,10 +11,12 @@ RUN apt-get update \
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources Sources
-# The Swift standard library goes into the binary: the runtime stage needs no Swift toolchain.
-# No $ORIGIN runpath and no exported symbols: both only slow the start (see the Makefile).
-RUN swift build -c release --product bootstrap -Xswiftc -static-stdlib \
-        --disable-local-rpath -Xlinker --no-export-dynamic \
+# The Swift standard library and libstdc++ go into the binary; no $ORIGIN runpath and no exported
+# symbols: all three only slow the start (the Makefile's deploy build says why and how).
+RUN mkdir -p /src/static-libstdc++ \
+    && ln -s "$(clang -print-file-name=libstdc++.a)" /src/static-libstdc++/libstdc++.a \
+    && swift build -c release --product bootstrap -Xswiftc -static-stdlib \
+        --disable-local-rpath -Xlinker --no-export-dynamic -Xlinker -L/src/static-libstdc++ \
     && install -D .build/release/bootstrap /out/bootstrap
 
 # ---- runtime stage: only the shared libraries the bootstrap loads (kept in sync with ldd by

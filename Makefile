@@ -93,9 +93,17 @@ serve: deps build $(MODELS)
 # standard library linked in statically. Without the $ORIGIN runpath the loader looks for each of
 # the ~35 shared libraries in the system's places only, and without exported symbols the table the
 # runtime searches at start (dladdr) is empty: nothing loads symbols from the executable.
+# libstdc++ goes in statically too (one library fewer to load and relocate at every start):
+# -static-stdlib itself asks for -lstdc++, and the linker takes the first libstdc++ it finds along
+# the -L directories, so a directory holding only the static archive, searched before the
+# compiler's own, makes it the static one. Libraries opened later (FFmpeg's C++ dependencies) still
+# load the shared one; the executable exports no symbols, so the two never meet.
 DEPLOY_BUILD := .build-static
-DEPLOY_FLAGS := -Xswiftc -static-stdlib --disable-local-rpath -Xlinker --no-export-dynamic
+STATIC_CXX   := $(CURDIR)/$(DEPLOY_BUILD)/static-libstdc++
+DEPLOY_FLAGS := -Xswiftc -static-stdlib --disable-local-rpath -Xlinker --no-export-dynamic -Xlinker -L$(STATIC_CXX)
 $(DEPLOY_BUILD)/release/bootstrap: build
+	@archive=$$(clang -print-file-name=libstdc++.a); [ -f "$$archive" ] || { echo "no static libstdc++ (libstdc++-12-dev)" >&2; exit 1; }; \
+		mkdir -p $(STATIC_CXX) && ln -sf "$$archive" $(STATIC_CXX)/libstdc++.a
 	swift build $(RELEASE) --product bootstrap $(DEPLOY_FLAGS) --build-path $(DEPLOY_BUILD)
 
 # The practical limit a runtime loop is compared with: the same Runtime API calls in plain C.
