@@ -150,8 +150,11 @@ public final class RangeObjectReader: ObjectReader {
         bytes <= 0 ? 0 : (bytes - 1) / Int64(blockSize) + 1
     }
 
-    private func byteRanges(of runs: [Range<Int64>]) -> [Range<Int64>] {
-        runs.map { ($0.lowerBound * Int64(blockSize))..<min(size, $0.upperBound * Int64(blockSize)) }
+    private func byteRanges(of runs: [Range<Int64>]) -> [Range<Int64>] { runs.map(byteRange) }
+
+    /// The bytes of a run of blocks, the last block ending at the object's end.
+    private func byteRange(of run: Range<Int64>) -> Range<Int64> {
+        (run.lowerBound * Int64(blockSize))..<min(size, run.upperBound * Int64(blockSize))
     }
 
     /// Fetches `start` and the blocks after it that are missing, up to what the read needs or the
@@ -159,11 +162,11 @@ public final class RangeObjectReader: ObjectReader {
     /// evict its own first block).
     private func fetchRun(startingAt start: Int64, neededThrough lastNeeded: Int64) throws {
         readAheadBlocks = start == sequentialBlock ? min(readAheadBlocks * 2, maximumReadAheadBlocks) : 1
-        let lastBlockOfObject = (size - 1) / Int64(blockSize)
+        let blocksInObject = blockCount(covering: size)
         var end = start + 1
         let wanted = min(max(lastNeeded + 1, start + Int64(readAheadBlocks)), start + Int64(max(1, cacheCapacityBlocks / 2)))
-        while end < wanted, end <= lastBlockOfObject, isMissing(end) { end += 1 }
-        let range = (start * Int64(blockSize))..<min(size, end * Int64(blockSize))
+        while end < wanted, end < blocksInObject, isMissing(end) { end += 1 }
+        let range = byteRange(of: start..<end)
         try accept(try object.fetch(range).bytes, asked: range, blocks: start..<end)
         sequentialBlock = end
     }
