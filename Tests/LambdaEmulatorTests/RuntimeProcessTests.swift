@@ -140,6 +140,16 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertTrue(result.bodyText.contains("no-such-function"), result.bodyText)
     }
 
+    /// A container image's CMD comes to the entry point as its argument, as Lambda starts an image of
+    /// our own; it names the function even over a _HANDLER that names none.
+    func testBootstrapServesTheFunctionItsArgumentNames() async throws {
+        let emulator = try await startTestFunction("no-such-function", command: [TestPaths.executable("bootstrap"), "echo"])
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 1, result.bodyText)
+    }
+
     func testA500OnNextMakesTheRuntimeExitAndANewOneServes() async throws {
         let emulator = try await startTestFunction("echo")
         shutDownAfterTest(emulator)
