@@ -2,14 +2,16 @@
 import Glibc
 
 enum FileWriter {
+    /// Missing directories on the way are created (a result named after a nested S3 key, `uploads/a.mp4`,
+    /// goes to `<prefix>uploads/a.mp4.json`), each only once its parent has passed the policy.
     static func write(_ bytes: [UInt8], to path: String, uri: String, policy: AccessPolicy) throws {
         let lexical = AccessPolicy.normalized(path)
         guard let slash = lexical.lastIndex(of: "/"), lexical[lexical.index(after: slash)...].isEmpty == false else {
             throw ObjectStoreError(.invalidURI, uri: uri, "a file URI to write must name a file")
         }
         let directory = slash == lexical.startIndex ? "/" : String(lexical[..<slash])
-        // The directory must exist and lie under an allowed root once symlinks are resolved.
-        let realDirectory = try policy.checkFile(directory, uri: uri)
+        // The directory must lie under an allowed root once symlinks are resolved.
+        let realDirectory = try makeDirectory(directory, uri: uri, policy: policy)
         let target = realDirectory + "/" + lexical[lexical.index(after: slash)...]
         let temporary = target + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -30,6 +32,23 @@ enum FileWriter {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw ObjectStoreError(.io, uri: uri, reason)
+        }
+    }
+
+    /// The real path of `directory` (absolute, normalised), creating it and its missing parents. Each
+    /// is checked before anything is made in it, so nothing is created outside the allowed roots (or
+    /// through a symlink leading out of them).
+    private static func makeDirectory(_ directory: String, uri: String, policy: AccessPolicy) throws -> String {
+        do {
+            return try policy.checkFile(directory, uri: uri)
+        } catch let error as ObjectStoreError where error.code == .notFound {
+            guard directory != "/", let slash = directory.lastIndex(of: "/") else { throw error }
+            let parent = slash == directory.startIndex ? "/" : String(directory[..<slash])
+            let created = try makeDirectory(parent, uri: uri, policy: policy) + "/" + directory[directory.index(after: slash)...]
+            guard mkdir(created, 0o755) == 0 || errno == EEXIST else {
+                throw ObjectStoreError(.io, uri: uri, "creating \(created): \(String(cString: strerror(errno)))")
+            }
+            return try policy.checkFile(created, uri: uri)
         }
     }
 }

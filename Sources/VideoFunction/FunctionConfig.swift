@@ -127,6 +127,9 @@ public struct FunctionConfig: Decodable, Sendable {
             throw VideoFunctionError(.invalidConfig, "\(path): give labels or labelsFromModelMetadata")
         }
         try config.sampling.check(path: path)
+        if let unknown = config.postprocess.aggregate?.first(where: { !["mean", "max"].contains($0) }) {
+            throw VideoFunctionError(.invalidConfig, "\(path): postprocess.aggregate '\(unknown)' is not mean or max")
+        }
         if let topK = config.postprocess.topK, topK < 1 {
             throw VideoFunctionError(.invalidConfig, "\(path): postprocess.topK must be at least 1, not \(topK)")
         }

@@ -16,11 +16,20 @@ enum FunctionEvent {
     case sqs(messages: [SQSMessage])
     /// API Gateway HTTP API v2 or a Function URL: the body is a direct event.
     case http(body: String)
+    /// The message S3 sends once when a notification to SQS (or SNS) is set up, to check that it
+    /// arrives: nothing to analyse, and nothing to fail (a failure would be retried until it reached
+    /// the dead-letter queue).
+    case s3TestEvent
 
     struct S3Record: Equatable {
         var bucket: String
         var key: String
+        /// "ObjectCreated:Put", ...; nil when the record does not say.
+        var eventName: String? = nil
         var uri: String { "s3://\(bucket)/\(key)" }
+        /// Whether the record tells of a new object. Others (ObjectRemoved, ObjectRestore...) reach
+        /// us when a queue gets every event of a bucket: there is no new video to analyse.
+        var isObjectCreated: Bool { eventName.map { $0.hasPrefix("ObjectCreated:") } ?? true }
     }
 
     struct SQSMessage {
@@ -48,6 +57,9 @@ enum FunctionEvent {
             let origin = sources.isEmpty ? "without an eventSource" : "from \(listed(sources))"
             throw VideoFunctionError(.invalidEvent, "Records \(origin) are not S3 or SQS records")
         }
+        if object["Event"]?.stringValue == "s3:TestEvent", object["Service"]?.stringValue == "Amazon S3" {
+            return .s3TestEvent
+        }
         if case .string(let version)? = object["version"], version == "2.0", object["requestContext"] != nil {
             var body = object["body"]?.stringValue ?? ""
             if case .bool(true)? = object["isBase64Encoded"] {
@@ -70,7 +82,7 @@ enum FunctionEvent {
         guard decoded.utf8.count <= maximumS3KeyBytes else {
             throw VideoFunctionError(.invalidEvent, "an S3 record's object key is \(decoded.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
         }
-        return S3Record(bucket: name, key: decoded)
+        return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue)
     }
 
     /// S3's own limit on an object key.

@@ -48,7 +48,4 @@ public struct VideoFunctionError: Error, CustomStringConvertible, LambdaReportab
     }
 
     public var lambdaErrorMessage: String { message }
-
-    /// Whether the caller's request was at fault (a 4xx over HTTP) rather than the function.
-    var isClientError: Bool { [.invalidEvent, .videoUnavailable, .invalidVideo].contains(code) }
 }

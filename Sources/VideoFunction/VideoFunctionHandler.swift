@@ -9,12 +9,13 @@ import ObjectStore
 
 public struct VideoFunctionHandler: LambdaByteHandler {
     let analyzer: VideoAnalyzer
-    /// Where S3 and SQS results are written: a prefix (ending in '/') or a single object URI.
-    let outputURI: String?
+    /// Where S3 and SQS results are written (OUTPUT_URI); nil when it is not set.
+    let output: OutputLocation?
 
-    public init(analyzer: VideoAnalyzer, outputURI: String?) {
+    /// Throws when `outputURI` is set but cannot hold one result per video (see `OutputLocation`).
+    public init(analyzer: VideoAnalyzer, outputURI: String?) throws {
         self.analyzer = analyzer
-        self.outputURI = outputURI.flatMap { $0.isEmpty ? nil : $0 }
+        output = try outputURI.flatMap { $0.isEmpty ? nil : try OutputLocation($0) }
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -23,20 +24,33 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         case .direct(let request):
             return try Self.encode(try analyzer.analyze(request, remainingMs: remaining))
         case .s3(let records):
-            return try Self.encode(["results": try handleRecords(records, context: context)])
+            return try Self.encode(try handleRecords(records, context: context))
         case .sqs(let messages):
             return try Self.encode(handleBatch(messages, context: context))
         case .http(let body):
             return try Self.encode(respondOverHTTP(body, remaining))
+        case .s3TestEvent:
+            context.logger.info("S3's test event: the notification reaches the function")
+            return try Self.encode(["skipped": Self.testEventNote])
         }
     }
 
-    /// Analyses one video, stores the full result at OUTPUT_URI/<key>.json, returns the summary.
+    static let testEventNote = "s3:TestEvent, which S3 sends to check a new notification: nothing to analyse"
+
+    /// The answer to an S3 notification: each analysed record's summary (its full result when there
+    /// is no OUTPUT_URI), and the records that tell of no new object.
+    struct S3Response: Encodable {
+        struct Skipped: Encodable { var key: String; var eventName: String }
+        var results: [AnalysisResult]
+        var skipped: [Skipped]?
+    }
+
+    /// Analyses one video, stores the full result where OUTPUT_URI puts `key`'s, returns the summary.
     /// Without OUTPUT_URI there is nowhere to store it, and the full result is returned instead.
     private func analyzeAndStore(_ request: VideoRequest, key: String, _ remaining: () -> Int64) throws -> AnalysisResult {
         var result = try analyzer.analyze(request, remainingMs: remaining)
-        guard let outputURI else { return result }
-        let target = outputURI.hasSuffix("/") ? outputURI + key + ".json" : outputURI
+        guard let output else { return result }
+        let target = output.target(forKey: key)
         do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }
         catch { throw VideoFunctionError(.outputFailed, "writing the result of \(request.video) to \(target): \(error)") }
         result.output = target
@@ -46,10 +60,16 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// S3: every record is analysed, whatever happens to the others. If any failed, the invocation
     /// fails (so that Lambda retries the event) with the first failure's type and every failure
     /// named; the results of the others are already stored, and a retry stores them again.
-    private func handleRecords(_ records: [FunctionEvent.S3Record], context: LambdaContext) throws -> [AnalysisResult] {
+    private func handleRecords(_ records: [FunctionEvent.S3Record], context: LambdaContext) throws -> S3Response {
         var summaries: [AnalysisResult] = []
+        var skipped: [S3Response.Skipped] = []
         var failures: [Error] = []
         for record in records {
+            guard record.isObjectCreated else {
+                context.logger.info("skipped \(record.uri): \(record.eventName ?? "") tells of no new object")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
+                continue
+            }
             do {
                 summaries.append(try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs }))
             } catch {
@@ -57,14 +77,15 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 failures.append(error)
             }
         }
-        guard let first = failures.first else { return summaries }
-        guard records.count > 1 else { throw first }
+        guard let first = failures.first else { return S3Response(results: summaries, skipped: skipped.isEmpty ? nil : skipped) }
+        let analysed = records.count - skipped.count
+        guard analysed > 1 else { throw first }
         // The analyzer's errors are all VideoFunctionErrors; anything else failed after the analysis.
         let code = (first as? VideoFunctionError)?.code ?? .outputFailed
         // Each analysis error names its video already.
         let reasons = failures.map { "\($0)" }.joined(separator: "; ")
-        let others = outputURI != nil && failures.count < records.count ? " (the others' results were stored)" : ""
-        throw VideoFunctionError(code, "\(failures.count) of \(records.count) records failed\(others): \(reasons)",
+        let others = output != nil && failures.count < analysed ? " (the others' results were stored)" : ""
+        throw VideoFunctionError(code, "\(failures.count) of \(analysed) records failed\(others): \(reasons)",
                                  storeCode: (first as? VideoFunctionError)?.storeCode)
     }
 
@@ -73,12 +94,17 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         var failures: [BatchResponse.Failure] = []
         for message in messages {
             do {
+                let event = try FunctionEvent.parse(Array(message.body.utf8))
+                if case .s3TestEvent = event {
+                    context.logger.info("message \(message.messageID) is S3's test event: the notification reaches the queue")
+                    continue
+                }
                 // An SQS answer carries no results: without OUTPUT_URI they would be lost, so the
                 // message fails and stays in the queue (then the dead-letter queue) instead.
-                guard outputURI != nil else {
+                guard output != nil else {
                     throw VideoFunctionError(.outputFailed, "OUTPUT_URI is not set: there is nowhere to store the result of message \(message.messageID)")
                 }
-                switch try FunctionEvent.parse(Array(message.body.utf8)) {
+                switch event {
                 case .direct(let request):
                     _ = try analyzeAndStore(request, key: message.messageID, { context.remainingTimeMs })
                 case .s3(let records):
@@ -112,8 +138,13 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             case .invalidEvent: status = 400
             case .videoUnavailable:
                 switch error.storeCode {
+                // The caller named something that cannot be read: a URI that does not parse (or an
+                // unsupported scheme), one the policy refuses, none there, or one over the size limit.
+                case .invalidURI?: status = 400
                 case .refusedByPolicy?, .accessDenied?, .badSignature?: status = 403
                 case .notFound?: status = 404
+                case .tooLarge?: status = 422
+                // The store or the network failed us: the gateway's upstream error.
                 default: status = 502
                 }
             case .invalidVideo: status = 422

@@ -46,8 +46,8 @@ public enum VideoFunctions {
         let store = ObjectStore.fromEnvironment(functionsDirectory: root)
         let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
-        let handler = VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
-        if handler.outputURI == nil {
+        let handler = try VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
+        if handler.output == nil {
             // Information, not a warning: direct and HTTP events (all a local run sends) need none.
             context.logger.info("\(name): OUTPUT_URI is not set: S3 events get their full results back, and SQS messages fail (their results would have nowhere to go)")
         }

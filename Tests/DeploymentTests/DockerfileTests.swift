@@ -82,4 +82,23 @@ final class DockerfileTests: XCTestCase {
         }
         XCTAssertTrue(dockerfile.contains("-print-file-name=libstdc++.a"), "the Dockerfile does not put the static libstdc++ where -L looks")
     }
+
+    /// .dockerignore leaves out everything but what the image copies from the build context: each
+    /// COPY source (not one from a build stage) must be let back in by a `!` line.
+    func testTheBuildContextHoldsWhatTheImageCopies() throws {
+        let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let ignore = try String(contentsOf: RepoPaths.root.appendingPathComponent(".dockerignore"), encoding: .utf8)
+        let lines = ignore.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        XCTAssertEqual(lines.first, "*", "the context starts from nothing")
+        let included = Set(lines.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) })
+        let sources = dockerfile.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ").map(String.init)
+            guard words.first == "COPY", !words.contains(where: { $0.hasPrefix("--from") }), words.count >= 3 else { return nil }
+            return words[1]
+        }
+        XCTAssertFalse(sources.isEmpty)
+        for source in sources {
+            XCTAssertTrue(included.contains(source), "COPY \(source) but .dockerignore leaves it out of the context")
+        }
+    }
 }

@@ -99,5 +99,23 @@ final class AccessPolicyTests: XCTestCase {
             XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy)
         }
     }
+
+    /// A result named after a nested key gets its directories made, under an allowed root only.
+    func testWritingCreatesMissingDirectoriesUnderAllowedRoots() throws {
+        let store = store()
+        try store.write(Array("{}".utf8), to: "file://" + root + "/results/uploads/clip%25one.mp4.json")
+        XCTAssertEqual(try store.readAll(root + "/results/uploads/clip%one.mp4.json"), Array("{}".utf8))
+        let outside = "/var/tmp/video-lambda-\(getpid())"
+        XCTAssertThrowsError(try store.write([1], to: outside + "/nested/result.json")) {
+            XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: outside), "a directory was made outside the allowed roots")
+        // A symlink out of the root is not followed to make directories behind it.
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape", withDestinationPath: "/var/tmp")
+        XCTAssertThrowsError(try store.write([1], to: root + "/escape/video-lambda-\(getpid())/result.json")) {
+            XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: outside))
+    }
 }
 

@@ -53,6 +53,27 @@ final class EventParsingTests: XCTestCase {
                       "object key is 1025 bytes long; S3 keys have at most 1024")
     }
 
+    /// Records of other S3 events (a removal reaches a queue that gets every event of a bucket) are
+    /// told apart from new objects; a record without eventName counts as a new object.
+    func testS3RecordsTellNewObjectsFromOtherEvents() throws {
+        func record(_ name: String?) -> String {
+            let field = name.map { #""eventName": "\#($0)", "# } ?? ""
+            return #"{\#(field)"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "a.mp4"}}}"#
+        }
+        let event = #"{"Records": [\#(record("ObjectCreated:Put")), \#(record("ObjectRemoved:Delete")), \#(record(nil))]}"#
+        guard case .s3(let records) = try parse(event) else { return XCTFail("not s3") }
+        XCTAssertEqual(records.map(\.isObjectCreated), [true, false, true])
+        XCTAssertEqual(records[1].eventName, "ObjectRemoved:Delete")
+    }
+
+    /// S3's check of a new notification, as a queue receives it, is recognised (not taken for a
+    /// direct event without a video).
+    func testS3TestEventIsRecognised() throws {
+        let test = #"{"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-25T12:00:00.000Z", "Bucket": "in", "RequestId": "R", "HostId": "H"}"#
+        guard case .s3TestEvent = try parse(test) else { return XCTFail("not the test event") }
+        assertInvalid(#"{"Event": "s3:TestEvent"}"#, #"no "video" field"#)
+    }
+
     func testSQSAndHTTPEvents() throws {
         guard case .sqs(let messages) = try parse(#"{"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": "{}"}]}"#) else { return XCTFail("not sqs") }
         XCTAssertEqual(messages.map(\.messageID), ["m1"])

@@ -56,6 +56,13 @@ final class FunctionEndToEndTests: XCTestCase {
         Array(try Data(contentsOf: RepoPaths.root.appendingPathComponent("functions/\(function)/events/\(event)")))
     }
 
+    /// The S3 store the tests read results from, with moto_server's credentials.
+    private func resultStore() -> ObjectStore {
+        let environment = ["AWS_ACCESS_KEY_ID": Self.credentials!.accessKeyId, "AWS_SECRET_ACCESS_KEY": Self.credentials!.secretAccessKey,
+                           "AWS_ENDPOINT_URL_S3": Self.moto!.endpoint]
+        return ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(environment))
+    }
+
     private func object(_ result: InvocationResult, file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
         XCTAssertNil(result.functionError, result.bodyText, file: file, line: line)
         return (try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]) ?? [:]
@@ -145,7 +152,9 @@ final class FunctionEndToEndTests: XCTestCase {
         XCTAssertEqual((result["frames"] as? [Any])?.count, 16)
         XCTAssertNil(result["output"])
         let sqs = object(try await emulator.invoke(try sample("video-orientation", "sqs.json")))
-        XCTAssertEqual((sqs["batchItemFailures"] as? [[String: String]])?.map { $0["itemIdentifier"] ?? "" }, ["msg-direct-1", "msg-not-a-video-2"], "\(sqs)")
+        // S3's test event has nothing to store, so it does not fail.
+        XCTAssertEqual((sqs["batchItemFailures"] as? [[String: String]])?.map { $0["itemIdentifier"] ?? "" },
+                       ["msg-direct-1", "msg-s3-notification-2", "msg-not-a-video-3"], "\(sqs)")
     }
 
     func testOrientationSampleEvents() async throws {
@@ -154,9 +163,58 @@ final class FunctionEndToEndTests: XCTestCase {
         let vote = try XCTUnwrap(direct["vote"] as? [String: Any])
         XCTAssertTrue(["0", "90", "180", "270"].contains(vote["label"] as? String ?? ""), "\(vote)")
         XCTAssertNotNil(vote["meaning"] as? String)
+        // A direct event, an S3 notification (its result stored under its key), a file that is not a
+        // video, and S3's test event.
         let sqs = object(try await emulator.invoke(try sample("video-orientation", "sqs.json")))
-        XCTAssertEqual(sqs["batchItemFailures"] as? [[String: String]], [["itemIdentifier": "msg-not-a-video-2"]],
+        XCTAssertEqual(sqs["batchItemFailures"] as? [[String: String]], [["itemIdentifier": "msg-not-a-video-3"]],
                        "only the message whose object is not a video is retried")
+        let stored = try JSONSerialization.jsonObject(with: Data(try resultStore().readAll("s3://videolambda-output/results/uploads/clip one.mp4.json"))) as? [String: Any]
+        XCTAssertEqual(stored?["function"] as? String, "video-orientation")
+        XCTAssertEqual(stored?["sampledFrames"] as? Int, 16)
+
+        let s3 = object(try await emulator.invoke(try sample("video-orientation", "s3-put.json")))
+        XCTAssertEqual((s3["results"] as? [[String: Any]])?.first?["output"] as? String, "s3://videolambda-output/results/uploads/clip one.mp4.json")
+        // A Function URL request with a base64 body (as Lambda sends a binary content type).
+        let url = object(try await emulator.invoke(try sample("video-orientation", "function-url.json")))
+        XCTAssertEqual(url["statusCode"] as? Int, 200, "\(url)")
+        let body = try JSONSerialization.jsonObject(with: Data((url["body"] as? String ?? "").utf8)) as? [String: Any]
+        XCTAssertEqual(body?["sampledFrames"] as? Int, 8)
+        XCTAssertNotNil((body?["vote"] as? [String: Any])?["label"] as? String)
+    }
+
+    /// The S3 records a queue gets for a removal, and S3's test event, are answered without analysis.
+    func testS3EventsOtherThanNewObjectsAreSkipped() async throws {
+        let emulator = try await start("video-moderation")
+        let removal = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "uploads/gone.mp4"}}}]}"#
+        let skipped = object(try await emulator.invoke(Array(removal.utf8)))
+        XCTAssertEqual((skipped["results"] as? [Any])?.count, 0, "\(skipped)")
+        XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/gone.mp4", "eventName": "ObjectRemoved:Delete"]])
+        let test = #"{"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "videolambda-input"}"#
+        let testReply = object(try await emulator.invoke(Array(test.utf8)))
+        XCTAssertNotNil(testReply["skipped"] as? String, "\(testReply)")
+    }
+
+    /// Over HTTP, a request naming what cannot be read is the caller's error (4xx), not the gateway's.
+    func testHTTPStatusesSayWhoseFaultItIs() async throws {
+        let emulator = try await start("video-moderation")
+        func status(_ event: String) async throws -> (Int?, String) {
+            let escaped = event.replacing("\"", with: "\\\"")
+            let request = #"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "\#(escaped)"}"#
+            let reply = object(try await emulator.invoke(Array(request.utf8)))
+            return (reply["statusCode"] as? Int, reply["body"] as? String ?? "")
+        }
+        let cases: [(String, Int, String)] = [
+            (#"{"video": "ftp://host/a.mp4"}"#, 400, "scheme 'ftp' is not supported"),
+            (#"{"video": "s3://Bad_Bucket/a.mp4"}"#, 400, "not a valid bucket name"),
+            (#"{"video": "/etc/passwd"}"#, 403, "refused by policy"),
+            (#"{"video": "s3://videolambda-input/missing.mp4"}"#, 404, "not found"),
+            (#"{"video": ".cache/videos/random.bin"}"#, 422, "random.bin"),
+        ]
+        for (event, expected, text) in cases {
+            let (code, body) = try await status(event)
+            XCTAssertEqual(code, expected, "\(event): \(body)")
+            XCTAssertTrue(body.contains(text), "\(event): \(body)")
+        }
     }
 
     func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {
