@@ -35,7 +35,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 
     public func sendResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> ResponseOutcome {
-        let response = try perform(method: "POST", path: "/invocation/\(requestID)/response", headers: [], body: body)
+        let response = try perform(method: "POST", path: "/invocation/\(Self.pathSegment(requestID))/response", headers: [], body: body)
         switch response.status {
         case 202: return .accepted
         case 413: return .tooLarge
@@ -44,7 +44,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 
     public func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError) {
-        try postError(path: "/invocation/\(requestID)/error", report: report)
+        try postError(path: "/invocation/\(Self.pathSegment(requestID))/error", report: report)
     }
 
     public func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
@@ -86,9 +86,29 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
 
     static let basePath = "/2018-06-01/runtime"
 
+    /// A request id as one path segment. Lambda's are UUIDs, sent as they are; anything else a
+    /// server sends (a space, '/', '?', a control byte) is percent-encoded rather than allowed to
+    /// break the request line.
+    static func pathSegment(_ id: String) -> String {
+        func unreserved(_ byte: UInt8) -> Bool {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: return true
+            default: return false
+            }
+        }
+        guard !id.utf8.allSatisfy(unreserved) else { return id }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in id.utf8 {
+            if unreserved(byte) { out.append(byte) } else { out += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The request line and headers, written straight into one array (this is on every invocation's
     /// path twice). Header values come from handlers (error types and messages): a CR or LF in one
-    /// would start a header of its own, so each becomes a space.
+    /// would start a header of its own, and servers refuse a header holding any other control byte
+    /// (DEL included: Go's net/http answers 400, and the error would be lost), so each becomes a space.
     private func requestHead(method: String, path: String, headers: [String], bodyCount: Int?) -> [UInt8] {
         let crlf: [UInt8] = [0x0D, 0x0A]
         var head: [UInt8] = []
@@ -101,7 +121,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         head += hostAndPort.utf8
         head += crlf
         for header in headers {
-            for byte in header.utf8 { head.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
+            for byte in header.utf8 { head.append((byte < 0x20 && byte != 0x09) || byte == 0x7F ? 0x20 : byte) }
             head += crlf
         }
         if let bodyCount {

@@ -3,7 +3,8 @@
 /// The event and the metadata Lambda sends with it, before anything is decoded.
 public struct Invocation: Sendable {
     public let requestID: String
-    /// Milliseconds since the Unix epoch after which Lambda stops the invocation.
+    /// Milliseconds since the Unix epoch after which Lambda stops the invocation; `Int64.max` when
+    /// the Runtime API gave none that reads as one.
     public let deadlineMs: Int64
     public let invokedFunctionARN: String
     public let traceID: String?
@@ -50,12 +51,20 @@ public struct Invocation: Sendable {
             throw LambdaRuntimeError(.missingRequestID, "GET next answered without a Lambda-Runtime-Aws-Request-Id header")
         }
         self.init(requestID: requestID,
-                  deadlineMs: header("lambda-runtime-deadline-ms").flatMap { Int64($0) } ?? 0,
+                  deadlineMs: header("lambda-runtime-deadline-ms").flatMap(Self.deadline) ?? .max,
                   invokedFunctionARN: header("lambda-runtime-invoked-function-arn") ?? "",
                   traceID: header("lambda-runtime-trace-id"),
                   clientContext: header("lambda-runtime-client-context"),
                   cognitoIdentity: header("lambda-runtime-cognito-identity"),
                   tenantID: header("lambda-runtime-aws-tenant-id"),
                   event: body)
+    }
+
+    /// Lambda always sends the deadline. Without one that reads as epoch milliseconds, the handler is
+    /// told of no deadline rather than of one long past (which would make it refuse all work);
+    /// Lambda's own timeout still ends the invocation.
+    private static func deadline(_ text: String) -> Int64? {
+        guard let value = Int64(text), value >= 0 else { return nil }
+        return value
     }
 }

@@ -29,8 +29,13 @@ public struct LambdaContext: Sendable {
         self.logger = logger.with(requestID: invocation.requestID)
     }
 
-    /// Time left before the deadline, in milliseconds (negative once it has passed).
-    public var remainingTimeMs: Int64 { deadlineMs - Clock.nowMs() }
+    /// Time left before the deadline, in milliseconds (negative once it has passed; `Int64.max`
+    /// without a deadline). Saturates rather than overflowing on a deadline far from now.
+    public var remainingTimeMs: Int64 {
+        guard deadlineMs != .max else { return .max }
+        let (left, overflow) = deadlineMs.subtractingReportingOverflow(Clock.nowMs())
+        return overflow ? (deadlineMs < 0 ? .min : .max) : left
+    }
 
     private static func decodeObject(_ json: String) -> [String: JSONValue]? {
         guard case .object(let object)? = try? JSONValue(parsing: Array(json.utf8)) else { return nil }

@@ -101,9 +101,9 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
             // A status other than 202, 413 or 5xx (400 and 403 are the documented ones): the Runtime API
             // refused this answer. Lambda's contract asks a runtime to exit only on a 500; this
             // invocation's answer is lost, the next is served.
-            logger.error("the Runtime API refused the answer to \(invocation.requestID): \(error)")
+            context.logger.error("the Runtime API refused the answer to \(invocation.requestID): \(error)")
         } catch {
-            logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")
+            context.logger.fatal("stopping: the Runtime API failed while answering \(invocation.requestID) (\(error))")
             return .stopped(exitCode: 1)
         }
         duration?.emit(start.elapsedMs)

@@ -173,4 +173,18 @@ final class LambdaRunLoopTests: XCTestCase {
         XCTAssertEqual(parsed?.deadlineMs, 42)
         XCTAssertEqual(parsed?.tenantID, "t")
     }
+
+    /// A deadline that is missing or does not read as epoch milliseconds means "none known", not
+    /// "long past"; one far from now saturates the time left instead of overflowing (a trap).
+    func testOddDeadlinesNeitherStopTheWorkNorTrap() throws {
+        for odd in [nil, "", "soon", "-5", "-9223372036854775808", "99999999999999999999"] as [String?] {
+            var headers = ["lambda-runtime-aws-request-id": "r"]
+            headers["lambda-runtime-deadline-ms"] = odd
+            let invocation = try Invocation(headers: headers, body: [])
+            XCTAssertEqual(invocation.deadlineMs, .max, "\(odd ?? "no header")")
+            XCTAssertEqual(LambdaContext(invocation: invocation, logger: LambdaLogger()).remainingTimeMs, .max)
+        }
+        let far = LambdaContext(invocation: Invocation(requestID: "r", deadlineMs: .min, event: []), logger: LambdaLogger())
+        XCTAssertEqual(far.remainingTimeMs, .min)
+    }
 }
