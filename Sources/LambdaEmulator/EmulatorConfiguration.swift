@@ -34,8 +34,15 @@ public struct EmulatorConfiguration: Sendable {
     /// empty means the emulator's own working directory.
     public var taskRoot: String
 
+    /// The region the caller works in (AWS_REGION, else AWS_DEFAULT_REGION), us-east-1 without one:
+    /// a runtime signs its S3 requests for the region it is given, so it must be the caller's.
+    public static var callersRegion: String {
+        let environment = ProcessInfo.processInfo.environment
+        return [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]].lazy.compactMap { $0 }.first { !$0.isEmpty } ?? "us-east-1"
+    }
+
     public init(command: [String], concurrency: Int = 1, timeoutSeconds: Double = 30, memoryMB: Int = 1024,
-                functionName: String = "function", handler: String = "", region: String = "us-east-1",
+                functionName: String = "function", handler: String = "", region: String = EmulatorConfiguration.callersRegion,
                 port: Int = 0, host: String = "127.0.0.1", environment: [String: String] = [:],
                 shutdownGraceSeconds: Double = 2, taskRoot: String = "") {
         self.command = command
@@ -53,6 +60,7 @@ public struct EmulatorConfiguration: Sendable {
     }
 
     /// The variables Lambda sets for a runtime, for the runtime whose API listens at `runtimeAPI`.
+    /// (Not AWS_EXECUTION_ENV: Lambda defines none for OS-only runtimes, which a custom one is.)
     func lambdaEnvironment(runtimeAPI: String, inherited: [String: String]) -> [String: String] {
         var environment = inherited
         let lambda: [String: String] = [
@@ -63,7 +71,6 @@ public struct EmulatorConfiguration: Sendable {
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(functionName)",
             "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST-emulator",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_EXECUTION_ENV": "AWS_Lambda_provided.al2023",
             "LAMBDA_TASK_ROOT": taskRoot.isEmpty ? FileManager.default.currentDirectoryPath : taskRoot,
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
             "_HANDLER": handler,

@@ -64,6 +64,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    /// The request was answered from its head (see `.head`): its body parts are dropped.
+    private var answeredFromHead = false
 
     init(bodyLimit: Int, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
         self.bodyLimit = bodyLimit
@@ -76,6 +78,22 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             head = requestHead
             body = []
             tooLarge = false
+            answeredFromHead = false
+            // A client that asks first (curl does for bodies over 1 MB) waits for 100 Continue, a
+            // second by itself otherwise (NIO sends none). One whose body is over the limit is
+            // answered 413 now, without sending it, and the connection closed.
+            guard Self.expectsContinue(requestHead) else { return }
+            let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+            guard declared > bodyLimit else {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: requestHead.version, status: .continue))), promise: nil)
+                return
+            }
+            head = nil
+            answeredFromHead = true
+            route(HTTPRequest(method: requestHead.method, path: Self.path(of: requestHead), headers: requestHead.headers, body: [], bodyTooLarge: true),
+                  HTTPResponder(context: context, keepAlive: false))
+        case .body where answeredFromHead:
+            break
         case .body(let buffer):
             // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
             // nothing more is kept (later small chunks would make a splice of pieces).
@@ -88,8 +106,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
-            let request = HTTPRequest(method: head.method, path: path, headers: head.headers, body: body, bodyTooLarge: tooLarge)
+            let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body, bodyTooLarge: tooLarge)
             body = []
             // After an upgrade (or CONNECT) NIO's decoder stops parsing and keeps every byte that
             // follows: such a request is refused and its connection closed at once.
@@ -103,6 +120,14 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 }
 
 extension HTTPRequestCollector {
+    static func path(of head: HTTPRequestHead) -> String {
+        String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+    }
+
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+    }
+
     /// A request the HTTP parser treats as the end of HTTP on its connection.
     static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
         head.method == .CONNECT || (head.headers.contains(name: "upgrade")

@@ -34,6 +34,12 @@ extension LambdaEmulator {
             return responder.respondJSON(.internalServerError,
                                          #"{"errorMessage":"injected failure","errorType":"ServiceException"}"#)
         }
+        // Lambda ends a sandbox whose init failed: a runtime asking for work after posting its init
+        // error gets none (the invocation waiting gets the init error when the process ends).
+        if slot.initError != nil {
+            violation("GET next after the init error was posted")
+            return responder.respondJSON(.forbidden, #"{"errorMessage":"init failed: the runtime must exit","errorType":"InvalidStateTransition"}"#)
+        }
         if case .busy(let invocation) = slot.state {
             violation("runtime asked for the next invocation without answering \(invocation.requestID)")
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
@@ -68,16 +74,7 @@ extension LambdaEmulator {
                 // The invocation stays open, as for a response: a shorter error may follow.
                 return Self.refuseOversizedBody(responder)
             }
-            // The header is optional (awslambdaric sends none); when present it must fit the grammar.
-            var errorType = Self.bodyErrorType(request.body) ?? "Runtime.Unknown"
-            if let header = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") {
-                if (try? Self.errorTypePattern.wholeMatch(in: header)) != nil {
-                    errorType = header
-                } else {
-                    violation("error for \(requestID) has an invalid Lambda-Runtime-Function-Error-Type '\(header)'")
-                    errorType = "Runtime.Unknown"
-                }
-            }
+            let errorType = errorType(of: request, postedFor: "error for \(requestID)")
             let body = request.body.isEmpty
                 ? Array("{\"errorMessage\":\"\",\"errorType\":\(quoted(errorType))}".utf8) : request.body
             finish(invocation, slot: slot, with: .failure(body, errorType: errorType))
@@ -97,15 +94,29 @@ extension LambdaEmulator {
         slot.state = .ready
     }
 
+    /// An error post's type: the header when it fits the grammar (a violation when it does not),
+    /// else the body's errorType (the header is optional: awslambdaric sends none), else Runtime.Unknown.
+    private func errorType(of request: HTTPRequest, postedFor what: String) -> String {
+        guard let header = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") else {
+            return Self.bodyErrorType(request.body) ?? "Runtime.Unknown"
+        }
+        guard (try? Self.errorTypePattern.wholeMatch(in: header)) != nil else {
+            violation("\(what) has an invalid Lambda-Runtime-Function-Error-Type '\(header)'")
+            return "Runtime.Unknown"
+        }
+        return header
+    }
+
     private func initError(_ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot) {
-        guard case .initializing = slot.state else {
-            violation("init error posted after init finished")
-            return responder.respondJSON(.forbidden, #"{"errorMessage":"init error posted after init","errorType":"InvalidStateTransition"}"#)
+        guard case .initializing = slot.state, slot.initError == nil else {
+            let why = slot.initError == nil ? "init error posted after init finished" : "a second init error was posted"
+            violation(why)
+            return responder.respondJSON(.forbidden, "{\"errorMessage\":\(quoted(why)),\"errorType\":\"InvalidStateTransition\"}")
         }
         guard !request.bodyTooLarge else {
             return Self.refuseOversizedBody(responder)
         }
-        let errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? "Runtime.Unknown"
+        let errorType = errorType(of: request, postedFor: "the init error")
         slot.initError = .failure(request.body.isEmpty ? Array("{\"errorType\":\(quoted(errorType))}".utf8) : request.body,
                                   errorType: errorType)
         responder.respondJSON(.accepted, #"{"status":"OK"}"#)

@@ -51,7 +51,14 @@ public final class LambdaEmulator: @unchecked Sendable {
             try? await emulator.group.shutdownGracefully()
             throw EmulatorError(.bindFailed, "could not listen on \(configuration.host):\(configuration.port): \(error)")
         }
-        try await emulator.loop.submit { try emulator.startAllRuntimes() }.get()
+        do {
+            try await emulator.loop.submit { try emulator.startAllRuntimes() }.get()
+        } catch {
+            // Runtimes of the slots started before the failing one, and the listeners, are stopped:
+            // nothing may outlive an emulator its caller never got.
+            await emulator.shutdown()
+            throw error
+        }
         return emulator
     }
 

@@ -9,6 +9,12 @@ import Glibc
 /// Spawned with posix_spawn rather than Foundation's Process so that the child starts with an empty
 /// signal mask and default signal actions: the emulator's event-loop threads block most signals and
 /// ignore SIGPIPE, and a runtime inheriting that would never see the SIGTERM that asks it to stop.
+///
+/// The runtime leads a process group of its own, and signals go to the group: a runtime started
+/// through a script that does not `exec` (a shell wrapper) is stopped with its script, and when the
+/// runtime's process ends whatever it left in its group is killed, as Lambda ends a sandbox. (Its
+/// orphans would otherwise go on asking the slot's Runtime API for work as if they were the new
+/// process.) A Ctrl-C at the terminal reaches the emulator only, which stops the runtimes in order.
 final class RuntimeProcess: @unchecked Sendable {
     let pid: pid_t
     private let exited = DispatchSemaphore(value: 0)
@@ -29,7 +35,8 @@ final class RuntimeProcess: @unchecked Sendable {
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         // The runtime's stdout (logs, EMF records) goes to our stderr: our stdout stays the caller's.
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
@@ -57,6 +64,8 @@ final class RuntimeProcess: @unchecked Sendable {
         let spawned = child
         let watcher = Thread { [self] in
             let status = Self.waitForExit(spawned)
+            // The group outlives its leader while members remain, so its id is not reused yet.
+            kill(-spawned, SIGKILL)
             lock.lock()
             running = false
             lock.unlock()
@@ -73,8 +82,9 @@ final class RuntimeProcess: @unchecked Sendable {
         return running
     }
 
+    /// Sends `signal` to the runtime's process group while the runtime runs.
     func signal(_ signal: Int32) {
-        if isRunning { kill(pid, signal) }
+        if isRunning { kill(-pid, signal) }
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `grace` seconds; returns once it has ended.

@@ -26,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard !command.isEmpty else {
             throw ValidationError("give the runtime command after --, e.g. -- .build/release/bootstrap")
         }
+        // Handled from before the runtimes start: a SIGTERM during start-up must not end us and
+        // leave them running. (They are in process groups of their own, so a Ctrl-C reaches only us.)
+        let termination = TerminationSignals()
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
             functionName: functionName, handler: handler, port: port, taskRoot: taskRoot))
@@ -34,43 +37,37 @@ struct ServeCommand: AsyncParsableCommand {
             (\(concurrency) runtime\(concurrency == 1 ? "" : "s"), timeout \(timeout) s); Ctrl-C or SIGTERM stops it
 
             """.utf8))
-        await Self.waitForTerminationSignal()
+        await termination.wait()
         FileHandle.standardError.write(Data("[emulator] stopping the runtimes\n".utf8))
         await emulator.shutdown()
     }
-
-    /// Returns on SIGTERM or SIGINT, which are then handled here instead of ending the process.
-    static func waitForTerminationSignal() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "signals")
-            var sources: [DispatchSourceSignal] = []
-            let resumed = ManagedAtomicFlag()
-            for signalNumber in [SIGTERM, SIGINT] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-                source.setEventHandler {
-                    if resumed.setOnce() {
-                        sources.forEach { $0.cancel() }
-                        continuation.resume()
-                    }
-                }
-                source.resume()
-                sources.append(source)
-            }
-        }
-    }
 }
 
-/// A flag that turns true once, for the first of several racing signals.
-final class ManagedAtomicFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var isSet = false
+/// SIGTERM and SIGINT, handled here instead of ending the process from the moment this is made.
+final class TerminationSignals: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "signals")
+    private let received = DispatchSemaphore(value: 0)
+    private var sources: [DispatchSourceSignal] = []
 
-    func setOnce() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if isSet { return false }
-        isSet = true
-        return true
+    init() {
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [received] in received.signal() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Returns once either signal has arrived (at any time since `init`).
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Not on `queue`: the signal handlers run there.
+            DispatchQueue.global().async { [self] in
+                received.wait()
+                sources.forEach { $0.cancel() }
+                continuation.resume()
+            }
+        }
     }
 }

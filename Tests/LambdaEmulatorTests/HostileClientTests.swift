@@ -93,6 +93,38 @@ final class HostileClientTests: XCTestCase {
     }
 
     /// A call after shutdown is answered at once (it used to wait forever on the stopped loop).
+    /// A client that asks before sending its body (curl does over 1 MB) hears 100 Continue at once
+    /// instead of waiting a second for it; one whose body is over the limit hears 413 without
+    /// sending it.
+    func testExpect100ContinueIsAnswered() async throws {
+        try await start()
+        let small = "POST /2018-06-01/runtime/invocation/nobody/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}"
+        let reply = rawExchange(port: runtimeAPIPort, Array(small.utf8))
+        XCTAssertTrue(reply.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400"), reply)
+        // Answered from the head: 413 on the invoke endpoint; on the Runtime API the unknown request
+        // id is what is wrong, whatever the size.
+        for (port, path, status) in [(emulator.port, "/2015-03-31/functions/function/invocations", "413"),
+                                     (runtimeAPIPort, "/2018-06-01/runtime/invocation/nobody/response", "400")] {
+            let large = "POST \(path) HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(7 << 20)\r\n\r\n"
+            let started = Date()
+            let refused = rawExchange(port: port, Array(large.utf8))
+            XCTAssertTrue(refused.hasPrefix("HTTP/1.1 \(status)"), refused)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the answer waited for a body that was never sent")
+        }
+    }
+
+    /// After its init error a runtime gets no work (Lambda ends the sandbox); a second init error is refused.
+    func testAfterAnInitErrorThereIsNoWorkAndNoSecondInitError() async throws {
+        try await start()
+        let initError = "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+        XCTAssertTrue(rawExchange(port: runtimeAPIPort, Array(initError.utf8)).hasPrefix("HTTP/1.1 202"))
+        let next = rawExchange(port: runtimeAPIPort, Array("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        XCTAssertTrue(next.hasPrefix("HTTP/1.1 403"), next)
+        XCTAssertTrue(next.contains("init failed"), next)
+        let again = rawExchange(port: runtimeAPIPort, Array(initError.utf8))
+        XCTAssertTrue(again.hasPrefix("HTTP/1.1 403") && again.contains("a second init error"), again)
+    }
+
     func testInvokingAfterShutdownIsAnAnswer() async throws {
         try await start()
         await emulator.shutdown()

@@ -226,6 +226,21 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "the runtime never received SIGTERM")
     }
 
+    /// The runtime signs S3 requests for the region it is given: the caller's, not a fixed one.
+    func testTheRuntimesRegionIsTheCallers() {
+        let saved = (getenv("AWS_REGION").map { String(cString: $0) }, getenv("AWS_DEFAULT_REGION").map { String(cString: $0) })
+        defer {
+            if let region = saved.0 { setenv("AWS_REGION", region, 1) } else { unsetenv("AWS_REGION") }
+            if let region = saved.1 { setenv("AWS_DEFAULT_REGION", region, 1) } else { unsetenv("AWS_DEFAULT_REGION") }
+        }
+        unsetenv("AWS_REGION"); unsetenv("AWS_DEFAULT_REGION")
+        XCTAssertEqual(EmulatorConfiguration(command: ["x"]).region, "us-east-1")
+        setenv("AWS_DEFAULT_REGION", "ap-south-1", 1)
+        XCTAssertEqual(EmulatorConfiguration(command: ["x"]).region, "ap-south-1")
+        setenv("AWS_REGION", "eu-west-1", 1)
+        XCTAssertEqual(EmulatorConfiguration(command: ["x"]).region, "eu-west-1")
+    }
+
     func testLambdaEnvironmentIsGivenToTheRuntime() async throws {
         // awslambdaric-free check of the variables: the echo handler's ARN comes from them, and
         // a shell runtime can print its environment as the response.
@@ -248,4 +263,42 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(env, ["name": "env-check", "memory": "2048", "version": "$LATEST", "handler": "my.handler",
                              "region": "eu-west-1", "root": NSTemporaryDirectory(), "tz": ":UTC"])
     }
+
+    /// A runtime started through a shell script that does not exec it is stopped with the script
+    /// when its invocation times out (it led no group before: the shell died, and the runtime went
+    /// on sleeping in the handler and then asking the new runtime's slot for work).
+    func testARuntimeBehindAWrapperScriptIsStoppedWithIt() async throws {
+        let marker = "wrapper-\(UUID().uuidString)"
+        let function = TestPaths.executable("lambda-test-function")
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: ["/bin/sh", "-c", #""$0" "$1"; exit 0"#, function, marker], timeoutSeconds: 1,
+            functionName: "test-wrapped", handler: "sleep", shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        let started = await eventually { processes(withArguments: [function, marker]).count == 1 }
+        XCTAssertTrue(started, "the wrapped runtime never started")
+        let wrapped = processes(withArguments: [function, marker])
+        let result = try await emulator.invoke(Array(#"{"ms":30000}"#.utf8))
+        XCTAssertEqual(result.errorType, "Sandbox.Timedout")
+        let stopped = await eventually(5) { !wrapped.contains(where: isRunning) }
+        XCTAssertTrue(stopped, "the runtime behind the timed-out wrapper (pid \(wrapped)) still runs")
+        await emulator.shutdown()
+        let none = await eventually(5) { processes(withArguments: [function, marker]).isEmpty }
+        XCTAssertTrue(none, "a wrapped runtime outlived the emulator")
+    }
+}
+
+/// The running (not zombie) processes whose command line is exactly `arguments`.
+func processes(withArguments arguments: [String]) -> [Int32] {
+    let wanted = Array(arguments.joined(separator: "\0").utf8) + [0]
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { Array($0) == wanted } == true && isRunning(pid)
+    }
+}
+
+/// Alive and not a zombie waiting for its parent (kill(pid, 0) succeeds on those too).
+func isRunning(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
 }
