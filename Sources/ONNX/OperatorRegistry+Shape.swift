@@ -37,8 +37,10 @@ extension OperatorRegistry {
         register("ConstantOfShape") { node in ConstantOfShape(value: try node.attributes.tensor("value")) }
         register("Cast") { node in
             let a = node.attributes
-            guard let to = a.int("to"), let type = ElementType(onnx: Int32(to)) else {
-                throw ModelError(.unsupportedOperators, "node '\(a.node)': Cast to \(ElementType.onnxName(Int32(a.int("to") ?? 0))) is not supported")
+            // `to` is any 64-bit value in a model; ONNX's type codes fit an Int32.
+            let code = a.int("to").flatMap { Int32(exactly: $0) }
+            guard let code, let type = ElementType(onnx: code) else {
+                throw ModelError(.unsupportedOperators, "node '\(a.node)': Cast to \(code.map(ElementType.onnxName) ?? "type \(a.int("to") ?? 0)") is not supported")
             }
             return Cast(to: type)
         }

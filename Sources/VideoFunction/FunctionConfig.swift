@@ -126,6 +126,7 @@ public struct FunctionConfig: Decodable, Sendable {
         guard config.labels != nil || config.labelsFromModelMetadata != nil else {
             throw VideoFunctionError(.invalidConfig, "\(path): give labels or labelsFromModelMetadata")
         }
+        guard config.labels?.isEmpty != true else { throw VideoFunctionError(.invalidConfig, "\(path): labels is empty") }
         try config.sampling.check(path: path)
         if let unknown = config.postprocess.aggregate?.first(where: { !["mean", "max"].contains($0) }) {
             throw VideoFunctionError(.invalidConfig, "\(path): postprocess.aggregate '\(unknown)' is not mean or max")

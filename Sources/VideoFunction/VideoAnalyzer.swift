@@ -67,6 +67,10 @@ public final class VideoAnalyzer {
             }
             labels = text.split(separator: "\n").map(String.init)
         }
+        // Scores are reported per label: a model with none (an empty metadata entry) has nothing to say.
+        guard !labels.isEmpty else {
+            throw VideoFunctionError(.invalidConfig, "\(name): no labels (function.json's labels, or the model metadata entry '\(config.labelsFromModelMetadata ?? "")', is empty)")
+        }
         // function.json checks this against its own labels; labels from the model are known only now.
         try config.postprocess.threshold?.check(labels: labels, owner: name)
         preprocessor = Preprocessor(try config.preprocessOptions())

@@ -46,6 +46,48 @@ final class SessionTests: XCTestCase {
         }
     }
 
+    /// A residual Add that broadcasts (a per-channel mean, or one image added to every image of a
+    /// batch) is not fused into the Conv, whose epilogue reads one residual value per output value:
+    /// the Add stays, and the results are the plain graph's.
+    func testBroadcastingAddsAreNotFusedAsResiduals() throws {
+        let weights = Tensor(float32: (0..<(4 * 4 * 9)).map { Float(($0 * 7) % 11) * 0.02 - 0.1 }, shape: [4, 4, 3, 3])
+        let conv = Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]))
+        let perChannel = Graph(nodes: [
+            Node(name: "conv", op: conv, inputs: ["x", "w"], outputs: ["c"]),
+            Node(name: "mean", op: ReduceMean(axes: [2, 3], keepDims: true), inputs: ["x"], outputs: ["m"]),
+            Node(name: "add", op: Add(), inputs: ["c", "m"], outputs: ["y"]),
+        ], inputs: [GraphInput(name: "x", elementType: .float32, shape: [nil, 4, 6, 6])], outputs: ["y"], constants: ["w": weights])
+        let perBatch = Graph(nodes: [
+            Node(name: "conv", op: conv, inputs: ["x", "w"], outputs: ["c"]),
+            Node(name: "add", op: Add(), inputs: ["c", "r"], outputs: ["y"]),
+        ], inputs: [GraphInput(name: "x", elementType: .float32, shape: [nil, 4, 6, 6]), GraphInput(name: "r", elementType: .float32, shape: [1, 4, 6, 6])],
+           outputs: ["y"], constants: ["w": weights])
+        for graph in [perChannel, perBatch] {
+            let optimized = try Session(graph: graph, options: SessionOptions(threads: 2))
+            let plain = try Session(graph: graph, options: SessionOptions(threads: 1, optimize: false))
+            XCTAssertTrue(optimized.graph.nodes.contains { $0.op is Add }, "\(optimized.graph.nodes.map(\.op.name))")
+            XCTAssertFalse(optimized.graph.nodes.contains { ($0.op as? Conv)?.addsResidual == true || ($0.op as? WinogradConv)?.addsResidual == true })
+            var feeds = ["x": input(batch: 3)]
+            if graph.inputs.count > 1 { feeds["r"] = Tensor(float32: (0..<144).map { Float($0) / 144 }, shape: [1, 4, 6, 6]) }
+            let a = try optimized.run(feeds)["y"]!.floats, b = try plain.run(feeds)["y"]!.floats
+            XCTAssertEqual(a.count, 3 * 144)
+            XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-5)
+        }
+    }
+
+    /// Rewrites read a Conv's weights and an Add's second input only when the node has them: a
+    /// model with a one-input Conv is an error that names it, not an index past the end.
+    func testNodesMissingInputsAreErrorsNotRewrites() throws {
+        let graph = Graph(nodes: [
+            Node(name: "lonely_conv", op: Conv(geometry: WindowGeometry(kernel: [3, 3])), inputs: ["x"], outputs: ["c"]),
+            Node(name: "add", op: Add(), inputs: ["c"], outputs: ["y"]),
+        ], inputs: [GraphInput(name: "x", elementType: .float32, shape: [1, 4, 6, 6])], outputs: ["y"], constants: [:])
+        let session = try Session(graph: graph)
+        XCTAssertThrowsError(try session.run(["x": input(batch: 1)])) { error in
+            XCTAssertTrue("\(error)".contains("lonely_conv"), "\(error)")
+        }
+    }
+
     func testRepeatedRunsReuseTheirBuffers() throws {
         let session = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 1, optimize: false))
         let first = try session.run(["x": input(batch: 2)])["p"]!.floats

@@ -93,4 +93,37 @@ final class ShapeLimitsTests: XCTestCase {
             try ConvTranspose(strides: [2, 2], outputPadding: [1 << 40, 1 << 40]).evaluate([self.image, transposed])
         }
     }
+
+    /// Settings a model can give convolutions that kernels would act on unchecked: a group of zero
+    /// (a division by zero), a group so large that channels x group wrapped to the input's count (a
+    /// loop of 10^18 steps), a kernel_shape the weights do not have (sgemm read past them), a bias
+    /// or fused residual shorter than the output (read past its end), a fill value with no element.
+    func testConvolutionSettingsKernelsCannotTake() {
+        let weights = Tensor(float32: [Float](repeating: 1, count: 9), shape: [1, 1, 3, 3])
+        let transposed = Tensor(float32: [1], shape: [1, 1, 1, 1])
+        assertRefused("group 0 does not divide") { try ConvTranspose(group: 0).evaluate([self.image, transposed]) }
+        assertRefused("kernel_shape [4096, 4096] differs from weights") {
+            try ConvTranspose(kernel: [4096, 4096]).evaluate([self.image, transposed])
+        }
+        assertRefused("bias [1] must have 2 elements") {
+            try ConvTranspose().evaluate([self.image, Tensor(float32: [1, 1], shape: [1, 2, 1, 1]), Tensor(float32: [0], shape: [1])])
+        }
+        let three = Tensor(float32: [Float](repeating: 1, count: 12), shape: [1, 3, 2, 2])
+        assertRefused("input channels do not match") {
+            try Conv(geometry: WindowGeometry(kernel: [1, 1]), group: 0x6666666666666667).evaluate([three, Tensor(float32: [], shape: [0, 5, 1, 1])])
+        }
+        var fused = Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]))
+        fused.addsResidual = true
+        assertRefused("the residual added to the output is [1, 1, 1, 1], not the output's [1, 1, 2, 2]") {
+            try fused.evaluate([self.image, weights, nil, Tensor(float32: [1], shape: [1, 1, 1, 1])])
+        }
+        assertRefused("bias [1] must have 16 elements") {
+            let u = Tensor(float32: [Float](repeating: 1, count: 16 * 16 * 16), shape: [16, 16, 16])
+            return try WinogradConv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]))
+                .evaluate([Tensor(float32: [Float](repeating: 1, count: 64), shape: [1, 16, 2, 2]), u, Tensor(float32: [0], shape: [1])])
+        }
+        assertRefused("value must hold one element") {
+            try ConstantOfShape(value: Tensor(float32: [], shape: [0])).evaluate([Tensor(int64: [4], shape: [1])])
+        }
+    }
 }

@@ -161,6 +161,16 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    /// A Cast's `to` is a 64-bit attribute; one past Int32 is an unsupported type, not a trap.
+    func testACastToATypeCodePastInt32IsUnsupported() throws {
+        var cast = Onnx_NodeProto(); cast.opType = "Cast"; cast.name = "cast"; cast.input = ["y"]; cast.output = ["c"]
+        var to = Onnx_AttributeProto(); to.name = "to"; to.i = 1 << 32; to.type = .int
+        cast.attribute = [to]
+        assertError(.unsupportedOperators, containing: "Cast to type 4294967296 is not supported") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [cast])), source: "m")
+        }
+    }
+
     func testAnInitializerNoMemoryHoldsIsAnError() throws {
         // 2^32 x 2^32 floats and no data: the element count alone overflowed Int and stopped the process.
         var model = Self.model()

@@ -51,6 +51,7 @@ final class FunctionConfigTests: XCTestCase {
         assertInvalid("maximumFrames (5000) <= 1024") { json in self.set("sampling", "maximumFrames", 5000)(&json) }
         assertInvalid("frames (300)") { json in self.set("sampling", "frames", 300)(&json) }
         assertInvalid("postprocess.topK must be at least 1") { json in self.set("postprocess", "topK", 0)(&json) }
+        assertInvalid("labels is empty") { json in json["labels"] = [String]() }
         // An aggregate we do not compute must not come out as a mean under its name.
         assertInvalid("postprocess.aggregate 'min' is not mean or max") { json in self.set("postprocess", "aggregate", ["max", "min"])(&json) }
         assertInvalid("postprocess.threshold.label 'nope' is not one of the labels") { json in

@@ -8,6 +8,8 @@ public struct ConstantOfShape: Operator {
     public init(value: Tensor? = nil) { fill = value ?? Tensor(float32: [0], shape: [1]) }
 
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
+        // Each element is a copy of the value's bytes: a value of no element would be read past its end.
+        guard fill.count == 1 else { throw InferenceError(.invalidAttribute, "ConstantOfShape: value must hold one element, not \(fill.count)") }
         guard let shape = try inputs.value(0, name) else { throw invalidInput("ConstantOfShape needs a shape") }
         let dimensions = shape.int64s.map(Int.init)
         guard dimensions.allSatisfy({ $0 >= 0 }) else { throw invalidInput("ConstantOfShape: negative dimension in \(dimensions)") }

@@ -20,18 +20,17 @@ public struct Conv: Operator {
         guard x.elementType == .float32, w.elementType == .float32, x.shape.count >= 3, w.shape.count == x.shape.count else {
             throw invalidInput("Conv needs float32 input N x C x spatial and weights M x C/group x kernel, got \(x) and \(w)")
         }
-        guard group > 0, x.shape[1] == w.shape[1] * group, w.shape[0] % group == 0 else {
+        // group ≤ channels first: the product below must not overflow (this module does not check).
+        guard group > 0, group <= Swift.max(1, x.shape[1]), x.shape[1] == w.shape[1] * group, w.shape[0] % group == 0 else {
             throw invalidInput("Conv: \(x.shape[1]) input channels do not match weights \(w.shape) with group \(group)")
         }
         var geometry = self.geometry
         if geometry.kernel.isEmpty { geometry.kernel = Array(w.shape[2...]) }
         guard geometry.kernel == Array(w.shape[2...]) else { throw invalidInput("Conv: kernel_shape \(geometry.kernel) differs from weights \(w.shape)") }
         let resolved = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
-        try inputs.requireFloat32([2], name)
-        if let bias = inputs.count > 2 ? inputs[2] : nil, bias.type.shape != [w.shape[0]] {
-            throw invalidInput("Conv: bias \(bias.type.shape) must have \(w.shape[0]) elements")
-        }
-        return [TensorType(.float32, [x.shape[0], w.shape[0]] + resolved.output.suffix(x.shape.count - 2))]
+        let output = [x.shape[0], w.shape[0]] + resolved.output.suffix(x.shape.count - 2)
+        try inputs.checkFusedInputs(channels: w.shape[0], output: output, addsResidual: addsResidual, name)
+        return [TensorType(.float32, output)]
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
@@ -41,6 +40,7 @@ public struct Conv: Operator {
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let batch = x.shape[0], inChannels = x.shape[1], outChannels = w.shape[0]
         guard g.outputCount > 0, batch > 0 else { return }
+        try inputs.checkFusedResidual(addsResidual: addsResidual, output: outputs[0], name)
         let bias = inputs.optional(2)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let residual = addsResidual ? inputs.optional(3)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! } : nil
         let epilogue = ConvEpilogue(bias: bias, residual: residual, activation: activation, channels: outChannels, spatial: g.outputCount)

@@ -76,8 +76,24 @@ public struct ConvTranspose: Operator {
         guard x.shape.count >= 3, w.shape.count == x.shape.count, x.shape[1] == w.shape[0], x.elementType == .float32 else {
             throw invalidInput("ConvTranspose: input \(x) and weights \(w) do not fit")
         }
+        // Groups split the input channels evenly, and the weights' size is the kernel's: the
+        // kernels read weights and bias by these counts.
+        guard group > 0, x.shape[1] % group == 0, w.shape[1] <= ShapeLimits.maximumElements / group else {
+            throw invalidInput("ConvTranspose: group \(group) does not divide the \(x.shape[1]) input channels")
+        }
         try inputs.requireFloat32([1, 2], name)
+        if let kernel, kernel != Array(w.shape[2...]) {
+            throw invalidInput("ConvTranspose: kernel_shape \(kernel) differs from weights \(w.shape)")
+        }
+        if let bias = inputs.count > 2 ? inputs[2] : nil, bias.type.shape != [w.shape[1] * group] {
+            throw invalidInput("ConvTranspose: bias \(bias.type.shape) must have \(w.shape[1] * group) elements")
+        }
         let l = try layout(input: Array(x.shape[2...]), weights: w.shape)
+        // The per-group column buffer is kernel x output channels x input positions floats.
+        let scratch = [w.shape[1]] + l.kernel + l.input
+        guard ShapeLimits.elementCount(scratch) != nil else {
+            throw invalidInput("ConvTranspose: weights \(w.shape) over an input of \(x.shape) need a scratch buffer over the size limit")
+        }
         return [TensorType(.float32, [x.shape[0], w.shape[1] * group] + l.output.suffix(x.shape.count - 2))]
     }
 

@@ -25,7 +25,9 @@ public struct WinogradConv: Operator {
             throw invalidInput("Conv (Winograd) needs float32 input N x C x H x W and filters 16 x M x C, got \(x) and \(u)")
         }
         let resolved = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
-        return [TensorType(.float32, [x.shape[0], u.shape[1]] + resolved.output.suffix(2))]
+        let output = [x.shape[0], u.shape[1]] + resolved.output.suffix(2)
+        try inputs.checkFusedInputs(channels: u.shape[1], output: output, addsResidual: addsResidual, name)
+        return [TensorType(.float32, output)]
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
@@ -33,6 +35,7 @@ public struct WinogradConv: Operator {
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let batch = x.shape[0], outChannels = u.shape[1]
         guard g.outputCount > 0, batch > 0 else { return }
+        try inputs.checkFusedResidual(addsResidual: addsResidual, output: outputs[0], name)
         let bias = inputs.optional(2)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let residual = addsResidual ? inputs.optional(3)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! } : nil
         let tiles = WinogradTiles(

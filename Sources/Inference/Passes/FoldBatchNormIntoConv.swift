@@ -10,20 +10,23 @@ enum FoldBatchNormIntoConv {
                   let convOutput = graph.nodes[index].outputs.first,
                   let next = graph.soleConsumer(of: convOutput), let norm = graph.nodes[next].op as? BatchNormalization,
                   !norm.trainingMode, graph.nodes[next].outputs.count == 1, graph.nodes[next].inputs.first == convOutput else { continue }
-            let parameters = graph.nodes[next].inputs.dropFirst().map { graph.constants[$0] }
             let convInputs = graph.nodes[index].inputs
-            guard parameters.count == 4, parameters.allSatisfy({ $0 != nil }),
-                  let weights = graph.constants[convInputs[1]] else { continue }
-            let (multiplier, offset) = BatchNormalization.affine(scale: parameters[0]!.floats, bias: parameters[1]!.floats,
-                                                                 mean: parameters[2]!.floats, variance: parameters[3]!.floats, epsilon: norm.epsilon)
+            // Only what the fold can read as it is: float32 weights [M, ...] and four float32 [M]
+            // parameters (and bias). Anything else is left to the operators, which report it.
+            guard convInputs.count >= 2, let weights = graph.constants[convInputs[1]], weights.elementType == .float32,
+                  weights.rank >= 3 else { continue }
             let outChannels = weights.shape[0]
+            let parameters = graph.nodes[next].inputs.dropFirst().compactMap { graph.floatConstant($0, shape: [outChannels]) }
+            guard graph.nodes[next].inputs.count == 5, parameters.count == 4 else { continue }
+            let (multiplier, offset) = BatchNormalization.affine(scale: parameters[0], bias: parameters[1],
+                                                                 mean: parameters[2], variance: parameters[3], epsilon: norm.epsilon)
             guard multiplier.count == outChannels else { continue }
             var folded = weights
             let perChannel = weights.count / max(1, outChannels)
             folded.withUnsafeMutableBufferPointer(as: Float.self) { w in
                 for m in 0..<outChannels { for i in 0..<perChannel { w[m * perChannel + i] *= multiplier[m] } }
             }
-            let oldBias = convInputs.count > 2 && !convInputs[2].isEmpty ? graph.constants[convInputs[2]]?.floats : nil
+            let oldBias = convInputs.count > 2 && !convInputs[2].isEmpty ? graph.floatConstant(convInputs[2], shape: [outChannels]) : nil
             if convInputs.count > 2 && !convInputs[2].isEmpty && oldBias == nil { continue }
             let bias = (0..<outChannels).map { (oldBias?[$0] ?? 0) * multiplier[$0] + offset[$0] }
             let base = graph.nodes[index].name.isEmpty ? convOutput : graph.nodes[index].name

@@ -9,16 +9,17 @@ enum FuseBiasAddIntoConv {
             guard let conv = graph.nodes[index].op as? Conv, conv.activation == nil, !conv.addsResidual,
                   let output = graph.nodes[index].outputs.first, let next = graph.soleConsumer(of: output),
                   graph.nodes[next].op is Add else { continue }
-            let addInputs = graph.nodes[next].inputs
+            let addInputs = graph.nodes[next].inputs, convInputs = graph.nodes[index].inputs
+            guard addInputs.count == 2, convInputs.count >= 2 else { continue }
             let other = addInputs[0] == output ? addInputs[1] : addInputs[0]
-            let convInputs = graph.nodes[index].inputs
-            guard let constant = graph.constants[other], let weights = graph.constants[convInputs[1]] else { continue }
+            guard let constant = graph.constants[other], constant.elementType == .float32,
+                  let weights = graph.constants[convInputs[1]], weights.rank >= 3 else { continue }
             let channels = weights.shape[0], rank = weights.rank
             // [M, 1, ..., 1] or [1, M, 1, ..., 1] (up to the output's rank) broadcasts as a bias.
             let dims = constant.shape.drop { $0 == 1 && constant.rank > rank - 1 }
             guard constant.count == channels, Array(dims).first == channels, dims.dropFirst().allSatisfy({ $0 == 1 }),
                   constant.rank <= rank, dims.count == rank - 1 else { continue }
-            let oldBias = convInputs.count > 2 && !convInputs[2].isEmpty ? graph.constants[convInputs[2]]?.floats : nil
+            let oldBias = convInputs.count > 2 && !convInputs[2].isEmpty ? graph.floatConstant(convInputs[2], shape: [channels]) : nil
             if convInputs.count > 2 && !convInputs[2].isEmpty && oldBias == nil { continue }
             let values = constant.floats
             let biasName = "\(output)/fused_bias"

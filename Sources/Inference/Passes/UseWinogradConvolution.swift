@@ -8,7 +8,7 @@ enum UseWinogradConvolution {
     static func apply(_ graph: Graph) -> Graph {
         var graph = graph
         for index in graph.nodes.indices {
-            guard let conv = graph.nodes[index].op as? Conv, conv.group == 1,
+            guard let conv = graph.nodes[index].op as? Conv, conv.group == 1, graph.nodes[index].inputs.count >= 2,
                   let weights = graph.constants[graph.nodes[index].inputs[1]], weights.elementType == .float32,
                   weights.shape.count == 4, weights.shape[2] == 3, weights.shape[3] == 3,
                   weights.shape[0] >= minimumChannels, weights.shape[1] >= minimumChannels,
