@@ -89,7 +89,11 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                                  storeCode: (first as? VideoFunctionError)?.storeCode)
     }
 
-    /// SQS: each message on its own; failures are reported so that only they are retried.
+    /// SQS: each message on its own; failures are reported so that only they are retried. A message
+    /// whose analysis stopped early at the deadline fails too (its partial result is stored, and
+    /// replaced when the retry completes it): acknowledging it would keep the partial one for good.
+    /// Messages after it fail at once when no batch of frames fits the time left (the analyzer's
+    /// check), so the answer is still sent before the deadline.
     private func handleBatch(_ messages: [FunctionEvent.SQSMessage], context: LambdaContext) -> BatchResponse {
         var failures: [BatchResponse.Failure] = []
         for message in messages {
@@ -104,20 +108,29 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 guard output != nil else {
                     throw VideoFunctionError(.outputFailed, "OUTPUT_URI is not set: there is nowhere to store the result of message \(message.messageID)")
                 }
+                let results: [AnalysisResult]
                 switch event {
                 case .direct(let request):
-                    _ = try analyzeAndStore(request, key: message.messageID, { context.remainingTimeMs })
+                    results = [try analyzeAndStore(request, key: message.messageID, { context.remainingTimeMs })]
                 case .s3(let records):
-                    _ = try handleRecords(records, context: context)
+                    results = try handleRecords(records, context: context).results
                 default:
                     throw VideoFunctionError(.invalidEvent, "an SQS message body must be a direct event or an S3 notification")
                 }
+                if let unfinished = Self.unfinished(results) { throw unfinished }
             } catch {
                 context.logger.error("message \(message.messageID) failed: \(error)")
                 failures.append(BatchResponse.Failure(itemIdentifier: message.messageID))
             }
         }
         return BatchResponse(batchItemFailures: failures)
+    }
+
+    /// The failure of a queued message whose analysis stopped early, so that it is retried; nil when
+    /// every result is complete.
+    static func unfinished(_ results: [AnalysisResult]) -> VideoFunctionError? {
+        guard let cut = results.first(where: { $0.stoppedEarly != nil }) else { return nil }
+        return VideoFunctionError(.timeout, "\(cut.video): \(cut.stoppedEarly ?? ""); left for a retry")
     }
 
     /// API Gateway v2 / Function URL: the body is a direct event; errors become 4xx or 5xx.
