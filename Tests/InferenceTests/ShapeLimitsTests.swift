@@ -122,6 +122,12 @@ final class ShapeLimitsTests: XCTestCase {
             return try WinogradConv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]))
                 .evaluate([Tensor(float32: [Float](repeating: 1, count: 64), shape: [1, 16, 2, 2]), u, Tensor(float32: [0], shape: [1])])
         }
+        // A depthwise Conv padded by 2^24 on a 1x1 image: the blocked kernel's padded tile would
+        // have been (2^25)^2 floats per thread. The output is the bias-free zeros plus the one tap.
+        let padded = try? Conv(geometry: WindowGeometry(kernel: [1, 1], strides: [1 << 24, 1 << 24], pads: [1 << 24, 1 << 24, 1 << 24, 1 << 24]), group: 2)
+            .evaluate([Tensor(float32: [1, 2], shape: [1, 2, 1, 1]), Tensor(float32: [3, 4], shape: [2, 1, 1, 1])])
+        XCTAssertEqual(padded?.first?.shape, [1, 2, 3, 3])
+        XCTAssertEqual(padded?.first?.floats, [0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0])
         assertRefused("value must hold one element") {
             try ConstantOfShape(value: Tensor(float32: [], shape: [0])).evaluate([Tensor(int64: [4], shape: [1])])
         }

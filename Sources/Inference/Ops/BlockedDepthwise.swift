@@ -36,6 +36,14 @@ struct BlockedDepthwise {
         bandRows = Swift.max(1, Swift.min(g.output[1], Self.bandPositions / Swift.max(1, g.output[2])))
     }
 
+    /// Whether the padded tile stays within a few times the image and output it serves. Pads or
+    /// strides far beyond the image (a model may set them to 2^24) would make it, allocated once per
+    /// thread, as large as they are; the direct loop reads only inside the input instead.
+    var tileFits: Bool {
+        let planes = geometry.input[1] * geometry.input[2] + geometry.output[1] * geometry.output[2]
+        return tileHeight * tileWidth <= 4 * planes + 4096
+    }
+
     private var taps: Int { geometry.kernel[1] * geometry.kernel[2] }
     private var tileCount: Int { tileHeight * tileWidth * Self.lanes }
     private var bandCount: Int { bandRows * geometry.output[2] * Self.lanes }
