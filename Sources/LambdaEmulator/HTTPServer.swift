@@ -27,7 +27,10 @@ final class HTTPResponder: @unchecked Sendable {
 
     var isConnected: Bool { context.channel.isActive }
 
-    func respond(_ status: HTTPResponseStatus, headers: [(String, String)] = [], body: [UInt8] = []) {
+    /// `onWriteFailure` runs (on the loop) when the answer could not be written: the connection
+    /// went away first, and the client never got it.
+    func respond(_ status: HTTPResponseStatus, headers: [(String, String)] = [], body: [UInt8] = [],
+                 onWriteFailure: (() -> Void)? = nil) {
         guard !answered else { return }
         answered = true
         var head = HTTPResponseHead(version: .http1_1, status: status)
@@ -39,6 +42,7 @@ final class HTTPResponder: @unchecked Sendable {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if let onWriteFailure { done.whenFailure { _ in onWriteFailure() } }
         if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
     }
 
@@ -50,6 +54,12 @@ final class HTTPResponder: @unchecked Sendable {
     /// Closes the connection without an answer (fault injection: a dropped connection).
     func drop() {
         answered = true
+        context.close(promise: nil)
+    }
+
+    /// Closes the connection but leaves the answer to be tried (fault injection: a connection that
+    /// goes away while its answer is written).
+    func closeUnanswered() {
         context.close(promise: nil)
     }
 }

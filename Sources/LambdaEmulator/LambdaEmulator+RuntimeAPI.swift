@@ -139,7 +139,7 @@ extension LambdaEmulator {
         return object["errorType"] as? String
     }
 
-    private func takeFault(_ fault: Fault) -> Bool {
+    func takeFault(_ fault: Fault) -> Bool {
         guard let index = pendingFaults.firstIndex(of: fault) else { return false }
         pendingFaults.remove(at: index)
         return true

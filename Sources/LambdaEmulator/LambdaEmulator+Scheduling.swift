@@ -87,7 +87,19 @@ extension LambdaEmulator {
         invocation.timeout = loop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
             self?.timedOut(invocation, slot: slot)
         }
-        responder.respond(.ok, headers: headers, body: invocation.event)
+        if takeFault(.closeWhileHandingOver) { responder.closeUnanswered() }
+        // A GET next whose connection dies as the event is written never got it: the event goes
+        // back to the front of the queue for the runtime's next ask (or another runtime), instead
+        // of waiting out its timeout or coming back as Runtime.NoResponse.
+        responder.respond(.ok, headers: headers, body: invocation.event) { [weak self] in
+            guard let self, case .busy(let current) = slot.state, current === invocation else { return }
+            self.log("the event of \(invocation.requestID) could not be handed over (the runtime's connection closed); queued again")
+            invocation.timeout?.cancel()
+            invocation.timeout = nil
+            slot.state = .ready
+            self.queue.prepend(invocation)
+            self.dispatch()
+        }
     }
 
     /// Past the deadline: the caller gets Lambda's timeout error and the sandbox gets a fresh process.

@@ -17,6 +17,8 @@ public final class LambdaEmulator: @unchecked Sendable {
         case dropNextConnection
         /// The next posted response answers 413, as for an oversize payload.
         case rejectNextResponseWith413
+        /// The next event handed to a runtime finds its GET next connection closing as it is written.
+        case closeWhileHandingOver
     }
 
     public let configuration: EmulatorConfiguration

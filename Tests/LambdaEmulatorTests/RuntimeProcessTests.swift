@@ -140,6 +140,20 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertTrue(result.bodyText.contains("no-such-function"), result.bodyText)
     }
 
+    /// An event whose hand-over fails (the runtime's GET next connection closed as it was written)
+    /// goes back to the queue, and the runtime gets it when it asks again: not a timeout, and not a
+    /// Runtime.NoResponse for an event it never saw.
+    func testAnEventThatCouldNotBeHandedOverIsQueuedAgain() async throws {
+        let emulator = try await startTestFunction("echo")
+        shutDownAfterTest(emulator)
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtime never asked for work")
+        await emulator.inject(.closeWhileHandingOver)
+        let result = try await emulator.invoke(Array(#"{"n": 2}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 2, result.bodyText)
+    }
+
     /// A container image's CMD comes to the entry point as its argument, as Lambda starts an image of
     /// our own; it names the function even over a _HANDLER that names none.
     func testBootstrapServesTheFunctionItsArgumentNames() async throws {
