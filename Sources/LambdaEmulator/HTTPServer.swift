@@ -135,7 +135,8 @@ extension HTTPRequestCollector {
     }
 
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
-        head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+        // HTTP/1.0 has no 100 Continue: such a client does not wait for one.
+        (head.version.major, head.version.minor) >= (1, 1) && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
     }
 
     /// A request the HTTP parser treats as the end of HTTP on its connection.

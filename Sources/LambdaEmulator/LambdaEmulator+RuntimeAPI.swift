@@ -120,6 +120,13 @@ extension LambdaEmulator {
         slot.initError = .failure(request.body.isEmpty ? Array("{\"errorType\":\(quoted(errorType))}".utf8) : request.body,
                                   errorType: errorType)
         responder.respondJSON(.accepted, #"{"status":"OK"}"#)
+        guard !configuration.command.isEmpty else {
+            // A runtime the emulator did not start cannot be ended, and no exit will report the error:
+            // the caller waiting gets it now, and the next GET next is that runtime starting over.
+            slot.initError = nil
+            if !queue.isEmpty { queue.removeFirst().complete(.failure(Array(request.body), errorType: errorType)) }
+            return
+        }
         // Lambda ends a sandbox whose init failed; a runtime that lingers is stopped after the grace period.
         let generation = slot.generation
         loop.scheduleTask(in: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))) {

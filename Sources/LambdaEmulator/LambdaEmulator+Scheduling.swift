@@ -92,14 +92,19 @@ extension LambdaEmulator {
         // back to the front of the queue for the runtime's next ask (or another runtime), instead
         // of waiting out its timeout or coming back as Runtime.NoResponse.
         responder.respond(.ok, headers: headers, body: invocation.event) { [weak self] in
-            guard let self, case .busy(let current) = slot.state, current === invocation else { return }
-            self.log("the event of \(invocation.requestID) could not be handed over (the runtime's connection closed); queued again")
-            invocation.timeout?.cancel()
-            invocation.timeout = nil
-            slot.state = .ready
-            self.queue.prepend(invocation)
-            self.dispatch()
+            // Later on the loop, not inside this hand-over (a write to a closed channel fails at once).
+            self?.loop.execute { self?.requeue(invocation, from: slot) }
         }
+    }
+
+    private func requeue(_ invocation: PendingInvocation, from slot: RuntimeSlot) {
+        guard case .busy(let current) = slot.state, current === invocation else { return }
+        log("the event of \(invocation.requestID) could not be handed over (the runtime's connection closed); queued again")
+        invocation.timeout?.cancel()
+        invocation.timeout = nil
+        slot.state = .ready
+        queue.prepend(invocation)
+        dispatch()
     }
 
     /// Past the deadline: the caller gets Lambda's timeout error and the sandbox gets a fresh process.

@@ -1,4 +1,4 @@
-// A runtime child process: started with Lambda's environment, watched, stopped by its PID.
+// A runtime child process: started with Lambda's environment, watched, stopped through its process group.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +42,8 @@ final class RuntimeProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
         posix_spawn_file_actions_adddup2(&fileActions, 2, 1)
+        // No stdin, as on Lambda: in a process group of its own, a runtime reading the terminal would be stopped (SIGTTIN).
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         // Nothing else of ours leaks into the runtime: not our listening sockets, and not the pipes
         // of whoever started us, which a runtime outliving us would otherwise hold open.
         if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&fileActions, 3) }
@@ -63,12 +65,14 @@ final class RuntimeProcess: @unchecked Sendable {
         self.pid = child
         let spawned = child
         let watcher = Thread { [self] in
-            let status = Self.waitForExit(spawned)
-            // The group outlives its leader while members remain, so its id is not reused yet.
+            // The leader is left unreaped (a zombie) while what remains of its group is killed and
+            // `running` cleared: until it is reaped, its id cannot be given to another process or group.
+            Self.waitForExitWithoutReaping(spawned)
             kill(-spawned, SIGKILL)
             lock.lock()
             running = false
             lock.unlock()
+            let status = Self.waitForExit(spawned)
             exited.signal()
             onExit(status)
         }
@@ -107,6 +111,11 @@ final class RuntimeProcess: @unchecked Sendable {
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
+    private static func waitForExitWithoutReaping(_ pid: pid_t) {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+    }
 
     private static func waitForExit(_ pid: pid_t) -> ProcessStatus {
         var status: Int32 = 0

@@ -39,7 +39,7 @@ public struct HandlerCatalog {
         guard let factory = factory(named: context.handlerName) else {
             let name = context.handlerName.isEmpty ? "(empty)" : "'\(context.handlerName)'"
             throw LambdaRuntimeError(.unknownHandler,
-                                     "_HANDLER is \(name), which names no handler here; known handlers: \(names.joined(separator: ", "))")
+                                     "the handler \(name) (the entry point's argument or _HANDLER) names no handler here; known handlers: \(names.joined(separator: ", "))")
         }
         return try factory(context)
     }

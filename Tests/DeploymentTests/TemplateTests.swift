@@ -31,6 +31,15 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "cfn-lint printed:\n\(output)")
     }
 
+    /// The input bucket's name is written out wherever the moderation function names it (a !Ref
+    /// there would close a dependency cycle): every copy must be the bucket's own.
+    func testEveryCopyOfTheInputBucketNameIsTheBucketsOwn() throws {
+        let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("template.yaml"), encoding: .utf8)
+        let stackUUID = #"StackUUID: !Select [2, !Split ["/", !Ref AWS::StackId]]"#
+        XCTAssertEqual(text.components(separatedBy: "video-lambda-input-${StackUUID}").count - 1, 4, "bucket name, allowed buckets, two policy resources")
+        XCTAssertEqual(text.components(separatedBy: stackUUID).count - 1, 4, "each copy derives StackUUID the same way")
+    }
+
     func testTheSAMTranslatorProducesTheStack() throws {
         let (status, output) = try Self.runTool("python", ["scripts/check_template.py", "template.yaml"])
         XCTAssertEqual(status, 0, output)

@@ -278,6 +278,25 @@ final class RuntimeProcessTests: EmulatorTestCase {
                              "region": "eu-west-1", "root": NSTemporaryDirectory(), "tz": ":UTC"])
     }
 
+    /// After its init error a runtime gets no work (Lambda ends the sandbox: it is killed after the
+    /// grace period), and a second init error is refused; the caller gets the first.
+    func testAfterAnInitErrorTheRuntimeGetsNoWorkAndNoSecondInitError() async throws {
+        let record = NSTemporaryDirectory() + "init-error-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: record) }
+        let script = """
+            api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+            post() { curl -s -o /dev/null -w '%{http_code} ' -X POST -H 'Lambda-Runtime-Function-Error-Type: Function.Broken' \\
+              -d '{"errorMessage":"no model","errorType":"Function.Broken"}' "$api/init/error"; }
+            { post; post; curl -s -o /dev/null -w '%{http_code}' "$api/invocation/next"; } > "$0"; sleep 30
+            """
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: ["/bin/sh", "-c", script, record], functionName: "init-fails", shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array("{}".utf8))
+        XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
+        XCTAssertEqual(try String(contentsOfFile: record, encoding: .utf8), "202 403 403")
+    }
+
     /// A runtime started through a shell script that does not exec it is stopped with the script
     /// when its invocation times out (it led no group before: the shell died, and the runtime went
     /// on sleeping in the handler and then asking the new runtime's slot for work).

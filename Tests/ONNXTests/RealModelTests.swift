@@ -23,6 +23,17 @@ final class RealModelTests: XCTestCase {
     }
 
     func testOpenNSFWMatchesOnnxRuntime() throws { try check("open-nsfw") }
+
+    /// ResNet's 16 residual Adds are fused into their Convs (the rewrite works out the shapes for a
+    /// batch of two from the declared input [?, 224, 224, 3]); none is left as an Add.
+    func testOpenNSFWFusesEveryResidualBlock() throws {
+        let path = RepoPaths.cache("models/open-nsfw/model.onnx.zst").path
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) is missing: run `make models`") }
+        let session = try Session(graph: try ModelLoader.load(path: path).graph, options: SessionOptions(threads: 1))
+        let fused = session.graph.nodes.filter { ($0.op as? Conv)?.addsResidual == true || ($0.op as? WinogradConv)?.addsResidual == true }
+        XCTAssertEqual(fused.count, 16)
+        XCTAssertFalse(session.graph.nodes.contains { $0.op is Add && $0.inputs.allSatisfy { session.graph.constants[$0] == nil } })
+    }
     func testOpenNSFWLogitsMatchOnnxRuntime() throws { try check("open-nsfw-logits") }
     func testPPLCNetOrientationMatchesOnnxRuntime() throws { try check("pp-lcnet-orientation") }
     func testPPLCNetOrientationLogitsMatchOnnxRuntime() throws { try check("pp-lcnet-orientation-logits") }

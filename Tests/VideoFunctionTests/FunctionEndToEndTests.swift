@@ -33,7 +33,8 @@ final class FunctionEndToEndTests: XCTestCase {
         emulators.removeAll()
     }
 
-    private func start(_ function: String, outputURI: String? = "s3://videolambda-output/results/") async throws -> LambdaEmulator {
+    private func start(_ function: String, outputURI: String? = "s3://videolambda-output/results/",
+                       environment extra: [String: String] = [:]) async throws -> LambdaEmulator {
         if let failure = Self.setupFailure { throw failure }
         guard FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path),
               let moto = Self.moto, let credentials = Self.credentials else {
@@ -47,6 +48,7 @@ final class FunctionEndToEndTests: XCTestCase {
             "AWS_ENDPOINT_URL_S3": moto.endpoint,
         ]
         if let outputURI { configuration.environment["OUTPUT_URI"] = outputURI }
+        configuration.environment.merge(extra) { $1 }
         let emulator = try await LambdaEmulator.start(configuration)
         emulators.append(emulator)
         return emulator
@@ -94,10 +96,7 @@ final class FunctionEndToEndTests: XCTestCase {
         XCTAssertNil(summary["frames"])
         let output = try XCTUnwrap(summary["output"] as? String)
         XCTAssertEqual(output, "s3://videolambda-output/results/uploads/clip one.mp4.json")
-        let environment = ["AWS_ACCESS_KEY_ID": Self.credentials!.accessKeyId, "AWS_SECRET_ACCESS_KEY": Self.credentials!.secretAccessKey,
-                           "AWS_ENDPOINT_URL_S3": Self.moto!.endpoint]
-        let store = ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(environment))
-        let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll(output))) as? [String: Any]
+        let stored = try JSONSerialization.jsonObject(with: Data(try resultStore().readAll(output))) as? [String: Any]
         XCTAssertEqual((stored?["frames"] as? [Any])?.count, 16)
         XCTAssertLessThan(summary["bytesFetched"] as? Int ?? .max, 1_055_148 * 2)
     }
@@ -127,9 +126,7 @@ final class FunctionEndToEndTests: XCTestCase {
     /// fails (so Lambda retries the event) naming the failed record, the others' results stored.
     func testAFailedS3RecordDoesNotStopTheOthers() async throws {
         let emulator = try await start("video-moderation")
-        let environment = ["AWS_ACCESS_KEY_ID": Self.credentials!.accessKeyId, "AWS_SECRET_ACCESS_KEY": Self.credentials!.secretAccessKey,
-                           "AWS_ENDPOINT_URL_S3": Self.moto!.endpoint]
-        let store = ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(environment))
+        let store = resultStore()
         try store.write(Array(try Data(contentsOf: RepoPaths.cache("videos/h264.mp4"))), to: "s3://videolambda-input/uploads/second.mp4")
         func record(_ key: String) -> String {
             #"{"eventSource": "aws:s3", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "\#(key)"}}}"#
@@ -158,7 +155,8 @@ final class FunctionEndToEndTests: XCTestCase {
     }
 
     func testOrientationSampleEvents() async throws {
-        let emulator = try await start("video-orientation")
+        // The template form of OUTPUT_URI, as template.yaml deploys it.
+        let emulator = try await start("video-orientation", outputURI: "s3://videolambda-output/results/<key>.json")
         let direct = object(try await emulator.invoke(try sample("video-orientation", "direct.json")))
         let vote = try XCTUnwrap(direct["vote"] as? [String: Any])
         XCTAssertTrue(["0", "90", "180", "270"].contains(vote["label"] as? String ?? ""), "\(vote)")
@@ -215,6 +213,11 @@ final class FunctionEndToEndTests: XCTestCase {
             XCTAssertEqual(code, expected, "\(event): \(body)")
             XCTAssertTrue(body.contains(text), "\(event): \(body)")
         }
+        // An object over the function's size limit: the video cannot be taken, not the store failing.
+        let limited = try await start("video-moderation", environment: ["VIDEO_LAMBDA_MAX_OBJECT_BYTES": "1000"])
+        let reply = object(try await limited.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "{\"video\": \"s3://videolambda-input/uploads/clip one.mp4\"}"}"#.utf8)))
+        XCTAssertEqual(reply["statusCode"] as? Int, 422, "\(reply)")
+        XCTAssertTrue((reply["body"] as? String ?? "").contains("over the limit of 1000 bytes"), "\(reply)")
     }
 
     func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {

@@ -78,8 +78,11 @@ public struct ConvTranspose: Operator {
         }
         // Groups split the input channels evenly, and the weights' size is the kernel's: the
         // kernels read weights and bias by these counts.
-        guard group > 0, x.shape[1] % group == 0, w.shape[1] <= ShapeLimits.maximumElements / group else {
+        guard group > 0, x.shape[1] % group == 0 else {
             throw invalidInput("ConvTranspose: group \(group) does not divide the \(x.shape[1]) input channels")
+        }
+        guard w.shape[1] <= ShapeLimits.maximumElements / group else {
+            throw invalidInput("ConvTranspose: \(w.shape[1]) output channels per group times group \(group) is over the size limit")
         }
         try inputs.requireFloat32([1, 2], name)
         if let kernel, kernel != Array(w.shape[2...]) {
