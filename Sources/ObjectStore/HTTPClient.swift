@@ -1,5 +1,6 @@
 // HTTP requests for the object store on one reused libcurl handle: ranges, SigV4, pinned addresses, retries.
 import CCurl
+import Dispatch
 import Glibc
 
 /// What one request asks for. Everything that differs between requests is here, so a reused handle
@@ -20,6 +21,8 @@ struct HTTPRequest {
     var httpsOnly = false
     /// Certificates to trust instead of the system's (CURL_CA_BUNDLE / SSL_CERT_FILE), e.g. a private CA.
     var caBundle: String? = nil
+    /// No attempt starts after this, and none runs past it (see `ObjectStore.withDeadline`).
+    var deadline: DispatchTime? = nil
 }
 
 struct HTTPResponse {
@@ -47,6 +50,10 @@ final class HTTPClient {
         var lastFailure = ""
         for attempt in 0..<Self.attempts {
             if attempt > 0 { usleep(useconds_t(100_000 << (attempt - 1))) }
+            if let deadline = request.deadline, DispatchTime.now() >= deadline {
+                let after = lastFailure.isEmpty ? "" : " (after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(lastFailure))"
+                throw ObjectStoreError(.deadline, uri: uri, "the invocation's deadline came before the request finished\(after)")
+            }
             switch perform(request) {
             case .success(let response) where response.status >= 500 || response.status == 429:
                 lastFailure = "HTTP \(response.status) after \(Self.attempts) attempts"
@@ -97,6 +104,12 @@ final class HTTPClient {
         vl_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         vl_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         vl_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 5_000)
+        if let deadline = request.deadline {
+            // The whole transfer within the time left (at least a millisecond: 0 means no limit).
+            let left = deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds
+                ? (deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1_000_000 : 0
+            vl_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(max(1, left)))
+        }
         // A stalled transfer (under 1 KB/s for 15 s) is a network failure, not a hang.
         vl_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024)
         vl_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, 15)

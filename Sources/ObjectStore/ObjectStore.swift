@@ -4,7 +4,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Dispatch
 import Glibc
+import Synchronization
 
 /// Opens objects named by URIs — `s3://bucket/key`, `https://...`, `file:///path` or a plain path —
 /// after checking them against the access policy.
@@ -14,6 +16,8 @@ public final class ObjectStore: Sendable {
     /// A CA bundle to trust for HTTPS and S3 instead of the system's.
     public let caBundle: String?
     private let pool = HTTPClientPool()
+    /// The deadline requests get while `withDeadline` runs (one invocation at a time per process).
+    private let currentDeadline = Mutex<DispatchTime?>(nil)
 
     public init(policy: AccessPolicy, s3: S3Configuration, caBundle: String? = nil) {
         self.policy = policy
@@ -27,6 +31,19 @@ public final class ObjectStore: Sendable {
         return ObjectStore(policy: .fromEnvironment(environment, functionsDirectory: functionsDirectory),
                            s3: .fromEnvironment(environment),
                            caBundle: environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"])
+    }
+
+    /// Runs `body` with every request the store starts meanwhile (and the background prefetches of
+    /// readers opened meanwhile) bounded by `deadline`: no attempt starts after it and none runs past
+    /// it; such a request fails with `.deadline`. A function sets its invocation's deadline, less the
+    /// time to answer, so that a stalled server cannot run it into Lambda's timeout.
+    public func withDeadline<T>(_ deadline: DispatchTime?, _ body: () throws -> T) rethrows -> T {
+        let previous = currentDeadline.withLock { current in
+            defer { current = deadline }
+            return current
+        }
+        defer { currentDeadline.withLock { $0 = previous } }
+        return try body()
     }
 
     /// A reader for random access: files are read in place, remote objects by ranged GETs through a
@@ -88,7 +105,8 @@ public final class ObjectStore: Sendable {
         case .https(let url, let host, let port):
             let address = try policy.checkHTTPSHost(host, port: port, uri: uri)
             let literal = address.bytes.count == 16 ? "[\(address.text)]" : address.text
-            let request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true, caBundle: caBundle)
+            var request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true, caBundle: caBundle)
+            request.deadline = currentDeadline.withLock { $0 }
             return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: false)
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
@@ -99,6 +117,7 @@ public final class ObjectStore: Sendable {
 
     private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
         var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region, caBundle: caBundle)
+        request.deadline = currentDeadline.withLock { $0 }
         request.headers.append("x-amz-content-sha256: \(payloadHash)")
         if let credentials = s3.credentials {
             request.signing = credentials

@@ -21,6 +21,8 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case io
         /// The server answered something we cannot use (no size, a malformed range reply).
         case badResponse
+        /// The deadline the caller set (`ObjectStore.withDeadline`) came before the request could finish.
+        case deadline
     }
 
     public let code: Code
@@ -45,6 +47,7 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case .network: what = "network failure"
         case .io: what = "read failed"
         case .badResponse: what = "unusable response"
+        case .deadline: what = "out of time"
         }
         return "\(uri): \(what): \(reason)"
     }

@@ -195,7 +195,10 @@ public final class VideoAnalyzer {
     /// Object-store failures mean the video is unavailable; anything VideoIO rejects is an invalid video.
     static func videoError(_ error: Error) -> VideoFunctionError {
         if let error = error as? VideoFunctionError { return error }
-        if let error = error as? ObjectStoreError { return VideoFunctionError(.videoUnavailable, error.description, storeCode: error.code) }
+        if let error = error as? ObjectStoreError {
+            if error.code == .deadline { return VideoFunctionError(.timeout, error.description, storeCode: error.code) }
+            return VideoFunctionError(.videoUnavailable, error.description, storeCode: error.code)
+        }
         if let error = error as? VideoIOError {
             if error.code == .invalidRequest { return VideoFunctionError(.invalidEvent, error.description) }
             return VideoFunctionError(.invalidVideo, error.description)

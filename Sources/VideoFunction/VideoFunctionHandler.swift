@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Dispatch
 import LambdaRuntime
 import ObjectStore
 
@@ -19,6 +20,16 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        // Every request to S3 or HTTPS during the invocation ends before the deadline, less the time
+        // to answer: a stalled server fails that request (Function.Timeout, or the message) instead
+        // of running the invocation into Lambda's timeout, where the whole answer would be lost.
+        let remaining = context.remainingTimeMs
+        let requestDeadline = remaining == .max ? nil
+            : DispatchTime.now() + .milliseconds(Int(max(0, remaining - Int64(VideoAnalyzer.deadlineReserveMs))))
+        return try analyzer.store.withDeadline(requestDeadline) { try handleEvent(event, context: context) }
+    }
+
+    private func handleEvent(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let remaining = { context.remainingTimeMs }
         switch try FunctionEvent.parse(event) {
         case .direct(let request):

@@ -34,13 +34,13 @@ final class FunctionEndToEndTests: XCTestCase {
     }
 
     private func start(_ function: String, outputURI: String? = "s3://videolambda-output/results/",
-                       environment extra: [String: String] = [:]) async throws -> LambdaEmulator {
+                       environment extra: [String: String] = [:], timeout: Double = 120) async throws -> LambdaEmulator {
         if let failure = Self.setupFailure { throw failure }
         guard FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path),
               let moto = Self.moto, let credentials = Self.credentials else {
             throw XCTSkip("models or videos are missing: run `make models` (make test does)")
         }
-        var configuration = EmulatorConfiguration(command: [BuiltProducts.executable("bootstrap")], timeoutSeconds: 120,
+        var configuration = EmulatorConfiguration(command: [BuiltProducts.executable("bootstrap")], timeoutSeconds: timeout,
                                                   functionName: function, handler: function, shutdownGraceSeconds: 1)
         configuration.taskRoot = RepoPaths.root.path
         configuration.environment = [
@@ -218,6 +218,26 @@ final class FunctionEndToEndTests: XCTestCase {
         let reply = object(try await limited.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "{\"video\": \"s3://videolambda-input/uploads/clip one.mp4\"}"}"#.utf8)))
         XCTAssertEqual(reply["statusCode"] as? Int, 422, "\(reply)")
         XCTAssertTrue((reply["body"] as? String ?? "").contains("over the limit of 1000 bytes"), "\(reply)")
+    }
+
+    /// An S3 that takes the connection and never answers: the function gives up by its deadline and
+    /// says so (Function.Timeout), instead of being killed by Lambda's timeout with no answer.
+    func testAStalledStoreEndsInTheFunctionsOwnTimeoutError() async throws {
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
+        } && listen(silent, 16) == 0
+        XCTAssertTrue(listening)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let emulator = try await start("video-moderation", environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(port)"], timeout: 3)
+        let result = try await emulator.invoke(Array(#"{"video": "s3://videolambda-input/stalled.mp4"}"#.utf8))
+        XCTAssertEqual(result.errorType, "Function.Timeout", result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("out of time"), result.bodyText)
     }
 
     func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {
