@@ -128,6 +128,11 @@ final class ShapeLimitsTests: XCTestCase {
             .evaluate([Tensor(float32: [1, 2], shape: [1, 2, 1, 1]), Tensor(float32: [3, 4], shape: [2, 1, 1, 1])])
         XCTAssertEqual(padded?.first?.shape, [1, 2, 3, 3])
         XCTAssertEqual(padded?.first?.floats, [0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0])
+        // Shrinking axes are resized first: the intermediate stays within the input and output sizes
+        // (axis order made a [2^24, 65536] one, 4 TiB, for this [2^24, 1] output).
+        let wide = Tensor(float32: (0..<65536).map { Float($0 % 7) }, shape: [1, 65536])
+        let tall = try? Resize(mode: .nearest).evaluate([wide, nil, Tensor(float32: [16384, 1.0 / 65536], shape: [2])])
+        XCTAssertEqual(tall?.first?.shape, [16384, 1])
         assertRefused("value must hold one element") {
             try ConstantOfShape(value: Tensor(float32: [], shape: [0])).evaluate([Tensor(int64: [4], shape: [1])])
         }

@@ -96,7 +96,11 @@ public struct Resize: Operator {
         let (shape, scales) = try plan(inputs.map { $0.map(OperatorInput.init) })
         var current = inputs.required(0).floats
         var currentShape = inputs.required(0).shape
-        for axis in 0..<shape.count where shape[axis] != currentShape[axis] || scales[axis] != 1 {
+        // Axes that shrink go first: each intermediate then holds no more than the input or the
+        // output does. (In axis order, [1, 65536] scaled by [2^24, 2^-16] made a [2^24, 65536]
+        // intermediate for a [2^24, 1] output.) Axes are independent, so the order keeps the result.
+        let axes = (0..<shape.count).filter { shape[$0] != currentShape[$0] || scales[$0] != 1 }
+        for axis in axes.filter({ shape[$0] < currentShape[$0] }) + axes.filter({ shape[$0] >= currentShape[$0] }) {
             current = resizeAxis(current, shape: currentShape, axis: axis, length: shape[axis], scale: scales[axis])
             currentShape[axis] = shape[axis]
         }
