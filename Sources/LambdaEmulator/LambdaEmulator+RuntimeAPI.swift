@@ -42,6 +42,7 @@ extension LambdaEmulator {
         }
         if case .busy(let invocation) = slot.state {
             violation("runtime asked for the next invocation without answering \(invocation.requestID)")
+            slot.recordEnd(invocation.requestID, "ended without an answer (the runtime asked for the next one)")
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
                                              message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
         }
@@ -64,8 +65,7 @@ extension LambdaEmulator {
 
     private func answer(requestID: String, _ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot, isError: Bool) {
         guard case .busy(let invocation) = slot.state, invocation.requestID == requestID else {
-            let why = slot.answered.contains(requestID) ? "invocation \(requestID) was already answered"
-                                                        : "unknown request id \(requestID)"
+            let why = slot.ending(of: requestID).map { "invocation \(requestID) \($0)" } ?? "unknown request id \(requestID)"
             violation("\(isError ? "error" : "response") post refused: \(why)")
             return responder.respondJSON(.badRequest, "{\"errorMessage\":\(quoted(why)),\"errorType\":\"InvalidRequestID\"}")
         }
@@ -90,7 +90,7 @@ extension LambdaEmulator {
 
     private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult) {
         invocation.complete(result)
-        slot.recordAnswer(invocation.requestID)
+        slot.recordEnd(invocation.requestID)
         slot.state = .ready
     }
 

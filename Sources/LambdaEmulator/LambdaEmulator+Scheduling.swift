@@ -111,6 +111,7 @@ extension LambdaEmulator {
     private func timedOut(_ invocation: PendingInvocation, slot: RuntimeSlot) {
         guard case .busy(let current) = slot.state, current === invocation else { return }
         invocation.complete(.timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds))
+        slot.recordEnd(invocation.requestID, "timed out after \(configuration.timeoutSeconds) s")
         log("invocation \(invocation.requestID) timed out after \(configuration.timeoutSeconds) s; replacing the runtime (pid \(slot.process?.pid ?? 0))")
         slot.process?.signal(SIGKILL)
         slot.state = .stopped

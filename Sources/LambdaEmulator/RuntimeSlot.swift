@@ -68,16 +68,22 @@ final class RuntimeSlot: @unchecked Sendable {
     /// Ends an init that outlasts its limit (EmulatorConfiguration.initTimeoutSeconds); cancelled by
     /// the first GET next.
     var initTimeout: Scheduled<Void>?
-    /// Request ids this slot answered recently, to tell "answered twice" from "unknown".
-    private(set) var answered: [String] = []
+    /// How the invocations this slot ended recently ended, by request id: a post for one of them is
+    /// refused saying why ("already answered", "timed out"), not as an unknown id.
+    private(set) var ended: [(requestID: String, how: String)] = []
 
     init(index: Int) { self.index = index }
 
     var isIdle: Bool { if case .idle = state { return true } else { return false } }
     var isStopped: Bool { if case .stopped = state { return true } else { return false } }
 
-    func recordAnswer(_ requestID: String) {
-        answered.append(requestID)
-        if answered.count > 64 { answered.removeFirst(answered.count - 64) }
+    func recordEnd(_ requestID: String, _ how: String = "was already answered") {
+        ended.append((requestID, how))
+        if ended.count > 64 { ended.removeFirst(ended.count - 64) }
+    }
+
+    /// How invocation `requestID` ended, if this slot ended it recently.
+    func ending(of requestID: String) -> String? {
+        ended.last { $0.requestID == requestID }?.how
     }
 }

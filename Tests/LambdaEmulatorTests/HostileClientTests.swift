@@ -8,8 +8,8 @@ import XCTest
 final class HostileClientTests: XCTestCase {
     private var emulator: LambdaEmulator!
 
-    private func start(maximumQueuedBytes: Int? = nil) async throws {
-        var configuration = EmulatorConfiguration(command: [], timeoutSeconds: 30, functionName: "hostile")
+    private func start(maximumQueuedBytes: Int? = nil, timeout: Double = 30) async throws {
+        var configuration = EmulatorConfiguration(command: [], timeoutSeconds: timeout, functionName: "hostile")
         if let maximumQueuedBytes { configuration.maximumQueuedBytes = maximumQueuedBytes }
         emulator = try await LambdaEmulator.start(configuration)
     }
@@ -125,6 +125,24 @@ final class HostileClientTests: XCTestCase {
         XCTAssertTrue(rawExchange(port: runtimeAPIPort, Array(post.utf8)).hasPrefix("HTTP/1.1 202"))
         let result = try await waiting.value
         XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
+    }
+
+    /// An answer that comes after its invocation timed out is refused saying so (400, logged), and
+    /// the caller keeps the timeout error.
+    func testALateAnswerIsRefusedAsTimedOut() async throws {
+        try await start(timeout: 1)
+        let emulator = self.emulator!
+        let waiting = Task { try await emulator.invoke(Array("{}".utf8)) }
+        let next = rawExchange(port: runtimeAPIPort, Array("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let id = try XCTUnwrap(next.split(separator: "\r\n").first { $0.lowercased().hasPrefix("lambda-runtime-aws-request-id:") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces))
+        let result = try await waiting.value
+        XCTAssertEqual(result.errorType, "Sandbox.Timedout")
+        let late = rawExchange(port: runtimeAPIPort, Array("POST /2018-06-01/runtime/invocation/\(id)/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}".utf8))
+        XCTAssertTrue(late.hasPrefix("HTTP/1.1 400"), late)
+        XCTAssertTrue(late.contains("invocation \(id) timed out after 1.0 s"), late)
+        let violations = await emulator.protocolViolations()
+        XCTAssertTrue(violations.contains { $0.contains("timed out") }, "\(violations)")
     }
 
     /// A call after shutdown is answered at once (it used to wait forever on the stopped loop).
