@@ -4,25 +4,11 @@ import Dispatch
 import Foundation
 import XCTest
 @testable import ObjectStore
+import TestServers
 
 final class RequestDeadlineTests: XCTestCase {
-    /// A loopback port that takes connections (the kernel completes them) and never answers.
-    static func silentServer() throws -> (port: Int, descriptor: Int32) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound, listen(descriptor, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        return (Int(UInt16(bigEndian: address.sin_port)), descriptor)
-    }
-
     func testAServerThatNeverAnswersFailsTheRequestByTheDeadline() throws {
-        let server = try Self.silentServer()
-        defer { close(server.descriptor) }
+        let server = try SilentListener()
         let store = ObjectStore(policy: AccessPolicy(allowedRoots: []),
                                 s3: S3Configuration(credentials: nil, region: "us-east-1", endpoint: "http://127.0.0.1:\(server.port)"))
         for attempt in [{ _ = try store.reader(for: "s3://videos/a.mp4") }, { try store.write([1], to: "s3://results/a.json") }] {

@@ -223,18 +223,8 @@ final class FunctionEndToEndTests: XCTestCase {
     /// An S3 that takes the connection and never answers: the function gives up by its deadline and
     /// says so (Function.Timeout), instead of being killed by Lambda's timeout with no answer.
     func testAStalledStoreEndsInTheFunctionsOwnTimeoutError() async throws {
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(silent) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
-        } && listen(silent, 16) == 0
-        XCTAssertTrue(listening)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let emulator = try await start("video-moderation", environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(port)"], timeout: 3)
+        let silent = try SilentListener()
+        let emulator = try await start("video-moderation", environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(silent.port)"], timeout: 3)
         let result = try await emulator.invoke(Array(#"{"video": "s3://videolambda-input/stalled.mp4"}"#.utf8))
         XCTAssertEqual(result.errorType, "Function.Timeout", result.bodyText)
         XCTAssertTrue(result.bodyText.contains("out of time"), result.bodyText)
