@@ -106,8 +106,8 @@ final class HTTPClient {
         vl_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 5_000)
         if let deadline = request.deadline {
             // The whole transfer within the time left (at least a millisecond: 0 means no limit).
-            let left = deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds
-                ? (deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1_000_000 : 0
+            let now = DispatchTime.now().uptimeNanoseconds
+            let left = deadline.uptimeNanoseconds > now ? (deadline.uptimeNanoseconds - now) / 1_000_000 : 0
             vl_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(max(1, left)))
         }
         // A stalled transfer (under 1 KB/s for 15 s) is a network failure, not a hang.

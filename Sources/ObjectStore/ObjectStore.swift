@@ -46,6 +46,9 @@ public final class ObjectStore: Sendable {
         return try body()
     }
 
+    /// The deadline of the requests started now (nil outside `withDeadline`).
+    private var requestDeadline: DispatchTime? { currentDeadline.withLock { $0 } }
+
     /// A reader for random access: files are read in place, remote objects by ranged GETs through a
     /// block cache sized for `pattern`, never downloaded whole.
     public func reader(for uri: String, pattern: ReadPattern = .sequential) throws -> ObjectReader {
@@ -106,7 +109,7 @@ public final class ObjectStore: Sendable {
             let address = try policy.checkHTTPSHost(host, port: port, uri: uri)
             let literal = address.bytes.count == 16 ? "[\(address.text)]" : address.text
             var request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true, caBundle: caBundle)
-            request.deadline = currentDeadline.withLock { $0 }
+            request.deadline = requestDeadline
             return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: false)
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
@@ -117,7 +120,7 @@ public final class ObjectStore: Sendable {
 
     private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
         var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region, caBundle: caBundle)
-        request.deadline = currentDeadline.withLock { $0 }
+        request.deadline = requestDeadline
         request.headers.append("x-amz-content-sha256: \(payloadHash)")
         if let credentials = s3.credentials {
             request.signing = credentials

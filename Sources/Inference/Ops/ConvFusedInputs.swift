@@ -7,11 +7,19 @@ extension Array where Element == OperatorInput? {
     /// read past its end.
     func checkFusedInputs(channels: Int, output: [Int], addsResidual: Bool, _ op: String) throws {
         try requireFloat32([2, 3], op)
-        if let bias = count > 2 ? self[2] : nil, bias.type.shape != [channels] {
-            throw invalidInput("\(op): bias \(bias.type.shape) must have \(channels) elements")
-        }
+        try checkBias(channels: channels, op)
         if addsResidual, let residual = count > 3 ? self[3] : nil, residual.type.shape != output {
             throw invalidInput("\(op): the residual added to the output is \(residual.type.shape), not the output's \(output)")
+        }
+    }
+}
+
+extension Array where Element == OperatorInput? {
+    /// Throws unless the bias (input 2), when present, has one value per output channel: convolution
+    /// kernels read it by channel.
+    func checkBias(channels: Int, _ op: String) throws {
+        if let bias = count > 2 ? self[2] : nil, bias.type.shape != [channels] {
+            throw invalidInput("\(op): bias \(bias.type.shape) must have \(channels) elements")
         }
     }
 }

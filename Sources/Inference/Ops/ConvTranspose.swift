@@ -88,9 +88,7 @@ public struct ConvTranspose: Operator {
         if let kernel, kernel != Array(w.shape[2...]) {
             throw invalidInput("ConvTranspose: kernel_shape \(kernel) differs from weights \(w.shape)")
         }
-        if let bias = inputs.count > 2 ? inputs[2] : nil, bias.type.shape != [w.shape[1] * group] {
-            throw invalidInput("ConvTranspose: bias \(bias.type.shape) must have \(w.shape[1] * group) elements")
-        }
+        try inputs.checkBias(channels: w.shape[1] * group, name)
         let l = try layout(input: Array(x.shape[2...]), weights: w.shape)
         // The per-group column buffer is kernel x output channels x input positions floats.
         let scratch = [w.shape[1]] + l.kernel + l.input
