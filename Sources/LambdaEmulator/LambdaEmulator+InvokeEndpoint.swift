@@ -12,7 +12,7 @@ extension LambdaEmulator {
         }
         guard !request.bodyTooLarge else {
             return responder.respondJSON(HTTPResponseStatus(statusCode: 413),
-                "{\"errorMessage\":\"Request must be smaller than \(Self.payloadLimit) bytes for the InvokeFunction operation\",\"errorType\":\"RequestEntityTooLargeException\"}")
+                "{\"errorMessage\":\"Request must be smaller than \(Self.requestLimit) bytes for the InvokeFunction operation\",\"errorType\":\"RequestEntityTooLargeException\"}")
         }
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))

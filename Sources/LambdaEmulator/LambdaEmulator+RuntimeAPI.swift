@@ -137,7 +137,7 @@ extension LambdaEmulator {
     /// 413 for a posted body over Lambda's payload limit; the invocation (or init) stays open.
     static func refuseOversizedBody(_ responder: HTTPResponder) {
         responder.respondJSON(HTTPResponseStatus(statusCode: 413),
-            "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(payloadLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")
+            "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(responseLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")
     }
 
     /// The errorType field of an error body, when the body is the JSON object the contract asks for.

@@ -6,8 +6,10 @@ import NIOPosix
 /// A Lambda emulator: the Runtime API for runtime child processes, and the RIE-compatible invoke
 /// endpoint for callers. All state lives on one event loop, so nothing needs a lock.
 public final class LambdaEmulator: @unchecked Sendable {
-    /// Lambda's payload limit, for requests and responses alike.
-    public static let payloadLimit = 6 * 1024 * 1024
+    /// Lambda's limit on an invocation request ("Request must be smaller than 6291456 bytes").
+    public static let requestLimit = 6_291_456
+    /// Lambda's limit on what a runtime posts: 100 bytes more than a request may carry.
+    public static let responseLimit = 6_291_556
 
     /// One-shot faults for tests of how runtimes cope with a misbehaving API.
     public enum Fault: Sendable {
@@ -169,14 +171,14 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     private func bindListeners() async throws {
         let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
-                                               bodyLimit: Self.payloadLimit) { [unowned self] request, responder in
+                                               bodyLimit: Self.requestLimit) { [unowned self] request, responder in
             self.routeInvoke(request, responder)
         }.get()
         invokeListener = invoke
         for index in 0..<configuration.concurrency {
             let slot = RuntimeSlot(index: index)
             let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
-                                                     bodyLimit: Self.payloadLimit) { [unowned self] request, responder in
+                                                     bodyLimit: Self.responseLimit) { [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()
             slot.listener = listener

@@ -4,8 +4,9 @@ import Glibc
 #endif
 
 public enum Lambda {
-    /// Lambda's limit on a synchronous response payload: 6 MB.
-    public static let maxResponseBytes = 6 * 1024 * 1024
+    /// Lambda's limit on a synchronous response payload. It is not 6 MiB: Lambda refuses a response
+    /// "exceeded maximum allowed payload size (6291556 bytes)", 100 bytes over the request limit.
+    public static let maxResponseBytes = 6_291_556
 
     /// Serves the handler `_HANDLER` names from `catalog` until the Runtime API ends the process,
     /// and returns the exit status. Executables call `exit(Lambda.run(catalog: ...))`.

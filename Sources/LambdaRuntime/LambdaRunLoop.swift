@@ -119,7 +119,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
 extension ErrorReport {
     static func responseTooLarge(_ size: Int) -> ErrorReport {
         ErrorReport(errorType: "Function.ResponseSizeTooLarge",
-                    errorMessage: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (6291456 bytes).")
+                    errorMessage: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(Lambda.maxResponseBytes) bytes).")
     }
 
     /// An init failure: runtime faults keep their Runtime.* name, anything else is the function's.

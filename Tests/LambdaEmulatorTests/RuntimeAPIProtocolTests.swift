@@ -99,11 +99,22 @@ final class RuntimeAPIProtocolTests: XCTestCase {
     func testResponsesOverSixMegabytesGet413AndTheInvocationStaysOpen() async throws {
         async let result = emulator.invoke(Array("{}".utf8))
         let invocation = try await next()
-        let big = [UInt8](repeating: 0x61, count: LambdaEmulator.payloadLimit + 1)
+        let big = [UInt8](repeating: 0x61, count: LambdaEmulator.responseLimit + 1)
         XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: big), .tooLarge)
         try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.ResponseSizeTooLarge", errorMessage: "big"))
         let answer = try await result
         XCTAssertEqual(answer.errorType, "Function.ResponseSizeTooLarge")
+    }
+
+    /// Lambda's limits differ by 100 bytes: a request must stay under 6291456, a response may be 6291556.
+    func testAResponseMayCarryLambdasResponseLimit() async throws {
+        async let result = emulator.invoke(Array("{}".utf8))
+        let invocation = try await next()
+        let body = [UInt8](repeating: 0x61, count: 6_291_556)
+        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: body), .accepted)
+        let answer = try await result
+        XCTAssertEqual(answer.body.count, 6_291_556)
+        XCTAssertNil(answer.functionError)
     }
 
     func testInjected413OnAResponse() async throws {

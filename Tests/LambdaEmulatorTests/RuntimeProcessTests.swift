@@ -211,7 +211,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
     func testRequestsOverSixMegabytesGet413() async throws {
         let emulator = try await startTestFunction("echo")
         shutDownAfterTest(emulator)
-        let reply = try await postInvocation(port: emulator.port, body: Data(count: LambdaEmulator.payloadLimit + 10))
+        let reply = try await postInvocation(port: emulator.port, body: Data(count: LambdaEmulator.requestLimit + 10))
         XCTAssertEqual(reply.status, 413)
         XCTAssertEqual(jsonObject(reply.body)["errorType"] as? String, "RequestEntityTooLargeException")
     }

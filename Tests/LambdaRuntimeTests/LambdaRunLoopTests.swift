@@ -51,11 +51,17 @@ final class LambdaRunLoopTests: XCTestCase {
         XCTAssertTrue(report.errorMessage.contains("7340032"), report.errorMessage)
     }
 
-    func testExactlySixMegabytesIsSent() {
-        let client = MockRuntimeAPIClient([invocation("a")])
-        _ = run(client) { _, _ in [UInt8](repeating: 0x41, count: Lambda.maxResponseBytes) }
+    /// Lambda's own limit is 6291556 bytes, 100 more than 6 MiB: a response of that size is sent,
+    /// one byte more is refused naming the limit.
+    func testResponseAtLambdasLimitIsSentAndOneByteMoreIsNot() {
+        let client = MockRuntimeAPIClient([invocation("a", "a"), invocation("b", "b")])
+        _ = run(client) { event, _ in
+            [UInt8](repeating: 0x41, count: event == Array("b".utf8) ? 6_291_557 : 6_291_556)
+        }
         guard case .response("a", let body) = client.posted.first else { return XCTFail("expected a response post") }
-        XCTAssertEqual(body.count, Lambda.maxResponseBytes)
+        XCTAssertEqual(body.count, 6_291_556)
+        guard case .error("b", let report) = client.posted.last else { return XCTFail("expected an error post, got \(client.posted)") }
+        XCTAssertEqual(report.errorMessage, "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).")
     }
 
     func testA413FromTheAPIIsFollowedByAnErrorPost() {
