@@ -14,6 +14,8 @@ public struct InferenceError: Error, CustomStringConvertible, Equatable {
         case invalidGraph
         /// The operator or this configuration of it is not implemented.
         case unsupported
+        /// A tensor would need more memory than this process may use.
+        case exceedsMemory
     }
 
     public let code: Code

@@ -37,6 +37,13 @@ public enum ShapeLimits {
             && paddings.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 <= maximumWindowValue } }
     }
 
+    /// Throws when a tensor of `type` needs more bytes than `limit` (the memory this process may use).
+    static func checkMemory(_ type: TensorType, limit: Int = MemoryLimit.bytes) throws(InferenceError) {
+        let bytes = (elementCount(type.shape) ?? maximumElements) * type.elementType.size
+        guard bytes > limit else { return }
+        throw InferenceError(.exceedsMemory, "a \(type.elementType) tensor of shape \(type.shape) needs \(bytes) bytes, more than the \(limit) bytes this process may use (the function's memory)")
+    }
+
     /// Whether `value` may be added to a dimension without leaving the range these limits keep.
     public static func isPlausibleOffset(_ value: Int) -> Bool {
         value >= -maximumElements && value <= maximumElements
@@ -44,12 +51,17 @@ public enum ShapeLimits {
 }
 
 extension Operator {
-    /// `outputTypes`, with every shape checked against `ShapeLimits`: what plans, runs and
-    /// `evaluate` call, so that no tensor is made from an impossible shape.
+    /// `outputTypes`, with every shape checked against `ShapeLimits` and `MemoryLimit`: what plans,
+    /// runs and `evaluate` call, so that no tensor is made from an impossible shape.
     func checkedOutputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
         let types = try outputTypes(inputs)
-        for type in types where ShapeLimits.elementCount(type.shape) == nil {
-            throw InferenceError(.invalidGraph, "\(name): output shape \(type.shape) has a negative dimension or more than \(ShapeLimits.maximumElements) elements; the model's shapes are broken")
+        for type in types {
+            guard ShapeLimits.elementCount(type.shape) != nil else {
+                throw InferenceError(.invalidGraph, "\(name): output shape \(type.shape) has a negative dimension or more than \(ShapeLimits.maximumElements) elements; the model's shapes are broken")
+            }
+            do { try ShapeLimits.checkMemory(type) } catch {
+                throw InferenceError(error.code, "\(name): output: \(error.message)")
+            }
         }
         return types
     }

@@ -7,9 +7,13 @@ public final class Workspace: @unchecked Sendable {
 
     public init() {}
 
-    /// At least `count` floats of scratch, zero-filled only when first allocated.
-    func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    /// At least `count` floats of scratch, zero-filled only when first allocated. Scratch that would
+    /// need more than the memory this process may use is an error, as for a tensor.
+    func floats(_ count: Int) throws(InferenceError) -> UnsafeMutablePointer<Float> {
         let count = max(count, 1)
+        guard count <= MemoryLimit.bytes / 4 else {
+            throw InferenceError(.exceedsMemory, "the kernel's scratch needs \(count) floats, more than the \(MemoryLimit.bytes) bytes this process may use (the function's memory)")
+        }
         if storage == nil || storage!.byteCount < count * 4 {
             storage = TensorStorage(byteCount: count * 4)
         }

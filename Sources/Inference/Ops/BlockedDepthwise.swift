@@ -52,11 +52,11 @@ struct BlockedDepthwise {
 
     /// Convolves every channel of `batch` images (NCHW) and finishes each output plane with `epilogue`.
     func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-             batch: Int, channels: Int, epilogue: ConvEpilogue, _ context: KernelContext) {
+             batch: Int, channels: Int, epilogue: ConvEpilogue, _ context: KernelContext) throws(InferenceError) {
         let blocks = (channels + Self.lanes - 1) / Self.lanes, items = batch * blocks
         let threads = Swift.max(1, Swift.min(context.threads, items))
         let weightCount = blocks * taps * Self.lanes
-        let weights = context.workspace.floats(weightCount + blocks * Self.lanes + scratchCount * threads)
+        let weights = try context.workspace.floats(weightCount + blocks * Self.lanes + scratchCount * threads)
         let biases = weights + weightCount, scratch = biases + blocks * Self.lanes
         arrange(w, bias: epilogue.bias, channels: channels, into: weights, biases: biases)
         let (oh, inputCount) = (geometry.output[1], geometry.inputCount)

@@ -49,11 +49,11 @@ public struct Conv: Operator {
         let py = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
 
         if inChannels == group && outChannels == group && group > 1 {
-            DepthwiseConv.run(px, pw, py, batch: batch, channels: inChannels, g, epilogue: epilogue, context)
+            try DepthwiseConv.run(px, pw, py, batch: batch, channels: inChannels, g, epilogue: epilogue, context)
             return
         }
         let products = ConvGEMM(x: px, w: pw, y: py, geometry: g, group: group, inChannels: inChannels,
                                 outChannels: outChannels, epilogue: epilogue)
-        products.run(batch: batch, context)
+        try products.run(batch: batch, context)
     }
 }

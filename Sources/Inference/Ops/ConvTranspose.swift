@@ -105,7 +105,7 @@ public struct ConvTranspose: Operator {
         let outChannels = groupOut * group
         let kernelCount = l.kernel.reduce(1, *), inputCount = l.input.reduce(1, *), outputCount = l.output.reduce(1, *)
         let rows = groupOut * kernelCount
-        let columns = context.workspace.floats(rows * inputCount)
+        let columns = try context.workspace.floats(rows * inputCount)
         let px = x.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let pw = w.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let py = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }

@@ -3,10 +3,10 @@
 
 enum DepthwiseConv {
     static func run(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                    batch: Int, channels: Int, _ g: WindowGeometry.Resolved, epilogue: ConvEpilogue, _ context: KernelContext) {
+                    batch: Int, channels: Int, _ g: WindowGeometry.Resolved, epilogue: ConvEpilogue, _ context: KernelContext) throws(InferenceError) {
         let blocked = BlockedDepthwise(geometry: g)
         if g.kernel[0] == 1 && g.input[0] == 1 && g.output[0] == 1 && blocked.tileFits {
-            blocked.run(x, w, y, batch: batch, channels: channels, epilogue: epilogue, context)
+            try blocked.run(x, w, y, batch: batch, channels: channels, epilogue: epilogue, context)
         } else {
             runVolumes(x, w, y, batch: batch, channels: channels, g, context)
             epilogue.finish(images: 0..<batch, y, context)

@@ -12,16 +12,16 @@ extension ImageBatchKernel {
     /// Runs all `batch` images. With several images and threads, each thread takes whole images
     /// (its own slice of scratch, single-threaded kernels): im2col, products, transforms and
     /// epilogues all run in parallel with no hand-off between threads inside a layer.
-    func run(batch: Int, _ context: KernelContext) {
+    func run(batch: Int, _ context: KernelContext) throws(InferenceError) {
         if batch > 1 && context.threads > 1 {
             let lanes = Swift.min(context.threads, batch)
             let perLane = scratchCount(images: (batch + lanes - 1) / lanes, threads: 1)
-            let scratch = context.workspace.floats(perLane * lanes)
+            let scratch = try context.workspace.floats(perLane * lanes)
             context.forEachChunk(batch, chunks: lanes) { lane, images in
                 run(images: images, scratch: scratch + lane * perLane, .singleThreaded)
             }
         } else {
-            run(images: 0..<batch, scratch: context.workspace.floats(scratchCount(images: batch, threads: context.threads)), context)
+            run(images: 0..<batch, scratch: try context.workspace.floats(scratchCount(images: batch, threads: context.threads)), context)
         }
     }
 }

@@ -44,6 +44,6 @@ public struct WinogradConv: Operator {
             y: outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! },
             geometry: g, inChannels: x.shape[1], outChannels: outChannels,
             epilogue: ConvEpilogue(bias: bias, residual: residual, activation: activation, channels: outChannels, spatial: g.outputCount))
-        tiles.run(batch: batch, context)
+        try tiles.run(batch: batch, context)
     }
 }
