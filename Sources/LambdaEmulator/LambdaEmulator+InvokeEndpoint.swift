@@ -14,7 +14,9 @@ extension LambdaEmulator {
             return responder.respondJSON(HTTPResponseStatus(statusCode: 413),
                 "{\"errorMessage\":\"Request must be smaller than \(Self.requestLimit) bytes for the InvokeFunction operation\",\"errorType\":\"RequestEntityTooLargeException\"}")
         }
+        // The tenant as the Invoke API takes it for functions in tenant isolation mode.
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
+                                        tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
         guard let answer = submit(request.body, options: options) else { return Self.respond(Self.hasShutDown, responder) }
         answer.whenSuccess { Self.respond($0, responder) }

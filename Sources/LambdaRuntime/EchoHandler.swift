@@ -1,7 +1,7 @@
 // The runtime's own example function: answers with the event and what the context says about it.
 
-/// Returns `{"event": <the event>, "functionArn", "remainingTimeMs", "requestId", "traceId", "clientContext"}`
-/// (the last two when the invocation has them).
+/// Returns `{"event": <the event>, "functionArn", "remainingTimeMs", "requestId", "traceId", "clientContext",
+/// "tenantId"}` (the last three when the invocation has them).
 /// The event must be JSON; anything else is the caller's error (`Function.InvalidEvent`). Written
 /// against the bytes-level handler API with the runtime's own JSON reader and writer.
 public struct EchoHandler: LambdaByteHandler {
@@ -21,6 +21,7 @@ public struct EchoHandler: LambdaByteHandler {
         ]
         if let traceID = context.traceID { answer["traceId"] = .string(traceID) }
         if let clientContext = context.clientContext { answer["clientContext"] = .object(clientContext) }
+        if let tenantID = context.tenantID { answer["tenantId"] = .string(tenantID) }
         return JSONValue.object(answer).jsonBytes
     }
 }
