@@ -50,11 +50,4 @@ public struct Graph: Sendable {
         for output in outputs { counts[output, default: 0] += 1 }
         return counts
     }
-
-    /// The node that produces each value.
-    func producers() -> [String: Int] {
-        var producers: [String: Int] = [:]
-        for (index, node) in nodes.enumerated() { for output in node.outputs where !output.isEmpty { producers[output] = index } }
-        return producers
-    }
 }

@@ -2,25 +2,20 @@
 
 enum FuseActivation {
     static func apply(_ graph: Graph) -> Graph {
-        var graph = graph
-        var index = 0
-        while index < graph.nodes.count {
-            defer { index += 1 }
-            guard let output = graph.nodes[index].outputs.first, graph.nodes[index].outputs.count == 1,
-                  let next = graph.soleConsumer(of: output), let activation = activation(of: graph.nodes[next], graph) else { continue }
-            if var conv = graph.nodes[index].op as? Conv, conv.activation == nil {
+        var editor = GraphEditor(graph)
+        for index in editor.indices where !editor.isRemoved(index) {
+            let node = editor[index]
+            guard node.op is Conv || node.op is Gemm, let output = node.outputs.first, node.outputs.count == 1,
+                  let next = editor.soleConsumer(of: output), let activation = activation(of: editor[next], editor.graph) else { continue }
+            if var conv = node.op as? Conv, conv.activation == nil {
                 conv.activation = activation
-                graph.nodes[index].op = conv
-            } else if var gemm = graph.nodes[index].op as? Gemm, gemm.activation == nil {
+                editor.fuse(next, into: index, op: conv, inputs: node.inputs)
+            } else if var gemm = node.op as? Gemm, gemm.activation == nil {
                 gemm.activation = activation
-                graph.nodes[index].op = gemm
-            } else {
-                continue
+                editor.fuse(next, into: index, op: gemm, inputs: node.inputs)
             }
-            graph.nodes[index].outputs = graph.nodes[next].outputs
-            graph.nodes.remove(at: next)
         }
-        return graph
+        return editor.finished()
     }
 
     /// The activation a node applies, when it is a pointwise one with constant parameters.

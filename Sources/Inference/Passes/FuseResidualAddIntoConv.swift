@@ -8,28 +8,22 @@ enum FuseResidualAddIntoConv {
     /// be (an input with a free dimension besides the batch) is left as it is.
     static func apply(_ graph: Graph) -> Graph {
         guard let types = graph.typesForBatchOfTwo() else { return graph }
-        var graph = graph
-        var index = 0
-        while index < graph.nodes.count {
-            defer { index += 1 }
-            guard var conv = graph.nodes[index].op as? Conv, conv.activation == nil, !conv.addsResidual,
-                  let output = graph.nodes[index].outputs.first, let next = graph.soleConsumer(of: output),
-                  graph.nodes[next].op is Add else { continue }
-            let addInputs = graph.nodes[next].inputs
-            guard addInputs.count == 2, graph.nodes[index].inputs.count >= 2 else { continue }
+        var editor = GraphEditor(graph)
+        for index in editor.indices where !editor.isRemoved(index) {
+            guard var conv = editor[index].op as? Conv, conv.activation == nil, !conv.addsResidual,
+                  let output = editor[index].outputs.first, let next = editor.soleConsumer(of: output),
+                  editor[next].op is Add else { continue }
+            let addInputs = editor[next].inputs
+            guard addInputs.count == 2, editor[index].inputs.count >= 2 else { continue }
             let other = addInputs[0] == output ? addInputs[1] : addInputs[0]
-            guard graph.constants[other] == nil, let residualType = types[other], residualType == types[output] else { continue }
+            guard editor.constants[other] == nil, let residualType = types[other], residualType == types[output] else { continue }
             // The residual must exist when the Conv runs: produced by an earlier node or a graph input.
-            let producers = graph.producers()
-            if let producer = producers[other], producer >= index { continue }
-            var inputs = graph.nodes[index].inputs
+            if let producer = editor.producers[other], producer >= index { continue }
+            var inputs = editor[index].inputs
             while inputs.count < 3 { inputs.append("") }
             conv.addsResidual = true
-            graph.nodes[index].op = conv
-            graph.nodes[index].inputs = inputs + [other]
-            graph.nodes[index].outputs = graph.nodes[next].outputs
-            graph.nodes.remove(at: next)
+            editor.fuse(next, into: index, op: conv, inputs: inputs + [other])
         }
-        return graph
+        return editor.finished()
     }
 }

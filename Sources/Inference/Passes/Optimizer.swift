@@ -16,17 +16,6 @@ enum Optimizer {
 }
 
 extension Graph {
-    /// The index of the only node reading `value`, if exactly one node (and no graph output) reads it.
-    func soleConsumer(of value: String) -> Int? {
-        guard !outputs.contains(value) else { return nil }
-        var found: Int? = nil
-        for (index, node) in nodes.enumerated() where node.inputs.contains(value) {
-            if found != nil || node.inputs.filter({ $0 == value }).count > 1 { return nil }
-            found = index
-        }
-        return found
-    }
-
     /// Every value's type for a batch of two, when each graph input is fixed but for its first
     /// dimension (as vision models declare them); nil when one has another free dimension or the
     /// types cannot be worked out. Planning takes types only: no kernel runs.
@@ -50,12 +39,5 @@ extension Graph {
     func floatConstant(_ name: String, shape: [Int]) -> [Float]? {
         guard let tensor = constants[name], tensor.elementType == .float32, tensor.shape == shape else { return nil }
         return tensor.floats
-    }
-
-    /// Renames every read of `old` to `new`.
-    mutating func replaceReads(of old: String, with new: String) {
-        for index in nodes.indices {
-            nodes[index].inputs = nodes[index].inputs.map { $0 == old ? new : $0 }
-        }
     }
 }
