@@ -9,8 +9,10 @@ struct HTTPRequest {
     let path: String
     let headers: HTTPHeaders
     let body: [UInt8]
-    /// The body passed the server's limit; `body` holds only what fit.
+    /// The body passed the server's limit; `body` is then empty.
     let bodyTooLarge: Bool
+    /// The body's size: the bytes received, or the declared Content-Length of one refused before it was sent.
+    let bodyBytes: Int
 }
 
 /// Answers one request, now or later (a long-polled GET next is answered when work arrives).
@@ -74,6 +76,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    private var receivedBytes = 0
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
@@ -88,6 +91,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             head = requestHead
             body = []
             tooLarge = false
+            receivedBytes = 0
             answeredFromHead = false
             // A client that asks first (curl does for bodies over 1 MB) waits for 100 Continue, a
             // second by itself otherwise (NIO sends none). One whose body is over the limit is
@@ -100,13 +104,15 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             }
             head = nil
             answeredFromHead = true
-            route(HTTPRequest(method: requestHead.method, path: Self.path(of: requestHead), headers: requestHead.headers, body: [], bodyTooLarge: true),
+            route(HTTPRequest(method: requestHead.method, path: Self.path(of: requestHead), headers: requestHead.headers, body: [], bodyTooLarge: true,
+                              bodyBytes: declared),
                   HTTPResponder(context: context, keepAlive: false))
         case .body where answeredFromHead:
             break
         case .body(let buffer):
             // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
             // nothing more is kept (later small chunks would make a splice of pieces).
+            receivedBytes += buffer.readableBytes
             if tooLarge || body.count + buffer.readableBytes > bodyLimit {
                 tooLarge = true
                 body = []
@@ -116,7 +122,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body, bodyTooLarge: tooLarge)
+            let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body, bodyTooLarge: tooLarge,
+                                      bodyBytes: receivedBytes)
             body = []
             // After an upgrade (or CONNECT) NIO's decoder stops parsing and keeps every byte that
             // follows: such a request is refused and its connection closed at once.

@@ -80,7 +80,10 @@ extension LambdaEmulator {
             finish(invocation, slot: slot, with: .failure(body, errorType: errorType))
         } else {
             if request.bodyTooLarge || takeFault(.rejectNextResponseWith413) {
-                // The invocation stays open: the runtime is expected to post an error instead.
+                // As Lambda does: the caller gets Function.ResponseSizeTooLarge, the invocation is
+                // over (an error posted for it next is refused), and the runtime hears 413.
+                finish(invocation, slot: slot, with: .failure(Self.responseSizeTooLarge(request.bodyBytes), errorType: Self.responseSizeTooLargeType),
+                       how: "ended as \(Self.responseSizeTooLargeType) when its response got 413")
                 return Self.refuseOversizedBody(responder)
             }
             finish(invocation, slot: slot, with: .success(request.body))
@@ -88,9 +91,9 @@ extension LambdaEmulator {
         responder.respondJSON(.accepted, #"{"status":"OK"}"#)
     }
 
-    private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult) {
+    private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult, how: String = "was already answered") {
         invocation.complete(result)
-        slot.recordEnd(invocation.requestID)
+        slot.recordEnd(invocation.requestID, how)
         slot.state = .ready
     }
 
@@ -134,7 +137,15 @@ extension LambdaEmulator {
         }
     }
 
-    /// 413 for a posted body over Lambda's payload limit; the invocation (or init) stays open.
+    static let responseSizeTooLargeType = "Function.ResponseSizeTooLarge"
+
+    /// The error Lambda gives the caller of an invocation whose runtime posted a response over the limit.
+    static func responseSizeTooLarge(_ size: Int) -> [UInt8] {
+        let message = "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(responseLimit) bytes)."
+        return Array("{\"errorMessage\":\"\(message)\",\"errorType\":\"\(responseSizeTooLargeType)\"}".utf8)
+    }
+
+    /// 413 for a posted body over Lambda's payload limit.
     static func refuseOversizedBody(_ responder: HTTPResponder) {
         responder.respondJSON(HTTPResponseStatus(statusCode: 413),
             "{\"errorMessage\":\"Exceeded maximum allowed payload size (\(responseLimit) bytes).\",\"errorType\":\"RequestEntityTooLarge\"}")

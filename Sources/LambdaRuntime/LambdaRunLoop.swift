@@ -95,7 +95,9 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
             if let failure {
                 try postError(failure, for: invocation, context: context)
             } else if try client.sendResponse(requestID: invocation.requestID, body: body) == .tooLarge {
-                try postError(.responseTooLarge(body.count), for: invocation, context: context)
+                // Lambda answers 413 having ended the invocation with Function.ResponseSizeTooLarge
+                // itself: an error posted now would be refused.
+                context.logger.error("Function.ResponseSizeTooLarge: the Runtime API refused the \(body.count)-byte response (413)")
             }
         } catch where error.code == .unexpectedStatus {
             // A status other than 202, 413 or 5xx (400 and 403 are the documented ones): the Runtime API

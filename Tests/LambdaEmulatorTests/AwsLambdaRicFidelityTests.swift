@@ -45,6 +45,21 @@ final class AwsLambdaRicFidelityTests: EmulatorTestCase {
         XCTAssertEqual(violations, [], "awslambdaric's error post broke a rule the emulator enforces: \(violations)")
     }
 
+    /// A response over the limit: the caller gets Function.ResponseSizeTooLarge as from Lambda,
+    /// whatever the client does after its 413 (awslambdaric raises and its process ends), and the
+    /// function serves the next invocation.
+    func testAnOversizedResponseIsResponseSizeTooLargeAndTheFunctionServesOn() async throws {
+        let emulator = try await startPythonRuntime("handlers.large")
+        shutDownAfterTest(emulator)
+        let big = try await emulator.invoke(Array(#"{"bytes":7340032}"#.utf8))
+        XCTAssertEqual(big.functionError, "Unhandled")
+        XCTAssertEqual(big.errorType, "Function.ResponseSizeTooLarge")
+        XCTAssertTrue(big.bodyText.contains("exceeded maximum allowed payload size (6291556 bytes)"), big.bodyText)
+        let small = try await emulator.invoke(Array(#"{"bytes":5}"#.utf8))
+        XCTAssertNil(small.functionError, small.bodyText)
+        XCTAssertEqual(small.bodyText, #""xxxxx""#)
+    }
+
     func testImportErrorIsAnInitErrorForTheCaller() async throws {
         let emulator = try await startPythonRuntime("no_such_module.handler")
         shutDownAfterTest(emulator)

@@ -96,14 +96,20 @@ final class RuntimeAPIProtocolTests: XCTestCase {
         XCTAssertEqual(answer.bodyText, "after retry")
     }
 
-    func testResponsesOverSixMegabytesGet413AndTheInvocationStaysOpen() async throws {
+    /// As Lambda's Runtime API does: the caller gets Function.ResponseSizeTooLarge naming both sizes,
+    /// the runtime 413, and an error posted after it is refused (the invocation is over).
+    func testAResponseOverTheLimitGets413AndEndsTheInvocation() async throws {
         async let result = emulator.invoke(Array("{}".utf8))
         let invocation = try await next()
         let big = [UInt8](repeating: 0x61, count: LambdaEmulator.responseLimit + 1)
         XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: big), .tooLarge)
-        try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.ResponseSizeTooLarge", errorMessage: "big"))
         let answer = try await result
         XCTAssertEqual(answer.errorType, "Function.ResponseSizeTooLarge")
+        XCTAssertEqual(jsonObject(answer.bodyText)["errorMessage"] as? String,
+                       "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).")
+        XCTAssertThrowsError(try client.sendError(requestID: invocation.requestID, report: ErrorReport(errorType: "Function.Late", errorMessage: "late")))
+        let violations = await emulator.protocolViolations()
+        XCTAssertTrue(violations.contains { $0.contains("ended as Function.ResponseSizeTooLarge when its response got 413") }, "\(violations)")
     }
 
     /// Lambda's limits differ by 100 bytes: a request must stay under 6291456, a response may be 6291556.
@@ -122,9 +128,9 @@ final class RuntimeAPIProtocolTests: XCTestCase {
         async let result = emulator.invoke(Array("{}".utf8))
         let invocation = try await next()
         XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("small".utf8)), .tooLarge)
-        XCTAssertEqual(try client.sendResponse(requestID: invocation.requestID, body: Array("small".utf8)), .accepted)
+        XCTAssertThrowsError(try client.sendResponse(requestID: invocation.requestID, body: Array("small".utf8)))
         let answer = try await result
-        XCTAssertEqual(answer.bodyText, "small")
+        XCTAssertEqual(answer.errorType, "Function.ResponseSizeTooLarge")
     }
 
     func testUnreachableAPIFailsAfterBoundedRetries() throws {

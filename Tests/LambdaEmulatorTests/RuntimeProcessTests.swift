@@ -182,12 +182,18 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertNil(next.functionError, next.bodyText)
     }
 
-    func testA413OnTheResponseBecomesAnErrorPost() async throws {
+    /// A 413 on a response ends the invocation as Function.ResponseSizeTooLarge; the runtime posts
+    /// nothing more for it (an error post would be refused, as Lambda refuses it) and serves on.
+    func testA413OnTheResponseEndsTheInvocationAndTheRuntimeServesOn() async throws {
         let emulator = try await startTestFunction("echo")
         shutDownAfterTest(emulator)
         await emulator.inject(.rejectNextResponseWith413)
         let result = try await emulator.invoke(Array(#"{"n":1}"#.utf8))
         XCTAssertEqual(result.errorType, "Function.ResponseSizeTooLarge")
+        let next = try await emulator.invoke(Array(#"{"n":2}"#.utf8))
+        XCTAssertNil(next.functionError, next.bodyText)
+        let violations = await emulator.protocolViolations()
+        XCTAssertEqual(violations, [], "the runtime posted for an invocation that had ended")
     }
 
     func testTraceIDIsInTheRuntimesEnvironment() async throws {

@@ -64,13 +64,16 @@ final class LambdaRunLoopTests: XCTestCase {
         XCTAssertEqual(report.errorMessage, "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).")
     }
 
-    func testA413FromTheAPIIsFollowedByAnErrorPost() {
-        let client = MockRuntimeAPIClient([invocation("a")])
+    /// Lambda answers an oversized response 413 after ending the invocation with
+    /// Function.ResponseSizeTooLarge itself: nothing more is posted for it, and the next is served.
+    func testA413FromTheAPIEndsTheInvocation() {
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b")])
         client.responseOutcome = .tooLarge
         _ = run(client) { event, _ in event }
         XCTAssertEqual(client.posted.count, 2)
-        guard case .error("a", let report) = client.posted.last else { return XCTFail("expected an error after the 413") }
-        XCTAssertEqual(report.errorType, "Function.ResponseSizeTooLarge")
+        guard case .response("a", _) = client.posted.first, case .response("b", _) = client.posted.last else {
+            return XCTFail("expected one response post per invocation, got \(client.posted)")
+        }
     }
 
     /// A 400 or 403 on an answer loses that answer, not the runtime (Lambda's contract asks an exit

@@ -2,6 +2,7 @@
 
 echo: returns the event, as our runtime's `echo` benchmark handler does (the same work for both).
 fail: raises, to see how awslambdaric reports a function error through the Runtime API.
+large: returns a string of event["bytes"] characters, to see what follows a response over Lambda's limit.
 """
 
 
@@ -15,3 +16,7 @@ class VideoNotFound(Exception):
 
 def fail(event, context):
     raise VideoNotFound("no object at " + str(event.get("video", "?")))
+
+
+def large(event, context):
+    return "x" * int(event.get("bytes", 7 * 1024 * 1024))
