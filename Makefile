@@ -15,7 +15,7 @@ BIN        := .build/release
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
                 libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl
 
-.PHONY: deps deps-apt deps-python build test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
+.PHONY: deps deps-apt deps-python build deploy-bootstrap test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
 
 # ---------------------------------------------------------------------------------------------
 # Set-up
@@ -59,7 +59,9 @@ $(CACHE)/videos/.done: scripts/make_test_videos.sh | deps-apt
 	@touch $@
 FIXTURES += $(CACHE)/videos/.done
 
-test: deps $(FIXTURES)
+# The deploy build of bootstrap too (see DEPLOY_BUILD below): tests run what the image ships where
+# it behaves differently from the release build (the standard library linked in).
+test: deps $(FIXTURES) deploy-bootstrap
 	swift build $(TESTFLAGS) --build-tests
 	swift test $(TESTFLAGS) --skip-build
 
@@ -101,7 +103,8 @@ serve: deps build $(MODELS)
 DEPLOY_BUILD := .build-static
 STATIC_CXX   := $(CURDIR)/$(DEPLOY_BUILD)/static-libstdc++
 DEPLOY_FLAGS := -Xswiftc -static-stdlib --disable-local-rpath -Xlinker --no-export-dynamic -Xlinker -L$(STATIC_CXX)
-$(DEPLOY_BUILD)/release/bootstrap: build
+$(DEPLOY_BUILD)/release/bootstrap: build deploy-bootstrap
+deploy-bootstrap: deps-apt
 	@archive=$$(clang -print-file-name=libstdc++.a); [ -f "$$archive" ] || { echo "no static libstdc++ (libstdc++-12-dev)" >&2; exit 1; }; \
 		mkdir -p $(STATIC_CXX) && ln -sf "$$archive" $(STATIC_CXX)/libstdc++.a
 	swift build $(RELEASE) --product bootstrap $(DEPLOY_FLAGS) --build-path $(DEPLOY_BUILD)

@@ -166,6 +166,24 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 1, result.bodyText)
     }
 
+    /// The same for the deploy build (`make test` makes it with the image's flags), started the way
+    /// Lambda starts it: its argument, no _HANDLER, and no OPENBLAS_CORETYPE. With the standard
+    /// library linked in, CommandLine.arguments came back empty on Zen 4, where a constructor's setenv
+    /// moves `environ` before Swift looks for argv there; an emulator's runtimes inherit that variable
+    /// from it, which hid the fault.
+    func testTheDeployBuildServesTheFunctionItsArgumentNames() async throws {
+        let deployBuild = TestPaths.repoRoot.appendingPathComponent(".build-static/release/bootstrap").path
+        guard FileManager.default.isExecutableFile(atPath: deployBuild) else {
+            throw XCTSkip("no deploy build at \(deployBuild) (`make test` or `make deploy-bootstrap` builds it)")
+        }
+        // env(1) execs the bootstrap without what Lambda would not give it.
+        let emulator = try await startTestFunction("", command: ["/usr/bin/env", "-u", "OPENBLAS_CORETYPE", "-u", "_HANDLER", deployBuild, "echo"])
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 1, result.bodyText)
+    }
+
     func testA500OnNextMakesTheRuntimeExitAndANewOneServes() async throws {
         let emulator = try await startTestFunction("echo")
         shutDownAfterTest(emulator)
