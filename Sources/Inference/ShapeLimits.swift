@@ -41,7 +41,7 @@ public enum ShapeLimits {
     static func checkMemory(_ type: TensorType, limit: Int = MemoryLimit.bytes) throws(InferenceError) {
         let bytes = (elementCount(type.shape) ?? maximumElements) * type.elementType.size
         guard bytes > limit else { return }
-        throw InferenceError(.exceedsMemory, "a \(type.elementType) tensor of shape \(type.shape) needs \(bytes) bytes, more than the \(limit) bytes this process may use (the function's memory)")
+        throw MemoryLimit.exceeded("a \(type.elementType) tensor of shape \(type.shape)", needed: bytes, limit: limit)
     }
 
     /// Whether `value` may be added to a dimension without leaving the range these limits keep.

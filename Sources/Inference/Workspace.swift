@@ -12,7 +12,8 @@ public final class Workspace: @unchecked Sendable {
     func floats(_ count: Int) throws(InferenceError) -> UnsafeMutablePointer<Float> {
         let count = max(count, 1)
         guard count <= MemoryLimit.bytes / 4 else {
-            throw InferenceError(.exceedsMemory, "the kernel's scratch needs \(count) floats, more than the \(MemoryLimit.bytes) bytes this process may use (the function's memory)")
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+            throw MemoryLimit.exceeded("the kernel's scratch of \(count) floats", needed: overflow ? Int.max : bytes)
         }
         if storage == nil || storage!.byteCount < count * 4 {
             storage = TensorStorage(byteCount: count * 4)

@@ -71,7 +71,7 @@ extension LambdaEmulator {
         }
         if isError {
             guard !request.bodyTooLarge else {
-                // The invocation stays open, as for a response: a shorter error may follow.
+                // Unlike an oversized response, this leaves the invocation open: a shorter error may follow.
                 return Self.refuseOversizedBody(responder)
             }
             let errorType = errorType(of: request, postedFor: "error for \(requestID)")

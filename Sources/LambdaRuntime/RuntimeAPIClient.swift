@@ -4,7 +4,8 @@
 public enum ResponseOutcome: Equatable, Sendable {
     /// 202: Lambda has the response.
     case accepted
-    /// 413: Lambda refused it as too large; the invocation still needs an answer (an error).
+    /// 413: Lambda refused it as too large and has ended the invocation with
+    /// Function.ResponseSizeTooLarge itself; nothing more is posted for it.
     case tooLarge
 }
 

@@ -77,7 +77,8 @@ struct GraphBuilder {
             while let next = completed.popLast() {
                 sorted.append(nodes[next])
                 for output in nodes[next].outputs where ready.insert(output).inserted {
-                    for consumer in consumers[output] ?? [] {
+                    // Reversed onto the stack, so that waiters come out in the order they are listed.
+                    for consumer in (consumers[output] ?? []).reversed() {
                         missingInputs[consumer] -= 1
                         // Later nodes are taken in their turn; earlier ones waited for this output.
                         if missingInputs[consumer] == 0 && consumer < index { completed.append(consumer) }

@@ -170,7 +170,8 @@ final class RuntimeProcessTests: EmulatorTestCase {
     /// Lambda starts it: its argument, no _HANDLER, and no OPENBLAS_CORETYPE. With the standard
     /// library linked in, CommandLine.arguments came back empty on Zen 4, where a constructor's setenv
     /// moves `environ` before Swift looks for argv there; an emulator's runtimes inherit that variable
-    /// from it, which hid the fault.
+    /// from it, which hid the fault. (Only on a Zen 4 does the old binary fail this; elsewhere no
+    /// constructor calls setenv.)
     func testTheDeployBuildServesTheFunctionItsArgumentNames() async throws {
         let deployBuild = TestPaths.repoRoot.appendingPathComponent(".build-static/release/bootstrap").path
         guard FileManager.default.isExecutableFile(atPath: deployBuild) else {

@@ -12,9 +12,10 @@ final class ProcessArgumentsTests: XCTestCase {
         XCTAssertEqual(ProcessArguments.split(Array("no-terminator".utf8)), ["no-terminator"])
     }
 
-    /// A setenv that moves `environ` (as COpenBLASLoader's constructor does on Zen 4, before a static
-    /// standard library looks for argv there) does not touch what the kernel holds.
-    func testTheArgumentsSurviveAnEnvironmentThatMoved() {
+    /// What the kernel holds, unchanged by a setenv that moves `environ`. (This test binary's standard
+    /// library is dynamic, so CommandLine reads argv too; the deploy build's fault is tested in
+    /// RuntimeProcessTests.testTheDeployBuildServesTheFunctionItsArgumentNames.)
+    func testTheArgumentsAreWhatTheProcessWasStartedWith() {
         let before = ProcessArguments.current()
         for index in 0..<64 { setenv("VIDEO_LAMBDA_ARGUMENTS_TEST_\(index)", "x", 1) }
         defer { for index in 0..<64 { unsetenv("VIDEO_LAMBDA_ARGUMENTS_TEST_\(index)") } }

@@ -194,11 +194,15 @@ final class ModelLoaderTests: XCTestCase {
     func testNodesOutOfOrderAreSortedKeepingTheValidOrder() throws {
         var model = Self.model()
         model.graph.node.reverse()
+        var waiter = Onnx_NodeProto()
+        waiter.opType = "Relu"; waiter.name = "relu3"; waiter.input = ["r"]; waiter.output = ["z"]
+        model.graph.node.insert(waiter, at: 1)
         var neg = Onnx_NodeProto()
         neg.opType = "Relu"; neg.name = "relu2"; neg.input = ["x"]; neg.output = ["n"]
         model.graph.node.append(neg)
         let loaded = try ModelLoader.load(bytes: try bytes(model), source: "m")
-        XCTAssertEqual(loaded.graph.nodes.map(\.name), ["relu", "add", "relu2"])
+        // add and relu3 both wait for relu's output, and follow it in the order they are listed.
+        XCTAssertEqual(loaded.graph.nodes.map(\.name), ["relu", "add", "relu3", "relu2"])
     }
 
     /// A chain of 50 000 nodes listed last to first loads in one pass: sorting it took one pass over
