@@ -7,9 +7,11 @@ import Glibc
 
 public enum MemoryLimit {
     /// Bytes this process may use: the smallest of the function's memory on Lambda
-    /// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), the cgroup's `memory.max`, and the machine's RAM.
+    /// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), the cgroup's limit (`memory.max` of cgroup v2, or
+    /// v1's `memory.limit_in_bytes`, which says "no limit" with a number near 2^63), and the machine's RAM.
     public static let bytes: Int = bytes(functionMemoryMB: getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map { String(cString: $0) },
-                                         cgroupMax: firstLine(of: "/sys/fs/cgroup/memory.max"),
+                                         cgroupMax: firstLine(of: "/sys/fs/cgroup/memory.max")
+                                             ?? firstLine(of: "/sys/fs/cgroup/memory/memory.limit_in_bytes"),
                                          physicalBytes: physicalMemory())
 
     /// The error for `what` needing `needed` bytes, past `limit`.

@@ -8,6 +8,8 @@ final class MemoryLimitTests: XCTestCase {
         XCTAssertEqual(MemoryLimit.bytes(functionMemoryMB: nil, cgroupMax: "1073741824", physicalBytes: 1 << 34), 1 << 30)
         XCTAssertEqual(MemoryLimit.bytes(functionMemoryMB: "3538", cgroupMax: "1073741824", physicalBytes: 1 << 34), 1 << 30)
         XCTAssertEqual(MemoryLimit.bytes(functionMemoryMB: nil, cgroupMax: nil, physicalBytes: 1 << 34), 1 << 34)
+        // cgroup v1 without a limit.
+        XCTAssertEqual(MemoryLimit.bytes(functionMemoryMB: nil, cgroupMax: "9223372036854771712", physicalBytes: 1 << 34), 1 << 34)
     }
 
     func testUnreadableSourcesSetNoLimit() {
