@@ -37,11 +37,13 @@ public enum ShapeLimits {
             && paddings.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 <= maximumWindowValue } }
     }
 
-    /// Throws when a tensor of `type` needs more bytes than `limit` (the memory this process may use).
-    static func checkMemory(_ type: TensorType, limit: Int = MemoryLimit.bytes) throws(InferenceError) {
+    /// Throws when a tensor of `type` (an output of `op`, when given) needs more bytes than `limit`
+    /// (the memory this process may use).
+    static func checkMemory(_ type: TensorType, outputOf op: String? = nil, limit: Int = MemoryLimit.bytes) throws(InferenceError) {
         let bytes = (elementCount(type.shape) ?? maximumElements) * type.elementType.size
         guard bytes > limit else { return }
-        throw MemoryLimit.exceeded("a \(type.elementType) tensor of shape \(type.shape)", needed: bytes, limit: limit)
+        let producer = op.map { "\($0): output: " } ?? ""
+        throw MemoryLimit.exceeded("\(producer)a \(type.elementType) tensor of shape \(type.shape)", needed: bytes, limit: limit)
     }
 
     /// Whether `value` may be added to a dimension without leaving the range these limits keep.
@@ -59,9 +61,7 @@ extension Operator {
             guard ShapeLimits.elementCount(type.shape) != nil else {
                 throw InferenceError(.invalidGraph, "\(name): output shape \(type.shape) has a negative dimension or more than \(ShapeLimits.maximumElements) elements; the model's shapes are broken")
             }
-            do { try ShapeLimits.checkMemory(type) } catch {
-                throw InferenceError(error.code, "\(name): output: \(error.message)")
-            }
+            try ShapeLimits.checkMemory(type, outputOf: name)
         }
         return types
     }

@@ -75,7 +75,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     private let route: (HTTPRequest, HTTPResponder) -> Void
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
-    private var tooLarge = false
+    /// Body bytes received for the current request; past `bodyLimit` the body is too large.
     private var receivedBytes = 0
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
@@ -90,7 +90,6 @@ final class HTTPRequestCollector: ChannelInboundHandler {
         case .head(let requestHead):
             head = requestHead
             body = []
-            tooLarge = false
             receivedBytes = 0
             answeredFromHead = false
             // A client that asks first (curl does for bodies over 1 MB) waits for 100 Continue, a
@@ -113,8 +112,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
             // nothing more is kept (later small chunks would make a splice of pieces).
             receivedBytes += buffer.readableBytes
-            if tooLarge || body.count + buffer.readableBytes > bodyLimit {
-                tooLarge = true
+            if receivedBytes > bodyLimit {
                 body = []
             } else {
                 body.append(contentsOf: buffer.readableBytesView)
@@ -122,8 +120,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body, bodyTooLarge: tooLarge,
-                                      bodyBytes: receivedBytes)
+            let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
+                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes)
             body = []
             // After an upgrade (or CONNECT) NIO's decoder stops parsing and keeps every byte that
             // follows: such a request is refused and its connection closed at once.

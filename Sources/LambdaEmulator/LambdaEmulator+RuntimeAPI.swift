@@ -91,7 +91,7 @@ extension LambdaEmulator {
         responder.respondJSON(.accepted, #"{"status":"OK"}"#)
     }
 
-    private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult, how: String = "was already answered") {
+    private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult, how: String = RuntimeSlot.answered) {
         invocation.complete(result)
         slot.recordEnd(invocation.requestID, how)
         slot.state = .ready

@@ -77,7 +77,9 @@ final class RuntimeSlot: @unchecked Sendable {
     var isIdle: Bool { if case .idle = state { return true } else { return false } }
     var isStopped: Bool { if case .stopped = state { return true } else { return false } }
 
-    func recordEnd(_ requestID: String, _ how: String = "was already answered") {
+    static let answered = "was already answered"
+
+    func recordEnd(_ requestID: String, _ how: String = answered) {
         ended.append((requestID, how))
         if ended.count > 64 { ended.removeFirst(ended.count - 64) }
     }
