@@ -6,6 +6,9 @@ public struct ModelError: Error, CustomStringConvertible, Equatable {
         case io
         /// The zstd stream is corrupt or cut short.
         case corruptCompression
+        /// The model is larger than a model can be here: 2 GiB (one protobuf message), or the memory
+        /// this process may use when that is less.
+        case tooLarge
         /// The zstd frame's checksum does not match its content.
         case checksumMismatch
         /// The decompressed model's sha256 differs from the pin the caller gave.

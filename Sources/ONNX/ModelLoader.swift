@@ -4,6 +4,16 @@ import Inference
 import SwiftProtobuf
 
 public enum ModelLoader {
+    /// An ONNX model is one protobuf message, which cannot exceed 2 GiB, and a model cannot need more
+    /// than the memory this process may use. Files and decompressed streams past this are refused
+    /// before memory is set aside for them.
+    public static let maximumModelBytes = min(Int(Int32.max), MemoryLimit.bytes)
+
+    /// How an error names the limit `bytes` (the model limit unless a caller passed its own).
+    static func limitText(_ bytes: Int) -> String {
+        "over the \(bytes)-byte limit of a model (2 GiB, or the memory this process may use when that is less)"
+    }
+
     /// Loads the model at `path` (`.onnx` or zstd-compressed `.onnx.zst`).
     public static func load(path: String, sha256: String? = nil) throws -> Model {
         FreedMemoryReuse.enable
@@ -61,6 +71,12 @@ public enum ModelLoader {
             throw ModelError(.io, "\(path): not a regular file")
         }
         let size = Int(status.st_size)
+        // Checked before the read sets memory aside: a file larger than any model could be (a wrong
+        // path, a video) is an error, not a process the kernel kills. A compressed model is smaller
+        // than its content, which decompression checks again.
+        guard size <= maximumModelBytes else {
+            throw ModelError(.tooLarge, "\(path): the file holds \(size) bytes, \(limitText(maximumModelBytes))")
+        }
         return try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = 0
             while count < size {

@@ -8,16 +8,13 @@ enum ZstdDecompressor {
         bytes.count >= 4 && bytes[0] == 0x28 && bytes[1] == 0xB5 && bytes[2] == 0x2F && bytes[3] == 0xFD
     }
 
-    /// An ONNX model is one protobuf message, which cannot exceed 2 GiB, and a model cannot need more
-    /// than the memory this process may use: a stream that declares or produces more is refused before
-    /// memory is set aside for it (a 1 KB frame can declare 2^39 bytes).
-    static let maximumModelBytes = min(Int(Int32.max), MemoryLimit.bytes)
-
     /// Decompresses every frame in `compressed`. A stream that ends mid-frame is an error, not a
     /// silently shorter model; a checksum mismatch is reported as such.
-    static func decompress(_ compressed: [UInt8], source: String, maximumBytes: Int = maximumModelBytes) throws -> [UInt8] {
+    static func decompress(_ compressed: [UInt8], source: String, maximumBytes: Int = ModelLoader.maximumModelBytes) throws -> [UInt8] {
+        // A stream that declares or produces more is refused before memory is set aside for it (a
+        // 16-byte frame can declare 2^39 bytes).
         func tooLarge(_ bytes: UInt64) -> ModelError {
-            ModelError(.corruptCompression, "\(source): the zstd stream holds \(bytes) bytes or more, over the \(maximumBytes)-byte limit of a model (2 GiB, or the memory this process may use when that is less)")
+            ModelError(.tooLarge, "\(source): the zstd stream holds \(bytes) bytes or more, \(ModelLoader.limitText(maximumBytes))")
         }
         guard let stream = ZSTD_createDStream() else { throw ModelError(.io, "\(source): cannot allocate a zstd decoder") }
         defer { ZSTD_freeDStream(stream) }

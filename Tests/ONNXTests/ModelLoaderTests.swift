@@ -88,12 +88,26 @@ final class ModelLoaderTests: XCTestCase {
     /// aside: a 16-byte frame declaring 2^39 bytes made the loader allocate them.
     func testStreamsLargerThanAModelAreRefused() throws {
         let declares512GiB: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0] + withUnsafeBytes(of: (UInt64(1) << 39).littleEndian, Array.init) + [0x01, 0x00, 0x00]
-        assertError(.corruptCompression, containing: "549755813888 bytes or more, over the \(ZstdDecompressor.maximumModelBytes)-byte limit") {
+        assertError(.tooLarge, containing: "549755813888 bytes or more, over the \(ModelLoader.maximumModelBytes)-byte limit") {
             try ModelLoader.load(bytes: declares512GiB, source: "huge.onnx.zst")
         }
         let undeclared = try compressed(try bytes(Self.model()), throughPipe: true)
-        assertError(.corruptCompression, containing: "over the 100-byte limit") {
+        assertError(.tooLarge, containing: "over the 100-byte limit") {
             try ZstdDecompressor.decompress(undeclared, source: "model.onnx.zst", maximumBytes: 100)
+        }
+    }
+
+    /// A file larger than a model can be is refused by its size, before the read sets memory aside
+    /// for it (a wrong path naming a video or a disk image would otherwise be read whole). The file
+    /// is sparse: it takes no disk.
+    func testFilesLargerThanAModelAreRefusedBeforeReading() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(getpid()).onnx").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let size = ModelLoader.maximumModelBytes + 1
+        XCTAssertEqual(truncate(path, off_t(size)), 0)
+        assertError(.tooLarge, containing: "the file holds \(size) bytes, over the \(ModelLoader.maximumModelBytes)-byte limit") {
+            try ModelLoader.load(path: path)
         }
     }
 
