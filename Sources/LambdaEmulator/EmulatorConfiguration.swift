@@ -33,6 +33,10 @@ public struct EmulatorConfiguration: Sendable {
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
     public var taskRoot: String
+    /// Lambda's tenant isolation mode (TenancyConfig PER_TENANT): every invocation names its tenant
+    /// (X-Amz-Tenant-Id), and a runtime process serves one tenant for its whole life. Off, as for
+    /// a function created without it, an invocation that names a tenant is refused.
+    public var tenantIsolation = false
 
     /// The region the caller works in (AWS_REGION, else AWS_DEFAULT_REGION), us-east-1 without one:
     /// a runtime signs its S3 requests for the region it is given, so it must be the caller's.

@@ -3,7 +3,7 @@ import NIOCore
 
 /// Invocations waiting for a runtime. The bytes of their events bound how much work the emulator
 /// takes on before callers get 429 (each event may be 6 MB). Used on the emulator's loop only.
-struct InvocationQueue {
+struct InvocationQueue: Sequence {
     private var waiting = CircularBuffer<PendingInvocation>()
     private(set) var bytes = 0
 
@@ -21,10 +21,19 @@ struct InvocationQueue {
     }
 
     mutating func removeFirst() -> PendingInvocation {
-        let first = waiting.removeFirst()
-        bytes -= first.event.count
-        return first
+        remove(at: 0)
     }
+
+    /// Takes out the invocation `position` places from the front (one whose turn came before those
+    /// ahead of it: see `LambdaEmulator.nextHandOver`).
+    mutating func remove(at position: Int) -> PendingInvocation {
+        let invocation = waiting.remove(at: waiting.index(waiting.startIndex, offsetBy: position))
+        bytes -= invocation.event.count
+        return invocation
+    }
+
+    /// Oldest first.
+    func makeIterator() -> CircularBuffer<PendingInvocation>.Iterator { waiting.makeIterator() }
 
     /// Empties the queue and returns what it held.
     mutating func removeAll() -> [PendingInvocation] {

@@ -34,6 +34,13 @@ public struct InvocationResult: Sendable, Equatable {
         return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "TooManyRequestsException", invokeStatus: 429)
     }
 
+    /// The Invoke API's refusal of a tenant id a function cannot take, or of its absence when the
+    /// function needs one: 400, InvalidParameterValueException.
+    static func invalidTenant(_ message: String) -> InvocationResult {
+        let body = "{\"Type\":\"User\",\"message\":\(quoted(message))}"
+        return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "InvalidParameterValueException", invokeStatus: 400)
+    }
+
     /// Lambda's body for a runtime process that exited before answering.
     static func exited(requestID: String, status: ProcessStatus) -> InvocationResult {
         lambdaError(type: "Runtime.ExitError",

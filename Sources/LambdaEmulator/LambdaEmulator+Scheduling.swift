@@ -17,6 +17,7 @@ extension LambdaEmulator {
     func startRuntime(in slot: RuntimeSlot) throws {
         slot.generation += 1
         slot.initError = nil
+        slot.tenant = nil
         let generation = slot.generation
         let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
                                                           inherited: inheritedEnvironment)
@@ -50,14 +51,22 @@ extension LambdaEmulator {
         dispatch()
     }
 
-    /// Gives queued invocations to idle runtimes; starts stopped runtimes while work waits.
+    /// Gives queued invocations to idle runtimes; starts stopped runtimes while work waits, and in
+    /// tenant isolation mode replaces an idle runtime of another tenant when a waiting tenant has
+    /// none (see `runtimeToRecycle`).
     func dispatch() {
         while !queue.isEmpty {
-            if let slot = slots.first(where: { $0.isIdle }) {
-                hand(queue.removeFirst(), to: slot)
+            if let (position, slot) = nextHandOver() {
+                hand(queue.remove(at: position), to: slot)
                 continue
             }
-            guard !configuration.command.isEmpty, let stopped = slots.first(where: { $0.isStopped }) else { return }
+            guard !configuration.command.isEmpty else { return }
+            if let recycled = runtimeToRecycle() {
+                log("stopping runtime pid \(recycled.process?.pid ?? 0) of tenant '\(recycled.tenant ?? "")': another tenant waits and has no runtime")
+                recycled.process?.signal(SIGKILL)
+                recycled.state = .stopped
+            }
+            guard let stopped = slots.first(where: { $0.isStopped }) else { return }
             do {
                 try startRuntime(in: stopped)
             } catch {
@@ -84,6 +93,7 @@ extension LambdaEmulator {
         if let value = invocation.options.cognitoIdentity { headers.append(("Lambda-Runtime-Cognito-Identity", value)) }
         if let value = invocation.options.tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", value)) }
         slot.state = .busy(invocation)
+        if configuration.tenantIsolation { slot.tenant = invocation.options.tenantID }
         invocation.timeout = loop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
             self?.timedOut(invocation, slot: slot)
         }

@@ -153,6 +153,7 @@ public final class LambdaEmulator: @unchecked Sendable {
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
             guard !self.isShutDown else { return promise.succeed(Self.isShuttingDown) }
+            if let refusal = self.tenantRefusal(options.tenantID) { return promise.succeed(refusal) }
             // One event always gets in: the bound is on what waits behind it.
             guard self.queue.isEmpty || self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
                 promise.succeed(.throttled(queuedBytes: self.queue.bytes))

@@ -61,6 +61,9 @@ final class RuntimeSlot: @unchecked Sendable {
     var state: State = .stopped
     /// Bumped at each process start, so that the exit of a replaced process is ignored.
     var generation = 0
+    /// In tenant isolation mode, the tenant the current process serves: the one of its first
+    /// invocation, for the rest of its life (nil until then, and for a new process).
+    var tenant: String?
     /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
     var initError: InvocationResult?
     /// When the current process was started, until its first GET next (its cold start) is recorded.

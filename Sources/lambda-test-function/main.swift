@@ -29,9 +29,12 @@ struct FaultHandler: LambdaByteHandler {
             let trace = getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) } ?? ""
             return Array("{\"traceEnv\":\"\(trace)\"}".utf8)
         case "pid":
-            // {"ms": N}: stays busy N ms, then says which process served the call.
+            // {"ms": N}: stays busy N ms, then says which process served the call and every tenant
+            // this process has served (tenant isolation: only one).
             usleep(UInt32(number(in: text, key: "ms") ?? 0) * 1000)
-            return Array("{\"pid\":\(getpid())}".utf8)
+            if let tenant = context.tenantID, !tenantsServed.contains(tenant) { tenantsServed.append(tenant) }
+            let tenants = tenantsServed.map { "\"\($0)\"" }.joined(separator: ",")
+            return Array("{\"pid\":\(getpid()),\"tenantsServed\":[\(tenants)]}".utf8)
         case "log":
             context.logger.info("info line from the test handler")
             context.logger.debug("debug line from the test handler")
@@ -50,6 +53,9 @@ struct FaultHandler: LambdaByteHandler {
 }
 
 struct TestFailure: Error {}
+
+/// The tenants the "pid" handler has served in this process (one invocation at a time).
+nonisolated(unsafe) var tenantsServed: [String] = []
 
 /// With TEST_SIGTERM_MARKER set, SIGTERM creates that file before exiting: proof that a graceful
 /// stop reached the runtime rather than a SIGKILL.

@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The function's name (AWS_LAMBDA_FUNCTION_NAME).") var functionName = "function"
     @Option(help: "_HANDLER for the runtime: which function it serves.") var handler = "echo"
     @Option(help: "LAMBDA_TASK_ROOT and working directory of the runtime (default: this directory).") var taskRoot = ""
+    @Flag(help: "Tenant isolation mode: every invocation names its tenant (X-Amz-Tenant-Id), and a runtime serves one tenant.")
+    var tenantIsolation = false
     @Argument(parsing: .postTerminator, help: "The runtime command, after --.") var command: [String] = []
 
     func run() async throws {
@@ -29,9 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
         // Handled from before the runtimes start: a SIGTERM during start-up must not end us and
         // leave them running. (They are in process groups of their own, so a Ctrl-C reaches only us.)
         let termination = TerminationSignals()
-        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+        var configuration = EmulatorConfiguration(
             command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
-            functionName: functionName, handler: handler, port: port, taskRoot: taskRoot))
+            functionName: functionName, handler: handler, port: port, taskRoot: taskRoot)
+        configuration.tenantIsolation = tenantIsolation
+        let emulator = try await LambdaEmulator.start(configuration)
         FileHandle.standardError.write(Data("""
             [emulator] invoke at http://127.0.0.1:\(emulator.port)/2015-03-31/functions/function/invocations \
             (\(concurrency) runtime\(concurrency == 1 ? "" : "s"), timeout \(timeout) s); Ctrl-C or SIGTERM stops it
