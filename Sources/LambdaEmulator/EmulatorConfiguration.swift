@@ -6,7 +6,7 @@ public struct EmulatorConfiguration: Sendable {
     /// The runtime to start (e.g. `[".build/release/bootstrap"]`); empty means no child processes:
     /// an external runtime connects to `runtimeAPIAddresses` (protocol tests).
     public var command: [String]
-    /// Runtime processes kept; each invocation goes to an idle one.
+    /// Runtime processes kept; each invocation goes to an idle one (of its tenant, with `tenantIsolation`).
     public var concurrency: Int
     /// The function timeout: past it the caller gets Lambda's timeout error and the process is replaced.
     public var timeoutSeconds: Double
@@ -103,6 +103,11 @@ public struct EmulatorConfiguration: Sendable {
         }
         guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
         guard maximumQueuedBytes >= 0 else { throw invalid("maximumQueuedBytes \(maximumQueuedBytes) is negative") }
+        // Tenant isolation ends a runtime to give its slot to another tenant, which only a runtime
+        // the emulator started can be.
+        guard !tenantIsolation || !command.isEmpty else {
+            throw invalid("tenant isolation needs a runtime command: the emulator must be able to end a tenant's runtime")
+        }
     }
 
     /// How long a runtime may take to ask for its first invocation.

@@ -1,4 +1,4 @@
-// Invocations waiting for an idle runtime, first in first out, with the bytes their events hold.
+// Invocations waiting for a runtime, in the order they arrived, with the bytes their events hold.
 import NIOCore
 
 /// Invocations waiting for a runtime. The bytes of their events bound how much work the emulator
@@ -14,9 +14,11 @@ struct InvocationQueue: Sequence {
         bytes += invocation.event.count
     }
 
-    /// Puts back at the front an invocation that could not be handed over.
-    mutating func prepend(_ invocation: PendingInvocation) {
-        waiting.prepend(invocation)
+    /// Puts back an invocation that could not be handed over, in its place among those that arrived
+    /// before and after it.
+    mutating func putBack(_ invocation: PendingInvocation) {
+        let place = waiting.firstIndex { $0.arrival > invocation.arrival } ?? waiting.endIndex
+        waiting.insert(invocation, at: place)
         bytes += invocation.event.count
     }
 
@@ -24,8 +26,8 @@ struct InvocationQueue: Sequence {
         remove(at: 0)
     }
 
-    /// Takes out the invocation `position` places from the front (one whose turn came before those
-    /// ahead of it: see `LambdaEmulator.nextHandOver`).
+    /// Takes out the invocation `position` places from the front: with tenant isolation a later
+    /// invocation may go before earlier ones that wait for a runtime of their own tenant.
     mutating func remove(at position: Int) -> PendingInvocation {
         let invocation = waiting.remove(at: waiting.index(waiting.startIndex, offsetBy: position))
         bytes -= invocation.event.count

@@ -44,33 +44,32 @@ extension LambdaEmulator {
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
         if !queue.isEmpty {
-            let waiting = queue.removeFirst()
+            let waiting = queue.remove(at: positionWaitingForAFreshRuntime())
             // An init error posted before the hang says more than the timeout.
             waiting.complete(slot.initError ?? .timedOut(requestID: waiting.requestID, seconds: limit))
         }
         dispatch()
     }
 
-    /// Gives queued invocations to idle runtimes; starts stopped runtimes while work waits, and in
-    /// tenant isolation mode replaces an idle runtime of another tenant when a waiting tenant has
-    /// none (see `runtimeToRecycle`).
+    /// Gives queued invocations to idle runtimes and starts runtimes while work waits for them, one
+    /// step at a time (see `nextDispatchStep`), until none can be taken.
     func dispatch() {
         while !queue.isEmpty {
-            if let (position, slot) = nextHandOver() {
+            switch nextDispatchStep() {
+            case .hand(let position, let slot):
                 hand(queue.remove(at: position), to: slot)
-                continue
-            }
-            guard !configuration.command.isEmpty else { return }
-            if let recycled = runtimeToRecycle() {
-                log("stopping runtime pid \(recycled.process?.pid ?? 0) of tenant '\(recycled.tenant ?? "")': another tenant waits and has no runtime")
-                recycled.process?.signal(SIGKILL)
-                recycled.state = .stopped
-            }
-            guard let stopped = slots.first(where: { $0.isStopped }) else { return }
-            do {
-                try startRuntime(in: stopped)
-            } catch {
-                queue.removeFirst().complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
+            case .start(let position, let slot):
+                do { try startRuntime(in: slot) }
+                catch { queue.remove(at: position).complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)")) }
+            case .recycle(let slot):
+                // Lambda never gives a tenant's execution environment to another tenant: a new one.
+                log("stopping runtime pid \(slot.process?.pid ?? 0) of tenant '\(slot.tenant ?? "")': a tenant without a runtime waits")
+                slot.process?.signal(SIGKILL)
+                slot.state = .stopped
+                do { try startRuntime(in: slot) }
+                catch { queue.remove(at: positionWaitingForAFreshRuntime()).complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)")) }
+            case .wait:
+                return
             }
         }
     }
@@ -79,7 +78,7 @@ extension LambdaEmulator {
         guard case .idle(let responder) = slot.state, responder.isConnected else {
             // The runtime's GET next went away with its connection: wait for it to ask again.
             slot.state = .ready
-            queue.prepend(invocation)
+            queue.putBack(invocation)
             return
         }
         let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
@@ -94,6 +93,7 @@ extension LambdaEmulator {
         if let value = invocation.options.tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", value)) }
         slot.state = .busy(invocation)
         if configuration.tenantIsolation { slot.tenant = invocation.options.tenantID }
+        slot.lastHandedWork = .now()
         invocation.timeout = loop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
             self?.timedOut(invocation, slot: slot)
         }
@@ -113,7 +113,7 @@ extension LambdaEmulator {
         invocation.timeout?.cancel()
         invocation.timeout = nil
         slot.state = .ready
-        queue.prepend(invocation)
+        queue.putBack(invocation)
         dispatch()
     }
 
@@ -147,7 +147,7 @@ extension LambdaEmulator {
                 message: "Runtime exited during init with error: \(status.description)")
             log("runtime pid \(exitedPID) failed init (\(status)): \(result.bodyText)")
             slot.state = .stopped
-            if !queue.isEmpty { queue.removeFirst().complete(result) }
+            if !queue.isEmpty { queue.remove(at: positionWaitingForAFreshRuntime()).complete(result) }
         case .idle, .ready:
             log("runtime pid \(exitedPID) exited between invocations (\(status))")
             slot.state = .stopped

@@ -12,7 +12,7 @@ extension LambdaEmulator {
         case (true, nil):
             return .invalidTenant("function \(function) is in tenant isolation mode: every invocation must name its tenant (X-Amz-Tenant-Id)")
         case (false, .some):
-            return .invalidTenant("function \(function) is not in tenant isolation mode, so an invocation cannot name a tenant (X-Amz-Tenant-Id); serve it with --tenant-isolation")
+            return .invalidTenant("function \(function) is not in tenant isolation mode, so an invocation cannot name a tenant (X-Amz-Tenant-Id); serve it with --tenant-isolation (EmulatorConfiguration.tenantIsolation)")
         case (true, .some(let tenant)) where !Self.isValidTenantID(tenant):
             return .invalidTenant("tenant id '\(tenant)' is not 1 to 256 of letters, digits, space and ._:/=+-@")
         default:
@@ -26,35 +26,62 @@ extension LambdaEmulator {
             && tenant.utf8.allSatisfy { allowed.contains($0) || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
     }
 
-    /// The first queued invocation an idle runtime may serve, and that runtime. Without tenant
-    /// isolation that is the oldest invocation and any idle runtime. With it, a runtime serves only
-    /// the tenant of its first invocation, so an invocation goes to an idle runtime of its own
-    /// tenant, else to an idle one that has served nobody; an invocation whose tenant has neither
-    /// leaves its place to later ones that can go now.
-    func nextHandOver() -> (position: Int, slot: RuntimeSlot)? {
-        guard configuration.tenantIsolation else {
-            return slots.first(where: \.isIdle).map { (0, $0) }
-        }
-        for (position, invocation) in queue.enumerated() {
-            let idle = slots.filter(\.isIdle)
-            if let slot = idle.first(where: { $0.tenant == invocation.options.tenantID }) ?? idle.first(where: { $0.tenant == nil }) {
-                return (position, slot)
-            }
-        }
-        return nil
+    /// What `dispatch` does next for the queued invocations.
+    enum DispatchStep {
+        /// Hand the invocation `position` places from the front to this idle runtime.
+        case hand(position: Int, slot: RuntimeSlot)
+        /// Start a runtime in this stopped slot for the invocation at `position`.
+        case start(position: Int, slot: RuntimeSlot)
+        /// Stop this idle runtime (of another tenant) and start a fresh one in its slot.
+        case recycle(RuntimeSlot)
+        /// Nothing can happen until a runtime changes state.
+        case wait
     }
 
-    /// An idle runtime to stop so that a fresh one can serve a tenant that has none: only in tenant
-    /// isolation mode, when more tenants wait without a runtime of their own (busy, starting or
-    /// idle) than there are runtimes that have served nobody, and no slot is free to start one in.
-    /// Called when nothing queued can be handed over, so an idle runtime's tenant has nothing queued.
-    func runtimeToRecycle() -> RuntimeSlot? {
-        guard configuration.tenantIsolation, !slots.contains(where: \.isStopped) else { return nil }
+    /// The next step. Without tenant isolation: the oldest invocation to any idle runtime, else a
+    /// stopped slot started for it. With it, the invocations are taken oldest first, each to an idle
+    /// runtime of its tenant, else to one that has served nobody. One whose tenant has a runtime
+    /// (busy, or not yet asking for work) waits for it while later ones go on; one whose tenant has
+    /// none is owed a fresh runtime: one already starting (each counts once), else a stopped slot,
+    /// else the idle runtime of another tenant that has been idle longest. So no later invocation
+    /// can keep an older one waiting: the runtime a stream of them would take is the one replaced.
+    func nextDispatchStep() -> DispatchStep {
+        let idle = slots.filter(\.isIdle)
+        let canStart = !configuration.command.isEmpty
+        guard configuration.tenantIsolation else {
+            if let slot = idle.first { return .hand(position: 0, slot: slot) }
+            if canStart, let stopped = slots.first(where: \.isStopped) { return .start(position: 0, slot: stopped) }
+            return .wait
+        }
+        // With no runtime idle and none to start, nothing can move: no need to look at the queue.
+        guard !idle.isEmpty || (canStart && slots.contains(where: \.isStopped)) else { return .wait }
         let live = slots.filter { !$0.isStopped }
-        let served = Set(live.compactMap(\.tenant))
-        let unassigned = live.filter { $0.tenant == nil }.count
-        let waitingWithout = Set(queue.enumerated().compactMap { $0.element.options.tenantID }).subtracting(served)
-        guard waitingWithout.count > unassigned else { return nil }
-        return live.first(where: \.isIdle)
+        let tenantsWithRuntimes = Set(live.compactMap(\.tenant))
+        var freshRuntimesStarting = live.filter { $0.tenant == nil && !$0.isIdle }.count
+        for (position, invocation) in queue.enumerated() {
+            let tenant = invocation.options.tenantID
+            if let slot = idle.first(where: { $0.tenant == tenant }) ?? idle.first(where: { $0.tenant == nil }) {
+                return .hand(position: position, slot: slot)
+            }
+            if let tenant, tenantsWithRuntimes.contains(tenant) { continue }
+            if freshRuntimesStarting > 0 {
+                freshRuntimesStarting -= 1
+                continue
+            }
+            guard canStart else { return .wait }
+            if let stopped = slots.first(where: \.isStopped) { return .start(position: position, slot: stopped) }
+            if let longestIdle = idle.min(by: { $0.lastHandedWork < $1.lastHandedWork }) { return .recycle(longestIdle) }
+            return .wait
+        }
+        return .wait
+    }
+
+    /// The queued invocation a fresh runtime that failed its init (or could not start) was coming
+    /// for, which gets that failure: the oldest whose tenant has no runtime; the oldest of all
+    /// without tenant isolation.
+    func positionWaitingForAFreshRuntime() -> Int {
+        guard configuration.tenantIsolation else { return 0 }
+        let tenantsWithRuntimes = Set(slots.filter { !$0.isStopped }.compactMap(\.tenant))
+        return queue.enumerated().first { !tenantsWithRuntimes.contains($0.element.options.tenantID ?? "") }?.offset ?? 0
     }
 }

@@ -33,6 +33,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     var violations: [String] = []
     var coldStarts: [Double] = []
     var started: [Int32] = []
+    /// Invocations submitted so far: each one's number is its place in the queue's order.
+    var arrivals = 0
     var invokeListener: Channel?
     var isShutDown = false
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
@@ -160,7 +162,8 @@ public final class LambdaEmulator: @unchecked Sendable {
                 return
             }
             let requestID = UUID().uuidString.lowercased()
-            self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise))
+            self.arrivals += 1
+            self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals))
             self.dispatch()
         }
         guard accepted else {

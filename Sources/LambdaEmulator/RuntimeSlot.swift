@@ -8,9 +8,12 @@ final class PendingInvocation: @unchecked Sendable {
     let event: [UInt8]
     let options: InvocationOptions
     let promise: EventLoopPromise<InvocationResult>
+    /// Its place in the order invocations arrived in (the queue keeps that order).
+    let arrival: Int
     var timeout: Scheduled<Void>?
 
-    init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>) {
+    init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>, arrival: Int) {
+        self.arrival = arrival
         self.requestID = requestID
         self.event = event
         self.options = options
@@ -64,6 +67,9 @@ final class RuntimeSlot: @unchecked Sendable {
     /// In tenant isolation mode, the tenant the current process serves: the one of its first
     /// invocation, for the rest of its life (nil until then, and for a new process).
     var tenant: String?
+    /// When the current process was last handed an invocation: of two idle runtimes, the one to
+    /// replace for another tenant is the one idle longest.
+    var lastHandedWork = NIODeadline.distantPast
     /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
     var initError: InvocationResult?
     /// When the current process was started, until its first GET next (its cold start) is recorded.

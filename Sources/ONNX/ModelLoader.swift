@@ -9,9 +9,10 @@ public enum ModelLoader {
     /// before memory is set aside for them.
     public static let maximumModelBytes = min(Int(Int32.max), MemoryLimit.bytes)
 
-    /// How an error names the limit `bytes` (the model limit unless a caller passed its own).
+    /// How an error names the limit `bytes`, saying where it comes from when it is the model limit.
     static func limitText(_ bytes: Int) -> String {
-        "over the \(bytes)-byte limit of a model (2 GiB, or the memory this process may use when that is less)"
+        let source = bytes == maximumModelBytes ? " (2 GiB, or the memory this process may use when that is less)" : ""
+        return "over the \(bytes)-byte limit of a model\(source)"
     }
 
     /// Loads the model at `path` (`.onnx` or zstd-compressed `.onnx.zst`).

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Port of the invoke endpoint (0 picks a free one).") var port = 9000
-    @Option(help: "Runtime processes to keep; each invocation goes to an idle one.") var concurrency = 1
+    @Option(help: "Runtime processes to keep; each invocation goes to an idle one (of its tenant, with --tenant-isolation).") var concurrency = 1
     @Option(help: "Function timeout in seconds.") var timeout: Double = 30
     @Option(help: "Memory size reported to the function, in MB.") var memory = 1024
     @Option(help: "The function's name (AWS_LAMBDA_FUNCTION_NAME).") var functionName = "function"

@@ -42,19 +42,50 @@ final class TenantIsolationTests: EmulatorTestCase {
         XCTAssertEqual(violations, [])
     }
 
-    /// Two runtimes, two tenants at once: each gets a process of its own. Then tenant-a comes back
-    /// to its own process while a third tenant gets a fresh one in place of tenant-b's idle one.
+    /// Two runtimes. A tenant comes back to its own idle process rather than the one that has served
+    /// nobody; two tenants at once each have their own; a third tenant gets a fresh process in place
+    /// of the runtime idle longest (tenant-b's), not tenant-a's.
     func testConcurrentTenantsKeepTheirOwnRuntimes() async throws {
         let emulator = try await startIsolated(concurrency: 2)
+        let a = try await servingPID(emulator, tenant: "tenant-a")
+        let aAgain = try await servingPID(emulator, tenant: "tenant-a")
+        XCTAssertEqual(aAgain, a, "tenant-a took the unused runtime while its own was idle")
         async let first = servingPID(emulator, tenant: "tenant-a", ms: 300)
         async let second = servingPID(emulator, tenant: "tenant-b", ms: 300)
-        let (a, b) = try await (first, second)
-        XCTAssertNotEqual(a, b)
-        async let again = servingPID(emulator, tenant: "tenant-a", ms: 300)
-        async let third = servingPID(emulator, tenant: "tenant-c")
-        let (aAgain, c) = try await (again, third)
-        XCTAssertEqual(aAgain, a, "tenant-a left its idle process")
+        let (aBusy, b) = try await (first, second)
+        XCTAssertEqual(aBusy, a)
+        XCTAssertNotEqual(b, a)
+        _ = try await servingPID(emulator, tenant: "tenant-a")
+        let c = try await servingPID(emulator, tenant: "tenant-c")
         XCTAssertFalse([a, b].contains(c), "tenant-c was served by another tenant's process")
+        let aLast = try await servingPID(emulator, tenant: "tenant-a")
+        XCTAssertEqual(aLast, a, "tenant-c's runtime replaced tenant-a's, used after tenant-b's")
+    }
+
+    /// One runtime, busy for tenant-a, while tenant-x and then two more of tenant-a's invocations
+    /// wait: tenant-x, which came first, is served first, although tenant-a's own runtime is free
+    /// for the later two the moment it is done. Otherwise a tenant that keeps invoking would keep
+    /// every other tenant waiting.
+    func testAnInvocationWithoutARuntimeIsNotOvertakenForever() async throws {
+        let emulator = try await startIsolated(concurrency: 1)
+        _ = try await servingPID(emulator, tenant: "tenant-a")
+        let order = CompletionOrder()
+        func invoke(_ tenant: String, ms: Int = 0) -> Task<Void, Error> {
+            Task {
+                _ = try await self.servingPID(emulator, tenant: tenant, ms: ms)
+                await order.append(tenant)
+            }
+        }
+        // Spaced so that they arrive in this order (each takes the emulator well under a millisecond).
+        let busy = invoke("tenant-a", ms: 600)
+        try await Task.sleep(for: .milliseconds(200))
+        let other = invoke("tenant-x")
+        try await Task.sleep(for: .milliseconds(100))
+        let later = [invoke("tenant-a"), invoke("tenant-a")]
+        for task in [busy, other] + later { try await task.value }
+        let served = await order.tenants
+        XCTAssertEqual(served.first, "tenant-a", "\(served)")
+        XCTAssertEqual(served.dropFirst().first, "tenant-x", "tenant-x waited for later invocations: \(served)")
     }
 
     /// The Invoke API's rules: a function in tenant isolation mode needs a valid tenant id on every
@@ -72,6 +103,16 @@ final class TenantIsolationTests: EmulatorTestCase {
             XCTAssertTrue(refused.body.contains("is not 1 to 256 of letters"), refused.body)
         }
         _ = try await servingPID(isolated, tenant: "org:42/team=a+b@example.com")
+
+        // Only a runtime the emulator starts can be ended for another tenant.
+        var external = EmulatorConfiguration(command: [])
+        external.tenantIsolation = true
+        do {
+            _ = try await LambdaEmulator.start(external)
+            XCTFail("tenant isolation started without a runtime command")
+        } catch let error as EmulatorError {
+            XCTAssertTrue("\(error)".contains("tenant isolation needs a runtime command"), "\(error)")
+        }
 
         let plain = try await startTestFunction("echo")
         shutDownAfterTest(plain)
@@ -92,4 +133,10 @@ final class TenantIsolationTests: EmulatorTestCase {
         let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Tenant-Id": "blue"])
         XCTAssertEqual(jsonObject(reply.body)["tenantId"] as? String, "blue", reply.body)
     }
+}
+
+/// The order in which concurrent invocations came back.
+private actor CompletionOrder {
+    private(set) var tenants: [String] = []
+    func append(_ tenant: String) { tenants.append(tenant) }
 }
