@@ -67,14 +67,19 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         return LambdaRuntimeError(.unexpectedStatus, "\(call) answered \(response.status): \(text)")
     }
 
-    /// One HTTP exchange, retried a bounded number of times when the connection fails; an HTTP
-    /// status, whatever it is, is an answer and is never retried.
+    /// One HTTP exchange, retried a bounded number of times when the connection fails before any of
+    /// the answer came; an HTTP status, whatever it is, is an answer and is never retried. Nor is a
+    /// request whose answer broke off or could not be read: the server has taken it (an answer
+    /// posted, an event handed out), and sending it again would answer twice or ask for a second
+    /// event with the first unanswered. The process stops instead, as on a 500.
     private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> HTTPResponse {
         let head = requestHead(method: method, path: path, headers: headers, bodyCount: body?.count)
         var lastError = ""
         for attempt in 1...Self.attempts {
             do {
                 return try connection.exchange(head: head, body: body ?? [])
+            } catch where error.responseStarted {
+                throw LambdaRuntimeError(.apiFailed, "\(method) http://\(hostAndPort)\(Self.basePath)\(path): the answer broke off (\(error)); the request is not sent again, the server has taken it")
             } catch {
                 lastError = error.description
                 logger.warn("Runtime API \(method) \(path) failed (attempt \(attempt) of \(Self.attempts)): \(lastError)")

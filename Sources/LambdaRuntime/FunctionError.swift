@@ -69,12 +69,18 @@ public struct ErrorReport: Error, Equatable, Sendable {
                            stackTrace: [String(reflecting: type(of: error))])
     }
 
+    /// Letters an error type keeps after `Function.` or `Runtime.`: longer than any type name a
+    /// reader needs, far below what servers allow in one header.
+    static let maximumNameLength = 128
+
     /// A fault of the runtime, reported as `Runtime.<name>`.
     public static func runtime(_ name: String, _ message: String) -> ErrorReport {
         ErrorReport(errorType: "Runtime." + sanitizedName(name), errorMessage: message)
     }
 
-    /// Makes any Swift type name fit the header's grammar: letters only, upper-case first.
+    /// Makes any Swift type name fit the header's grammar: letters only, upper-case first, at most
+    /// `maximumNameLength` of them (a name built from input must not make the header, and so the
+    /// whole error post, too large for the Runtime API to take).
     /// `DecodingError.dataCorrupted` → `DecodingErrorDataCorrupted`; nothing usable → `Error`; `E` → `EError`.
     static func sanitizedName(_ name: String) -> String {
         var words: [String] = []
@@ -88,7 +94,7 @@ public struct ErrorReport: Error, Equatable, Sendable {
             }
         }
         if !current.isEmpty { words.append(current) }
-        let joined = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        let joined = String(words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined().prefix(maximumNameLength))
         // The grammar wants two letters at least: `struct E: Error` is `EError`.
         return joined.count < 2 ? joined + "Error" : joined
     }

@@ -11,6 +11,9 @@ public enum Lambda {
     /// Serves the handler `_HANDLER` names from `catalog` until the Runtime API ends the process,
     /// and returns the exit status. Executables call `exit(Lambda.run(catalog: ...))`.
     public static func run(catalog: HandlerCatalog, environment: [String: String] = ProcessEnvironment.current()) -> Int32 {
+        // A log line written after whoever reads stdout or stderr went away must not end the process
+        // with SIGPIPE, silently, in the middle of an invocation: the write fails and the work goes on.
+        signal(SIGPIPE, SIG_IGN)
         let logger = LambdaLogger.fromEnvironment(environment)
         let client: CurlRuntimeAPIClient
         do {

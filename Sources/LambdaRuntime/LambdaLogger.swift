@@ -123,8 +123,18 @@ public struct LogSink: Sendable {
             var offset = 0
             while offset < buffer.count {
                 let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written <= 0 { break }
-                offset += written
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else if written < 0 && errno == EAGAIN {
+                    // A descriptor inherited non-blocking and full: wait until it takes more, so the
+                    // rest of the line (and its newline) is not dropped.
+                    var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    if poll(&ready, 1, 1_000) <= 0 { break }
+                } else {
+                    break
+                }
             }
         }
     }

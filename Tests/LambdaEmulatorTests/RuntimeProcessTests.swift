@@ -361,3 +361,36 @@ func isRunning(_ pid: Int32) -> Bool {
           let close = stat.lastIndex(of: ")") else { return false }
     return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
 }
+
+/// A runtime whose log reader went away (`serve ... 2>&1 | head` that has ended) goes on serving:
+/// its next log line fails instead of ending the process with SIGPIPE in the middle of an invocation.
+final class ClosedLogPipeTests: EmulatorTestCase {
+    func testARuntimeWhoseLogReaderWentAwayKeepsServing() async throws {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [], timeoutSeconds: 5, functionName: "logs"))
+        shutDownAfterTest(emulator)
+        let runtime = Process()
+        // Started as Lambda starts it, with SIGPIPE's default action (which ends the process), not
+        // with this test process's ignored SIGPIPE, which a child would inherit.
+        runtime.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        runtime.arguments = ["-c", "import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+                             TestPaths.executable("lambda-test-function")]
+        runtime.environment = ["AWS_LAMBDA_RUNTIME_API": emulator.runtimeAPIAddresses[0], "_HANDLER": "log", "PATH": "/usr/bin:/bin"]
+        let logs = Pipe()
+        runtime.standardError = logs
+        runtime.standardOutput = logs
+        try runtime.run()
+        defer { if runtime.isRunning { runtime.terminate() } }
+        // Nobody reads the logs any more: the next write to the pipe gets EPIPE.
+        try logs.fileHandleForReading.close()
+        for n in 1...3 {
+            // A runtime that died leaves an invocation waiting for one (the emulator cannot start it
+            // again in this mode): each must be taken by a runtime asking for work, within seconds.
+            let ready = await emulator.waitUntilReady(timeout: .seconds(10))
+            guard ready else { return XCTFail("the runtime stopped asking for work before invocation \(n)") }
+            let result = try await emulator.invoke(Array(#"{"n":\#(n)}"#.utf8))
+            XCTAssertNil(result.functionError, "invocation \(n): \(result.bodyText)")
+            XCTAssertEqual(result.bodyText, #"{"n":\#(n)}"#)
+        }
+        XCTAssertTrue(runtime.isRunning, "the runtime died after its last invocation")
+    }
+}

@@ -82,4 +82,31 @@ final class CurlRuntimeAPIClientTests: XCTestCase {
             }
         }
     }
+
+    /// An answer that breaks off, or cannot be read, comes after the server took the request: an
+    /// answer posted, an event handed out. Sending it again would answer twice, or ask for a second
+    /// event with the first unanswered; the client stops instead (apiFailed, which ends the process).
+    func testARequestWhoseAnswerBrokeOffIsNotSentAgain() throws {
+        for answer in ["HTTP/1.1 202 Accepted\r\nContent-Length: 10\r\n\r\n{}", "HTTP/1.1 202 Accepted\r\nbroken header\r\n\r\n"] {
+            let lock = NSLock()
+            var requests = 0
+            let server = try ScriptedHTTPServer { connection in
+                guard connection.readRequest() != nil else { return }
+                lock.withLock { requests += 1 }
+                connection.write(answer)
+            }
+            let client = try client(server)
+            XCTAssertThrowsError(try client.sendResponse(requestID: "r", body: [0x31])) { error in
+                XCTAssertEqual((error as? LambdaRuntimeError)?.code, .apiFailed, "\(error)")
+                XCTAssertTrue("\(error)".contains("not sent again"), "\(error)")
+            }
+            XCTAssertEqual(lock.withLock { requests }, 1, "the response was posted again after \(answer.debugDescription)")
+        }
+    }
+
+    /// An error type built from input is cut, so that its header cannot make the post too large.
+    func testAnErrorTypeNameIsCut() {
+        let report = ErrorReport.function(FunctionError(String(repeating: "Long", count: 100_000), "m"))
+        XCTAssertEqual(report.errorType, "Function." + String(repeating: "Long", count: 32))
+    }
 }
