@@ -85,7 +85,7 @@ public final class ObjectStore: Sendable {
         case .file(let path):
             try FileWriter.write(bytes, to: path, uri: uri, policy: policy)
         case .https:
-            throw ObjectStoreError(.refusedByPolicy, uri: uri, "results are written to s3:// or file:// URIs, not HTTPS")
+            throw Self.httpsWriteRefused(uri)
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
             var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: sha256Hex(bytes))
@@ -99,6 +99,25 @@ public final class ObjectStore: Sendable {
                 throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true)
             }
         }
+    }
+
+    /// Checks, writing nothing, what `write` would check of `uri` before it sends a byte: that it
+    /// parses, is not HTTPS, and names a bucket the policy allows (a file's directories are checked,
+    /// and made, when it is written). A function checks its OUTPUT_URI this way at init, instead of
+    /// analysing every video only to fail storing the result.
+    public func checkWritable(_ uri: String) throws {
+        switch try ObjectURI(parsing: uri) {
+        case .file:
+            return
+        case .https:
+            throw Self.httpsWriteRefused(uri)
+        case .s3(let bucket, _):
+            try policy.checkBucket(bucket, uri: uri)
+        }
+    }
+
+    private static func httpsWriteRefused(_ uri: String) -> ObjectStoreError {
+        ObjectStoreError(.refusedByPolicy, uri: uri, "results are written to s3:// or file:// URIs, not HTTPS")
     }
 
     private func remoteObject(_ uri: String) throws -> HTTPRemoteObject {

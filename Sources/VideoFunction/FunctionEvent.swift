@@ -14,8 +14,10 @@ enum FunctionEvent {
     case s3(records: [S3Record])
     /// SQS messages whose bodies are direct events or S3 notifications.
     case sqs(messages: [SQSMessage])
-    /// API Gateway HTTP API v2 or a Function URL: the body is a direct event.
-    case http(body: String)
+    /// API Gateway HTTP API v2 or a Function URL: the body, as the event carries it, is a direct
+    /// event. It is decoded where its errors become HTTP answers (a bad body is a 400, not a failed
+    /// invocation the gateway would turn into a 502).
+    case http(HTTPRequest)
     /// The message S3 sends once when a notification to SQS (or SNS) is set up, to check that it
     /// arrives: nothing to analyse, and nothing to fail (a failure would be retried until it reached
     /// the dead-letter queue).
@@ -26,10 +28,28 @@ enum FunctionEvent {
         var key: String
         /// "ObjectCreated:Put", ...; nil when the record does not say.
         var eventName: String? = nil
+        /// The object's size, when the record gives it.
+        var size: Int64? = nil
         var uri: String { "s3://\(bucket)/\(key)" }
+        /// A "folder" the S3 console made: an empty object whose key ends in '/', no video.
+        var isFolderMarker: Bool { key.hasSuffix("/") && size == 0 }
         /// Whether the record tells of a new object. Others (ObjectRemoved, ObjectRestore...) reach
         /// us when a queue gets every event of a bucket: there is no new video to analyse.
         var isObjectCreated: Bool { eventName.map { $0.hasPrefix("ObjectCreated:") } ?? true }
+    }
+
+    struct HTTPRequest: Equatable {
+        /// "POST", ...; empty when the event does not say.
+        var method: String
+        var body: String
+        var isBase64Encoded: Bool
+
+        /// The body's text.
+        func decodedBody() throws -> String {
+            guard isBase64Encoded else { return body }
+            guard let data = Data(base64Encoded: body) else { throw VideoFunctionError(.invalidEvent, "the body is flagged base64 but is not") }
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     struct SQSMessage {
@@ -38,14 +58,32 @@ enum FunctionEvent {
     }
 
     static func parse(_ bytes: [UInt8]) throws -> FunctionEvent {
+        try parse(bytes, insideNotification: false)
+    }
+
+    private static func parse(_ bytes: [UInt8], insideNotification: Bool) throws -> FunctionEvent {
         let value: JSONValue
         do { value = try JSONValue(parsing: bytes) }
         catch { throw VideoFunctionError(.invalidEvent, "the event is not JSON: \(error)") }
         guard case .object(let object) = value else { throw VideoFunctionError(.invalidEvent, "the event must be a JSON object") }
-        return try parse(object)
+        return try parse(object, insideNotification: insideNotification)
     }
 
     static func parse(_ object: [String: JSONValue]) throws -> FunctionEvent {
+        try parse(object, insideNotification: false)
+    }
+
+    private static func parse(_ object: [String: JSONValue], insideNotification: Bool) throws -> FunctionEvent {
+        // S3 → SNS → SQS without raw message delivery: the S3 notification (or S3's test event, or a
+        // direct event) is the text of the SNS message the queue got. One level only.
+        if object["Type"]?.stringValue == "Notification", object["TopicArn"] != nil, let message = object["Message"]?.stringValue {
+            guard !insideNotification else { throw VideoFunctionError(.invalidEvent, "an SNS notification inside an SNS notification") }
+            let inner = try parse(Array(message.utf8), insideNotification: true)
+            switch inner {
+            case .s3, .s3TestEvent, .direct: return inner
+            case .sqs, .http: throw VideoFunctionError(.invalidEvent, "an SNS notification's message must be an S3 notification or a direct event")
+            }
+        }
         if case .array(let records)? = object["Records"] {
             let sources = Set(records.compactMap { record -> String? in
                 guard case .object(let fields) = record else { return nil }
@@ -60,13 +98,12 @@ enum FunctionEvent {
         if object["Event"]?.stringValue == "s3:TestEvent", object["Service"]?.stringValue == "Amazon S3" {
             return .s3TestEvent
         }
-        if case .string(let version)? = object["version"], version == "2.0", object["requestContext"] != nil {
-            var body = object["body"]?.stringValue ?? ""
-            if case .bool(true)? = object["isBase64Encoded"] {
-                guard let data = Data(base64Encoded: body) else { throw VideoFunctionError(.invalidEvent, "the body is flagged base64 but is not") }
-                body = String(decoding: data, as: UTF8.self)
-            }
-            return .http(body: body)
+        if case .string(let version)? = object["version"], version == "2.0", case .object(let context)? = object["requestContext"] {
+            var method = ""
+            if case .object(let http)? = context["http"] { method = http["method"]?.stringValue ?? "" }
+            var isBase64Encoded = false
+            if case .bool(true)? = object["isBase64Encoded"] { isBase64Encoded = true }
+            return .http(HTTPRequest(method: method, body: object["body"]?.stringValue ?? "", isBase64Encoded: isBase64Encoded))
         }
         return .direct(try VideoRequest(object))
     }
@@ -82,7 +119,9 @@ enum FunctionEvent {
         guard decoded.utf8.count <= maximumS3KeyBytes else {
             throw VideoFunctionError(.invalidEvent, "an S3 record's object key is \(decoded.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
         }
-        return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue)
+        var size: Int64? = nil
+        if case .number(let bytes)? = object["size"], bytes >= 0, bytes < 9e18 { size = Int64(bytes) }
+        return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue, size: size)
     }
 
     /// S3's own limit on an object key.

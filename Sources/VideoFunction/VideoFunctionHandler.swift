@@ -13,11 +13,21 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// Where S3 and SQS results are written (OUTPUT_URI); nil when it is not set.
     let output: OutputLocation?
 
-    /// Throws when `outputURI` is set but cannot hold one result per video (see `OutputLocation`).
+    /// Throws when `outputURI` is set but cannot hold one result per video (see `OutputLocation`), or
+    /// names a place results cannot be written to (HTTPS, a bucket the policy does not allow): an
+    /// init error, instead of every S3 or SQS event analysing its video only to fail storing it.
     public init(analyzer: VideoAnalyzer, outputURI: String?) throws {
         self.analyzer = analyzer
         output = try outputURI.flatMap { $0.isEmpty ? nil : try OutputLocation($0) }
+        if let output {
+            do { try analyzer.store.checkWritable(output.target(forKey: "key")) }
+            catch { throw VideoFunctionError(.invalidConfig, "OUTPUT_URI '\(output.uri)': \(error)") }
+        }
     }
+
+    /// Time an analysis whose result is stored leaves for storing it (one PUT of a small JSON): an
+    /// analysis that stops early at the deadline must still be able to store what it did.
+    static let resultWriteReserveMs: Int64 = 500
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         // Every request to S3 or HTTPS during the invocation ends before the deadline, less the time
@@ -38,8 +48,8 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             return try Self.encode(try handleRecords(records, context: context))
         case .sqs(let messages):
             return try Self.encode(handleBatch(messages, context: context))
-        case .http(let body):
-            return try Self.encode(respondOverHTTP(body, remaining))
+        case .http(let request):
+            return try Self.encode(respondOverHTTP(request, remaining))
         case .s3TestEvent:
             context.logger.info("S3's test event: the notification reaches the function")
             return try Self.encode(["skipped": Self.testEventNote])
@@ -58,12 +68,20 @@ public struct VideoFunctionHandler: LambdaByteHandler {
 
     /// Analyses one video, stores the full result where OUTPUT_URI puts `key`'s, returns the summary.
     /// Without OUTPUT_URI there is nowhere to store it, and the full result is returned instead.
-    private func analyzeAndStore(_ request: VideoRequest, key: String, _ remaining: () -> Int64) throws -> AnalysisResult {
-        var result = try analyzer.analyze(request, remainingMs: remaining)
-        guard let output else { return result }
+    private func analyzeAndStore(_ request: VideoRequest, key: String, _ remaining: @escaping () -> Int64) throws -> AnalysisResult {
+        guard let output else { return try analyzer.analyze(request, remainingMs: remaining) }
         let target = output.target(forKey: key)
+        // Checked before the analysis, which would be for nothing: S3 refuses a key this long.
+        if case .s3(_, let targetKey)? = try? ObjectURI(parsing: target), targetKey.utf8.count > FunctionEvent.maximumS3KeyBytes {
+            throw VideoFunctionError(.invalidEvent, "the result of \(request.video) would go to \(target), whose key is \(targetKey.utf8.count) bytes long; S3 keys have at most \(FunctionEvent.maximumS3KeyBytes)")
+        }
+        var result = try analyzer.analyze(request, remainingMs: { remaining() - Self.resultWriteReserveMs })
         do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }
-        catch { throw VideoFunctionError(.outputFailed, "writing the result of \(request.video) to \(target): \(error)") }
+        catch let error as ObjectStoreError where error.code == .deadline {
+            throw VideoFunctionError(.timeout, "writing the result of \(request.video) to \(target): \(error)", storeCode: error.code)
+        } catch {
+            throw VideoFunctionError(.outputFailed, "writing the result of \(request.video) to \(target): \(error)")
+        }
         result.output = target
         return result.summary
     }
@@ -78,6 +96,12 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         for record in records {
             guard record.isObjectCreated else {
                 context.logger.info("skipped \(record.uri): \(record.eventName ?? "") tells of no new object")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
+                continue
+            }
+            // Failing it would only be retried until the dead-letter queue: it never holds a video.
+            guard !record.isFolderMarker else {
+                context.logger.info("skipped \(record.uri): an empty object whose key ends in '/' (a folder the S3 console made)")
                 skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
                 continue
             }
@@ -144,9 +168,17 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         return VideoFunctionError(.timeout, "\(cut.video): \(cut.stoppedEarly ?? ""); left for a retry")
     }
 
-    /// API Gateway v2 / Function URL: the body is a direct event; errors become 4xx or 5xx.
-    private func respondOverHTTP(_ body: String, _ remaining: () -> Int64) throws -> HTTPResponse {
+    /// API Gateway v2 / Function URL: a POST whose body is a direct event; errors become 4xx or 5xx.
+    private func respondOverHTTP(_ request: FunctionEvent.HTTPRequest, _ remaining: () -> Int64) throws -> HTTPResponse {
+        // An event that does not say (a test event made by hand) is taken as a POST.
+        guard request.method.isEmpty || request.method.uppercased() == "POST" else {
+            let payload = ["errorType": "Function.InvalidEvent", "errorMessage": "\(request.method) is not served: POST the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}"]
+            var response = HTTPResponse(statusCode: 405, body: String(decoding: try Self.encode(payload), as: UTF8.self))
+            response.headers["allow"] = "POST"
+            return response
+        }
         do {
+            let body = try request.decodedBody()
             // Said plainly: parsing an empty body would report "unexpected end of input at byte 0".
             guard body.contains(where: { !$0.isWhitespace }) else {
                 throw VideoFunctionError(.invalidEvent, "the request has no body; send the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")
@@ -177,6 +209,10 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             }
             let payload = ["errorType": "Function." + error.lambdaErrorName, "errorMessage": error.message]
             return HTTPResponse(statusCode: status, body: String(decoding: try Self.encode(payload), as: UTF8.self))
+        } catch {
+            // Anything else (a result that would not encode) is still an answer the caller can read.
+            let payload = ["errorType": "Function.InternalError", "errorMessage": "\(error)"]
+            return HTTPResponse(statusCode: 500, body: String(decoding: try Self.encode(payload), as: UTF8.self))
         }
     }
 

@@ -78,7 +78,32 @@ final class EventParsingTests: XCTestCase {
         guard case .sqs(let messages) = try parse(#"{"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": "{}"}]}"#) else { return XCTFail("not sqs") }
         XCTAssertEqual(messages.map(\.messageID), ["m1"])
         let body = Data(#"{"video": "a.mp4"}"#.utf8).base64EncodedString()
-        guard case .http(let text) = try parse(#"{"version": "2.0", "requestContext": {}, "body": "\#(body)", "isBase64Encoded": true}"#) else { return XCTFail("not http") }
-        XCTAssertEqual(text, #"{"video": "a.mp4"}"#)
+        guard case .http(let request) = try parse(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "\#(body)", "isBase64Encoded": true}"#) else { return XCTFail("not http") }
+        XCTAssertEqual(request.method, "POST")
+        XCTAssertEqual(try request.decodedBody(), #"{"video": "a.mp4"}"#)
+        // A body that is not base64 is the request's fault, found where the answer is an HTTP 400.
+        guard case .http(let bad) = try parse(#"{"version": "2.0", "requestContext": {}, "body": "%%%", "isBase64Encoded": true}"#) else { return XCTFail("not http") }
+        XCTAssertThrowsError(try bad.decodedBody()) { XCTAssertTrue("\($0)".contains("flagged base64 but is not"), "\($0)") }
+    }
+
+    /// S3 → SNS → SQS without raw message delivery: the notification is the SNS message's text.
+    func testSNSNotificationsCarryTheirMessage() throws {
+        let s3 = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "in"}, "object": {"key": "a+b.mp4", "size": 10}}}]}"#
+        func envelope(_ message: String) -> String {
+            let escaped = message.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            return #"{"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:uploads", "Message": "\#(escaped)"}"#
+        }
+        guard case .s3(let records) = try parse(envelope(s3)) else { return XCTFail("not s3") }
+        XCTAssertEqual(records, [.init(bucket: "in", key: "a b.mp4", eventName: "ObjectCreated:Put", size: 10)])
+        guard case .s3TestEvent = try parse(envelope(#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#)) else { return XCTFail("not the test event") }
+        XCTAssertThrowsError(try parse(envelope(envelope(s3)))) { XCTAssertTrue("\($0)".contains("inside an SNS notification"), "\($0)") }
+    }
+
+    /// An empty object whose key ends in '/' is a folder the S3 console made, not a video.
+    func testFolderMarkersAreKnown() throws {
+        guard case .s3(let records) = try parse(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/", "size": 0}}}]}"#) else { return XCTFail("not s3") }
+        XCTAssertEqual(records.map(\.isFolderMarker), [true])
+        guard case .s3(let video) = try parse(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/a.mp4", "size": 0}}}]}"#) else { return XCTFail("not s3") }
+        XCTAssertEqual(video.map(\.isFolderMarker), [false])
     }
 }

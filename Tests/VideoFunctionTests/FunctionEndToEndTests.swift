@@ -230,6 +230,46 @@ final class FunctionEndToEndTests: XCTestCase {
         XCTAssertTrue(result.bodyText.contains("out of time"), result.bodyText)
     }
 
+    /// Events as users' set-ups send them beyond the samples: an S3 notification through SNS into the
+    /// queue, a folder the S3 console made, a GET or a bad base64 body over HTTP.
+    func testEventsFromSNSFoldersAndOddHTTPRequests() async throws {
+        let emulator = try await start("video-moderation")
+        try resultStore().write(Array(try Data(contentsOf: RepoPaths.cache("videos/h264.mp4"))), to: "s3://videolambda-input/uploads/via sns.mp4")
+        let notification = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "uploads/via+sns.mp4", "size": 1055148}}}]}"#
+        let snsMessage = #"{"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:000000000000:uploads", "Message": \#(try jsonString(notification))}"#
+        let sqs = #"{"Records": [{"eventSource": "aws:sqs", "messageId": "sns-1", "body": \#(try jsonString(snsMessage))}]}"#
+        let batch = object(try await emulator.invoke(Array(sqs.utf8)))
+        XCTAssertEqual((batch["batchItemFailures"] as? [Any])?.count, 0, "\(batch)")
+        let stored = try JSONSerialization.jsonObject(with: Data(try resultStore().readAll("s3://videolambda-output/results/uploads/via sns.mp4.json"))) as? [String: Any]
+        XCTAssertEqual(stored?["sampledFrames"] as? Int, 16)
+
+        let folder = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "uploads/new/", "size": 0}}}]}"#
+        let skipped = object(try await emulator.invoke(Array(folder.utf8)))
+        XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/new/", "eventName": "ObjectCreated:Put"]], "\(skipped)")
+
+        let get = object(try await emulator.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "GET"}}}"#.utf8)))
+        XCTAssertEqual(get["statusCode"] as? Int, 405, "\(get)")
+        XCTAssertEqual((get["headers"] as? [String: String])?["allow"], "POST")
+        let badBase64 = object(try await emulator.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "%%%", "isBase64Encoded": true}"#.utf8)))
+        XCTAssertEqual(badBase64["statusCode"] as? Int, 400, "\(badBase64)")
+        XCTAssertTrue((badBase64["body"] as? String ?? "").contains("flagged base64 but is not"), "\(badBase64)")
+    }
+
+    /// An OUTPUT_URI results cannot be written to is an init error naming it, before any video is
+    /// analysed for nothing.
+    func testAnOutputURIThatCannotBeWrittenIsAnInitError() async throws {
+        for (uri, text) in [("https://example.com/results/", "not HTTPS"), ("s3://videolambda-output/results/", "not in the allowed buckets")] {
+            let emulator = try await start("video-moderation", outputURI: uri, environment: ["VIDEO_LAMBDA_ALLOWED_BUCKETS": "videolambda-input"])
+            let result = try await emulator.invoke(try sample("video-moderation", "s3-put.json"))
+            XCTAssertNotNil(result.functionError, result.bodyText)
+            XCTAssertTrue(result.bodyText.contains("OUTPUT_URI '\(uri)'") && result.bodyText.contains(text), result.bodyText)
+        }
+    }
+
+    private func jsonString(_ text: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description
+    }
+
     func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {
         let emulator = try await start("video-moderation")
         let cases: [(String, String, String)] = [
