@@ -6,6 +6,7 @@ import Foundation
 #endif
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Writes log lines to standard error, which Lambda forwards to CloudWatch Logs.
@@ -113,11 +114,19 @@ public struct LogSink: Sendable {
 
     func write(_ line: String) { write(line) }
 
-    /// One write(2) per line, so lines from concurrent writers never interleave mid-line.
+    /// Whole lines, so lines from concurrent writers never interleave mid-line.
     public static let standardError = LogSink { writeLine($0, to: 2) }
+
+    /// Held while a line is written: one write(2) is whole on a pipe only up to 4096 bytes, and a
+    /// line longer than that, written in parts, could take turns with another thread's.
+    private static let writing = Mutex(())
 
     static func writeLine(_ line: String, to descriptor: Int32) {
         var bytes = Array((line + "\n").utf8)
+        writing.withLock { _ in writeAll(&bytes, to: descriptor) }
+    }
+
+    private static func writeAll(_ bytes: inout [UInt8], to descriptor: Int32) {
         bytes.withUnsafeMutableBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             var offset = 0

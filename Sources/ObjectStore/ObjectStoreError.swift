@@ -23,6 +23,9 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case badResponse
         /// The deadline the caller set (`ObjectStore.withDeadline`) came before the request could finish.
         case deadline
+        /// The object was replaced while it was read (its ETag no longer matches, HTTP 412): the
+        /// bytes read so far belong to another version. Reading it again reads the new one.
+        case changed
     }
 
     public let code: Code
@@ -48,6 +51,7 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case .io: what = "read failed"
         case .badResponse: what = "unusable response"
         case .deadline: what = "out of time"
+        case .changed: what = "changed while read"
         }
         return "\(uri): \(what): \(reason)"
     }

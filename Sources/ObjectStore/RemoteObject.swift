@@ -44,6 +44,11 @@ final class HTTPRemoteObject: RemoteObject {
     private let pooled: PooledHTTPClient
     private let template: HTTPRequest
     private let isS3: Bool
+    /// The version the first answer came from (a strong ETag), which every later range must match
+    /// (If-Match): a video replaced between two ranges would otherwise mix bytes of two files, which
+    /// decode as garbage or, worse, as the wrong frames. Nil until then, or when the server gives
+    /// none (or only a weak one, which If-Match cannot use).
+    private let pinnedVersion = Mutex<String?>(nil)
 
     init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool) {
         self.uri = uri
@@ -96,9 +101,14 @@ final class HTTPRemoteObject: RemoteObject {
     private func fetch(_ range: Range<Int64>, using client: HTTPClient) throws -> (bytes: [UInt8], totalSize: Int64) {
         var request = template
         request.headers.append("Range: bytes=\(range.lowerBound)-\(range.upperBound - 1)")
+        let pinned = pinnedVersion.withLock { $0 }
+        if let pinned { request.headers.append("If-Match: \(pinned)") }
         // A server that ignores Range sends everything; never accept more than the range asked for.
         request.maximumBodyBytes = Int64(range.count)
         let response = try client.send(request, uri: uri)
+        if pinned == nil, (200..<300).contains(response.status), let etag = response.headers["etag"], !etag.isEmpty, !etag.hasPrefix("W/") {
+            pinnedVersion.withLock { if $0 == nil { $0 = etag } }
+        }
         switch response.status {
         case 206:
             guard let total = Self.totalSize(fromContentRange: response.headers["content-range"]) else {
@@ -112,6 +122,8 @@ final class HTTPRemoteObject: RemoteObject {
             // Only an empty object has no byte 0; anything else is past the end.
             let total = Self.totalSize(fromContentRange: response.headers["content-range"]) ?? 0
             return ([], total)
+        case 412 where pinned != nil:
+            throw ObjectStoreError(.changed, uri: uri, "the object was replaced while it was read (its ETag is no longer \(pinned!)); read it again")
         default:
             throw failure(response)
         }

@@ -84,6 +84,23 @@ final class S3ObjectStoreTests: XCTestCase {
         XCTAssertEqual(try store().reader(for: "s3://videos/empty.bin").size, 0)
     }
 
+    /// A reader reads one version: an object replaced between two of its ranges is an error that
+    /// says so (If-Match on the first answer's ETag), not bytes of two files spliced together.
+    func testAnObjectReplacedWhileItIsReadIsAnErrorNotAMixOfVersions() throws {
+        let store = try store()
+        try store.write(Self.payload, to: "s3://videos/replaced.bin")
+        let reader = try store.reader(for: "s3://videos/replaced.bin")
+        XCTAssertEqual(try read(reader, at: 0, count: 100), Array(Self.payload[0..<100]))
+        try store.write(Self.payload.map { $0 ^ 0xFF }, to: "s3://videos/replaced.bin")
+        XCTAssertThrowsError(try read(reader, at: 2_000_000, count: 100)) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .changed, "\(error)")
+            XCTAssertTrue("\(error)".contains("replaced while it was read"), "\(error)")
+        }
+        // A new reader reads the new version.
+        XCTAssertEqual(try read(try store.reader(for: "s3://videos/replaced.bin"), at: 2_000_000, count: 100),
+                       Array(Self.payload[2_000_000..<2_000_100]).map { $0 ^ 0xFF })
+    }
+
     func testPrefetchedSpansArriveOverParallelSignedRequests() throws {
         let reader = try store().reader(for: "s3://videos/big.bin", pattern: .scattered)
         // The first beyond the 256 KB the reader fetched on opening.
