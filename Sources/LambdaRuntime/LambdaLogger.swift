@@ -117,13 +117,19 @@ public struct LogSink: Sendable {
     /// Whole lines, so lines from concurrent writers never interleave mid-line.
     public static let standardError = LogSink { writeLine($0, to: 2) }
 
-    /// Held while a line is written: one write(2) is whole on a pipe only up to 4096 bytes, and a
-    /// line longer than that, written in parts, could take turns with another thread's.
-    private static let writing = Mutex(())
+    /// Held while a line is written to standard output or standard error (one each, so that a
+    /// full one does not hold up the other): one write(2) is whole on a pipe only up to 4096 bytes,
+    /// and a line longer than that, written in parts, could take turns with another thread's.
+    private static let writingOutput = Mutex(())
+    private static let writingError = Mutex(())
 
     static func writeLine(_ line: String, to descriptor: Int32) {
         var bytes = Array((line + "\n").utf8)
-        writing.withLock { _ in writeAll(&bytes, to: descriptor) }
+        if descriptor == 1 {
+            writingOutput.withLock { _ in writeAll(&bytes, to: descriptor) }
+        } else {
+            writingError.withLock { _ in writeAll(&bytes, to: descriptor) }
+        }
     }
 
     private static func writeAll(_ bytes: inout [UInt8], to descriptor: Int32) {

@@ -7,7 +7,8 @@ public struct LambdaRuntimeError: Error, CustomStringConvertible, Sendable {
         case missingRuntimeAPI
         /// The Runtime API could not be reached after the bounded retries.
         case apiUnreachable
-        /// The Runtime API answered 500: the sandbox is going away, the process must exit.
+        /// The Runtime API answered 500, or its answer broke off after it took the request: the
+        /// sandbox is going away (or the exchange cannot be repeated), the process must exit.
         case apiFailed
         /// The Runtime API answered with a status the contract does not allow here.
         case unexpectedStatus

@@ -44,10 +44,11 @@ final class HTTPRemoteObject: RemoteObject {
     private let pooled: PooledHTTPClient
     private let template: HTTPRequest
     private let isS3: Bool
-    /// The version the first answer came from (a strong ETag), which every later range must match
-    /// (If-Match): a video replaced between two ranges would otherwise mix bytes of two files, which
-    /// decode as garbage or, worse, as the wrong frames. Nil until then, or when the server gives
-    /// none (or only a weak one, which If-Match cannot use).
+    /// For S3, the version the opening answer came from (its ETag), which every later range must
+    /// match (If-Match, and the ETag each answer carries): a video replaced between two ranges would
+    /// otherwise mix bytes of two files, which decode as garbage or, worse, as the wrong frames.
+    /// Nil until then. Not for HTTPS: a web farm or CDN may give one file a different strong ETag
+    /// per node, and every range after the first would fail.
     private let pinnedVersion = Mutex<String?>(nil)
 
     init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool) {
@@ -62,7 +63,7 @@ final class HTTPRemoteObject: RemoteObject {
     static let parallelFetches = 6
 
     func fetch(_ range: Range<Int64>) throws -> (bytes: [UInt8], totalSize: Int64) {
-        try fetch(range, using: pooled.client)
+        try fetch(range, using: pooled.client, pinsVersion: true)
     }
 
     func fetch(_ ranges: [Range<Int64>], landing: @escaping (Int, Result<[UInt8], Error>) -> Void) {
@@ -82,7 +83,7 @@ final class HTTPRemoteObject: RemoteObject {
                     landing(index, .failure(ObjectStoreError(.badResponse, uri: self.uri, "a parallel range request was abandoned after another failed")))
                     continue
                 }
-                let result = Result { try self.fetch(ranges[index], using: clients[lane]).bytes }
+                let result = Result { try self.fetch(ranges[index], using: clients[lane], pinsVersion: false).bytes }
                 if case .failure = result { failed = true }
                 landing(index, result)
             }
@@ -98,7 +99,9 @@ final class HTTPRemoteObject: RemoteObject {
         group.wait()
     }
 
-    private func fetch(_ range: Range<Int64>, using client: HTTPClient) throws -> (bytes: [UInt8], totalSize: Int64) {
+    /// One range. `pinsVersion`: an S3 answer without a pinned version yet pins its ETag (the
+    /// reader's opening fetch, which comes before any other).
+    private func fetch(_ range: Range<Int64>, using client: HTTPClient, pinsVersion: Bool) throws -> (bytes: [UInt8], totalSize: Int64) {
         var request = template
         request.headers.append("Range: bytes=\(range.lowerBound)-\(range.upperBound - 1)")
         let pinned = pinnedVersion.withLock { $0 }
@@ -106,8 +109,13 @@ final class HTTPRemoteObject: RemoteObject {
         // A server that ignores Range sends everything; never accept more than the range asked for.
         request.maximumBodyBytes = Int64(range.count)
         let response = try client.send(request, uri: uri)
-        if pinned == nil, (200..<300).contains(response.status), let etag = response.headers["etag"], !etag.isEmpty, !etag.hasPrefix("W/") {
+        let etag = response.headers["etag"].flatMap { $0.isEmpty || $0.hasPrefix("W/") ? nil : $0 }
+        if isS3, pinsVersion, pinned == nil, (200..<300).contains(response.status), let etag {
             pinnedVersion.withLock { if $0 == nil { $0 = etag } }
+        }
+        // A server (or a cache before it) that ignored If-Match says which version it sent.
+        if let pinned, (200..<300).contains(response.status), let etag, etag != pinned {
+            throw Self.replaced(uri, pinned: pinned)
         }
         switch response.status {
         case 206:
@@ -123,7 +131,7 @@ final class HTTPRemoteObject: RemoteObject {
             let total = Self.totalSize(fromContentRange: response.headers["content-range"]) ?? 0
             return ([], total)
         case 412 where pinned != nil:
-            throw ObjectStoreError(.changed, uri: uri, "the object was replaced while it was read (its ETag is no longer \(pinned!)); read it again")
+            throw Self.replaced(uri, pinned: pinned!)
         default:
             throw failure(response)
         }
@@ -139,6 +147,10 @@ final class HTTPRemoteObject: RemoteObject {
         }
         guard response.status == 200 else { throw failure(response) }
         return response.body
+    }
+
+    static func replaced(_ uri: String, pinned: String) -> ObjectStoreError {
+        ObjectStoreError(.changed, uri: uri, "the object was replaced while it was read (its ETag is no longer \(pinned)); read it again")
     }
 
     /// "bytes 0-99/1234" or "bytes */1234" → 1234.

@@ -31,8 +31,9 @@ enum FunctionEvent {
         /// The object's size, when the record gives it.
         var size: Int64? = nil
         var uri: String { "s3://\(bucket)/\(key)" }
-        /// A "folder" the S3 console made: an empty object whose key ends in '/', no video.
-        var isFolderMarker: Bool { key.hasSuffix("/") && size == 0 }
+        /// A "folder" the S3 console made: an object whose key ends in '/' (empty, when the record
+        /// gives the size), no video.
+        var isFolderMarker: Bool { key.hasSuffix("/") && (size ?? 0) == 0 }
         /// Whether the record tells of a new object. Others (ObjectRemoved, ObjectRestore...) reach
         /// us when a queue gets every event of a bucket: there is no new video to analyse.
         var isObjectCreated: Bool { eventName.map { $0.hasPrefix("ObjectCreated:") } ?? true }
@@ -76,7 +77,8 @@ enum FunctionEvent {
     private static func parse(_ object: [String: JSONValue], insideNotification: Bool) throws -> FunctionEvent {
         // S3 → SNS → SQS without raw message delivery: the S3 notification (or S3's test event, or a
         // direct event) is the text of the SNS message the queue got. One level only.
-        if object["Type"]?.stringValue == "Notification", object["TopicArn"] != nil, let message = object["Message"]?.stringValue {
+        if object["Type"]?.stringValue == "Notification", object["video"] == nil,
+           object["TopicArn"]?.stringValue?.hasPrefix("arn:") == true, let message = object["Message"]?.stringValue {
             guard !insideNotification else { throw VideoFunctionError(.invalidEvent, "an SNS notification inside an SNS notification") }
             let inner = try parse(Array(message.utf8), insideNotification: true)
             switch inner {

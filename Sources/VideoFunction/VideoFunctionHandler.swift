@@ -13,16 +13,29 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// Where S3 and SQS results are written (OUTPUT_URI); nil when it is not set.
     let output: OutputLocation?
 
-    /// Throws when `outputURI` is set but cannot hold one result per video (see `OutputLocation`), or
-    /// names a place results cannot be written to (HTTPS, a bucket the policy does not allow): an
-    /// init error, instead of every S3 or SQS event analysing its video only to fail storing it.
-    public init(analyzer: VideoAnalyzer, outputURI: String?) throws {
+    /// `output`: where results go, as `checkedOutput` read OUTPUT_URI.
+    init(analyzer: VideoAnalyzer, output: OutputLocation?) {
         self.analyzer = analyzer
-        output = try outputURI.flatMap { $0.isEmpty ? nil : try OutputLocation($0) }
-        if let output {
-            do { try analyzer.store.checkWritable(output.target(forKey: "key")) }
-            catch { throw VideoFunctionError(.invalidConfig, "OUTPUT_URI '\(output.uri)': \(error)") }
-        }
+        self.output = output
+    }
+
+    /// OUTPUT_URI read and checked, nil when it is not set. Throws when it cannot hold one result
+    /// per video (see `OutputLocation`), or names a place results cannot be written to (HTTPS, a
+    /// bucket the policy does not allow): an init error, found before the model loads, instead of
+    /// every S3 or SQS event analysing its video only to fail storing it.
+    static func checkedOutput(_ outputURI: String?, store: ObjectStore) throws -> OutputLocation? {
+        guard let outputURI, !outputURI.isEmpty else { return nil }
+        let output = try OutputLocation(outputURI)
+        do { try store.checkWritable(output.target(forKey: "key")) }
+        catch { throw VideoFunctionError(.invalidConfig, "OUTPUT_URI '\(output.uri)': \(error)") }
+        return output
+    }
+
+    /// `remainingMs` less `reserveMs`, saturating: a deadline header far in the past (a remaining
+    /// time near Int64.min) must mean no time, not trap.
+    static func less(_ remainingMs: Int64, _ reserveMs: Int64) -> Int64 {
+        let (difference, overflow) = remainingMs.subtractingReportingOverflow(reserveMs)
+        return overflow ? .min : difference
     }
 
     /// Time an analysis whose result is stored leaves for storing it (one PUT of a small JSON): an
@@ -35,7 +48,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         // of running the invocation into Lambda's timeout, where the whole answer would be lost.
         let remaining = context.remainingTimeMs
         let requestDeadline = remaining == .max ? nil
-            : DispatchTime.now() + .milliseconds(Int(max(0, remaining - Int64(VideoAnalyzer.deadlineReserveMs))))
+            : DispatchTime.now() + .milliseconds(Int(max(0, Self.less(remaining, Int64(VideoAnalyzer.deadlineReserveMs)))))
         return try analyzer.store.withDeadline(requestDeadline) { try handleEvent(event, context: context) }
     }
 
@@ -75,7 +88,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         if case .s3(_, let targetKey)? = try? ObjectURI(parsing: target), targetKey.utf8.count > FunctionEvent.maximumS3KeyBytes {
             throw VideoFunctionError(.invalidEvent, "the result of \(request.video) would go to \(target), whose key is \(targetKey.utf8.count) bytes long; S3 keys have at most \(FunctionEvent.maximumS3KeyBytes)")
         }
-        var result = try analyzer.analyze(request, remainingMs: { remaining() - Self.resultWriteReserveMs })
+        var result = try analyzer.analyze(request, remainingMs: { Self.less(remaining(), Self.resultWriteReserveMs) })
         do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }
         catch let error as ObjectStoreError where error.code == .deadline {
             throw VideoFunctionError(.timeout, "writing the result of \(request.video) to \(target): \(error)", storeCode: error.code)

@@ -44,9 +44,10 @@ public enum VideoFunctions {
         FFmpegLibraries.startLoading()
         BLASLibrary.startLoading()
         let store = ObjectStore.fromEnvironment(functionsDirectory: root)
+        let output = try VideoFunctionHandler.checkedOutput(context.environment["OUTPUT_URI"], store: store)
         let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
-        let handler = try VideoFunctionHandler(analyzer: analyzer, outputURI: context.environment["OUTPUT_URI"])
+        let handler = VideoFunctionHandler(analyzer: analyzer, output: output)
         if handler.output == nil {
             // Information, not a warning: direct and HTTP events (all a local run sends) need none.
             context.logger.info("\(name): OUTPUT_URI is not set: S3 events get their full results back, and SQS messages fail (their results would have nowhere to go)")

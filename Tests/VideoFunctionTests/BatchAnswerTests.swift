@@ -15,4 +15,11 @@ final class BatchAnswerTests: XCTestCase {
         XCTAssertEqual(failure?.code, .timeout)
         XCTAssertEqual(failure?.message, "b.mp4: deadline: analysed 8 of 16 frames; left for a retry")
     }
+
+    /// The time left less a reserve never traps: a deadline far in the past is no time at all.
+    func testTimeLeftLessAReserveSaturates() {
+        XCTAssertEqual(VideoFunctionHandler.less(1_000, 300), 700)
+        XCTAssertEqual(VideoFunctionHandler.less(.min, 500), .min)
+        XCTAssertEqual(VideoFunctionHandler.less(.max, 500), .max - 500)
+    }
 }

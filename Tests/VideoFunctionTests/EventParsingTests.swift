@@ -105,5 +105,13 @@ final class EventParsingTests: XCTestCase {
         XCTAssertEqual(records.map(\.isFolderMarker), [true])
         guard case .s3(let video) = try parse(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/a.mp4", "size": 0}}}]}"#) else { return XCTFail("not s3") }
         XCTAssertEqual(video.map(\.isFolderMarker), [false])
+        guard case .s3(let unsized) = try parse(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/"}}}]}"#) else { return XCTFail("not s3") }
+        XCTAssertEqual(unsized.map(\.isFolderMarker), [true])
+    }
+
+    /// A direct event that happens to carry SNS's field names is still a direct event.
+    func testADirectEventIsNotTakenForAnSNSNotification() throws {
+        guard case .direct(let request) = try parse(#"{"video": "a.mp4", "Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message": "{}"}"#) else { return XCTFail("not direct") }
+        XCTAssertEqual(request.video, "a.mp4")
     }
 }
