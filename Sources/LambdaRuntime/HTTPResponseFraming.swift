@@ -77,8 +77,25 @@ enum HTTPResponseFraming {
     /// Decodes a chunked body from the start of `bytes`: the body and the offset just past its last
     /// chunk and trailers, or nil when the end has not arrived yet.
     static func chunkedBody(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPFramingError) -> (body: [UInt8], end: Int)? {
+        var progress = ChunkedProgress()
+        guard let end = try chunkedBody(bytes, progress: &progress) else { return nil }
+        return (progress.body, end)
+    }
+
+    /// What a chunked body has given so far: the chunks decoded, and where the next one starts.
+    struct ChunkedProgress {
         var body: [UInt8] = []
         var position = 0
+    }
+
+    /// Decodes the chunks of `bytes` (a chunked body from its start, as much as has arrived) that
+    /// `progress` has not taken yet, so that a body arriving in many reads is decoded once, not
+    /// again from its start at each read (a 6 MB event in 4 KB chunks took ~110 ms that way).
+    /// Returns the offset just past the last chunk and trailers, or nil when the end has not arrived.
+    static func chunkedBody(_ bytes: UnsafeBufferPointer<UInt8>, progress: inout ChunkedProgress) throws(HTTPFramingError) -> Int? {
+        var position = progress.position
+        // A chunk is taken whole or not at all: an incomplete one is read again, from its size line.
+        defer { progress.position = position }
         while true {
             guard let lineEnd = crlf(in: bytes, from: position) else { return nil }
             // chunk-size [; extensions] CRLF
@@ -91,24 +108,27 @@ enum HTTPResponseFraming {
             }
             guard digits > 0 else { throw HTTPFramingError("malformed chunk size line") }
             // Checked before any arithmetic with it (a size near Int.max overflowed the bounds check).
-            guard size <= maximumBodyBytes - body.count else {
+            guard size <= maximumBodyBytes - progress.body.count else {
                 throw HTTPFramingError("a chunked body over the \(maximumBodyBytes)-byte limit of a Runtime API body")
             }
-            position = lineEnd + 2
+            let dataStart = lineEnd + 2
             if size == 0 {
                 // Trailer fields, each one line, then an empty line.
+                var trailer = dataStart
                 while true {
-                    guard let trailerEnd = crlf(in: bytes, from: position) else { return nil }
-                    let empty = trailerEnd == position
-                    position = trailerEnd + 2
-                    if empty { return (body, position) }
+                    guard let trailerEnd = crlf(in: bytes, from: trailer) else { return nil }
+                    let empty = trailerEnd == trailer
+                    trailer = trailerEnd + 2
+                    if empty {
+                        position = trailer
+                        return position
+                    }
                 }
             }
-            guard bytes.count - position >= size + 2 else { return nil }
-            body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<position + size]))
-            position += size
-            guard bytes[position] == 0x0D, bytes[position + 1] == 0x0A else { throw HTTPFramingError("chunk data not followed by CRLF") }
-            position += 2
+            guard bytes.count - dataStart >= size + 2 else { return nil }
+            guard bytes[dataStart + size] == 0x0D, bytes[dataStart + size + 1] == 0x0A else { throw HTTPFramingError("chunk data not followed by CRLF") }
+            progress.body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[dataStart..<dataStart + size]))
+            position = dataStart + size + 2
         }
     }
 

@@ -126,6 +126,7 @@ final class RuntimeAPIConnection {
         var received = 0
         var head: HTTPResponseFraming.Head?
         var closed = false
+        var chunks = HTTPResponseFraming.ChunkedProgress()
         while true {
             if head == nil {
                 head = try frame { bytes throws(HTTPFramingError) in try HTTPResponseFraming.head(UnsafeBufferPointer(rebasing: bytes[0..<received])) }
@@ -147,8 +148,8 @@ final class RuntimeAPIConnection {
                     }
                     if buffer.count < start + length { buffer += [UInt8](repeating: 0, count: start + length - buffer.count) }
                 case .chunked:
-                    if let (body, end) = try frame({ bytes throws(HTTPFramingError) in try HTTPResponseFraming.chunkedBody(UnsafeBufferPointer(rebasing: bytes[start..<received])) }) {
-                        return (response(body), head.keepAlive && start + end == received)
+                    if let end = try frame({ bytes throws(HTTPFramingError) in try HTTPResponseFraming.chunkedBody(UnsafeBufferPointer(rebasing: bytes[start..<received]), progress: &chunks) }) {
+                        return (response(chunks.body), head.keepAlive && start + end == received)
                     }
                 case .untilClose:
                     if closed { return (response(Array(buffer[start..<received])), false) }
