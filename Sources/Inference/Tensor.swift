@@ -88,7 +88,10 @@ public struct Tensor: @unchecked Sendable {
         case .int64: return withUnsafeBufferPointer(as: Int64.self) { Array($0) }
         case .int32: return withUnsafeBufferPointer(as: Int32.self) { $0.map(Int64.init) }
         case .bool: return withUnsafeBufferPointer(as: UInt8.self) { $0.map(Int64.init) }
-        case .float32: return withUnsafeBufferPointer(as: Float.self) { $0.map { Int64($0) } }
+        // Saturating: Int64(x) is undefined for NaN and values out of range (this module skips the
+        // checks), and a model can put any float where a shape or an index is read. The extremes
+        // are refused by whatever reads them.
+        case .float32: return withUnsafeBufferPointer(as: Float.self) { $0.map { $0.isNaN ? .min : Int64(exactly: $0.rounded(.towardZero)) ?? ($0 > 0 ? .max : .min) } }
         }
     }
     public var bools: [Bool] { withUnsafeBufferPointer(as: UInt8.self) { $0.map { $0 != 0 } } }

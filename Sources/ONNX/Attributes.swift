@@ -1,10 +1,14 @@
 // Reading a node's attributes by name, with defaults, in one line per attribute.
 import Inference
 
-/// A node's attributes, keyed by name.
-struct Attributes {
+/// A node's attributes, keyed by name. An attribute whose declared type is not the one asked for
+/// (a FLOAT `axis`, INTS given as FLOATS) reads as absent and is noted in `misread`, which the graph
+/// builder reports naming the node: read anyway, it came out as 0 or empty, and the error (if any)
+/// spoke of a value the model never gave.
+final class Attributes {
     let node: String
     private let byName: [String: Onnx_AttributeProto]
+    private(set) var misread: [String] = []
 
     init(_ node: Onnx_NodeProto) {
         self.node = node.name.isEmpty ? node.opType : node.name
@@ -15,17 +19,32 @@ struct Attributes {
 
     func has(_ name: String) -> Bool { byName[name] != nil }
 
-    func int(_ name: String) -> Int? { byName[name].map { Int($0.i) } }
+    /// The attribute `name` when it is of type `expected`. Models that predate the type field leave
+    /// it undefined: those are read as asked.
+    private func attribute(_ name: String, _ expected: Onnx_AttributeProto.AttributeType) -> Onnx_AttributeProto? {
+        guard let attribute = byName[name] else { return nil }
+        guard attribute.type == .undefined || attribute.type == expected else {
+            misread.append("\(name) is \(Self.typeName(attribute.type)), not \(Self.typeName(expected))")
+            return nil
+        }
+        return attribute
+    }
+
+    private static func typeName(_ type: Onnx_AttributeProto.AttributeType) -> String {
+        String(describing: type).uppercased()
+    }
+
+    func int(_ name: String) -> Int? { attribute(name, .int).map { Int($0.i) } }
     func int(_ name: String, default value: Int) -> Int { int(name) ?? value }
-    func float(_ name: String) -> Float? { byName[name].map(\.f) }
+    func float(_ name: String) -> Float? { attribute(name, .float).map(\.f) }
     func float(_ name: String, default value: Float) -> Float { float(name) ?? value }
-    func ints(_ name: String) -> [Int]? { byName[name].map { $0.ints.map(Int.init) } }
-    func floats(_ name: String) -> [Float]? { byName[name].map(\.floats) }
-    func string(_ name: String) -> String? { byName[name].map { String(decoding: $0.s, as: UTF8.self) } }
+    func ints(_ name: String) -> [Int]? { attribute(name, .ints).map { $0.ints.map(Int.init) } }
+    func floats(_ name: String) -> [Float]? { attribute(name, .floats).map(\.floats) }
+    func string(_ name: String) -> String? { attribute(name, .string).map { String(decoding: $0.s, as: UTF8.self) } }
     func string(_ name: String, default value: String) -> String { string(name) ?? value }
 
     func tensor(_ name: String) throws -> Tensor? {
-        guard let attribute = byName[name], attribute.hasT else { return nil }
+        guard let attribute = attribute(name, .tensor), attribute.hasT else { return nil }
         return try Tensor(onnx: attribute.t, what: "attribute \(name) of node '\(node)'")
     }
 

@@ -94,6 +94,33 @@ final class ShapeLimitsTests: XCTestCase {
         }
     }
 
+    /// Model settings that reached memory unsafely (this module runs without bounds or overflow
+    /// checks), each now refused or computed right.
+    func testSettingsThatReachedMemoryUnsafely() throws {
+        // A stride-2 tap wholly in the right padding: its empty column range made a negative pair
+        // count, which wrote before that tap's row of the column matrix (over the tap before it).
+        let row = Tensor(float32: (0..<7).map(Float.init), shape: [1, 1, 1, 7])
+        let taps = Tensor(float32: [1, 1, 1], shape: [1, 1, 1, 3])
+        let strided = try Conv(geometry: WindowGeometry(kernel: [1, 3], strides: [1, 2], pads: [0, 0, 0, 6], dilations: [1, 6]))
+            .evaluate([row, taps])
+        XCTAssertEqual(strided.first?.floats, [6], "x[0] + x[6] + padding")
+        // Weights with no output channel hold no data whatever their kernel: the column matrix of a
+        // 2^24 x 2^24 kernel wrapped to 0 floats, and im2col wrote 2^16 floats per row into it.
+        assertRefused("over the size limit") {
+            try Conv(geometry: WindowGeometry(kernel: [1 << 24, 1 << 24], pads: [1 << 23, 1 << 23, (1 << 23) + 31, (1 << 23) + 31]))
+                .evaluate([self.image, Tensor(float32: [], shape: [0, 1, 1 << 24, 1 << 24])])
+        }
+        // Pooling visits every tap of every window: 4e12 per plane here, for an 88 MB output.
+        assertRefused("over the size limit of one plane's work") {
+            try MaxPool(geometry: WindowGeometry(kernel: [1 << 24, 1], strides: [64, 8], pads: [1 << 24, 0, 1 << 24, 0])).evaluate([self.image])
+        }
+        // Clip reads one element of each bound: an empty one was read past, an int64 one misread.
+        assertRefused("min must be one float32 value") { try Clip().evaluate([self.image, Tensor(float32: [], shape: [0])]) }
+        assertRefused("max must be one float32 value") { try Clip().evaluate([self.image, nil, Tensor(int64: [1], shape: [1])]) }
+        // Floats read as integers (a shape, an index) saturate instead of being undefined.
+        XCTAssertEqual(Tensor(float32: [.nan, .infinity, -1e30, 2.9, -2.9], shape: [5]).int64s, [.min, .max, .min, 2, -2])
+    }
+
     /// Settings a model can give convolutions that kernels would act on unchecked: a group of zero
     /// (a division by zero), a group so large that channels x group wrapped to the input's count (a
     /// loop of 10^18 steps), a kernel_shape the weights do not have (sgemm read past them), a bias

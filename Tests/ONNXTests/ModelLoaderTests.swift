@@ -185,6 +185,27 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    /// An attribute of another type than its operator reads (a FLOAT axis) is an error naming the
+    /// node and both types; it used to read as 0, and a FLOATS `perm` as no permutation at all.
+    func testAnAttributeOfTheWrongTypeIsNamed() throws {
+        var flatten = Onnx_NodeProto(); flatten.opType = "Flatten"; flatten.name = "flat"; flatten.input = ["y"]; flatten.output = ["f"]
+        var axis = Onnx_AttributeProto(); axis.name = "axis"; axis.f = 1; axis.type = .float
+        flatten.attribute = [axis]
+        assertError(.invalidModel, containing: "node 'flat' (Flatten): attribute axis is FLOAT, not INT") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [flatten])), source: "m")
+        }
+        var transpose = Onnx_NodeProto(); transpose.opType = "Transpose"; transpose.name = "t"; transpose.input = ["y"]; transpose.output = ["t"]
+        var perm = Onnx_AttributeProto(); perm.name = "perm"; perm.floats = [1, 0]; perm.type = .floats
+        transpose.attribute = [perm]
+        assertError(.invalidModel, containing: "attribute perm is FLOATS, not INTS") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [transpose])), source: "m")
+        }
+        // Without a declared type (models older than the field), the value is read as asked.
+        axis.type = .undefined; axis.i = 1
+        flatten.attribute = [axis]
+        XCTAssertNoThrow(try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [flatten])), source: "m"))
+    }
+
     func testAnInitializerNoMemoryHoldsIsAnError() throws {
         // 2^32 x 2^32 floats and no data: the element count alone overflowed Int and stopped the process.
         var model = Self.model()

@@ -14,6 +14,14 @@ public struct Clip: Operator {
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
         let input = try inputs.required(0, name)
         guard input.type.elementType != .bool else { throw invalidInput("Clip does not take bool tensors") }
+        // ONNX: min and max are scalars of the input's type. Read as one element, anything else
+        // would be read past (an empty bound) or misread (an int64 bound of a float input).
+        for (index, bound) in [(1, "min"), (2, "max")] where index < inputs.count {
+            guard let given = inputs[index] else { continue }
+            guard given.type.elementType == input.type.elementType, ShapeLimits.elementCount(given.type.shape) == 1 else {
+                throw invalidInput("Clip: \(bound) must be one \(input.type.elementType) value like the input, got \(given.type)")
+            }
+        }
         return [input.type]
     }
 

@@ -29,6 +29,13 @@ public struct Conv: Operator {
         guard geometry.kernel == Array(w.shape[2...]) else { throw invalidInput("Conv: kernel_shape \(geometry.kernel) differs from weights \(w.shape)") }
         let resolved = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let output = [x.shape[0], w.shape[0]] + resolved.output.suffix(x.shape.count - 2)
+        // The im2col matrix is (channels per group x kernel) rows by output positions. Its size is
+        // checked here because the weights alone do not bound it: weights with 0 output channels
+        // hold no data whatever their kernel, and a kernel of 2^24 x 2^24 made the product wrap.
+        let columns = [w.shape[1]] + geometry.kernel + resolved.output.suffix(x.shape.count - 2)
+        guard ShapeLimits.elementCount(columns) != nil else {
+            throw invalidInput("Conv: weights \(w.shape) over an input of \(x.shape) need a column matrix over the size limit")
+        }
         try inputs.checkFusedInputs(channels: w.shape[0], output: output, addsResidual: addsResidual, name)
         return [TensorType(.float32, output)]
     }
@@ -39,7 +46,7 @@ public struct Conv: Operator {
         if geometry.kernel.isEmpty { geometry.kernel = Array(w.shape[2...]) }
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let batch = x.shape[0], inChannels = x.shape[1], outChannels = w.shape[0]
-        guard g.outputCount > 0, batch > 0 else { return }
+        guard g.outputCount > 0, batch > 0, outChannels > 0 else { return }
         try inputs.checkFusedResidual(addsResidual: addsResidual, output: outputs[0], name)
         let bias = inputs.optional(2)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let residual = addsResidual ? inputs.optional(3)?.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! } : nil

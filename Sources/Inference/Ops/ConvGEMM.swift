@@ -43,11 +43,22 @@ struct ConvGEMM: ImageBatchKernel {
         return Swift.max(1, Swift.min(oh, Self.bandFloats / Swift.max(1, rows * ow)))
     }
 
-    /// Scratch floats that `run` needs for `images` images at once.
+    /// Scratch floats that `run` needs for `images` images at once; Int.max when that does not fit
+    /// an Int (the workspace then refuses it as over the memory limit, instead of a wrapped size).
     func scratchCount(images: Int, threads: Int) -> Int {
         if pointwise { return 0 }
-        if images > 1 && outputCount < Self.sideBySideBelow { return (rows + groupOut) * images * outputCount }
-        return rows * bandRows(threads: threads) * geometry.output[2] * geometry.output[0]
+        if images > 1 && outputCount < Self.sideBySideBelow { return Self.product([rows + groupOut, images, outputCount]) }
+        return Self.product([rows, bandRows(threads: threads), geometry.output[2], geometry.output[0]])
+    }
+
+    private static func product(_ factors: [Int]) -> Int {
+        var result = 1
+        for factor in factors {
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            if overflow { return .max }
+            result = next
+        }
+        return result
     }
 
     /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.

@@ -68,8 +68,11 @@ enum Im2Col {
     @inline(__always)
     private static func everyOther(from line: UnsafePointer<Float>, offset: Int, rowWidth: Int,
                                    into target: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        // No column inside (a tap wholly in the padding): `start` may then lie past the row, and a
+        // negative pair count would write before the target.
+        guard !columns.isEmpty else { return }
         let start = 2 * columns.lowerBound + offset
-        let pairs = Swift.min(columns.count, (rowWidth - start) / 2)
+        let pairs = Swift.max(0, Swift.min(columns.count, (rowWidth - start) / 2))
         Deinterleave.pairs(line + start, count: pairs, even: target + columns.lowerBound, odd: nil)
         for w in columns.lowerBound + pairs..<columns.upperBound { target[w] = line[2 * w + offset] }
     }

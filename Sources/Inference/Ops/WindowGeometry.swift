@@ -99,6 +99,11 @@ public struct WindowGeometry: Equatable, Sendable {
                 }
             }
         }
+        // Pooling and depthwise loops visit every tap of every window, padding included: a kernel
+        // of 2^24 over padding of 2^24 made 4e12 visits per plane out of an 88 MB output.
+        guard ShapeLimits.elementCount(output + kernel) != nil else {
+            throw invalidInput("\(op): \(output) windows of \(kernel) taps each are over the size limit of one plane's work")
+        }
         let lead = 3 - rank
         func pad(_ values: [Int], _ fill: Int) -> [Int] { [Int](repeating: fill, count: lead) + values }
         return Resolved(input: pad(input, 1), output: pad(output, 1), kernel: pad(kernel, 1), strides: pad(strides, 1),

@@ -24,7 +24,9 @@ enum FuseActivation {
         if let clip = node.op as? Clip {
             let bounds = [1, 2].map { i -> Float?? in
                 guard i < node.inputs.count, !node.inputs[i].isEmpty else { return .some(nil) }
-                guard let value = graph.constants[node.inputs[i]] else { return nil }
+                // Only a one-element float32 bound is read here; any other is left to Clip, which
+                // refuses it by name.
+                guard let value = graph.constants[node.inputs[i]], value.elementType == .float32, value.count == 1 else { return nil }
                 return .some(value.floats.first)
             }
             guard let low = bounds[0], let high = bounds[1] else { return nil }
