@@ -3,9 +3,11 @@
 // overflow and before memory is asked for a tensor, so such a model is an error, not a crash.
 
 public enum ShapeLimits {
-    /// Most elements one tensor may hold: 2^32 (16 GiB of float32), more than any function's memory,
-    /// and far enough inside Int's range that no byte count or offset computed from it overflows.
-    public static let maximumElements = 1 << 32
+    /// Most elements one tensor may hold: 2^31 - 1 (8 GiB of float32), far enough inside Int's range
+    /// that no byte count or offset computed from it overflows. It is also the most BLAS takes: its
+    /// sizes and strides are 32-bit, and every one we pass is a product of one tensor's dimensions
+    /// (with 2^32 a 10 GB function could pass a dimension of 2^31, which became negative there).
+    public static let maximumElements = Int(Int32.max)
 
     /// Largest kernel size, stride, dilation or pad of a window (convolution, pooling): 2^24, so that
     /// products of two of them stay far inside Int's range.
