@@ -38,7 +38,7 @@ extension Tensor {
             throw ModelError(.invalidModel, "\(what): shape \(shape) has more than \(ShapeLimits.maximumElements) elements")
         }
         // The data is checked against the shape before the tensor is made: a 20-byte initializer
-        // claiming 2^32 int64 values would otherwise have 32 GiB set aside and zeroed first.
+        // claiming 2^30 int64 values would otherwise have 8 GiB set aside and zeroed first.
         let raw = !proto.rawData.isEmpty || count == 0
         if raw {
             guard proto.rawData.count == count * type.size else {

@@ -108,8 +108,13 @@ final class ShapeLimitsTests: XCTestCase {
         let strided = try Conv(geometry: WindowGeometry(kernel: [1, 3], strides: [1, 2], pads: [0, 0, 0, 6], dilations: [1, 6]))
             .evaluate([row, taps])
         XCTAssertEqual(strided.first?.floats, [6], "x[0] + x[6] + padding")
-        // Weights with no output channel hold no data whatever their kernel: the column matrix of a
-        // 2^24 x 2^24 kernel wrapped to 0 floats, and im2col wrote 2^16 floats per row into it.
+        // Weights with no output channel hold no data whatever their kernel: the column matrix of
+        // 256 channels x a 4096 x 4096 kernel is 2^32 floats for one output position.
+        assertRefused("need a column matrix over the size limit") {
+            try Conv(geometry: WindowGeometry(kernel: [4096, 4096], pads: [2048, 2048, 2047, 2047]))
+                .evaluate([Tensor(float32: [Float](repeating: 1, count: 256), shape: [1, 256, 1, 1]), Tensor(float32: [], shape: [0, 256, 4096, 4096])])
+        }
+        // A 2^24 x 2^24 kernel wrapped the matrix to 0 floats, and im2col wrote 2^16 floats per row.
         assertRefused("over the size limit") {
             try Conv(geometry: WindowGeometry(kernel: [1 << 24, 1 << 24], pads: [1 << 23, 1 << 23, (1 << 23) + 31, (1 << 23) + 31]))
                 .evaluate([self.image, Tensor(float32: [], shape: [0, 1, 1 << 24, 1 << 24])])
