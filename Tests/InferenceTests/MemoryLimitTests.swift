@@ -35,4 +35,22 @@ final class MemoryLimitTests: XCTestCase {
         }
         XCTAssertNoThrow(try Workspace().floats(1024))
     }
+
+    /// Folded constants stay in memory together: each under the limit is not enough. Two
+    /// ConstantOfShape outputs of 6 MB each, under a 10 MB limit, stop at the second, named, before
+    /// it is made; under 16 MB both fold.
+    func testFoldedConstantsTogetherStayUnderTheLimit() throws {
+        let shape = Tensor(int64: [1536, 1024], shape: [2])
+        let graph = Graph(nodes: [Node(name: "fill-a", op: ConstantOfShape(), inputs: ["shape"], outputs: ["a"]),
+                                  Node(name: "fill-b", op: ConstantOfShape(), inputs: ["shape"], outputs: ["b"]),
+                                  Node(name: "sum", op: Add(), inputs: ["a", "x"], outputs: ["y"])],
+                          inputs: [GraphInput(name: "x", elementType: .float32, shape: [1536, 1024])], outputs: ["y"],
+                          constants: ["shape": shape])
+        XCTAssertThrowsError(try ConstantFolding.apply(graph, limit: 10 << 20)) { error in
+            XCTAssertEqual((error as? InferenceError)?.code, .exceedsMemory)
+            XCTAssertTrue("\(error)".contains("node 'fill-b' (ConstantOfShape): its folded outputs and the model's other constants needs 12582928 bytes"), "\(error)")
+        }
+        let folded = try ConstantFolding.apply(graph, limit: 16 << 20)
+        XCTAssertEqual(Set(folded.constants.keys), ["shape", "a", "b"])
+    }
 }
