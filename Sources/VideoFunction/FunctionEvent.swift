@@ -93,9 +93,10 @@ enum FunctionEvent {
             })
             if sources == ["aws:s3"] { return .s3(records: try records.map(s3Record)) }
             if sources == ["aws:sqs"] { return .sqs(messages: try records.map(sqsMessage)) }
+            if sources == ["aws:sns"] { return try s3RecordsFromSNS(records) }
             guard !records.isEmpty else { throw VideoFunctionError(.invalidEvent, "the event's \"Records\" list is empty: there is nothing to process") }
             let origin = sources.isEmpty ? "without an eventSource" : "from \(listed(sources))"
-            throw VideoFunctionError(.invalidEvent, "Records \(origin) are not S3 or SQS records")
+            throw VideoFunctionError(.invalidEvent, "Records \(origin) are not S3, SQS or SNS records")
         }
         if object["Event"]?.stringValue == "s3:TestEvent", object["Service"]?.stringValue == "Amazon S3" {
             return .s3TestEvent
@@ -108,6 +109,24 @@ enum FunctionEvent {
             return .http(HTTPRequest(method: method, body: object["body"]?.stringValue ?? "", isBase64Encoded: isBase64Encoded))
         }
         return .direct(try VideoRequest(object))
+    }
+
+    /// S3 → SNS → Lambda: each SNS record's message is an S3 notification, whose records are
+    /// analysed as if S3 had invoked the function (S3's test event, sent through, is nothing to do).
+    /// A direct event has no key to store its result under, and SNS's answer goes nowhere: refused.
+    private static func s3RecordsFromSNS(_ records: [JSONValue]) throws -> FunctionEvent {
+        var s3Records: [S3Record] = []
+        for record in records {
+            guard case .object(let fields) = record, case .object(let sns)? = fields["Sns"] else {
+                throw VideoFunctionError(.invalidEvent, "an SNS record lacks its \"Sns\" message")
+            }
+            switch try parse(sns, insideNotification: false) {
+            case .s3(let inner): s3Records += inner
+            case .s3TestEvent: continue
+            default: throw VideoFunctionError(.invalidEvent, "an SNS message for a video function must be an S3 notification (\"Message\" holding its \"Records\")")
+            }
+        }
+        return s3Records.isEmpty ? .s3TestEvent : .s3(records: s3Records)
     }
 
     private static func s3Record(_ record: JSONValue) throws -> S3Record {

@@ -38,9 +38,9 @@ final class EventParsingTests: XCTestCase {
         guard case .s3(let records) = try parse(event) else { return XCTFail("not s3") }
         XCTAssertEqual(records.map(\.uri), ["s3://in/uploads/my clipé.mp4"])
         assertInvalid(#"{"Records": [{"eventSource": "aws:s3", "s3": {}}]}"#, "lacks s3.bucket.name")
-        assertInvalid(#"{"Records": [{"eventSource": "aws:dynamodb"}]}"#, "not S3 or SQS")
+        assertInvalid(#"{"Records": [{"eventSource": "aws:dynamodb"}]}"#, "not S3, SQS or SNS")
         assertInvalid(#"{"Records": []}"#, #"the event's "Records" list is empty"#)
-        assertInvalid(#"{"Records": [{"s3": {}}]}"#, "Records without an eventSource are not S3 or SQS records")
+        assertInvalid(#"{"Records": [{"s3": {}}]}"#, "Records without an eventSource are not S3, SQS or SNS records")
         // Quoted event values are bounded: a 200 KB eventSource made an error too large to post.
         let huge = String(repeating: "x", count: 200_000)
         let sources = (1...5).map { #"{"eventSource": "\#($0)\#(huge)"}"# }.joined(separator: ",")
@@ -97,6 +97,16 @@ final class EventParsingTests: XCTestCase {
         XCTAssertEqual(records, [.init(bucket: "in", key: "a b.mp4", eventName: "ObjectCreated:Put", size: 10)])
         guard case .s3TestEvent = try parse(envelope(#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#)) else { return XCTFail("not the test event") }
         XCTAssertThrowsError(try parse(envelope(envelope(s3)))) { XCTAssertTrue("\($0)".contains("inside an SNS notification"), "\($0)") }
+
+        // S3 → SNS → Lambda: the SNS records' messages, S3's test event skipped.
+        func snsEvent(_ messages: [String]) -> String {
+            let records = messages.map { #"{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": \#(envelope($0))}"# }
+            return #"{"Records": [\#(records.joined(separator: ", "))]}"#
+        }
+        guard case .s3(let viaSNS) = try parse(snsEvent([s3, #"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#])) else { return XCTFail("not s3") }
+        XCTAssertEqual(viaSNS.map(\.uri), ["s3://in/a b.mp4"])
+        guard case .s3TestEvent = try parse(snsEvent([#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#])) else { return XCTFail("not the test event") }
+        XCTAssertThrowsError(try parse(snsEvent([#"{"video": "a.mp4"}"#]))) { XCTAssertTrue("\($0)".contains("must be an S3 notification"), "\($0)") }
     }
 
     /// An empty object whose key ends in '/' is a folder the S3 console made, not a video.

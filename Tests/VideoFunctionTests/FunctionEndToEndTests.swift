@@ -243,6 +243,14 @@ final class FunctionEndToEndTests: XCTestCase {
         let stored = try JSONSerialization.jsonObject(with: Data(try resultStore().readAll("s3://videolambda-output/results/uploads/via sns.mp4.json"))) as? [String: Any]
         XCTAssertEqual(stored?["sampledFrames"] as? Int, 16)
 
+        // S3 → SNS → Lambda: the SNS message is the notification; the result is stored as for S3.
+        let snsEvent = #"{"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": \#(snsMessage)}]}"#
+        try resultStore().write([], to: "s3://videolambda-output/results/uploads/via sns.mp4.json")
+        let direct = object(try await emulator.invoke(Array(snsEvent.utf8)))
+        XCTAssertEqual((direct["results"] as? [[String: Any]])?.first?["output"] as? String, "s3://videolambda-output/results/uploads/via sns.mp4.json", "\(direct)")
+        let restored = try JSONSerialization.jsonObject(with: Data(try resultStore().readAll("s3://videolambda-output/results/uploads/via sns.mp4.json"))) as? [String: Any]
+        XCTAssertEqual(restored?["sampledFrames"] as? Int, 16)
+
         let folder = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "uploads/new/", "size": 0}}}]}"#
         let skipped = object(try await emulator.invoke(Array(folder.utf8)))
         XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/new/", "eventName": "ObjectCreated:Put"]], "\(skipped)")
@@ -286,7 +294,7 @@ final class FunctionEndToEndTests: XCTestCase {
             // "every" counts against the function's frame limit (256 here), not only the library's 1024.
             (#"{"video": ".cache/videos/h264.mp4", "every": 0.02}"#, "Function.InvalidEvent", "500 frames, over the limit of 256"),
             // An error quoting a 200 KB field made an X-Ray cause header the Runtime API refused, and the runtime exit.
-            (#"{"Records": [{"eventSource": "\#(String(repeating: "x", count: 200_000))"}]}"#, "Function.InvalidEvent", "are not S3 or SQS records"),
+            (#"{"Records": [{"eventSource": "\#(String(repeating: "x", count: 200_000))"}]}"#, "Function.InvalidEvent", "are not S3, SQS or SNS records"),
         ]
         let pids = await emulator.runtimePIDs()
         for (event, type, text) in cases {
