@@ -35,8 +35,7 @@ public enum MemoryLimit {
     private static func physicalMemory() -> Int {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, pageSize > 0 else { return 0 }
-        let (product, overflow) = pages.multipliedReportingOverflow(by: pageSize)
-        return overflow ? Int.max : product
+        return pages.multipliedSaturating(by: pageSize)
     }
 
     private static func firstLine(of path: String) -> String? {

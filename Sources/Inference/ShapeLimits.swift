@@ -68,3 +68,22 @@ extension Operator {
         return types
     }
 }
+
+extension Int {
+    /// The product, or Int.max when it does not fit: a size past any limit, which the check that
+    /// reads it refuses (the memory limit), instead of a product that wrapped.
+    func multipliedSaturating(by other: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? .max : product
+    }
+
+    /// The product of `factors`, Int.max from the first that overflows.
+    static func saturatingProduct(_ factors: [Int]) -> Int {
+        var result = 1
+        for factor in factors {
+            result = result.multipliedSaturating(by: factor)
+            if result == .max { return .max }
+        }
+        return result
+    }
+}

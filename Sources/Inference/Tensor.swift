@@ -90,8 +90,8 @@ public struct Tensor: @unchecked Sendable {
         case .bool: return withUnsafeBufferPointer(as: UInt8.self) { $0.map(Int64.init) }
         // Saturating: Int64(x) is undefined for NaN and values out of range (this module skips the
         // checks), and a model can put any float where a shape or an index is read. The extremes
-        // are refused by whatever reads them.
-        case .float32: return withUnsafeBufferPointer(as: Float.self) { $0.map { $0.isNaN ? .min : Int64(exactly: $0.rounded(.towardZero)) ?? ($0 > 0 ? .max : .min) } }
+        // (NaN as Int64.min) are refused by whatever reads them.
+        case .float32: return withUnsafeBufferPointer(as: Float.self) { $0.map { $0.isNaN ? .min : Int64(saturating: Double($0)) } }
         }
     }
     public var bools: [Bool] { withUnsafeBufferPointer(as: UInt8.self) { $0.map { $0 != 0 } } }

@@ -12,8 +12,7 @@ public final class Workspace: @unchecked Sendable {
     func floats(_ count: Int) throws(InferenceError) -> UnsafeMutablePointer<Float> {
         let count = max(count, 1)
         guard count <= MemoryLimit.bytes / 4 else {
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
-            throw MemoryLimit.exceeded("the kernel's scratch of \(count) floats", needed: overflow ? Int.max : bytes)
+            throw MemoryLimit.exceeded("the kernel's scratch of \(count) floats", needed: count.multipliedSaturating(by: 4))
         }
         if storage == nil || storage!.byteCount < count * 4 {
             storage = TensorStorage(byteCount: count * 4)

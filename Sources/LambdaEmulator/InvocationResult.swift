@@ -41,6 +41,14 @@ public struct InvocationResult: Sendable, Equatable {
         return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "InvalidParameterValueException", invokeStatus: 400)
     }
 
+    static let responseSizeTooLargeType = "Function.ResponseSizeTooLarge"
+
+    /// The error Lambda gives the caller of an invocation whose runtime posted a response over the limit.
+    static func responseSizeTooLarge(_ size: Int) -> InvocationResult {
+        lambdaError(type: responseSizeTooLargeType,
+                    message: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(LambdaEmulator.responseLimit) bytes).")
+    }
+
     /// Lambda's body for a runtime process that exited before answering.
     static func exited(requestID: String, status: ProcessStatus) -> InvocationResult {
         lambdaError(type: "Runtime.ExitError",

@@ -82,8 +82,8 @@ extension LambdaEmulator {
             if request.bodyTooLarge || takeFault(.rejectNextResponseWith413) {
                 // As Lambda does: the caller gets Function.ResponseSizeTooLarge, the invocation is
                 // over (an error posted for it next is refused), and the runtime hears 413.
-                finish(invocation, slot: slot, with: .failure(Self.responseSizeTooLarge(request.bodyBytes), errorType: Self.responseSizeTooLargeType),
-                       how: "ended as \(Self.responseSizeTooLargeType) when its response got 413")
+                finish(invocation, slot: slot, with: .responseSizeTooLarge(request.bodyBytes),
+                       how: "ended as \(InvocationResult.responseSizeTooLargeType) when its response got 413")
                 return Self.refuseOversizedBody(responder)
             }
             finish(invocation, slot: slot, with: .success(request.body))
@@ -135,14 +135,6 @@ extension LambdaEmulator {
         loop.scheduleTask(in: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000))) {
             if slot.generation == generation { slot.process?.signal(SIGKILL) }
         }
-    }
-
-    static let responseSizeTooLargeType = "Function.ResponseSizeTooLarge"
-
-    /// The error Lambda gives the caller of an invocation whose runtime posted a response over the limit.
-    static func responseSizeTooLarge(_ size: Int) -> [UInt8] {
-        let message = "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(responseLimit) bytes)."
-        return Array("{\"errorMessage\":\"\(message)\",\"errorType\":\"\(responseSizeTooLargeType)\"}".utf8)
     }
 
     /// 413 for a posted body over Lambda's payload limit.

@@ -62,12 +62,11 @@ extension LambdaEmulator {
                 do { try startRuntime(in: slot) }
                 catch { queue.remove(at: position).complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)")) }
             case .recycle(let slot):
-                // Lambda never gives a tenant's execution environment to another tenant: a new one.
+                // Lambda never gives a tenant's execution environment to another tenant: a new one,
+                // which the next step starts in this slot (the only stopped one) for the waiting tenant.
                 log("stopping runtime pid \(slot.process?.pid ?? 0) of tenant '\(slot.tenant ?? "")': a tenant without a runtime waits")
                 slot.process?.signal(SIGKILL)
                 slot.state = .stopped
-                do { try startRuntime(in: slot) }
-                catch { queue.remove(at: positionWaitingForAFreshRuntime()).complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)")) }
             case .wait:
                 return
             }

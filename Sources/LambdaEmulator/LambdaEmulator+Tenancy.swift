@@ -32,7 +32,7 @@ extension LambdaEmulator {
         case hand(position: Int, slot: RuntimeSlot)
         /// Start a runtime in this stopped slot for the invocation at `position`.
         case start(position: Int, slot: RuntimeSlot)
-        /// Stop this idle runtime (of another tenant) and start a fresh one in its slot.
+        /// Stop this idle runtime (of another tenant): the next step starts a fresh one in its slot.
         case recycle(RuntimeSlot)
         /// Nothing can happen until a runtime changes state.
         case wait
@@ -46,18 +46,17 @@ extension LambdaEmulator {
     /// else the idle runtime of another tenant that has been idle longest. So no later invocation
     /// can keep an older one waiting: the runtime a stream of them would take is the one replaced.
     func nextDispatchStep() -> DispatchStep {
-        let idle = slots.filter(\.isIdle)
         let canStart = !configuration.command.isEmpty
         guard configuration.tenantIsolation else {
-            if let slot = idle.first { return .hand(position: 0, slot: slot) }
+            if let slot = slots.first(where: \.isIdle) { return .hand(position: 0, slot: slot) }
             if canStart, let stopped = slots.first(where: \.isStopped) { return .start(position: 0, slot: stopped) }
             return .wait
         }
+        let idle = slots.filter(\.isIdle)
         // With no runtime idle and none to start, nothing can move: no need to look at the queue.
         guard !idle.isEmpty || (canStart && slots.contains(where: \.isStopped)) else { return .wait }
-        let live = slots.filter { !$0.isStopped }
-        let tenantsWithRuntimes = Set(live.compactMap(\.tenant))
-        var freshRuntimesStarting = live.filter { $0.tenant == nil && !$0.isIdle }.count
+        let tenantsWithRuntimes = self.tenantsWithRuntimes
+        var freshRuntimesStarting = slots.filter { !$0.isStopped && $0.tenant == nil && !$0.isIdle }.count
         for (position, invocation) in queue.enumerated() {
             let tenant = invocation.options.tenantID
             if let slot = idle.first(where: { $0.tenant == tenant }) ?? idle.first(where: { $0.tenant == nil }) {
@@ -76,12 +75,15 @@ extension LambdaEmulator {
         return .wait
     }
 
+    /// The tenants a runtime (busy, starting or idle) is dedicated to.
+    private var tenantsWithRuntimes: Set<String> { Set(slots.filter { !$0.isStopped }.compactMap(\.tenant)) }
+
     /// The queued invocation a fresh runtime that failed its init (or could not start) was coming
     /// for, which gets that failure: the oldest whose tenant has no runtime; the oldest of all
     /// without tenant isolation.
     func positionWaitingForAFreshRuntime() -> Int {
         guard configuration.tenantIsolation else { return 0 }
-        let tenantsWithRuntimes = Set(slots.filter { !$0.isStopped }.compactMap(\.tenant))
+        let tenantsWithRuntimes = self.tenantsWithRuntimes
         return queue.enumerated().first { !tenantsWithRuntimes.contains($0.element.options.tenantID ?? "") }?.offset ?? 0
     }
 }

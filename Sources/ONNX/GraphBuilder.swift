@@ -27,19 +27,15 @@ struct GraphBuilder {
                 continue
             }
             let context = NodeContext(attributes: Attributes(node), opset: opset, inputCount: node.input.count, outputCount: node.output.count)
+            let built = Result { try builder(context) }
             // An attribute of the wrong type read as absent: that, not what the builder made of it.
-            func misread() -> ModelError? {
-                context.attributes.misread.first.map { ModelError(.invalidModel, "\(source): node '\(label)' (\(node.opType)): attribute \($0)") }
+            if let misread = context.attributes.misread.first {
+                throw ModelError(.invalidModel, "\(source): node '\(label)' (\(node.opType)): attribute \(misread)")
             }
             do {
-                let op = try builder(context)
-                if let misread = misread() { throw misread }
-                nodes.append(Node(name: node.name, op: op, inputs: node.input, outputs: node.output))
+                nodes.append(Node(name: node.name, op: try built.get(), inputs: node.input, outputs: node.output))
             } catch let error as ModelError where error.code == .unsupportedOperators {
-                if let misread = misread() { throw misread }
                 unsupported.append("\(node.opType) (\(error.message))")
-            } catch {
-                throw misread() ?? error
             }
         }
         guard unsupported.isEmpty else {

@@ -185,8 +185,8 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     private func respondOverHTTP(_ request: FunctionEvent.HTTPRequest, _ remaining: () -> Int64) throws -> HTTPResponse {
         // An event that does not say (a test event made by hand) is taken as a POST.
         guard request.method.isEmpty || request.method.uppercased() == "POST" else {
-            let payload = ["errorType": "Function.InvalidEvent", "errorMessage": "\(request.method) is not served: POST the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}"]
-            var response = HTTPResponse(statusCode: 405, body: String(decoding: try Self.encode(payload), as: UTF8.self))
+            var response = try Self.errorResponse(405, type: "Function.InvalidEvent",
+                                                  message: "\(request.method) is not served: POST the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")
             response.headers["allow"] = "POST"
             return response
         }
@@ -222,13 +222,16 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             case .timeout: status = 504
             default: status = 500
             }
-            let payload = ["errorType": "Function." + error.lambdaErrorName, "errorMessage": error.message]
-            return HTTPResponse(statusCode: status, body: String(decoding: try Self.encode(payload), as: UTF8.self))
+            return try Self.errorResponse(status, type: "Function." + error.lambdaErrorName, message: error.message)
         } catch {
             // Anything else (a result that would not encode) is still an answer the caller can read.
-            let payload = ["errorType": "Function.InternalError", "errorMessage": "\(error)"]
-            return HTTPResponse(statusCode: 500, body: String(decoding: try Self.encode(payload), as: UTF8.self))
+            return try Self.errorResponse(500, type: "Function.InternalError", message: "\(error)")
         }
+    }
+
+    /// An HTTP answer carrying an error as the function's errors read: errorType and errorMessage.
+    static func errorResponse(_ status: Int, type: String, message: String) throws -> HTTPResponse {
+        HTTPResponse(statusCode: status, body: String(decoding: try encode(["errorType": type, "errorMessage": message]), as: UTF8.self))
     }
 
     struct BatchResponse: Encodable {

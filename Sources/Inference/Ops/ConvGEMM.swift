@@ -47,18 +47,8 @@ struct ConvGEMM: ImageBatchKernel {
     /// an Int (the workspace then refuses it as over the memory limit, instead of a wrapped size).
     func scratchCount(images: Int, threads: Int) -> Int {
         if pointwise { return 0 }
-        if images > 1 && outputCount < Self.sideBySideBelow { return Self.product([rows + groupOut, images, outputCount]) }
-        return Self.product([rows, bandRows(threads: threads), geometry.output[2], geometry.output[0]])
-    }
-
-    private static func product(_ factors: [Int]) -> Int {
-        var result = 1
-        for factor in factors {
-            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
-            if overflow { return .max }
-            result = next
-        }
-        return result
+        if images > 1 && outputCount < Self.sideBySideBelow { return .saturatingProduct([rows + groupOut, images, outputCount]) }
+        return .saturatingProduct([rows, bandRows(threads: threads), geometry.output[2], geometry.output[0]])
     }
 
     /// Computes and finishes (epilogue) the output of `images`, using `scratch` and `context`'s threads.

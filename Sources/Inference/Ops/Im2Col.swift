@@ -72,7 +72,7 @@ enum Im2Col {
         // negative pair count would write before the target.
         guard !columns.isEmpty else { return }
         let start = 2 * columns.lowerBound + offset
-        let pairs = Swift.max(0, Swift.min(columns.count, (rowWidth - start) / 2))
+        let pairs = Swift.min(columns.count, (rowWidth - start) / 2)
         Deinterleave.pairs(line + start, count: pairs, even: target + columns.lowerBound, odd: nil)
         for w in columns.lowerBound + pairs..<columns.upperBound { target[w] = line[2 * w + offset] }
     }

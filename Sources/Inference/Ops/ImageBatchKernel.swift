@@ -16,10 +16,7 @@ extension ImageBatchKernel {
         if batch > 1 && context.threads > 1 {
             let lanes = Swift.min(context.threads, batch)
             let perLane = scratchCount(images: (batch + lanes - 1) / lanes, threads: 1)
-            // A count past Int (scratchCount says Int.max) asks for the most there is, which the
-            // workspace refuses as over the memory limit, instead of a product that wrapped.
-            let (total, overflow) = perLane.multipliedReportingOverflow(by: lanes)
-            let scratch = try context.workspace.floats(overflow ? .max : total)
+            let scratch = try context.workspace.floats(perLane.multipliedSaturating(by: lanes))
             context.forEachChunk(batch, chunks: lanes) { lane, images in
                 run(images: images, scratch: scratch + lane * perLane, .singleThreaded)
             }
