@@ -19,6 +19,8 @@ public struct Cast: Operator {
             outputs[0].withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<$0.count { $0[i] = values[i] } }
             return
         }
-        outputs[0].assign(doubles: input.asDoubles())
+        input.withDoubleReader { element in
+            outputs[0].withDoubleWriter { store in for i in 0..<input.count { store(i, element(i)) } }
+        }
     }
 }

@@ -27,15 +27,28 @@ public struct Clip: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let x = inputs.required(0)
-        let low = inputs.optional(1).map { $0.asDoubles()[0] } ?? attributeMin.map(Double.init)
-        let high = inputs.optional(2).map { $0.asDoubles()[0] } ?? attributeMax.map(Double.init)
         outputs[0].copyElements(from: x)
-        if x.elementType == .float32 {
-            let activation = Activation.clip(min: low.map(Float.init) ?? -.infinity, max: high.map(Float.init) ?? .infinity)
+        switch x.elementType {
+        case .float32:
+            let low = inputs.optional(1).map { $0.floats[0] } ?? attributeMin
+            let high = inputs.optional(2).map { $0.floats[0] } ?? attributeMax
+            let activation = Activation.clip(min: low ?? -.infinity, max: high ?? .infinity)
             outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { activation.apply(to: $0, context) }
-        } else {
-            let values = x.asDoubles().map { Swift.min(high ?? .infinity, Swift.max(low ?? -.infinity, $0)) }
-            outputs[0].assign(doubles: values)
+        // Integers are clipped in their own type: through Double, int64 values past 2^53 would change.
+        case .int64: clipIntegers(&outputs[0], as: Int64.self, inputs)
+        case .int32: clipIntegers(&outputs[0], as: Int32.self, inputs)
+        case .bool: break
+        }
+    }
+
+    private func clipIntegers<Integer: FixedWidthInteger>(_ values: inout Tensor, as type: Integer.Type, _ inputs: [Tensor?]) {
+        func bound(_ index: Int, _ attribute: Float?, _ unbounded: Integer) -> Integer {
+            if let given = inputs.optional(index) { return given.withUnsafeBufferPointer(as: Integer.self) { $0[0] } }
+            return attribute.map { Integer(saturating: Double($0)) } ?? unbounded
+        }
+        let low = bound(1, attributeMin, .min), high = bound(2, attributeMax, .max)
+        values.withUnsafeMutableBufferPointer(as: Integer.self) { elements in
+            for i in elements.indices { elements[i] = Swift.min(high, Swift.max(low, elements[i])) }
         }
     }
 }

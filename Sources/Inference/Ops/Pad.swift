@@ -39,43 +39,96 @@ public struct Pad: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let input = inputs.required(0)
+        guard outputs[0].count > 0 else { return }
         let (begin, _) = try padding(rank: input.rank, inputs.map { $0.map(OperatorInput.init) })
-        let value = inputs.optional(2).map { $0.asDoubles().first ?? 0 } ?? Double(attributeValue)
-        let source = input.asDoubles()
-        let inputShape = input.shape, outputShape = outputs[0].shape
+        // Elements are copied as they are (bit patterns of their size): no conversion, so int64
+        // values past 2^53 stay exact and no wider copy of the tensor is made.
+        switch input.elementType.size {
+        case 8: pad(input, into: &outputs[0], as: UInt64.self, begin: begin, fill: fillValue(inputs, as: UInt64.self))
+        case 4: pad(input, into: &outputs[0], as: UInt32.self, begin: begin, fill: fillValue(inputs, as: UInt32.self))
+        default: pad(input, into: &outputs[0], as: UInt8.self, begin: begin, fill: fillValue(inputs, as: UInt8.self))
+        }
+    }
+
+    /// The constant padding's bits: input 2 (opset 11+, of the data's type), else the attribute
+    /// (opset 2, float), converted to the data's type.
+    private func fillValue<Bits>(_ inputs: [Tensor?], as bits: Bits.Type) -> Bits {
+        let data = inputs.required(0)
+        var value = Double(attributeValue)
+        if let given = inputs.optional(2), given.count > 0 {
+            if given.elementType == data.elementType { return given.withUnsafeBufferPointer(as: Bits.self) { $0[0] } }
+            value = given.withDoubleReader { $0(0) }
+        }
+        var fill = Tensor(data.elementType, shape: [])
+        fill.withDoubleWriter { store in store(0, value) }
+        return fill.withUnsafeBufferPointer(as: Bits.self) { $0[0] }
+    }
+
+    /// The input index output index `i` of an axis of `length` reads (i counted from the input's
+    /// start), or nil where constant padding goes.
+    private func sourceIndex(_ i: Int, length n: Int) -> Int? {
+        if i >= 0 && i < n { return i }
+        switch mode {
+        case .constant: return nil
+        case .edge: return Swift.min(Swift.max(i, 0), n - 1)
+        case .reflect:
+            // Mirror without repeating the edge; a period of 2(n-1).
+            let period = Swift.max(1, 2 * (n - 1))
+            let folded = ((i % period) + period) % period
+            return folded >= n ? period - folded : folded
+        case .wrap: return ((i % n) + n) % n
+        }
+    }
+
+    /// Fills `output` row by row (rows along the last axis): a row whose outer indices fall in
+    /// constant padding is all `fill`; otherwise its inside part is one copy from the input row and
+    /// its padding is read through the last axis' index map.
+    private func pad<Bits>(_ input: Tensor, into output: inout Tensor, as bits: Bits.Type, begin: [Int], fill: Bits) {
+        let inputShape = input.shape, outputShape = output.shape
+        guard let last = outputShape.indices.last else {
+            output.copyElements(from: input)
+            return
+        }
         let inputStrides = contiguousStrides(inputShape)
-        var result = [Double](repeating: value, count: outputs[0].count)
-        var index = [Int](repeating: 0, count: outputShape.count)
-        for position in 0..<result.count {
-            var offset = 0
-            var inside = true
-            for axis in 0..<outputShape.count {
-                var i = index[axis] - begin[axis]
-                let n = inputShape[axis]
-                if i < 0 || i >= n {
-                    switch mode {
-                    case .constant: inside = false
-                    case .edge: i = Swift.min(Swift.max(i, 0), n - 1)
-                    case .reflect:
-                        // Mirror without repeating the edge; a period of 2(n-1).
-                        let period = Swift.max(1, 2 * (n - 1))
-                        i = ((i % period) + period) % period
-                        if i >= n { i = period - i }
-                    case .wrap: i = ((i % n) + n) % n
+        // Per axis, the input index each output index reads (dimensions are bounded by the output's
+        // count, which is not 0 here).
+        let sources = outputShape.indices.map { axis in
+            (0..<outputShape[axis]).map { sourceIndex($0 - begin[axis], length: inputShape[axis]) }
+        }
+        let rowLength = outputShape[last], inputRowLength = inputShape[last]
+        // The output positions of the row that copy the input row as it is.
+        let inside = Swift.max(0, begin[last])..<Swift.max(Swift.max(0, begin[last]), Swift.min(rowLength, begin[last] + inputRowLength))
+        input.withUnsafeBufferPointer(as: Bits.self) { source in
+            output.withUnsafeMutableBufferPointer(as: Bits.self) { target in
+                var index = [Int](repeating: 0, count: last)
+                var row = 0
+                while row < target.count {
+                    var start: Int? = 0
+                    for axis in 0..<last {
+                        guard let s = sources[axis][index[axis]], let offset = start else { start = nil; break }
+                        start = offset + s * inputStrides[axis]
+                    }
+                    if let start {
+                        for j in 0..<rowLength where !inside.contains(j) {
+                            target[row + j] = sources[last][j].map { source[start + $0] } ?? fill
+                        }
+                        if !inside.isEmpty {
+                            let from = start + inside.lowerBound - begin[last]
+                            (target.baseAddress! + row + inside.lowerBound).update(from: source.baseAddress! + from, count: inside.count)
+                        }
+                    } else {
+                        (target.baseAddress! + row).update(repeating: fill, count: rowLength)
+                    }
+                    row += rowLength
+                    var axis = last - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        if index[axis] < outputShape[axis] { break }
+                        index[axis] = 0
+                        axis -= 1
                     }
                 }
-                if !inside { break }
-                offset += i * inputStrides[axis]
-            }
-            if inside { result[position] = source[offset] }
-            var axis = outputShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outputShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
             }
         }
-        outputs[0].assign(doubles: result)
     }
 }
