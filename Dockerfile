@@ -11,6 +11,9 @@ RUN apt-get update \
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources Sources
+# Only the sources of the product are built, but SwiftPM checks every target's folder when it loads
+# the manifest, test targets (under Tests) included.
+COPY Tests Tests
 # The Swift standard library and libstdc++ go into the binary; no $ORIGIN runpath and no exported
 # symbols: all three only slow the start (the Makefile's deploy build says why and how).
 RUN mkdir -p /src/static-libstdc++ \
@@ -49,5 +52,11 @@ WORKDIR /var/task
 COPY --from=build /out/bootstrap /var/task/bootstrap
 # function.json, events and the models `make models` put in functions/<name>/model/.
 COPY functions /var/task/functions
+# The models are fetched, not committed: an image built without them would deploy and then fail
+# every cold start, so it fails here instead.
+RUN for function in /var/task/functions/*/; do \
+        ls "$function"model/*.onnx.zst >/dev/null 2>&1 \
+            || { echo "no model in $function: run 'make models' before docker build or sam build" >&2; exit 1; }; \
+    done
 ENTRYPOINT ["/var/task/bootstrap"]
 CMD ["video-moderation"]

@@ -82,8 +82,10 @@ EVENT    ?= functions/video-moderation/events/direct.json
 FUNCTION ?= $(word 2,$(subst /, ,$(EVENT)))
 
 # The task root is the repo, so sample events may name the generated videos under .cache/.
+# Where the results of S3 and SQS events go locally (an SQS message whose result has nowhere to go fails).
+OUTPUT_URI ?= file://$(CURDIR)/.cache/results/
 invoke: deps build $(MODELS)
-	LAMBDA_TASK_ROOT=$(CURDIR) $(BIN)/video-lambda invoke --event $(EVENT) --function $(FUNCTION)
+	LAMBDA_TASK_ROOT=$(CURDIR) OUTPUT_URI=$(OUTPUT_URI) $(BIN)/video-lambda invoke --event $(EVENT) --function $(FUNCTION)
 
 serve: deps build $(MODELS)
 	$(BIN)/video-lambda serve --handler $(FUNCTION) --function-name $(FUNCTION) -- $(BIN)/bootstrap

@@ -97,14 +97,66 @@ final class DockerfileTests: XCTestCase {
         let lines = ignore.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         XCTAssertEqual(lines.first, "*", "the context starts from nothing")
         let included = Set(lines.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) })
-        let sources = dockerfile.split(separator: "\n").compactMap { line -> String? in
-            let words = line.split(separator: " ").map(String.init)
-            guard words.first == "COPY", !words.contains(where: { $0.hasPrefix("--from") }), words.count >= 3 else { return nil }
-            return words[1]
-        }
+        let sources = Self.copiedSources(dockerfile)
         XCTAssertFalse(sources.isEmpty)
         for source in sources {
             XCTAssertTrue(included.contains(source), "COPY \(source) but .dockerignore leaves it out of the context")
         }
+    }
+
+    /// The build stage's COPY sources (not those from another stage).
+    private static func copiedSources(_ dockerfile: String) -> [String] {
+        dockerfile.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ").map(String.init)
+            guard words.first == "COPY", !words.contains(where: { $0.hasPrefix("--from") }), words.count >= 3 else { return nil }
+            return words[1]
+        }
+    }
+
+    /// SwiftPM checks the folder of every target in the manifest when it loads it, test targets
+    /// included, even to build one product: each must be in what the image copies (the image once
+    /// copied Sources only, and `swift build` stopped at "invalid custom path 'Tests/TestServers'").
+    func testTheImageCopiesTheFolderOfEveryTargetInTheManifest() throws {
+        let manifest = try String(contentsOf: RepoPaths.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let copied = Set(Self.copiedSources(dockerfile))
+        let declaration = #/^\s*\.(target|testTarget|executableTarget|systemLibrary)\(name: "([^"]+)"/#
+        let customPath = #/path: "([^"]+)"/#
+        var folders: [String] = []
+        for line in manifest.split(separator: "\n") {
+            guard let match = line.firstMatch(of: declaration) else { continue }
+            let folder = line.firstMatch(of: customPath).map { String($0.1) }
+                ?? (match.1 == "testTarget" ? "Tests/" : "Sources/") + match.2
+            folders.append(folder)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent(folder).path), folder)
+        }
+        XCTAssertGreaterThanOrEqual(folders.count, 25, "the manifest's targets were not found: \(folders)")
+        for folder in folders {
+            let top = String(folder.split(separator: "/")[0])
+            XCTAssertTrue(copied.contains(top), "target folder \(folder) is not in what the Dockerfile copies (\(copied.sorted()))")
+        }
+    }
+
+    /// The runtime stage refuses to build without the models (fetched, never committed): run here
+    /// on a copy of functions/ with and without them.
+    func testTheImageRefusesToBuildWithoutTheModels() throws {
+        let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let stage = try XCTUnwrap(dockerfile.components(separatedBy: "\nFROM ").last)
+        let run = try XCTUnwrap(stage.components(separatedBy: "\nRUN ").first { $0.contains("make models") && $0.hasPrefix("for ") })
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for function in ["video-moderation", "video-orientation"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("functions/\(function)/model"), withIntermediateDirectories: true)
+        }
+        let script = run.components(separatedBy: "\n").prefix { !$0.hasPrefix("ENTRYPOINT") && !$0.hasPrefix("CMD") }.joined(separator: "\n")
+            .replacingOccurrences(of: "/var/task/functions", with: root.appendingPathComponent("functions").path)
+        let missing = try CommandRun.run("/bin/sh", ["-c", script])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.output.contains("run 'make models'"), missing.output)
+        for function in ["video-moderation", "video-orientation"] {
+            FileManager.default.createFile(atPath: root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path, contents: Data([1]))
+        }
+        let present = try CommandRun.run("/bin/sh", ["-c", script])
+        XCTAssertEqual(present.status, 0, present.output)
     }
 }

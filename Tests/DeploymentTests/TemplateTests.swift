@@ -51,4 +51,17 @@ final class TemplateTests: XCTestCase {
             XCTAssertTrue(output.contains(expected), "missing \(expected) in:\n\(output)")
         }
     }
+
+    /// Both functions may analyse one video (an upload sent to the queue too): each writes under its
+    /// own folder, and its policy lets it write only there.
+    func testEachFunctionWritesResultsUnderItsOwnFolderAndOnlyThere() throws {
+        let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("template.yaml"), encoding: .utf8)
+        for function in ["video-moderation", "video-orientation"] {
+            XCTAssertEqual(text.components(separatedBy: #"OUTPUT_URI: !Sub "s3://${OutputBucket}/${ResultsPrefix}\#(function)/<key>.json""#).count - 1, 1,
+                           "\(function)'s OUTPUT_URI")
+            XCTAssertEqual(text.components(separatedBy: #"Resource: !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${ResultsPrefix}\#(function)/*""#).count - 1, 1,
+                           "\(function)'s PutObject resource")
+        }
+        XCTAssertEqual(text.components(separatedBy: "Action: s3:PutObject").count - 1, 2, "one PutObject grant per function")
+    }
 }
