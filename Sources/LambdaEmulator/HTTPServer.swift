@@ -30,7 +30,9 @@ final class HTTPResponder: @unchecked Sendable {
     var isConnected: Bool { context.channel.isActive }
 
     /// `onWriteFailure` runs (on the loop) when the answer could not be written: the connection
-    /// went away first, and the client never got it.
+    /// went away first, or the answer was refused (a header value NIO will not write), and the
+    /// client never got it. The connection is then closed, so that a client still on it does not
+    /// wait for an answer that will not come.
     func respond(_ status: HTTPResponseStatus, headers: [(String, String)] = [], body: [UInt8] = [],
                  onWriteFailure: (() -> Void)? = nil) {
         guard !answered else { return }
@@ -44,7 +46,10 @@ final class HTTPResponder: @unchecked Sendable {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-        if let onWriteFailure { done.whenFailure { _ in onWriteFailure() } }
+        done.whenFailure { [context] _ in
+            context.close(promise: nil)
+            onWriteFailure?()
+        }
         if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
     }
 

@@ -37,8 +37,23 @@ public struct InvocationResult: Sendable, Equatable {
     /// The Invoke API's refusal of a tenant id a function cannot take, or of its absence when the
     /// function needs one: 400, InvalidParameterValueException.
     static func invalidTenant(_ message: String) -> InvocationResult {
+        invokeAPIError(status: 400, type: "InvalidParameterValueException", message: message)
+    }
+
+    /// The Invoke API's refusal of a request whose content it cannot pass on: 400, InvalidRequestContentException.
+    static func invalidRequestContent(_ message: String) -> InvocationResult {
+        invokeAPIError(status: 400, type: "InvalidRequestContentException", message: message)
+    }
+
+    /// The Invoke API's refusal of a payload over its limit: 413, RequestEntityTooLargeException,
+    /// with the type in X-Amzn-ErrorType, where the AWS SDKs read it.
+    static let requestTooLarge = invokeAPIError(status: 413, type: "RequestEntityTooLargeException",
+        message: "Request must be smaller than \(LambdaEmulator.requestLimit) bytes for the InvokeFunction operation")
+
+    /// An error of the Invoke API itself (not the function's), as Lambda shapes its body.
+    private static func invokeAPIError(status: Int, type: String, message: String) -> InvocationResult {
         let body = "{\"Type\":\"User\",\"message\":\(quoted(message))}"
-        return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "InvalidParameterValueException", invokeStatus: 400)
+        return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: type, invokeStatus: status)
     }
 
     static let responseSizeTooLargeType = "Function.ResponseSizeTooLarge"

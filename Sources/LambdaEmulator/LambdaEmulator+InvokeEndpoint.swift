@@ -10,10 +10,7 @@ extension LambdaEmulator {
               parts[3] == "invocations" else {
             return notFound(request, responder)
         }
-        guard !request.bodyTooLarge else {
-            return responder.respondJSON(HTTPResponseStatus(statusCode: 413),
-                "{\"errorMessage\":\"Request must be smaller than \(Self.requestLimit) bytes for the InvokeFunction operation\",\"errorType\":\"RequestEntityTooLargeException\"}")
-        }
+        guard !request.bodyTooLarge else { return Self.respond(.requestTooLarge, responder) }
         // The tenant as the Invoke API takes it for functions in tenant isolation mode.
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
                                         tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
@@ -32,6 +29,18 @@ extension LambdaEmulator {
         var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
         if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
         responder.respond(.ok, headers: headers, body: result.body)
+    }
+
+    /// Why the Invoke API refuses `options`, or nil when it takes them. They reach the runtime as
+    /// header values, which cannot hold control characters other than tab: NIO would refuse to write
+    /// the GET next answer carrying one, and the runtime would never get its event.
+    static func optionsRefusal(_ options: InvocationOptions) -> InvocationResult? {
+        let fields = [("client context", options.clientContext), ("Cognito identity", options.cognitoIdentity),
+                      ("trace id", options.traceID), ("tenant id", options.tenantID)]
+        for case let (name, value?) in fields where value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return .invalidRequestContent("the \(name) holds a control character, which cannot be passed on to the runtime in a header")
+        }
+        return nil
     }
 
     /// The Invoke API carries the client context base64-encoded (as the SDKs send it); Lambda gives

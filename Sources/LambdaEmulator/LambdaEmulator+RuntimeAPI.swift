@@ -40,6 +40,10 @@ extension LambdaEmulator {
             violation("GET next after the init error was posted")
             return responder.respondJSON(.forbidden, #"{"errorMessage":"init failed: the runtime must exit","errorType":"InvalidStateTransition"}"#)
         }
+        if case .busy(let invocation) = slot.state, invocation.undelivered {
+            // Asking again after the connection broke as the event was written: the same event.
+            return deliver(invocation, over: responder, slot: slot)
+        }
         if case .busy(let invocation) = slot.state {
             violation("runtime asked for the next invocation without answering \(invocation.requestID)")
             slot.recordEnd(invocation.requestID, "ended without an answer (the runtime asked for the next one)")
@@ -59,6 +63,8 @@ extension LambdaEmulator {
         }
         slot.initTimeout?.cancel()
         slot.initTimeout = nil
+        slot.answeredTimeout?.cancel()
+        slot.answeredTimeout = nil
         slot.state = .idle(responder)
         dispatch()
     }
@@ -95,6 +101,13 @@ extension LambdaEmulator {
         invocation.complete(result)
         slot.recordEnd(invocation.requestID, how)
         slot.state = .ready
+        // A runtime the emulator did not start cannot be replaced: it is left to ask when it will.
+        guard let deadline = invocation.deadline?.loopTime, !configuration.command.isEmpty else { return }
+        let generation = slot.generation
+        slot.answeredTimeout?.cancel()
+        slot.answeredTimeout = loop.scheduleTask(deadline: deadline) { [weak self] in
+            self?.answeredWithoutAskingAgain(slot: slot, generation: generation)
+        }
     }
 
     /// An error post's type: the header when it fits the grammar (a violation when it does not),
@@ -126,8 +139,8 @@ extension LambdaEmulator {
         guard !configuration.command.isEmpty else {
             // A runtime the emulator did not start cannot be ended, and no exit will report the error:
             // the caller waiting gets it now, and the next GET next is that runtime starting over.
+            if let initError = slot.initError, !queue.isEmpty { queue.removeFirst().complete(initError) }
             slot.initError = nil
-            if !queue.isEmpty { queue.removeFirst().complete(.failure(Array(request.body), errorType: errorType)) }
             return
         }
         // Lambda ends a sandbox whose init failed; a runtime that lingers is stopped after the grace period.

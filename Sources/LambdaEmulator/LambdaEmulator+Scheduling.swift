@@ -18,6 +18,8 @@ extension LambdaEmulator {
         slot.generation += 1
         slot.initError = nil
         slot.tenant = nil
+        slot.answeredTimeout?.cancel()
+        slot.answeredTimeout = nil
         let generation = slot.generation
         let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
                                                           inherited: inheritedEnvironment)
@@ -81,39 +83,41 @@ extension LambdaEmulator {
             return
         }
         let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
-        let deadline = Int64(Date().timeIntervalSince1970 * 1000) + timeoutMs
+        let deadline = (epochMs: Int64(Date().timeIntervalSince1970 * 1000) + timeoutMs, loopTime: NIODeadline.now() + .milliseconds(timeoutMs))
+        invocation.deadline = deadline
+        slot.state = .busy(invocation)
+        if configuration.tenantIsolation { slot.tenant = invocation.options.tenantID }
+        slot.lastHandedWork = .now()
+        invocation.timeout = loop.scheduleTask(deadline: deadline.loopTime) { [weak self] in
+            self?.timedOut(invocation, slot: slot)
+        }
+        deliver(invocation, over: responder, slot: slot)
+    }
+
+    /// Writes the event as the answer to the runtime's GET next. A GET next whose connection dies
+    /// as the event is written never got it: the runtime gets it when it asks again (the deadline
+    /// and the timeout stay those of the first hand-over). If the runtime exited instead, the caller
+    /// gets Runtime.ExitError, as from Lambda: the event is not given to another runtime, which
+    /// would crash the same way on an event that kills runtimes.
+    func deliver(_ invocation: PendingInvocation, over responder: HTTPResponder, slot: RuntimeSlot) {
         var headers = [("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
-                       ("Lambda-Runtime-Deadline-Ms", String(deadline)),
+                       ("Lambda-Runtime-Deadline-Ms", String(invocation.deadline?.epochMs ?? 0)),
                        ("Lambda-Runtime-Invoked-Function-Arn", configuration.functionARN),
                        ("Lambda-Runtime-Trace-Id", invocation.options.traceID ?? Self.newTraceID()),
                        ("Content-Type", "application/json")]
         if let value = invocation.options.clientContext { headers.append(("Lambda-Runtime-Client-Context", value)) }
         if let value = invocation.options.cognitoIdentity { headers.append(("Lambda-Runtime-Cognito-Identity", value)) }
         if let value = invocation.options.tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", value)) }
-        slot.state = .busy(invocation)
-        if configuration.tenantIsolation { slot.tenant = invocation.options.tenantID }
-        slot.lastHandedWork = .now()
-        invocation.timeout = loop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
-            self?.timedOut(invocation, slot: slot)
-        }
+        invocation.undelivered = false
         if takeFault(.closeWhileHandingOver) { responder.closeUnanswered() }
-        // A GET next whose connection dies as the event is written never got it: the event goes
-        // back to the front of the queue for the runtime's next ask (or another runtime), instead
-        // of waiting out its timeout or coming back as Runtime.NoResponse.
         responder.respond(.ok, headers: headers, body: invocation.event) { [weak self] in
             // Later on the loop, not inside this hand-over (a write to a closed channel fails at once).
-            self?.loop.execute { self?.requeue(invocation, from: slot) }
+            self?.loop.execute {
+                guard case .busy(let current) = slot.state, current === invocation else { return }
+                self?.log("the event of \(invocation.requestID) could not be handed over (the runtime's connection closed); it is given again when the runtime asks")
+                invocation.undelivered = true
+            }
         }
-    }
-
-    private func requeue(_ invocation: PendingInvocation, from slot: RuntimeSlot) {
-        guard case .busy(let current) = slot.state, current === invocation else { return }
-        log("the event of \(invocation.requestID) could not be handed over (the runtime's connection closed); queued again")
-        invocation.timeout?.cancel()
-        invocation.timeout = nil
-        slot.state = .ready
-        queue.putBack(invocation)
-        dispatch()
     }
 
     /// Past the deadline: the caller gets Lambda's timeout error and the sandbox gets a fresh process.
@@ -122,6 +126,18 @@ extension LambdaEmulator {
         invocation.complete(.timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds))
         slot.recordEnd(invocation.requestID, "timed out after \(configuration.timeoutSeconds) s")
         log("invocation \(invocation.requestID) timed out after \(configuration.timeoutSeconds) s; replacing the runtime (pid \(slot.process?.pid ?? 0))")
+        slot.process?.signal(SIGKILL)
+        slot.state = .stopped
+        do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
+        dispatch()
+    }
+
+    /// The answered invocation's deadline passed and its runtime has not asked for the next one (it
+    /// hangs or works on after answering): as Lambda resets such a sandbox, the process is replaced,
+    /// instead of the slot taking no work for good.
+    func answeredWithoutAskingAgain(slot: RuntimeSlot, generation: Int) {
+        guard generation == slot.generation, !isShutDown, case .ready = slot.state else { return }
+        log("runtime pid \(slot.process?.pid ?? 0) answered but did not ask for the next invocation before the deadline; replacing it")
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
         do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }

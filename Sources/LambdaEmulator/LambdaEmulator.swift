@@ -126,10 +126,11 @@ public final class LambdaEmulator: @unchecked Sendable {
         guard !loopGate.isStopped else { return }
         let processes = await onLoop { self.beginShutdown() }
         let grace = configuration.shutdownGraceSeconds
-        await withTaskGroup(of: Void.self) { tasks in
-            for process in processes {
-                tasks.addTask { await Task.detached { process.terminate(grace: grace) }.value }
-            }
+        // All at once, on a thread of their own: the wait blocks it for up to the grace period, and
+        // one blocked pool thread per runtime would leave the rest waiting for a free one (and
+        // their SIGTERM with them) while stalling every other task of the process.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread { RuntimeProcess.terminate(processes, grace: grace); done.resume() }.start()
         }
         loopGate.stop()
         try? await group.shutdownGracefully()
@@ -155,7 +156,7 @@ public final class LambdaEmulator: @unchecked Sendable {
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
             guard !self.isShutDown else { return promise.succeed(Self.isShuttingDown) }
-            if let refusal = self.tenantRefusal(options.tenantID) { return promise.succeed(refusal) }
+            if let refusal = Self.optionsRefusal(options) ?? self.tenantRefusal(options.tenantID) { return promise.succeed(refusal) }
             // One event always gets in: the bound is on what waits behind it.
             guard self.queue.isEmpty || self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
                 promise.succeed(.throttled(queuedBytes: self.queue.bytes))

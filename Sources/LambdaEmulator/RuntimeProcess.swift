@@ -91,14 +91,20 @@ final class RuntimeProcess: @unchecked Sendable {
         if isRunning { kill(-pid, signal) }
     }
 
-    /// SIGTERM, then SIGKILL if it is still running after `grace` seconds; returns once it has ended.
-    func terminate(grace: Double) {
-        signal(SIGTERM)
-        if exited.wait(timeout: .now() + grace) == .timedOut {
-            signal(SIGKILL)
-            exited.wait()
-        }
+    /// SIGTERM to every one of `processes` at once, then SIGKILL to those still running `grace`
+    /// seconds later; returns once all have ended. Blocks the calling thread all that time.
+    static func terminate(_ processes: [RuntimeProcess], grace: Double) {
+        for process in processes { process.signal(SIGTERM) }
+        let deadline = DispatchTime.now() + grace
+        for process in processes where !process.waitForExit(until: deadline) { process.signal(SIGKILL) }
+        for process in processes { _ = process.waitForExit(until: .distantFuture) }
+    }
+
+    /// Whether the process ended by `deadline` (the exit stays signalled for other waiters).
+    private func waitForExit(until deadline: DispatchTime) -> Bool {
+        guard exited.wait(timeout: deadline) == .success else { return false }
         exited.signal()
+        return true
     }
 
     /// glibc's posix_spawn_file_actions_addchdir_np (2.29+), which Swift's Glibc module leaves out

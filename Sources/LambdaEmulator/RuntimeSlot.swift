@@ -11,6 +11,12 @@ final class PendingInvocation: @unchecked Sendable {
     /// Its place in the order invocations arrived in (the queue keeps that order).
     let arrival: Int
     var timeout: Scheduled<Void>?
+    /// Set when first handed to a runtime: the deadline its headers carry (ms since the epoch) and
+    /// the same moment on the loop's clock, which ends it.
+    var deadline: (epochMs: Int64, loopTime: NIODeadline)?
+    /// The event could not be written to the runtime's GET next (its connection broke): the runtime
+    /// gets it when it asks again, or the invocation fails with its exit or at its deadline.
+    var undelivered = false
 
     init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>, arrival: Int) {
         self.arrival = arrival
@@ -77,6 +83,9 @@ final class RuntimeSlot: @unchecked Sendable {
     /// Ends an init that outlasts its limit (EmulatorConfiguration.initTimeoutSeconds); cancelled by
     /// the first GET next.
     var initTimeout: Scheduled<Void>?
+    /// Ends a runtime that answered but has not asked for the next invocation by the answered one's
+    /// deadline (Lambda's timeout covers the invoke phase until the next GET next); cancelled by it.
+    var answeredTimeout: Scheduled<Void>?
     /// How the invocations this slot ended recently ended, by request id: a post for one of them is
     /// refused saying why ("already answered", "timed out"), not as an unknown id.
     private(set) var ended: [(requestID: String, how: String)] = []

@@ -127,6 +127,20 @@ final class HostileClientTests: XCTestCase {
         XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
     }
 
+    /// The same with an empty post: the caller gets an error body naming the posted type, not an empty one.
+    func testAnExternalRuntimesEmptyInitErrorReachesTheCallerAsJSON() async throws {
+        try await start()
+        let emulator = self.emulator!
+        let waiting = Task { try await emulator.invoke(Array("{}".utf8)) }
+        let queued = await eventually { await emulator.onLoop { !emulator.queue.isEmpty } }
+        XCTAssertTrue(queued)
+        let post = "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLambda-Runtime-Function-Error-Type: Function.Broken\r\nContent-Length: 0\r\n\r\n"
+        XCTAssertTrue(rawExchange(port: runtimeAPIPort, Array(post.utf8)).hasPrefix("HTTP/1.1 202"))
+        let result = try await waiting.value
+        XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
+        XCTAssertEqual(jsonObject(result.bodyText)["errorType"] as? String, "Function.Broken", result.bodyText)
+    }
+
     /// An answer that comes after its invocation timed out is refused saying so (400, logged), and
     /// the caller keeps the timeout error.
     func testALateAnswerIsRefusedAsTimedOut() async throws {

@@ -239,7 +239,9 @@ final class RuntimeProcessTests: EmulatorTestCase {
         shutDownAfterTest(emulator)
         let reply = try await postInvocation(port: emulator.port, body: Data(count: LambdaEmulator.requestLimit + 10))
         XCTAssertEqual(reply.status, 413)
-        XCTAssertEqual(jsonObject(reply.body)["errorType"] as? String, "RequestEntityTooLargeException")
+        // Where the AWS SDKs read the error's type and message (boto3's RequestEntityTooLargeException).
+        XCTAssertEqual(reply.headers["x-amzn-errortype"], "RequestEntityTooLargeException", "\(reply.headers)")
+        XCTAssertTrue((jsonObject(reply.body)["message"] as? String)?.contains("6291456 bytes") == true, reply.body)
     }
 
     func testShutdownStopsEveryRuntime() async throws {

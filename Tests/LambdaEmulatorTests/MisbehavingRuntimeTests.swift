@@ -1,0 +1,133 @@
+// Runtimes and callers that break the contract in ways that used to stop the emulator serving: each
+// case must end in an answer, and the emulator must serve the next invocation.
+import Foundation
+@testable import LambdaEmulator
+import XCTest
+
+final class MisbehavingRuntimeTests: XCTestCase {
+    /// A runtime written in Python against the Runtime API, so that each test can misbehave its own way.
+    private func pythonRuntime(_ body: String) -> [String] {
+        let prelude = """
+            import os, socket, sys, time, urllib.request
+            api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+            def next_event():
+                with urllib.request.urlopen(api + "next") as r:
+                    return r.headers["Lambda-Runtime-Aws-Request-Id"], r.read()
+            def respond(request_id, body):
+                urllib.request.urlopen(urllib.request.Request(api + request_id + "/response", data=body, method="POST")).read()
+
+            """
+        return ["/usr/bin/env", "python3", "-c", prelude + body]
+    }
+
+    /// The answer to `event`, or a test failure after `seconds`: a regression that leaves the caller
+    /// waiting forever must fail the test, not hang the suite.
+    private func answer(_ emulator: LambdaEmulator, _ event: [UInt8] = Array("{}".utf8), options: InvocationOptions = InvocationOptions(),
+                        within seconds: Double = 20) async throws -> InvocationResult {
+        let box = AnswerBox()
+        Task {
+            do { await box.set(.success(try await emulator.invoke(event, options: options))) }
+            catch { await box.set(.failure(error)) }
+        }
+        guard await eventually(seconds, { await box.result != nil }), let result = await box.result else {
+            XCTFail("no answer within \(seconds) s")
+            throw CancellationError()
+        }
+        return try result.get()
+    }
+
+    private actor AnswerBox {
+        var result: Result<InvocationResult, Error>?
+        func set(_ result: Result<InvocationResult, Error>) { self.result = result }
+    }
+
+    private func start(_ command: [String], timeout: Double, concurrency: Int = 1, grace: Double = 2) async throws -> LambdaEmulator {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: command, concurrency: concurrency, timeoutSeconds: timeout, handler: "echo",
+                                                                            shutdownGraceSeconds: grace))
+        addTeardownBlock { await emulator.shutdown() }
+        return emulator
+    }
+
+    /// Metadata the runtime would get in a header cannot hold a control character: refused with
+    /// 400 at the Invoke API. (One in the client context used to make the GET next answer
+    /// unwritable: the runtime never got its event, and neither that caller nor any later one got
+    /// an answer.)
+    func testControlCharactersInCallerMetadataAreRefusedAndTheRuntimeKeepsServing() async throws {
+        let emulator = try await start([TestPaths.executable("lambda-test-function")], timeout: 5)
+        for options in [InvocationOptions(cognitoIdentity: "a\u{1}b"), InvocationOptions(clientContext: "{\"k\":\"\u{1b}\"}"),
+                        InvocationOptions(traceID: "Root=1-\u{7f}")] {
+            let refused = try await answer(emulator, options: options)
+            XCTAssertEqual(refused.invokeStatus, 400, refused.bodyText)
+            XCTAssertEqual(refused.errorType, "InvalidRequestContentException", refused.bodyText)
+        }
+        // Through the invoke endpoint: the client context as the SDKs send it, base64 JSON.
+        let context = Data(#"{"custom":{"k":"\#u{1b}"}}"#.utf8).base64EncodedString()
+        let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Client-Context": context])
+        XCTAssertEqual(reply.status, 400, reply.body)
+        XCTAssertEqual(reply.headers["x-amzn-errortype"], "InvalidRequestContentException")
+        let served = try await answer(emulator, Array(#"{"n": 1}"#.utf8))
+        XCTAssertNil(served.functionError, served.bodyText)
+    }
+
+    /// Lambda's timeout covers the invoke phase until the runtime asks for the next event: one that
+    /// answers and then hangs is replaced at the deadline. (Its slot used to take no work for good.)
+    func testARuntimeThatAnswersButNeverAsksAgainIsReplacedAtTheDeadline() async throws {
+        let emulator = try await start(pythonRuntime("""
+            request_id, event = next_event()
+            respond(request_id, b'{"pid": %d}' % os.getpid())
+            time.sleep(600)
+            """), timeout: 1)
+        let first = try await answer(emulator)
+        XCTAssertNil(first.functionError, first.bodyText)
+        let second = try await answer(emulator)
+        XCTAssertNil(second.functionError, second.bodyText)
+        XCTAssertNotEqual(jsonObject(first.bodyText)["pid"] as? Int, jsonObject(second.bodyText)["pid"] as? Int,
+                          "a fresh runtime serves the second invocation")
+        let started = await emulator.startedPIDs()
+        XCTAssertEqual(started.count, 2, "\(started)")
+    }
+
+    /// A runtime that dies while its event is written to it fails that invocation with
+    /// Runtime.ExitError, as in Lambda. (When the failed write was seen before the exit, the event
+    /// used to go back to the queue, and each fresh runtime got it and died the same way until the
+    /// timeout; which came first depends on timing, so this may pass without the fix.)
+    func testARuntimeThatDiesReadingItsEventFailsItWithExitError() async throws {
+        let emulator = try await start(pythonRuntime("""
+            host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+            s = socket.create_connection((host, int(port)))
+            s.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            s.recv(1000)
+            os._exit(7)
+            """), timeout: 10)
+        let result = try await answer(emulator, [UInt8](repeating: 0x20, count: 6_000_000))
+        XCTAssertEqual(result.errorType, "Runtime.ExitError", result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("exit status 7"), result.bodyText)
+        let started = await emulator.startedPIDs()
+        XCTAssertLessThanOrEqual(started.count, 2, "the event was given to fresh runtimes: \(started)")
+    }
+
+    /// Shutdown asks every runtime to stop at once: eight runtimes that ignore SIGTERM all get it
+    /// before any is killed. (Each stop used to hold a thread of Swift's small task pool for the
+    /// whole grace period, so on two cores the later runtimes got SIGTERM only grace periods later.)
+    func testShutdownSignalsEveryRuntimeAtOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let emulator = try await start(pythonRuntime("""
+            import signal
+            signal.signal(signal.SIGTERM, lambda *_: open("\(directory.path)/%d" % os.getpid(), "w").write(repr(time.time())))
+            while True: time.sleep(0.05)
+            """), timeout: 5, concurrency: 8, grace: 3)
+        let running = await eventually { await emulator.runtimePIDs().count == 8 }
+        XCTAssertTrue(running)
+        // Python has set its handler once it runs the loop; give the interpreters time to get there.
+        try await Task.sleep(for: .seconds(1))
+        await emulator.shutdown()
+        let stamps = try FileManager.default.contentsOfDirectory(atPath: directory.path).compactMap {
+            Double(try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8))
+        }
+        XCTAssertEqual(stamps.count, 8, "every runtime got SIGTERM")
+        let spread = (stamps.max() ?? 0) - (stamps.min() ?? 0)
+        XCTAssertLessThan(spread, 1.5, "SIGTERM reached the runtimes \(spread) s apart; the grace period is 3 s")
+    }
+}
