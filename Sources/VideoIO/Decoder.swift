@@ -9,7 +9,10 @@ final class Decoder {
 
     var codecContext: UnsafeMutablePointer<AVCodecContext> { context! }
 
-    init(stream: UnsafeMutablePointer<AVStream>, uri: String, threads: Int = 0) throws {
+    /// `maximumPixels`: the most a picture may have, enforced by the decoder itself: a stream may
+    /// change size mid-way, and the pictures decoded on the way to a sampled frame (references,
+    /// frames in flight) are never handed out to be checked.
+    init(stream: UnsafeMutablePointer<AVStream>, uri: String, threads: Int = 0, maximumPixels: Int) throws {
         let parameters = stream.pointee.codecpar!
         codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
@@ -22,6 +25,7 @@ final class Decoder {
         var result = avcodec_parameters_to_context(context, parameters)
         if result >= 0 {
             context!.pointee.pkt_timebase = stream.pointee.time_base
+            context!.pointee.max_pixels = Int64(maximumPixels)
             // 0 = as many threads as cores (plus one), FFmpeg's own choice.
             context!.pointee.thread_count = Int32(threads)
             context!.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE

@@ -35,6 +35,10 @@ final class Demuxer {
                                "no container format recognises its \(reader.size) bytes (\(FFmpegResult.message(score))); expected MP4, MOV, WebM/MKV, AVI or another video file")
         }
         let name = String(cString: probed.pointee.name)
+        guard !Self.networkFormats.contains(name) else {
+            throw VideoIOError(.notAVideo, uri: uri,
+                               "the file is a \(name) session description, which streams video from the network, not a video: pass a video file (MP4, MOV, WebM/MKV, AVI...)")
+        }
         format = avformat_alloc_context()
         guard format != nil else { throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating the demuxer") }
         format!.pointee.pb = bridge.context
@@ -48,6 +52,9 @@ final class Demuxer {
             if let opaque = context?.pointee.opaque { Unmanaged<RefusedOpens>.fromOpaque(opaque).takeUnretainedValue().count += 1 }
             return Demuxer.refusedOpen
         }
+        // Demuxers that open network protocols themselves (RTP sockets) go around io_open: no
+        // protocol is on their whitelist. (libavformat frees the string with the context.)
+        format!.pointee.protocol_whitelist = Self.allocatedCString("none")
         var opened = avformat_open_input(&format, uri, probed, nil)
         try bridge.rethrowReaderFailure()
         if opened < 0, refusedOpens.count > 0 {
@@ -81,6 +88,20 @@ final class Demuxer {
 
     deinit {
         avformat_close_input(&format)
+    }
+
+    /// Demuxers that read a description of a network stream and connect to it (the sdp demuxer
+    /// binds the RTP ports it names and waits for packets from anywhere): refused by name once
+    /// probing picks one, before any socket is opened.
+    static let networkFormats: Set<String> = ["sdp", "rtsp", "rtp", "sap"]
+
+    /// `text` in memory from av_malloc, for the context fields libavformat frees itself.
+    private static func allocatedCString(_ text: String) -> UnsafeMutablePointer<CChar>? {
+        let bytes = Array(text.utf8CString)
+        guard let memory = av_malloc(bytes.count) else { return nil }
+        let copy = memory.bindMemory(to: CChar.self, capacity: bytes.count)
+        copy.update(from: bytes, count: bytes.count)
+        return copy
     }
 
     /// AVERROR(EPERM): what the demuxer gets for any resource other than the object itself.

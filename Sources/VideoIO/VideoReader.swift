@@ -41,7 +41,7 @@ public final class VideoReader {
         info = Self.describe(demuxer)
         try limits.checkFrame(width: info.codedWidth, height: info.codedHeight, uri: uri)
         try limits.checkDuration(info.duration, uri: uri)
-        decoder = try Decoder(stream: demuxer.stream, uri: uri, threads: decoderThreads)
+        decoder = try Decoder(stream: demuxer.stream, uri: uri, threads: decoderThreads, maximumPixels: limits.maximumPixelsPerFrame)
         containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
         samples = SampleTable.fromContainer(stream: demuxer.stream)
     }

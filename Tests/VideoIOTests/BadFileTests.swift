@@ -71,6 +71,19 @@ final class BadFileTests: XCTestCase {
         XCTAssertFalse(listener.wasConnected, "FFmpeg connected to the address the playlist lists")
     }
 
+    /// An SDP session description probes as a container, and its demuxer opens the RTP/UDP sockets
+    /// it describes itself, not through the opens refused above: it must be refused before that
+    /// (it bound two UDP ports and waited some 10 s for packets from anywhere).
+    func testASessionDescriptionIsNotOpened() throws {
+        let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=stream\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 45004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+        let started = Date()
+        XCTAssertThrowsError(try VideoReader(reader: MemoryReader(uri: "memory://upload.mp4", bytes: Data(sdp.utf8)))) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .notAVideo, "\(error)")
+            XCTAssertTrue("\(error)".contains("network"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the demuxer waited for network packets")
+    }
+
     func testAnUnknownCodecIsUnsupported() throws {
         // vp9.webm with its codec ID renamed: Matroska still says "video", but no decoder exists.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("vp9.webm")))
@@ -91,6 +104,11 @@ final class BadFileTests: XCTestCase {
         XCTAssertThrowsError(try TestVideos.open("h264.mp4", limits: VideoLimits(maximumFramesPerRequest: 2)).frames(at: [1, 2, 3])) { error in
             XCTAssertEqual((error as? VideoIOError)?.code, .invalidRequest, "\(error)")
         }
+        // The decoder enforces the pixel limit on every picture it makes, also those decoded on the
+        // way to a sampled frame after a mid-stream size change, which no check of the frames handed
+        // out would see.
+        let limited = try TestVideos.open("h264.mp4", limits: VideoLimits(maximumPixelsPerFrame: 640 * 360))
+        XCTAssertEqual(limited.decoder.codecContext.pointee.max_pixels, 640 * 360)
     }
 
     func testAVideoWithZeroFramesHasNothingToSample() throws {
