@@ -17,7 +17,9 @@ struct PreparedBatch {
          preprocessor: Preprocessor) throws(VideoFunctionError) {
         var t = VideoAnalyzer.now()
         let batch: FrameBatch
-        do { batch = try reader.frames(at: timestamps, mode: mode, lanes: lanes) }
+        // A batch with no frame is not an error here: the analysis keeps what other batches decoded,
+        // and fails only when no batch decoded any.
+        do { batch = try reader.decodedFrames(at: timestamps, mode: mode, lanes: lanes) }
         catch { throw VideoAnalyzer.videoError(error) }
         decodeMs = VideoAnalyzer.now() - t
         missing = batch.missing

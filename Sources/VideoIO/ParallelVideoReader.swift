@@ -48,9 +48,21 @@ public final class ParallelVideoReader {
     /// container has no keyframe index: without one, GOPs cannot be told apart before decoding.
     public func frames(at timestamps: [Double], mode: SeekMode = .accurate, lanes wanted: Int) throws -> FrameBatch {
         let targets = try primary.validatedTargets(timestamps)
+        return try VideoReader.requireFrames(try decode(targets, mode: mode, lanes: wanted), requested: targets.count, uri: uri)
+    }
+
+    /// The same, except that a batch none of whose frames decodes is an answer too (each frame
+    /// missing, with its reason): for a caller that samples in several batches and keeps what the
+    /// others decoded (a file truncated before the last batches' frames).
+    public func decodedFrames(at timestamps: [Double], mode: SeekMode = .accurate, lanes wanted: Int) throws -> FrameBatch {
+        try decode(try primary.validatedTargets(timestamps), mode: mode, lanes: wanted)
+    }
+
+    /// Decodes validated `targets`; the batch may hold no frame at all.
+    private func decode(_ targets: [Double], mode: SeekMode, lanes wanted: Int) throws -> FrameBatch {
         let groups = gopGroups(targets)
         let count = min(wanted, maximumLanes, groups.count)
-        guard count > 1 else { return try primary.frames(at: targets, mode: mode) }
+        guard count > 1 else { return try primary.decode(targets, mode: mode) }
         try shared.prefetch(primary.prefetchSpans(timestamps: targets, mode: mode))
 
         let nextGroup = Atomic<Int>(0)
@@ -76,7 +88,7 @@ public final class ParallelVideoReader {
         for lane in lanes.prefix(count) { merged.append(lane.batch) }
         merged.frames.sort { $0.requestedTimestamp < $1.requestedTimestamp }
         merged.missing.sort { $0.requestedTimestamp < $1.requestedTimestamp }
-        return try VideoReader.requireFrames(merged, requested: targets.count, uri: uri)
+        return merged
     }
 
     /// Starts fetching what decoding `timestamps` will read and returns at once, for a caller that

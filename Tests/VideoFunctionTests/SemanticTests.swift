@@ -64,6 +64,26 @@ final class SemanticTests: XCTestCase {
         }
     }
 
+    /// A file cut short (decodable to 5.9 s of its 10): a batch whose frames all lie past the cut is
+    /// missing frames, not the end of the analysis. (It failed the request, and the frames the first
+    /// batch had analysed were lost.)
+    func testABatchPastTheEndOfATruncatedFileLeavesTheOthersResults() throws {
+        let moderation = try analyzer("video-moderation")
+        let video = RepoPaths.cache("videos/truncated_moov_first.mp4").path
+        // 16 frames from 2 s, 0.5 s apart, in batches of 8: the second batch (6 s on) is all past the cut.
+        let result = try moderation.analyze(VideoRequest(video: video, frames: 16, start: 2, end: 10, perFrame: true))
+        XCTAssertEqual(result.sampledFrames, 8)
+        XCTAssertEqual(result.missingFrames?.count, 8)
+        XCTAssertTrue(result.missingFrames?.allSatisfy { $0.timestamp >= 6 && $0.reason.contains("truncated") } == true,
+                      "\(String(describing: result.missingFrames))")
+        XCTAssertNil(result.stoppedEarly)
+        // Past the cut only: nothing decodes, and that is the error.
+        XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 4, start: 7, end: 10))) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidVideo, "\(error)")
+            XCTAssertTrue("\(error)".contains("none of the 4 sampled frames could be decoded"), "\(error)")
+        }
+    }
+
     func testTheDeadlineStopsTheWorkEarlyOrFailsClearly() throws {
         let moderation = try analyzer("video-moderation")
         let video = RepoPaths.cache("videos/h264.mp4").path
