@@ -138,7 +138,7 @@ final class HTTPClient {
             }
         }
         if collector.overLimit {
-            return .failure("the response is larger than \(request.maximumBodyBytes ?? 0) bytes", retryable: false)
+            return .failure("the response is larger than \(collector.effectiveLimit ?? 0) bytes", retryable: false)
         }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
@@ -158,16 +158,25 @@ private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) 
 private final class ResponseCollector {
     var headers: [String: String] = [:]
     var body: [UInt8] = []
+    /// The status of the answer being received (of its last status line: curl passes on interim ones).
+    var status = 0
     let limit: Int64?
     var overLimit = false
     init(limit: Int64?) { self.limit = limit }
+
+    /// An error answer carries a document (S3's error XML), not the object: the request's limit,
+    /// sized for the range asked for, would cut it (the last block of an object can be a few bytes),
+    /// and its code with it. Error documents are small; this bounds one that is not.
+    static let errorBodyLimit: Int64 = 64 * 1024
+
+    var effectiveLimit: Int64? { (200..<300).contains(status) ? limit : Self.errorBodyLimit }
 }
 
 private func collectResponseBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    if let limit = collector.limit, Int64(collector.body.count + length) > limit {
+    if let limit = collector.effectiveLimit, Int64(collector.body.count + length) > limit {
         collector.overLimit = true
         return 0 // aborts the transfer
     }
@@ -184,7 +193,11 @@ private func collectResponseHeader(_ data: UnsafeMutablePointer<CChar>?, _ size:
     let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
         String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
     }
-    if line.hasPrefix("HTTP/") { collector.headers.removeAll() }
+    if line.hasPrefix("HTTP/") {
+        collector.headers.removeAll()
+        // "HTTP/1.1 503 Slow Down": the code is the second word.
+        collector.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    }
     if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
         var value = line[line.index(after: colon)...]

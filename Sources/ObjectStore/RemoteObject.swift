@@ -50,6 +50,9 @@ final class HTTPRemoteObject: RemoteObject {
     /// Nil until then. Not for HTTPS: a web farm or CDN may give one file a different strong ETag
     /// per node, and every range after the first would fail.
     private let pinnedVersion = Mutex<String?>(nil)
+    /// The object's size as the first answer gave it: an answer giving another is of another
+    /// version (for HTTPS, where no version is pinned, the one sign of a replacement there is).
+    private let openedSize = Mutex<Int64?>(nil)
 
     init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool) {
         self.uri = uri
@@ -119,12 +122,19 @@ final class HTTPRemoteObject: RemoteObject {
         }
         switch response.status {
         case 206:
-            guard let total = Self.totalSize(fromContentRange: response.headers["content-range"]) else {
+            let header = response.headers["content-range"]
+            guard let total = Self.totalSize(fromContentRange: header) else {
                 throw ObjectStoreError(.badResponse, uri: uri, "206 without a usable Content-Range header")
             }
+            // Bytes from elsewhere in the object would be cached as the range asked for.
+            guard Self.firstByte(fromContentRange: header) == range.lowerBound else {
+                throw ObjectStoreError(.badResponse, uri: uri, "asked for bytes from \(range.lowerBound), the answer's Content-Range is '\(header ?? "")'")
+            }
+            try checkSize(total)
             return (response.body, total)
         case 200:
             // The whole object fitted in the range: its size is what arrived.
+            try checkSize(Int64(response.body.count))
             return (response.body, Int64(response.body.count))
         case 416:
             // Only an empty object has no byte 0; anything else is past the end.
@@ -151,6 +161,23 @@ final class HTTPRemoteObject: RemoteObject {
 
     static func replaced(_ uri: String, pinned: String) -> ObjectStoreError {
         ObjectStoreError(.changed, uri: uri, "the object was replaced while it was read (its ETag is no longer \(pinned)); read it again")
+    }
+
+    /// Records the size the first answer gives; throws `.changed` when a later one gives another.
+    private func checkSize(_ total: Int64) throws {
+        let opened = openedSize.withLock { size in
+            if size == nil { size = total }
+            return size!
+        }
+        guard total == opened else {
+            throw ObjectStoreError(.changed, uri: uri, "the object was replaced while it was read (it was \(opened) bytes, now \(total)); read it again")
+        }
+    }
+
+    /// "bytes 100-199/1234" → 100; nil for "bytes */1234" or anything else.
+    static func firstByte(fromContentRange header: String?) -> Int64? {
+        guard let header, header.hasPrefix("bytes "), let dash = header.firstIndex(of: "-") else { return nil }
+        return Int64(header[header.index(header.startIndex, offsetBy: 6)..<dash])
     }
 
     /// "bytes 0-99/1234" or "bytes */1234" → 1234.

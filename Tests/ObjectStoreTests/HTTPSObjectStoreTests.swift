@@ -67,6 +67,20 @@ final class HTTPSObjectStoreTests: XCTestCase {
         XCTAssertEqual(try store().readAll(uri), Self.payload)
     }
 
+    /// HTTPS pins no version (see HTTPRemoteObject), but a file replaced by one of another size
+    /// while it is read is a change, not bytes of two files read as one.
+    func testAFileReplacedByAnotherSizeWhileItIsReadIsAChange() throws {
+        let path = Self.directory.appendingPathComponent("replaced.bin")
+        try Data(Self.payload).write(to: path)
+        let reader = try store().reader(for: "https://127.0.0.1:\(Self.port)/replaced.bin")
+        try Data(Self.payload.prefix(1_800_000).map { $0 ^ 0xFF }).write(to: path)
+        var buffer = [UInt8](repeating: 0, count: 1000)
+        XCTAssertThrowsError(try buffer.withUnsafeMutableBytes { try reader.read(at: 1_500_000, into: $0) }) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .changed, "\(error)")
+            XCTAssertTrue("\(error)".contains("2000000 bytes, now 1800000"), "\(error)")
+        }
+    }
+
     func testLoopbackNeedsTheAllowlistAndTheCertificateMustBeTrusted() throws {
         XCTAssertThrowsError(try store(allowLoopback: false).reader(for: uri)) { error in
             XCTAssertEqual((error as? ObjectStoreError)?.code, .refusedByPolicy, "\(error)")

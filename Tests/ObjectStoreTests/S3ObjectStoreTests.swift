@@ -101,6 +101,22 @@ final class S3ObjectStoreTests: XCTestCase {
                        Array(Self.payload[2_000_000..<2_000_100]).map { $0 ^ 0xFF })
     }
 
+    /// The same when the range read next is the object's last few bytes: S3's 412 error document is
+    /// longer than the range, and must not be cut at the range's size (its code was lost with it,
+    /// and the replacement came back as a network failure).
+    func testAReplacementSeenOnATinyLastRangeIsStillAChange() throws {
+        let store = try store()
+        // Two 256 KiB blocks (the reader's) and 20 bytes: the last block's range is 20 bytes long.
+        let object = Array(Self.payload.prefix(524_308))
+        try store.write(object, to: "s3://videos/tail.bin")
+        let reader = try store.reader(for: "s3://videos/tail.bin")
+        XCTAssertEqual(try read(reader, at: 0, count: 100), Array(object[0..<100]))
+        try store.write(object.map { $0 ^ 0xFF }, to: "s3://videos/tail.bin")
+        XCTAssertThrowsError(try read(reader, at: 524_288, count: 20)) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .changed, "\(error)")
+        }
+    }
+
     func testPrefetchedSpansArriveOverParallelSignedRequests() throws {
         let reader = try store().reader(for: "s3://videos/big.bin", pattern: .scattered)
         // The first beyond the 256 KB the reader fetched on opening.
