@@ -84,7 +84,21 @@ final class Demuxer {
         }
         let start = format!.pointee.start_time
         startTime = start == vl_nopts_value() ? 0 : start
+        // Every seek target and sample time adds to these; past any real recording's clock they
+        // overflow 64 bits (this module runs unchecked: silently, to wrong frames).
+        let streamStart = chosen.pointee.start_time
+        let starts = [Double(startTime) / Double(AV_TIME_BASE),
+                      streamStart == vl_nopts_value() ? 0 : Double(streamStart) * av_q2d(chosen.pointee.time_base)]
+        if let absurd = starts.first(where: { !(abs($0) <= Self.maximumStartSeconds) }) {
+            avformat_close_input(&format)
+            throw VideoIOError(.corruptData, uri: uri,
+                               "the \(name) file says its video starts at \(absurd) s, beyond any recording's clock (at most \(Int(Self.maximumStartSeconds)) s): its timestamps are damaged")
+        }
     }
+
+    /// The latest start a container may give (about 116 days): MPEG-TS clocks wrap after 26.5 hours,
+    /// and no camera or encoder stamps more; a start beyond it is damage or a crafted file.
+    static let maximumStartSeconds = 1e7
 
     deinit {
         avformat_close_input(&format)

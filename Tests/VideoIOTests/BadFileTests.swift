@@ -125,6 +125,24 @@ final class BadFileTests: XCTestCase {
         }
     }
 
+    /// A Matroska file whose video starts at 9.2e12 s (ffmpeg -output_ts_offset) with its duration
+    /// patched to 3 s, so the length limit passes: seek targets added to that start overflow 64 bits.
+    /// Refused at open as damaged timestamps (it was analysed, silently on the wrong frames).
+    func testAStartTimeBeyondAnyClockIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("far-start-\(UUID().uuidString).mkv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=64x64:d=3:r=10", "-c:v", "libx264",
+                                                     "-output_ts_offset", "9223372036854", path])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The Segment's Duration element (ID 0x4489, an 8-byte float in milliseconds).
+        let element = try XCTUnwrap(bytes.range(of: Data([0x44, 0x89, 0x88])))
+        bytes.replaceSubrange(element.upperBound..<(element.upperBound + 8), with: withUnsafeBytes(of: (3000.0).bitPattern.bigEndian) { Data($0) })
+        XCTAssertThrowsError(try VideoReader(reader: MemoryReader(uri: "memory://far-start.mkv", bytes: bytes))) { error in
+            XCTAssertEqual((error as? VideoIOError)?.code, .corruptData, "\(error)")
+            XCTAssertTrue("\(error)".contains("timestamps are damaged"), "\(error)")
+        }
+    }
+
     func testAnEmptyObjectIsNotAVideo() throws {
         XCTAssertThrowsError(try VideoReader(reader: MemoryReader(uri: "memory://empty.mp4", bytes: Data()))) { error in
             XCTAssertEqual((error as? VideoIOError)?.code, .notAVideo, "\(error)")
