@@ -22,9 +22,22 @@ public struct KernelContext: Sendable {
 
     public static var singleThreaded: KernelContext { KernelContext(threads: 1) }
 
-    /// Cores this process may run on, from sched_getaffinity.
+    /// Cores the kernels use: those this process may run on (sched_getaffinity), and on Lambda no
+    /// more than the CPU its memory setting buys (`lambdaCPUs`).
     public static var availableCores: Int {
-        Int(vl_affinity_cpu_count())
+        let affinity = Int(vl_affinity_cpu_count())
+        let budget = lambdaCPUs(memoryMB: getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").map { String(cString: $0) })
+        return max(1, min(affinity, budget ?? affinity))
+    }
+
+    /// The vCPUs' worth of CPU time a Lambda function of `memoryMB` gets, to the nearest whole one
+    /// (at least 1); nil off Lambda. Lambda allots CPU time in proportion to memory, one vCPU per
+    /// 1769 MB, but shows a function more cores than that (2 from 128 MB to 3008): threads beyond
+    /// the allotment share it, and the model's threads, which split each layer evenly, all wait for
+    /// the one the throttling holds back.
+    static func lambdaCPUs(memoryMB: String?) -> Int? {
+        guard let memoryMB, let megabytes = Int(memoryMB), megabytes > 0 else { return nil }
+        return max(1, Int((Double(megabytes) / 1769).rounded()))
     }
 
     /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, inline when

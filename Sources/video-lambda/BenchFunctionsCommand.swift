@@ -58,7 +58,9 @@ struct BenchFunctionsCommand: AsyncParsableCommand {
     }
 
     private func side(command: [String], handler: String, taskRoot: String, environment: [String: String]) -> Side {
-        var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 300, functionName: function, handler: handler, shutdownGraceSeconds: 1)
+        // 3538 MB: Lambda's two full vCPUs, which the bootstrap sizes its threads by (and the two cores here).
+        var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 300, memoryMB: 3538, functionName: function, handler: handler,
+                                                  shutdownGraceSeconds: 1)
         configuration.taskRoot = taskRoot
         configuration.environment = environment.merging(["LAMBDA_TASK_ROOT": taskRoot, "VIDEO_LAMBDA_ALLOWED_ROOTS": FileManager.default.currentDirectoryPath]) { $1 }
         return Side(command: command, configuration: configuration)

@@ -67,4 +67,17 @@ final class WorkerPoolTests: XCTestCase {
             for _ in 0..<500 { assertLoopCoversEveryPart(context, count: 64) }
         }
     }
+
+    /// On Lambda the kernels take as many threads as the memory buys vCPUs (one per 1769 MB), not
+    /// the cores Lambda shows; off Lambda, the affinity mask decides.
+    func testLambdaMemoryBuysThreads() {
+        XCTAssertEqual(KernelContext.lambdaCPUs(memoryMB: "128"), 1)
+        XCTAssertEqual(KernelContext.lambdaCPUs(memoryMB: "1769"), 1)
+        XCTAssertEqual(KernelContext.lambdaCPUs(memoryMB: "3008"), 2)
+        XCTAssertEqual(KernelContext.lambdaCPUs(memoryMB: "3538"), 2)
+        XCTAssertEqual(KernelContext.lambdaCPUs(memoryMB: "10240"), 6)
+        XCTAssertNil(KernelContext.lambdaCPUs(memoryMB: nil))
+        XCTAssertNil(KernelContext.lambdaCPUs(memoryMB: "lots"))
+        XCTAssertGreaterThanOrEqual(KernelContext.availableCores, 1)
+    }
 }

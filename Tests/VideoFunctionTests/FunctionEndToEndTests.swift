@@ -40,7 +40,8 @@ final class FunctionEndToEndTests: XCTestCase {
               let moto = Self.moto, let credentials = Self.credentials else {
             throw XCTSkip("models or videos are missing: run `make models` (make test does)")
         }
-        var configuration = EmulatorConfiguration(command: [BuiltProducts.executable("bootstrap")], timeoutSeconds: timeout,
+        // Two vCPUs' worth of memory (3538 MB): the bootstrap sizes its threads by it, as on Lambda.
+        var configuration = EmulatorConfiguration(command: [BuiltProducts.executable("bootstrap")], timeoutSeconds: timeout, memoryMB: 3538,
                                                   functionName: function, handler: function, shutdownGraceSeconds: 1)
         configuration.taskRoot = RepoPaths.root.path
         configuration.environment = [
