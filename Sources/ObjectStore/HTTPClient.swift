@@ -138,7 +138,10 @@ final class HTTPClient {
             }
         }
         if collector.overLimit {
-            return .failure("the response is larger than \(collector.effectiveLimit ?? 0) bytes", retryable: false)
+            // A whole object where a range was asked for: the server does not do ranges.
+            let asked = request.headers.contains { $0.lowercased().hasPrefix("range:") }
+            let why = asked && collector.status == 200 ? ": the server ignored the Range header and sent the whole object; serve it from S3 or a server that answers range requests" : ""
+            return .failure("the response is larger than \(collector.effectiveLimit ?? 0) bytes\(why)", retryable: false)
         }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))

@@ -203,6 +203,10 @@ final class HTTPRemoteObject: RemoteObject {
             return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)")
         case (404, _):
             return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")
+        case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"] != nil:
+            // S3's answer for a bucket of another region than the one the request was signed for.
+            let region = response.headers["x-amz-bucket-region"] ?? ""
+            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region); set AWS_REGION=\(region) (or AWS_ENDPOINT_URL_S3 to that region's endpoint)")
         case (300..<400, _):
             return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status) redirect to \(response.headers["location"] ?? "?") is not followed")
         default:

@@ -56,7 +56,12 @@ final class Demuxer {
         // protocol is on their whitelist. (libavformat frees the string with the context.)
         format!.pointee.protocol_whitelist = Self.allocatedCString("none")
         var opened = avformat_open_input(&format, uri, probed, nil)
-        try bridge.rethrowReaderFailure()
+        // From here on a throw must close what was opened: an init that throws runs no deinit.
+        // (avformat_open_input has freed the context and cleared `format` when it failed.)
+        do { try bridge.rethrowReaderFailure() } catch {
+            avformat_close_input(&format)
+            throw error
+        }
         if opened < 0, refusedOpens.count > 0 {
             throw VideoIOError(.notAVideo, uri: uri,
                                "the \(name) file refers to other files or URLs, which are not read: pass a self-contained video (MP4, MOV, WebM/MKV, AVI...)")
@@ -67,7 +72,10 @@ final class Demuxer {
                                "the \(name) container cannot be parsed (\(FFmpegResult.message(opened))); the file is damaged, truncated before its index (an MP4 whose moov box is missing), or not finished uploading")
         }
         opened = avformat_find_stream_info(format, nil)
-        try bridge.rethrowReaderFailure()
+        do { try bridge.rethrowReaderFailure() } catch {
+            avformat_close_input(&format)
+            throw error
+        }
         guard opened >= 0 else {
             avformat_close_input(&format)
             throw VideoIOError(.corruptData, uri: uri, "the \(name) streams cannot be analysed (\(FFmpegResult.message(opened)))")

@@ -1,0 +1,27 @@
+// How error answers map to the store's errors and what their messages tell the user to do.
+import XCTest
+@testable import ObjectStore
+
+final class HTTPErrorMappingTests: XCTestCase {
+    private func error(_ status: Int, headers: [String: String] = [:], body: String = "", isS3: Bool = true) -> ObjectStoreError {
+        HTTPRemoteObject.error(for: HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), uri: "s3://videos/a.mp4", isS3: isS3)
+    }
+
+    /// S3 answers a request signed for the wrong region with 301, no Location, and the bucket's region.
+    func testABucketInAnotherRegionSaysWhichRegion() {
+        let moved = error(301, headers: ["x-amz-bucket-region": "eu-west-1"],
+                          body: "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>")
+        XCTAssertEqual(moved.code, .badResponse)
+        XCTAssertTrue("\(moved)".contains("AWS_REGION=eu-west-1"), "\(moved)")
+        XCTAssertTrue("\(moved)".contains("PermanentRedirect"), "\(moved)")
+        // Any other redirect is named as one, and not followed.
+        XCTAssertTrue("\(error(302, headers: ["location": "https://elsewhere/"], isS3: false))".contains("redirect to https://elsewhere/"))
+    }
+
+    func testStatusesAndS3CodesMapToTheStoresCodes() {
+        XCTAssertEqual(error(404, body: "<Error><Code>NoSuchKey</Code></Error>").code, .notFound)
+        XCTAssertEqual(error(403, body: "<Error><Code>SignatureDoesNotMatch</Code></Error>").code, .badSignature)
+        XCTAssertEqual(error(403, body: "<Error><Code>AccessDenied</Code></Error>").code, .accessDenied)
+        XCTAssertEqual(error(503, body: "<Error><Code>SlowDown</Code></Error>").code, .badResponse)
+    }
+}
