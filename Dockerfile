@@ -55,6 +55,7 @@ COPY functions /var/task/functions
 # The models are fetched, not committed: an image built without them would deploy and then fail
 # every cold start, so it fails here instead.
 RUN for function in /var/task/functions/*/; do \
+        [ -f "$function"function.json ] || continue; \
         ls "$function"model/*.onnx.zst >/dev/null 2>&1 \
             || { echo "no model in $function: run 'make models' before docker build or sam build" >&2; exit 1; }; \
     done

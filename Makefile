@@ -87,8 +87,10 @@ OUTPUT_URI ?= file://$(CURDIR)/.cache/results/
 invoke: deps build $(MODELS)
 	LAMBDA_TASK_ROOT=$(CURDIR) OUTPUT_URI=$(OUTPUT_URI) $(BIN)/video-lambda invoke --event $(EVENT) --function $(FUNCTION)
 
+# The memory template.yaml gives the function (the threads follow it, as on Lambda).
+MEMORY ?= $(if $(filter video-orientation,$(FUNCTION)),1769,3008)
 serve: deps build $(MODELS)
-	$(BIN)/video-lambda serve --handler $(FUNCTION) --function-name $(FUNCTION) -- $(BIN)/bootstrap
+	$(BIN)/video-lambda serve --handler $(FUNCTION) --function-name $(FUNCTION) --memory $(MEMORY) -- $(BIN)/bootstrap
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks (release builds; each prints ours, the peer's and the ratio from one run)

@@ -126,6 +126,12 @@ extension LambdaEmulator {
         invocation.complete(.timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds))
         slot.recordEnd(invocation.requestID, "timed out after \(configuration.timeoutSeconds) s")
         log("invocation \(invocation.requestID) timed out after \(configuration.timeoutSeconds) s; replacing the runtime (pid \(slot.process?.pid ?? 0))")
+        replaceRuntime(in: slot)
+    }
+
+    /// Kills the slot's process and starts a fresh one in its place (the old one's exit is then
+    /// ignored: it is of an earlier generation), then hands out what waits.
+    private func replaceRuntime(in slot: RuntimeSlot) {
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
         do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
@@ -138,10 +144,7 @@ extension LambdaEmulator {
     func answeredWithoutAskingAgain(slot: RuntimeSlot, generation: Int) {
         guard generation == slot.generation, !isShutDown, case .ready = slot.state else { return }
         log("runtime pid \(slot.process?.pid ?? 0) answered but did not ask for the next invocation before the deadline; replacing it")
-        slot.process?.signal(SIGKILL)
-        slot.state = .stopped
-        do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
-        dispatch()
+        replaceRuntime(in: slot)
     }
 
     private func runtimeExited(slot: RuntimeSlot, generation: Int, status: ProcessStatus) {

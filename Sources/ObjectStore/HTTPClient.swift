@@ -141,7 +141,7 @@ final class HTTPClient {
             // A whole object where a range was asked for: the server does not do ranges.
             let asked = request.headers.contains { $0.lowercased().hasPrefix("range:") }
             let why = asked && collector.status == 200 ? ": the server ignored the Range header and sent the whole object; serve it from S3 or a server that answers range requests" : ""
-            return .failure("the response is larger than \(collector.effectiveLimit ?? 0) bytes\(why)", retryable: false)
+            return .failure("the response is larger than \(request.maximumBodyBytes ?? 0) bytes\(why)", retryable: false)
         }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
@@ -169,17 +169,25 @@ private final class ResponseCollector {
 
     /// An error answer carries a document (S3's error XML), not the object: the request's limit,
     /// sized for the range asked for, would cut it (the last block of an object can be a few bytes),
-    /// and its code with it. Error documents are small; this bounds one that is not.
-    static let errorBodyLimit: Int64 = 64 * 1024
+    /// and its code with it. Its first 64 KiB are kept and the rest read and dropped, so that the
+    /// status still comes through (only the first 4 KiB are parsed).
+    static let errorBodyLimit = 64 * 1024
 
-    var effectiveLimit: Int64? { (200..<300).contains(status) ? limit : Self.errorBodyLimit }
+    var isError: Bool { status >= 300 }
 }
 
 private func collectResponseBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    if let limit = collector.effectiveLimit, Int64(collector.body.count + length) > limit {
+    if collector.isError {
+        let kept = min(length, max(0, ResponseCollector.errorBodyLimit - collector.body.count))
+        data.withMemoryRebound(to: UInt8.self, capacity: kept) {
+            collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: kept))
+        }
+        return length
+    }
+    if let limit = collector.limit, Int64(collector.body.count + length) > limit {
         collector.overLimit = true
         return 0 // aborts the transfer
     }
@@ -198,8 +206,8 @@ private func collectResponseHeader(_ data: UnsafeMutablePointer<CChar>?, _ size:
     }
     if line.hasPrefix("HTTP/") {
         collector.headers.removeAll()
-        // "HTTP/1.1 503 Slow Down": the code is the second word.
-        collector.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        // "HTTP/1.1 503 Slow Down" or "HTTP/1.1 200\r\n": the code is the second word.
+        collector.status = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap { Int($0) } ?? 0
     }
     if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()

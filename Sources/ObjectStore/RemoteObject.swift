@@ -139,6 +139,7 @@ final class HTTPRemoteObject: RemoteObject {
         case 416:
             // Only an empty object has no byte 0; anything else is past the end.
             let total = Self.totalSize(fromContentRange: response.headers["content-range"]) ?? 0
+            try checkSize(total)
             return ([], total)
         case 412 where pinned != nil:
             throw Self.replaced(uri, pinned: pinned!)

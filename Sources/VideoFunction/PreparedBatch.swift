@@ -19,7 +19,7 @@ struct PreparedBatch {
         let batch: FrameBatch
         // A batch with no frame is not an error here: the analysis keeps what other batches decoded,
         // and fails only when no batch decoded any.
-        do { batch = try reader.decodedFrames(at: timestamps, mode: mode, lanes: lanes) }
+        do { batch = try reader.framesAllowingNone(at: timestamps, mode: mode, lanes: lanes) }
         catch { throw VideoAnalyzer.videoError(error) }
         decodeMs = VideoAnalyzer.now() - t
         missing = batch.missing

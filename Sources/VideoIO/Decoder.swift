@@ -11,7 +11,10 @@ final class Decoder {
 
     /// `maximumPixels`: the most a picture may have, enforced by the decoder itself: a stream may
     /// change size mid-way, and the pictures decoded on the way to a sampled frame (references,
-    /// frames in flight) are never handed out to be checked.
+    /// frames in flight) are never handed out to be checked. FFmpeg counts a picture's width
+    /// rounded up to its stride alignment (up to 64), so the decoder's bound has that much room
+    /// for the stream's own size: a video exactly at the limit must still decode (the frames
+    /// handed out are checked exactly).
     init(stream: UnsafeMutablePointer<AVStream>, uri: String, threads: Int = 0, maximumPixels: Int) throws {
         let parameters = stream.pointee.codecpar!
         codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
@@ -25,7 +28,9 @@ final class Decoder {
         var result = avcodec_parameters_to_context(context, parameters)
         if result >= 0 {
             context!.pointee.pkt_timebase = stream.pointee.time_base
-            context!.pointee.max_pixels = Int64(maximumPixels)
+            let parameters = stream.pointee.codecpar.pointee
+            let strideRoom = Self.strideAlignment * Int64(max(parameters.width, parameters.height, 0))
+            context!.pointee.max_pixels = Int64(maximumPixels) + strideRoom
             // 0 = as many threads as cores (plus one), FFmpeg's own choice.
             context!.pointee.thread_count = Int32(threads)
             context!.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
@@ -41,6 +46,9 @@ final class Decoder {
     deinit {
         avcodec_free_context(&context)
     }
+
+    /// The widest alignment FFmpeg rounds a picture's width to (AVX-512's 64 bytes).
+    static let strideAlignment: Int64 = 64
 
     /// Drops frames in flight and reference pictures: required after a seek.
     func flush() {

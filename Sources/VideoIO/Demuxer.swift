@@ -26,7 +26,8 @@ final class Demuxer {
     init(reader: ObjectReader) throws {
         uri = reader.uri
         guard reader.size > 0 else { throw VideoIOError(.notAVideo, uri: uri, "the object is empty (0 bytes); upload the video again") }
-        bridge = try AVIOBridge(reader: reader)
+        let bridge = try AVIOBridge(reader: reader)
+        self.bridge = bridge
         var probed: UnsafePointer<AVInputFormat>?
         let score = av_probe_input_buffer2(bridge.context, &probed, uri, nil, 0, 0)
         try bridge.rethrowReaderFailure()
@@ -54,14 +55,15 @@ final class Demuxer {
         }
         // Demuxers that open network protocols themselves (RTP sockets) go around io_open: no
         // protocol is on their whitelist. (libavformat frees the string with the context.)
-        format!.pointee.protocol_whitelist = Self.allocatedCString("none")
+        guard let noProtocols = Self.allocatedCString("none") else {
+            avformat_close_input(&format)
+            throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating the demuxer")
+        }
+        format!.pointee.protocol_whitelist = noProtocols
         var opened = avformat_open_input(&format, uri, probed, nil)
         // From here on a throw must close what was opened: an init that throws runs no deinit.
         // (avformat_open_input has freed the context and cleared `format` when it failed.)
-        do { try bridge.rethrowReaderFailure() } catch {
-            avformat_close_input(&format)
-            throw error
-        }
+        try Self.closing(&format) { try bridge.rethrowReaderFailure() }
         if opened < 0, refusedOpens.count > 0 {
             throw VideoIOError(.notAVideo, uri: uri,
                                "the \(name) file refers to other files or URLs, which are not read: pass a self-contained video (MP4, MOV, WebM/MKV, AVI...)")
@@ -72,10 +74,7 @@ final class Demuxer {
                                "the \(name) container cannot be parsed (\(FFmpegResult.message(opened))); the file is damaged, truncated before its index (an MP4 whose moov box is missing), or not finished uploading")
         }
         opened = avformat_find_stream_info(format, nil)
-        do { try bridge.rethrowReaderFailure() } catch {
-            avformat_close_input(&format)
-            throw error
-        }
+        try Self.closing(&format) { try bridge.rethrowReaderFailure() }
         guard opened >= 0 else {
             avformat_close_input(&format)
             throw VideoIOError(.corruptData, uri: uri, "the \(name) streams cannot be analysed (\(FFmpegResult.message(opened)))")
@@ -97,16 +96,21 @@ final class Demuxer {
         let streamStart = chosen.pointee.start_time
         let starts = [Double(startTime) / Double(AV_TIME_BASE),
                       streamStart == vl_nopts_value() ? 0 : Double(streamStart) * av_q2d(chosen.pointee.time_base)]
-        if let absurd = starts.first(where: { !(abs($0) <= Self.maximumStartSeconds) }) {
+        let ticksInRange = streamStart == vl_nopts_value() || (streamStart > -Self.maximumStartTicks && streamStart < Self.maximumStartTicks)
+        if let absurd = starts.first(where: { !(abs($0) <= Self.maximumStartSeconds) }) ?? (ticksInRange ? nil : starts[1]) {
             avformat_close_input(&format)
             throw VideoIOError(.corruptData, uri: uri,
                                "the \(name) file says its video starts at \(absurd) s, beyond any recording's clock (at most \(Int(Self.maximumStartSeconds)) s): its timestamps are damaged")
         }
     }
 
-    /// The latest start a container may give (about 116 days): MPEG-TS clocks wrap after 26.5 hours,
-    /// and no camera or encoder stamps more; a start beyond it is damage or a crafted file.
-    static let maximumStartSeconds = 1e7
+    /// The latest start a container may give: about 3,000 years, far past wall-clock stamps
+    /// (recordings made with -use_wallclock_as_timestamps or -copyts from a camera start near
+    /// 1.7e9 s) and still 90 times below where microseconds overflow 64 bits (9.2e12 s).
+    static let maximumStartSeconds = 1e11
+    /// The same bound on the stream's own start in its time base's ticks: sample times and seek
+    /// targets are added to it.
+    static let maximumStartTicks: Int64 = 1 << 62
 
     deinit {
         avformat_close_input(&format)
@@ -116,6 +120,14 @@ final class Demuxer {
     /// binds the RTP ports it names and waits for packets from anywhere): refused by name once
     /// probing picks one, before any socket is opened.
     static let networkFormats: Set<String> = ["sdp", "rtsp", "rtp", "sap"]
+
+    /// Runs `body`; if it throws, closes `format` first.
+    private static func closing(_ format: inout UnsafeMutablePointer<AVFormatContext>?, _ body: () throws -> Void) throws {
+        do { try body() } catch {
+            avformat_close_input(&format)
+            throw error
+        }
+    }
 
     /// `text` in memory from av_malloc, for the context fields libavformat frees itself.
     private static func allocatedCString(_ text: String) -> UnsafeMutablePointer<CChar>? {

@@ -54,7 +54,7 @@ public final class ParallelVideoReader {
     /// The same, except that a batch none of whose frames decodes is an answer too (each frame
     /// missing, with its reason): for a caller that samples in several batches and keeps what the
     /// others decoded (a file truncated before the last batches' frames).
-    public func decodedFrames(at timestamps: [Double], mode: SeekMode = .accurate, lanes wanted: Int) throws -> FrameBatch {
+    public func framesAllowingNone(at timestamps: [Double], mode: SeekMode = .accurate, lanes wanted: Int) throws -> FrameBatch {
         try decode(try primary.validatedTargets(timestamps), mode: mode, lanes: wanted)
     }
 

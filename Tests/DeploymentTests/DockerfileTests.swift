@@ -138,22 +138,33 @@ final class DockerfileTests: XCTestCase {
     }
 
     /// The runtime stage refuses to build without the models (fetched, never committed): run here
-    /// on a copy of functions/ with and without them.
+    /// on a copy of functions/'s layout with and without them.
     func testTheImageRefusesToBuildWithoutTheModels() throws {
         let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
         let stage = try XCTUnwrap(dockerfile.components(separatedBy: "\nFROM ").last)
         let run = try XCTUnwrap(stage.components(separatedBy: "\nRUN ").first { $0.contains("make models") && $0.hasPrefix("for ") })
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
-        for function in ["video-moderation", "video-orientation"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent("functions/\(function)/model"), withIntermediateDirectories: true)
+        // The real functions/ folder's layout without its models: every folder, and the function.json
+        // of those that have one (folders without one, like echo's, hold no model to check).
+        let functions = RepoPaths.root.appendingPathComponent("functions")
+        var withModels: [String] = []
+        for folder in try FileManager.default.contentsOfDirectory(atPath: functions.path) {
+            let copy = root.appendingPathComponent("functions/\(folder)")
+            try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+            let config = functions.appendingPathComponent("\(folder)/function.json")
+            guard FileManager.default.fileExists(atPath: config.path) else { continue }
+            try FileManager.default.copyItem(at: config, to: copy.appendingPathComponent("function.json"))
+            try FileManager.default.createDirectory(at: copy.appendingPathComponent("model"), withIntermediateDirectories: true)
+            withModels.append(folder)
         }
+        XCTAssertEqual(withModels.sorted(), ["video-moderation", "video-orientation"])
         let script = run.components(separatedBy: "\n").prefix { !$0.hasPrefix("ENTRYPOINT") && !$0.hasPrefix("CMD") }.joined(separator: "\n")
             .replacingOccurrences(of: "/var/task/functions", with: root.appendingPathComponent("functions").path)
         let missing = try CommandRun.run("/bin/sh", ["-c", script])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("run 'make models'"), missing.output)
-        for function in ["video-moderation", "video-orientation"] {
+        for function in withModels {
             FileManager.default.createFile(atPath: root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path, contents: Data([1]))
         }
         let present = try CommandRun.run("/bin/sh", ["-c", script])

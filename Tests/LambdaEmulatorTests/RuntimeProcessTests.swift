@@ -142,9 +142,9 @@ final class RuntimeProcessTests: EmulatorTestCase {
     }
 
     /// An event whose hand-over fails (the runtime's GET next connection closed as it was written)
-    /// goes back to the queue, and the runtime gets it when it asks again: not a timeout, and not a
+    /// stays with its runtime, which gets it when it asks again: not a timeout, and not a
     /// Runtime.NoResponse for an event it never saw.
-    func testAnEventThatCouldNotBeHandedOverIsQueuedAgain() async throws {
+    func testAnEventThatCouldNotBeHandedOverIsGivenAgainToItsRuntime() async throws {
         let emulator = try await startTestFunction("echo")
         shutDownAfterTest(emulator)
         let ready = await emulator.waitUntilReady()

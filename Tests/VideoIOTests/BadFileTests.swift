@@ -106,9 +106,11 @@ final class BadFileTests: XCTestCase {
         }
         // The decoder enforces the pixel limit on every picture it makes, also those decoded on the
         // way to a sampled frame after a mid-stream size change, which no check of the frames handed
-        // out would see.
-        let limited = try TestVideos.open("h264.mp4", limits: VideoLimits(maximumPixelsPerFrame: 640 * 360))
-        XCTAssertEqual(limited.decoder.codecContext.pointee.max_pixels, 640 * 360)
+        // out would see; with room for FFmpeg's stride alignment, so that a video exactly at the
+        // limit decodes (333 wide is counted as 384: without the room every picture failed).
+        let exact = try TestVideos.open("odd_333x201.mp4", limits: VideoLimits(maximumPixelsPerFrame: 333 * 201))
+        XCTAssertEqual(exact.decoder.codecContext.pointee.max_pixels, 333 * 201 + 64 * 333)
+        XCTAssertEqual(try exact.frames(at: [0.5, 1.5]).frames.count, 2)
     }
 
     func testAVideoWithZeroFramesHasNothingToSample() throws {

@@ -13,12 +13,6 @@ public struct Cast: Operator {
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let input = inputs.required(0)
         if input.elementType == to { outputs[0].copyElements(from: input); return }
-        // int64 → int64 paths through Double would lose precision above 2^53; keep integers exact.
-        if to == .int64 && input.elementType == .int32 {
-            let values = input.int64s
-            outputs[0].withUnsafeMutableBufferPointer(as: Int64.self) { for i in 0..<$0.count { $0[i] = values[i] } }
-            return
-        }
         input.withDoubleReader { element in
             outputs[0].withDoubleWriter { store in for i in 0..<input.count { store(i, element(i)) } }
         }
