@@ -30,6 +30,11 @@ public struct EmulatorConfiguration: Sendable {
     /// function (one event always gets in): without a bound, callers that post 6 MB events faster
     /// than runtimes finish them would fill memory.
     public var maximumQueuedBytes = 256 * 1024 * 1024
+    /// How long a connection may send nothing while its request is unfinished (half a head, part of
+    /// a body) or before its first request, before it is closed: a client that stalls there would
+    /// otherwise hold its descriptor and buffered body for good. A connection waiting for its
+    /// answer, or idle between requests, is not touched.
+    public var stalledRequestSeconds: Double = 60
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
     public var taskRoot: String
@@ -103,6 +108,9 @@ public struct EmulatorConfiguration: Sendable {
         }
         guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
         guard maximumQueuedBytes >= 0 else { throw invalid("maximumQueuedBytes \(maximumQueuedBytes) is negative") }
+        guard stalledRequestSeconds > 0, stalledRequestSeconds <= 86_400 else {
+            throw invalid("stalled-request time \(stalledRequestSeconds) s is not above 0 and at most a day")
+        }
         // Tenant isolation ends a runtime to give its slot to another tenant, which only a runtime
         // the emulator started can be.
         guard !tenantIsolation || !command.isEmpty else {

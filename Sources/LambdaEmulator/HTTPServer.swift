@@ -78,6 +78,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 
     private let bodyLimit: Int
     private let route: (HTTPRequest, HTTPResponder) -> Void
+    /// Requests whose head has arrived on this connection.
+    private var requestsBegun = 0
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     /// Body bytes received for the current request; past `bodyLimit` the body is too large.
@@ -93,6 +95,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
+            requestsBegun += 1
             head = requestHead
             body = []
             receivedBytes = 0
@@ -140,6 +143,17 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 }
 
 extension HTTPRequestCollector {
+    /// Nothing read for the stalled-request time (IdleStateHandler): a connection whose request is
+    /// unfinished, or that has sent no whole request head yet, is closed. One waiting for its
+    /// answer or idle between requests is left alone (a runtime's connection is idle for the
+    /// length of each invocation, a caller's while its invocation runs).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        if head != nil || requestsBegun == 0 { context.close(promise: nil) }
+    }
+
     static func path(of head: HTTPRequestHead) -> String {
         String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
     }
@@ -157,15 +171,20 @@ extension HTTPRequestCollector {
 }
 
 enum HTTPServer {
-    /// Binds `host:port` (0: a free port) on `group`; each connection gets its own collector.
-    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int,
+    /// Binds `host:port` (0: a free port) on `group`; each connection gets its own collector, which
+    /// closes it when its request stalls for `stalledRequestSeconds`.
+    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, stalledRequestSeconds: Double,
                      route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, route: route))
+                // On the channel's loop: the handlers are added in place, not sent across threads.
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(stalledRequestSeconds * 1000))))
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, route: route))
                 }
             }
             .bind(host: host, port: port)

@@ -176,14 +176,16 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     private func bindListeners() async throws {
         let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
-                                               bodyLimit: Self.requestLimit) { [unowned self] request, responder in
+                                               bodyLimit: Self.requestLimit,
+                                               stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
             self.routeInvoke(request, responder)
         }.get()
         invokeListener = invoke
         for index in 0..<configuration.concurrency {
             let slot = RuntimeSlot(index: index)
             let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
-                                                     bodyLimit: Self.responseLimit) { [unowned self] request, responder in
+                                                     bodyLimit: Self.responseLimit,
+                                                     stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()
             slot.listener = listener

@@ -130,4 +130,49 @@ final class MisbehavingRuntimeTests: XCTestCase {
         let spread = (stamps.max() ?? 0) - (stamps.min() ?? 0)
         XCTAssertLessThan(spread, 1.5, "SIGTERM reached the runtimes \(spread) s apart; the grace period is 3 s")
     }
+
+    /// A caller that sends half a request and stalls (a head promising a body that never comes, or
+    /// part of a head) has its connection closed after the stalled-request time; one that waits for
+    /// its invocation's answer longer than that keeps its connection and gets the answer. (Stalled
+    /// connections used to stay open for good, each holding a descriptor and its buffered body.)
+    func testAStalledRequestIsClosedButAWaitingCallerIsNot() async throws {
+        var configuration = EmulatorConfiguration(command: pythonRuntime("""
+            request_id, event = next_event()
+            time.sleep(2)
+            respond(request_id, b'{"slow": true}')
+            time.sleep(600)
+            """), timeoutSeconds: 10, handler: "echo")
+        configuration.stalledRequestSeconds = 0.5
+        let emulator = try await LambdaEmulator.start(configuration)
+        addTeardownBlock { await emulator.shutdown() }
+        for partial in ["POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{\"a\"",
+                        "POST /2015-03-31/functions/function/inv"] {
+            let descriptor = try connectedSocket(port: emulator.port)
+            defer { close(descriptor) }
+            _ = partial.withCString { send(descriptor, $0, strlen($0), 0) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var byte: UInt8 = 0
+            let started = Date()
+            XCTAssertEqual(recv(descriptor, &byte, 1, 0), 0, "the stalled connection was not closed: \(partial)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 4.5)
+        }
+        // Two seconds of waiting for the answer, four times the stalled-request time.
+        let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
+        XCTAssertEqual(reply.status, 200, reply.body)
+        XCTAssertEqual(jsonObject(reply.body)["slow"] as? Bool, true, reply.body)
+    }
+
+    private func connectedSocket(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(descriptor); throw POSIXError(.ECONNREFUSED) }
+        return descriptor
+    }
 }
