@@ -67,6 +67,18 @@ func normalizedAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
     return resolved
 }
 
+/// Moves `index` (over the first `index.count` axes of `shape`) to the next position in row-major
+/// order, back to all zeros after the last.
+func advance(_ index: inout [Int], in shape: [Int]) {
+    var axis = index.count - 1
+    while axis >= 0 {
+        index[axis] += 1
+        if index[axis] < shape[axis] { return }
+        index[axis] = 0
+        axis -= 1
+    }
+}
+
 /// Row-major strides of `shape`.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)

@@ -137,9 +137,7 @@ enum FunctionEvent {
         }
         // S3 notifications URL-encode keys, with '+' for spaces.
         let decoded = ObjectURI.percentDecoding(key.replacing("+", with: " ")) ?? key
-        guard decoded.utf8.count <= maximumS3KeyBytes else {
-            throw VideoFunctionError(.invalidEvent, "an S3 record's object key is \(decoded.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
-        }
+        try checkS3Key(decoded, "an S3 record's object key")
         var size: Int64? = nil
         if case .number(let bytes)? = object["size"], bytes >= 0, bytes < 9e18 { size = Int64(bytes) }
         return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue, size: size)
@@ -147,6 +145,13 @@ enum FunctionEvent {
 
     /// S3's own limit on an object key.
     static let maximumS3KeyBytes = 1024
+
+    /// Throws when `key` is longer than S3 takes; `what` names it in the message ("... is N bytes long").
+    static func checkS3Key(_ key: String, _ what: String) throws(VideoFunctionError) {
+        guard key.utf8.count <= maximumS3KeyBytes else {
+            throw VideoFunctionError(.invalidEvent, "\(what) is \(key.utf8.count) bytes long; S3 keys have at most \(maximumS3KeyBytes)")
+        }
+    }
 
     /// Values quoted from the event in a message: at most three, each cut to 64 characters.
     private static func listed(_ values: Set<String>) -> String {

@@ -85,8 +85,8 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         guard let output else { return try analyzer.analyze(request, remainingMs: remaining) }
         let target = output.target(forKey: key)
         // Checked before the analysis, which would be for nothing: S3 refuses a key this long.
-        if case .s3(_, let targetKey)? = try? ObjectURI(parsing: target), targetKey.utf8.count > FunctionEvent.maximumS3KeyBytes {
-            throw VideoFunctionError(.invalidEvent, "the result of \(request.video) would go to \(target), whose key is \(targetKey.utf8.count) bytes long; S3 keys have at most \(FunctionEvent.maximumS3KeyBytes)")
+        if case .s3(_, let targetKey)? = try? ObjectURI(parsing: target) {
+            try FunctionEvent.checkS3Key(targetKey, "the result of \(request.video) would go to \(target), whose key")
         }
         var result = try analyzer.analyze(request, remainingMs: { Self.less(remaining(), Self.resultWriteReserveMs) })
         do { try analyzer.store.write(Array(try Self.encode(result)), to: target) }

@@ -93,14 +93,15 @@ final class Demuxer {
         startTime = start == vl_nopts_value() ? 0 : start
         // Every seek target and sample time adds to these; past any real recording's clock they
         // overflow 64 bits (this module runs unchecked: silently, to wrong frames).
-        let streamStart = chosen.pointee.start_time
-        let starts = [Double(startTime) / Double(AV_TIME_BASE),
-                      streamStart == vl_nopts_value() ? 0 : Double(streamStart) * av_q2d(chosen.pointee.time_base)]
-        let ticksInRange = streamStart == vl_nopts_value() || (streamStart > -Self.maximumStartTicks && streamStart < Self.maximumStartTicks)
-        if let absurd = starts.first(where: { !(abs($0) <= Self.maximumStartSeconds) }) ?? (ticksInRange ? nil : starts[1]) {
+        let streamStart = chosen.pointee.start_time == vl_nopts_value() ? 0 : chosen.pointee.start_time
+        let containerSeconds = Double(startTime) / Double(AV_TIME_BASE)
+        let streamSeconds = Double(streamStart) * av_q2d(chosen.pointee.time_base)
+        // Written so that NaN (a time base of 0/0) fails too.
+        guard abs(containerSeconds) <= Self.maximumStartSeconds, abs(streamSeconds) <= Self.maximumStartSeconds,
+              streamStart.magnitude < Self.maximumStartTicks.magnitude else {
             avformat_close_input(&format)
             throw VideoIOError(.corruptData, uri: uri,
-                               "the \(name) file says its video starts at \(absurd) s, beyond any recording's clock (at most \(Int(Self.maximumStartSeconds)) s): its timestamps are damaged")
+                               "the \(name) file says its video starts at \(containerSeconds) s (its stream at \(streamSeconds) s), beyond any recording's clock (at most \(Int(Self.maximumStartSeconds)) s): its timestamps are damaged")
         }
     }
 

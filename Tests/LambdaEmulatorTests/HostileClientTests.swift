@@ -115,30 +115,28 @@ final class HostileClientTests: XCTestCase {
     /// A runtime the emulator did not start posts its init error: the caller waiting gets it at once
     /// (no process exit will report it), and the runtime may start over.
     func testAnExternalRuntimesInitErrorReachesTheWaitingCaller() async throws {
-        try await start()
-        let emulator = self.emulator!
-        let waiting = Task { try await emulator.invoke(Array("{}".utf8)) }
-        let queued = await eventually { await emulator.onLoop { !emulator.queue.isEmpty } }
-        XCTAssertTrue(queued)
-        let body = #"{"errorMessage":"no model","errorType":"Function.Broken"}"#
-        let post = "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLambda-Runtime-Function-Error-Type: Function.Broken\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        XCTAssertTrue(rawExchange(port: runtimeAPIPort, Array(post.utf8)).hasPrefix("HTTP/1.1 202"))
-        let result = try await waiting.value
+        let result = try await initErrorAsTheWaitingCallerGetsIt(body: #"{"errorMessage":"no model","errorType":"Function.Broken"}"#)
         XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
     }
 
     /// The same with an empty post: the caller gets an error body naming the posted type, not an empty one.
     func testAnExternalRuntimesEmptyInitErrorReachesTheCallerAsJSON() async throws {
+        let result = try await initErrorAsTheWaitingCallerGetsIt(body: "")
+        XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
+        XCTAssertEqual(jsonObject(result.bodyText)["errorType"] as? String, "Function.Broken", result.bodyText)
+    }
+
+    /// Queues an invocation, has the external runtime post `body` as its init error (of type
+    /// Function.Broken), and returns what the waiting caller gets.
+    private func initErrorAsTheWaitingCallerGetsIt(body: String) async throws -> InvocationResult {
         try await start()
         let emulator = self.emulator!
         let waiting = Task { try await emulator.invoke(Array("{}".utf8)) }
         let queued = await eventually { await emulator.onLoop { !emulator.queue.isEmpty } }
         XCTAssertTrue(queued)
-        let post = "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLambda-Runtime-Function-Error-Type: Function.Broken\r\nContent-Length: 0\r\n\r\n"
+        let post = "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nLambda-Runtime-Function-Error-Type: Function.Broken\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         XCTAssertTrue(rawExchange(port: runtimeAPIPort, Array(post.utf8)).hasPrefix("HTTP/1.1 202"))
-        let result = try await waiting.value
-        XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)
-        XCTAssertEqual(jsonObject(result.bodyText)["errorType"] as? String, "Function.Broken", result.bodyText)
+        return try await waiting.value
     }
 
     /// An answer that comes after its invocation timed out is refused saying so (400, logged), and

@@ -46,13 +46,7 @@ public struct MatMul: Operator {
                                     pa.baseAddress! + aOffset * m * k, Int32(k), pb.baseAddress! + bOffset * k * n, Int32(n),
                                     0, output + item * m * n, Int32(n))
                     }
-                    var axis = batch.count - 1
-                    while axis >= 0 {
-                        index[axis] += 1
-                        if index[axis] < batch[axis] { break }
-                        index[axis] = 0
-                        axis -= 1
-                    }
+                    advance(&index, in: batch)
                 }
             }
         }

@@ -97,18 +97,23 @@ public struct Pad: Operator {
         }
         let rowLength = outputShape[last], inputRowLength = inputShape[last]
         // The output positions of the row that copy the input row as it is.
-        let inside = Swift.max(0, begin[last])..<Swift.max(Swift.max(0, begin[last]), Swift.min(rowLength, begin[last] + inputRowLength))
+        let insideStart = Swift.max(0, begin[last])
+        let inside = insideStart..<Swift.max(insideStart, Swift.min(rowLength, begin[last] + inputRowLength))
+        // Where the input row an output row reads starts, or nil when the row is constant padding.
+        func inputRowStart(_ index: [Int]) -> Int? {
+            var start = 0
+            for axis in 0..<last {
+                guard let s = sources[axis][index[axis]] else { return nil }
+                start += s * inputStrides[axis]
+            }
+            return start
+        }
         input.withUnsafeBufferPointer(as: Bits.self) { source in
             output.withUnsafeMutableBufferPointer(as: Bits.self) { target in
                 var index = [Int](repeating: 0, count: last)
                 var row = 0
                 while row < target.count {
-                    var start: Int? = 0
-                    for axis in 0..<last {
-                        guard let s = sources[axis][index[axis]], let offset = start else { start = nil; break }
-                        start = offset + s * inputStrides[axis]
-                    }
-                    if let start {
+                    if let start = inputRowStart(index) {
                         for j in 0..<rowLength where !inside.contains(j) {
                             target[row + j] = sources[last][j].map { source[start + $0] } ?? fill
                         }
@@ -120,13 +125,7 @@ public struct Pad: Operator {
                         (target.baseAddress! + row).update(repeating: fill, count: rowLength)
                     }
                     row += rowLength
-                    var axis = last - 1
-                    while axis >= 0 {
-                        index[axis] += 1
-                        if index[axis] < outputShape[axis] { break }
-                        index[axis] = 0
-                        axis -= 1
-                    }
+                    advance(&index, in: outputShape)
                 }
             }
         }

@@ -40,13 +40,7 @@ public struct ReduceMean: Operator {
                 var target = 0
                 for axis in 0..<input.rank { target += index[axis] * keptStrides[axis] }
                 sums[target] += Double(x[i])
-                var axis = input.rank - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    if index[axis] < input.shape[axis] { break }
-                    index[axis] = 0
-                    axis -= 1
-                }
+                advance(&index, in: input.shape)
             }
         }
         outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { y in
