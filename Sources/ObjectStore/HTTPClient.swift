@@ -63,6 +63,8 @@ final class HTTPClient {
             case .failure(let reason, let retryable):
                 lastFailure = reason
                 if !retryable { throw ObjectStoreError(.network, uri: uri, reason) }
+            case .overLimit(let status):
+                throw Self.overLimit(request, status: status, uri: uri)
             }
         }
         throw ObjectStoreError(.network, uri: uri, "\(lastFailure) (after \(Self.attempts) attempts)")
@@ -71,6 +73,21 @@ final class HTTPClient {
     private enum Outcome {
         case success(HTTPResponse)
         case failure(String, retryable: Bool)
+        /// The body grew past `maximumBodyBytes`: not retried, the same request would get the same.
+        case overLimit(status: Int)
+    }
+
+    /// A body past its limit. Where a range was asked for, the server misbehaved (a whole object:
+    /// it does not do ranges; anything else: more than the range), which no retry would change.
+    private static func overLimit(_ request: HTTPRequest, status: Int, uri: String) -> ObjectStoreError {
+        let limit = request.maximumBodyBytes ?? 0
+        guard request.headers.contains(where: { $0.lowercased().hasPrefix("range:") }) else {
+            return ObjectStoreError(.tooLarge, uri: uri, "the response is larger than \(limit) bytes")
+        }
+        guard status == 200 else {
+            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(status) sent more than the \(limit) bytes of the range asked for")
+        }
+        return ObjectStoreError(.badResponse, uri: uri, "the server ignored the Range header and sent the whole object; serve it from S3 or a server that answers range requests")
     }
 
     private func perform(_ request: HTTPRequest) -> Outcome {
@@ -137,12 +154,7 @@ final class HTTPClient {
                 return curl_easy_perform(handle)
             }
         }
-        if collector.overLimit {
-            // A whole object where a range was asked for: the server does not do ranges.
-            let asked = request.headers.contains { $0.lowercased().hasPrefix("range:") }
-            let why = asked && collector.status == 200 ? ": the server ignored the Range header and sent the whole object; serve it from S3 or a server that answers range requests" : ""
-            return .failure("the response is larger than \(request.maximumBodyBytes ?? 0) bytes\(why)", retryable: false)
-        }
+        if collector.overLimit { return .overLimit(status: collector.status) }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
             let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_SSL_CACERT_BADFILE,

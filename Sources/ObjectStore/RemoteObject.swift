@@ -153,7 +153,7 @@ final class HTTPRemoteObject: RemoteObject {
         request.maximumBodyBytes = maximumBytes
         let response: HTTPResponse
         do { response = try pooled.client.send(request, uri: uri) }
-        catch let error as ObjectStoreError where error.reason.contains("larger than") {
+        catch let error as ObjectStoreError where error.code == .tooLarge {
             throw ObjectStoreError(.tooLarge, uri: uri, "the object is over the limit of \(maximumBytes) bytes")
         }
         guard response.status == 200 else { throw failure(response) }

@@ -30,27 +30,15 @@ final class HTTPErrorMappingTests: XCTestCase {
     /// An error page longer than the range asked for (and than the 64 KiB kept of it) still maps by
     /// its status: a server answering 404 with a 600 KB page is "not found", not a network failure.
     func testALongErrorPageKeepsItsStatus() throws {
-        let port = try FreePort.find()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-c", """
-            import http.server
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_GET(self):
-                    body = b"<html>" + b"x" * 600000 + b"</html>"
-                    self.send_response(404)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                def log_message(self, *args): pass
-            http.server.HTTPServer(("127.0.0.1", \(port)), Handler).serve_forever()
-            """]
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        let deadline = Date().addingTimeInterval(10)
-        while !FreePort.isListening(port) && Date() < deadline && server.isRunning { usleep(50_000) }
+        let server = try ScriptedHTTPServer(doGET: """
+            body = b"<html>" + b"x" * 600000 + b"</html>"
+            self.send_response(404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            """)
         let store = ObjectStore(policy: AccessPolicy(allowedRoots: []),
-                                s3: S3Configuration(credentials: nil, region: "us-east-1", endpoint: "http://127.0.0.1:\(port)"))
+                                s3: S3Configuration(credentials: nil, region: "us-east-1", endpoint: server.endpoint))
         XCTAssertThrowsError(try store.reader(for: "s3://videos/a.mp4")) { error in
             XCTAssertEqual((error as? ObjectStoreError)?.code, .notFound, "\(error)")
         }
