@@ -13,7 +13,8 @@ TESTFLAGS  := -c release -Xswiftc -enable-testing
 BIN        := .build/release
 
 APT_PACKAGES := libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl libstdc++-12-dev
+                libopenblas-dev libzstd-dev pkg-config ffmpeg zstd fonts-dejavu-core openssl libstdc++-12-dev \
+                python3 python3-venv
 
 .PHONY: deps deps-apt deps-python build deploy-bootstrap test invoke serve models bench bench-runtime bench-engine bench-video bench-functions clean
 
@@ -26,15 +27,19 @@ deps-apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
+		if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then \
+			echo "make deps: installing Debian packages needs root; run it as root or install sudo" >&2; exit 1; \
+		fi; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 deps-python: $(VENV)/.installed
 
-$(VENV)/.installed: scripts/requirements.txt
-	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+# A venv whose creation broke off (no pip in it) is made again rather than used.
+$(VENV)/.installed: scripts/requirements.txt scripts/constraints.txt | deps-apt
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || python3 -m venv --clear $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r scripts/requirements.txt -c scripts/constraints.txt
 	@touch $@
 
 # ---------------------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ final class FFmpegLoadingTests: XCTestCase {
         let fake = FileManager.default.temporaryDirectory.appendingPathComponent("broken-ffmpeg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: fake) }
-        let soname = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/x86_64-linux-gnu")
-            .first { $0.hasPrefix("libavutil.so.") && $0.split(separator: ".").count == 3 })
+        let libraries = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
+            .flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
+        let soname = try XCTUnwrap(libraries.first { $0.hasPrefix("libavutil.so.") && $0.split(separator: ".").count == 3 })
         try Data("not a library".utf8).write(to: fake.appendingPathComponent(soname))
         let result = try run(BuiltProducts.executable("video-lambda"),
                              ["frames", try TestVideos.path("h264.mp4"), "--count", "1", "--out", fake.appendingPathComponent("out").path],
