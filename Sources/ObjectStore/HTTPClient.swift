@@ -49,11 +49,18 @@ final class HTTPClient {
     func send(_ request: HTTPRequest, uri: String) throws -> HTTPResponse {
         var lastFailure = ""
         for attempt in 0..<Self.attempts {
-            if attempt > 0 { usleep(useconds_t(100_000 << (attempt - 1))) }
-            if let deadline = request.deadline, DispatchTime.now() >= deadline {
+            func deadlinePassed() -> ObjectStoreError {
                 let after = lastFailure.isEmpty ? "" : " (after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(lastFailure))"
-                throw ObjectStoreError(.deadline, uri: uri, "the invocation's deadline came before the request finished\(after)")
+                return ObjectStoreError(.deadline, uri: uri, "the invocation's deadline came before the request finished\(after)")
             }
+            if attempt > 0 {
+                let pause = 100_000 << (attempt - 1)
+                // Failing now leaves the caller the time the pause would have spent (its answer
+                // must still reach Lambda before the deadline).
+                if let deadline = request.deadline, DispatchTime.now() + .microseconds(pause) >= deadline { throw deadlinePassed() }
+                usleep(useconds_t(pause))
+            }
+            if let deadline = request.deadline, DispatchTime.now() >= deadline { throw deadlinePassed() }
             switch perform(request) {
             case .success(let response) where response.status >= 500 || response.status == 429:
                 lastFailure = "HTTP \(response.status) after \(Self.attempts) attempts"

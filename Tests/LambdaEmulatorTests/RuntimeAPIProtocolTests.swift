@@ -8,7 +8,7 @@ final class RuntimeAPIProtocolTests: XCTestCase {
     private var client: CurlRuntimeAPIClient!
 
     override func setUp() async throws {
-        emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [], timeoutSeconds: 30, functionName: "proto"))
+        emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [], timeoutSeconds: 30, functionName: "proto", region: "us-east-1"))
         client = try CurlRuntimeAPIClient(runtimeAPI: emulator.runtimeAPIAddresses[0],
                                           logger: LambdaLogger(minimumLevel: .fatal, sink: LogSink { _ in }))
     }

@@ -5,7 +5,7 @@ import LambdaEmulator
 final class RuntimeProcessTests: EmulatorTestCase {
     func testBootstrapEchoThroughTheInvokeEndpoint() async throws {
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
-            command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", shutdownGraceSeconds: 1))
+            command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", region: "us-east-1", shutdownGraceSeconds: 1))
         shutDownAfterTest(emulator)
         // The client context as the SDKs send it: base64 of the JSON, which the runtime gets decoded.
         let clientContext = Data(#"{"custom":{"app":"uploader"}}"#.utf8).base64EncodedString()
@@ -94,7 +94,8 @@ final class RuntimeProcessTests: EmulatorTestCase {
             """
         var configuration = EmulatorConfiguration(command: [python, "-c", script], timeoutSeconds: 1, functionName: "test-stuck",
                                                   handler: "stuck", shutdownGraceSeconds: 30)
-        configuration.initLimitSeconds = 1
+        // Past the limit, but long enough for Python to start and post the error on a loaded machine.
+        configuration.initLimitSeconds = 5
         let emulator = try await LambdaEmulator.start(configuration)
         shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
@@ -315,7 +316,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
             api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
             post() { curl -s -o /dev/null -w '%{http_code} ' -X POST -H 'Lambda-Runtime-Function-Error-Type: Function.Broken' \\
               -d '{"errorMessage":"no model","errorType":"Function.Broken"}' "$api/init/error"; }
-            { post; post; curl -s -o /dev/null -w '%{http_code}' "$api/invocation/next"; } > "$0"; sleep 30
+            { post; post; curl -s -o /dev/null -w '%{http_code}' "$api/invocation/next"; } > "$0"
             """
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
             command: ["/bin/sh", "-c", script, record], functionName: "init-fails", shutdownGraceSeconds: 1))

@@ -1,6 +1,6 @@
 // Tenant isolation mode: the tenant reaches the runtime, and no runtime process serves two tenants.
 import XCTest
-import LambdaEmulator
+@testable import LambdaEmulator
 
 final class TenantIsolationTests: EmulatorTestCase {
     /// The test function's "pid" handler in tenant isolation mode.
@@ -76,11 +76,17 @@ final class TenantIsolationTests: EmulatorTestCase {
                 await order.append(tenant)
             }
         }
-        // Spaced so that they arrive in this order (each takes the emulator well under a millisecond).
+        // Each sent once the one before has arrived, so that they arrive in this order.
+        let arrivedBefore = await emulator.onLoop { emulator.arrivals }
+        func arrived(_ count: Int) async -> Bool {
+            await eventually(20) { await emulator.onLoop { emulator.arrivals } >= arrivedBefore + count }
+        }
         let busy = invoke("tenant-a", ms: 600)
-        try await Task.sleep(for: .milliseconds(200))
+        let busyArrived = await arrived(1)
+        XCTAssertTrue(busyArrived)
         let other = invoke("tenant-x")
-        try await Task.sleep(for: .milliseconds(100))
+        let otherArrived = await arrived(2)
+        XCTAssertTrue(otherArrived)
         let later = [invoke("tenant-a"), invoke("tenant-a")]
         for task in [busy, other] + later { try await task.value }
         let served = await order.tenants
