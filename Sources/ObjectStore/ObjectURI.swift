@@ -14,9 +14,12 @@ public enum ObjectURI: Equatable, Sendable {
             throw invalid("the URI contains control characters")
         }
         if let rest = text.dropPrefix("s3://") {
-            guard let slash = rest.firstIndex(of: "/") else { throw invalid("an S3 URI needs a key: s3://bucket/key") }
-            let bucket = String(rest[..<slash])
-            let key = String(rest[rest.index(after: slash)...])
+            // Split by scalars: a key that starts with a combining mark makes one Character of it
+            // and the '/' before it, which a search by Characters would not find.
+            let scalars = rest.unicodeScalars
+            guard let slash = scalars.firstIndex(of: "/") else { throw invalid("an S3 URI needs a key: s3://bucket/key") }
+            let bucket = String(scalars[..<slash])
+            let key = String(scalars[scalars.index(after: slash)...])
             guard Self.isValidBucketName(bucket) else {
                 throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-', a letter or digit at each end, no '..')")
             }

@@ -31,7 +31,8 @@ extension RemoteObject {
 /// The SHA-256 of the empty body, sent with every GET as x-amz-content-sha256.
 let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-func sha256Hex(_ bytes: [UInt8]) -> String {
+/// The SHA-256 of `bytes`, as lower-case hex.
+public func sha256Hex(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { byte in
         let hex = String(byte, radix: 16)
         return hex.count == 1 ? "0" + hex : hex

@@ -1,4 +1,5 @@
-// The event formats a video function answers: direct, S3 notification, SQS batch, HTTP (API Gateway v2).
+// The event formats a video function answers: direct, S3 notification, SQS batch, HTTP (API Gateway
+// or a Function URL).
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -14,8 +15,8 @@ enum FunctionEvent {
     case s3(records: [S3Record])
     /// SQS messages whose bodies are direct events or S3 notifications.
     case sqs(messages: [SQSMessage])
-    /// API Gateway HTTP API v2 or a Function URL: the body, as the event carries it, is a direct
-    /// event. It is decoded where its errors become HTTP answers (a bad body is a 400, not a failed
+    /// API Gateway (HTTP API, payload 2.0 or 1.0; REST API proxy) or a Function URL: the body, as
+    /// the event carries it, is a direct event. It is decoded where its errors become HTTP answers (a bad body is a 400, not a failed
     /// invocation the gateway would turn into a 502).
     case http(HTTPRequest)
     /// The message S3 sends once when a notification to SQS (or SNS) is set up, to check that it
@@ -44,6 +45,16 @@ enum FunctionEvent {
         var method: String
         var body: String
         var isBase64Encoded: Bool
+        /// How long API Gateway waits for the answer: an answer after that is thrown away, however
+        /// long the function's own timeout is. nil for a Function URL (only the function's timeout
+        /// holds) or an event that does not say when the request arrived.
+        var gateway: GatewayTimeout? = nil
+
+        /// The time API Gateway still waits, in ms (.max when nothing but the function's timeout holds).
+        func gatewayTimeLeftMs(nowEpochMs: Int64) -> Int64 {
+            guard let gateway else { return .max }
+            return VideoFunctionHandler.less(gateway.arrivedEpochMs + gateway.timeoutMs, nowEpochMs)
+        }
 
         /// The body's text.
         func decodedBody() throws -> String {
@@ -53,9 +64,22 @@ enum FunctionEvent {
         }
     }
 
+    struct GatewayTimeout: Equatable {
+        /// When the request reached the gateway (ms since the epoch).
+        var arrivedEpochMs: Int64
+        var timeoutMs: Int64
+
+        /// An HTTP API's integration timeout: at most 30 s, and it cannot be raised.
+        static let httpAPIMs: Int64 = 30_000
+        /// A REST API's default integration timeout (a Regional API's can be raised by quota).
+        static let restAPIMs: Int64 = 29_000
+    }
+
     struct SQSMessage {
         var messageID: String
         var body: String
+        /// From a FIFO queue, whose messages in a group must be processed in order.
+        var isFIFO = false
     }
 
     static func parse(_ bytes: [UInt8]) throws -> FunctionEvent {
@@ -101,14 +125,48 @@ enum FunctionEvent {
         if object["Event"]?.stringValue == "s3:TestEvent", object["Service"]?.stringValue == "Amazon S3" {
             return .s3TestEvent
         }
-        if case .string(let version)? = object["version"], version == "2.0", case .object(let context)? = object["requestContext"] {
-            var method = ""
-            if case .object(let http)? = context["http"] { method = http["method"]?.stringValue ?? "" }
-            var isBase64Encoded = false
-            if case .bool(true)? = object["isBase64Encoded"] { isBase64Encoded = true }
-            return .http(HTTPRequest(method: method, body: object["body"]?.stringValue ?? "", isBase64Encoded: isBase64Encoded))
-        }
+        if let request = httpRequest(object) { return .http(request) }
         return .direct(try VideoRequest(object))
+    }
+
+    /// An API Gateway or Function URL event, told by its shape: payload 2.0 (HTTP API, Function
+    /// URL) has "version": "2.0" and requestContext.http; 1.0 (HTTP API "version": "1.0", or a REST
+    /// API proxy without one) has httpMethod beside requestContext. nil for anything else.
+    private static func httpRequest(_ object: [String: JSONValue]) -> HTTPRequest? {
+        guard case .object(let context)? = object["requestContext"] else { return nil }
+        let version = object["version"]?.stringValue
+        let method: String
+        let arrivedEpochMs: Double?
+        let timeoutMs: Int64
+        if version == "2.0" {
+            var http: [String: JSONValue] = [:]
+            if case .object(let fields)? = context["http"] { http = fields }
+            method = http["method"]?.stringValue ?? ""
+            arrivedEpochMs = number(context["timeEpoch"])
+            // A Function URL's host is <url-id>.lambda-url.<region>.on.aws; no gateway stands before it.
+            let isFunctionURL = context["domainName"]?.stringValue?.contains(".lambda-url.") == true
+            timeoutMs = isFunctionURL ? 0 : GatewayTimeout.httpAPIMs
+        } else if let httpMethod = object["httpMethod"]?.stringValue, version == nil || version == "1.0" {
+            method = httpMethod
+            arrivedEpochMs = number(context["requestTimeEpoch"])
+            timeoutMs = version == "1.0" ? GatewayTimeout.httpAPIMs : GatewayTimeout.restAPIMs
+        } else {
+            return nil
+        }
+        var request = HTTPRequest(method: method, body: object["body"]?.stringValue ?? "", isBase64Encoded: false)
+        if case .bool(true)? = object["isBase64Encoded"] { request.isBase64Encoded = true }
+        // An arrival an hour or more from now is a sample event replayed (the docs' are from 2020),
+        // not a request a gateway is waiting on: it would otherwise be out of time before it began.
+        let nowEpochMs = Date().timeIntervalSince1970 * 1000
+        if timeoutMs > 0, let arrivedEpochMs, abs(arrivedEpochMs - nowEpochMs) < 3_600_000 {
+            request.gateway = GatewayTimeout(arrivedEpochMs: Int64(arrivedEpochMs), timeoutMs: timeoutMs)
+        }
+        return request
+    }
+
+    private static func number(_ value: JSONValue?) -> Double? {
+        if case .number(let number)? = value { return number }
+        return nil
     }
 
     /// S3 → SNS → Lambda: each SNS record's message is an S3 notification, whose records are
@@ -165,6 +223,7 @@ enum FunctionEvent {
         guard case .object(let fields) = record, let id = fields["messageId"]?.stringValue else {
             throw VideoFunctionError(.invalidEvent, "an SQS record lacks messageId")
         }
-        return SQSMessage(messageID: id, body: fields["body"]?.stringValue ?? "")
+        let queue = fields["eventSourceARN"]?.stringValue ?? ""
+        return SQSMessage(messageID: id, body: fields["body"]?.stringValue ?? "", isFIFO: queue.hasSuffix(".fifo"))
     }
 }

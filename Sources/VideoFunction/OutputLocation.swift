@@ -1,4 +1,5 @@
 // Where the full result of each S3 record or SQS message goes: OUTPUT_URI, a prefix or a template.
+import ObjectStore
 
 /// OUTPUT_URI read once at init. Either a prefix ending in '/' (`s3://out/results/`: a video's result
 /// goes to `results/<key>.json`) or a template with `<key>` in it (`s3://out/results/<key>.json`).
@@ -15,8 +16,31 @@ struct OutputLocation: Equatable {
         self.uri = uri
     }
 
-    /// Where the result for `key` (an S3 object's key, or an SQS message's id) is written.
+    /// Where the result for `key` (an S3 object's key, or an SQS message's id) is written. An S3
+    /// key has at most 1024 bytes: a result key that would be longer (a long video key under a
+    /// prefix) keeps the start of the video's key that fits, then '-' and the sha256 of all of it,
+    /// so that long keys sharing their start get results of their own. (The result names its
+    /// video, and the answer names where the result went.)
     func target(forKey key: String) -> String {
+        let target = place(key)
+        guard case .s3(_, let targetKey)? = try? ObjectURI(parsing: target),
+              targetKey.utf8.count > FunctionEvent.maximumS3KeyBytes else { return target }
+        let suffix = "-" + sha256Hex(Array(key.utf8))
+        let places = max(1, uri.ranges(of: Self.keyPlaceholder).count)
+        let fixedBytes = targetKey.utf8.count - places * key.utf8.count
+        let room = (FunctionEvent.maximumS3KeyBytes - fixedBytes) / places - suffix.utf8.count
+        // No room even for the digest: the template is too long itself, which storing reports.
+        guard room >= 0 else { return target }
+        var kept = ""
+        for character in key {
+            guard kept.utf8.count + character.utf8.count <= room else { break }
+            kept.append(character)
+        }
+        return place(kept + suffix)
+    }
+
+    /// The URI with `key` where the key goes.
+    private func place(_ key: String) -> String {
         // A file URI is percent-decoded when opened; a key's own '%' must stay one.
         let escaped = uri.hasPrefix("file://") ? key.replacing("%", with: "%25") : key
         if uri.contains(Self.keyPlaceholder) { return uri.replacing(Self.keyPlaceholder, with: escaped) }

@@ -20,9 +20,9 @@ public final class VideoAnalyzer {
     let store: ObjectStore
     /// Cores the model runs on, and decoders each batch of frames is decoded on.
     let threads: Int
-    /// What a frame cost (decode to scores, ms) in the last batch analysed, by this or an earlier
-    /// invocation: the estimate the deadline checks start from (0 before the first).
-    private var perFrameMs = 0.0
+    /// What the last batch analysed cost, by this or an earlier invocation: the estimate the
+    /// deadline checks start from (nothing before the first).
+    private var batchCost = BatchCost()
     /// Time kept back at every deadline check, beyond the frames' own estimate: answering and
     /// postprocessing.
     static let deadlineReserveMs = 300.0
@@ -86,7 +86,7 @@ public final class VideoAnalyzer {
         // must fit, as far as the last batches tell (its size is known but for "every").
         var firstBatch = config.sampling.batch
         if case .uniform(let count, _, _) = plan { firstBatch = min(firstBatch, count) }
-        let firstBatchMs = Self.deadlineReserveMs + expectedMs(frames: firstBatch)
+        let firstBatchMs = Self.deadlineReserveMs + batchCost.expectedMs(frames: firstBatch)
         guard Double(remainingMs()) >= firstBatchMs else {
             throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
         }
@@ -101,6 +101,9 @@ public final class VideoAnalyzer {
         let limits = VideoLimits(maximumFramesPerRequest: config.sampling.frameLimit)
         do { timestamps = try plan.timestamps(for: reader.info, keyframes: nil, uri: request.video, limits: limits) }
         catch { throw Self.videoError(error) }
+        let info = reader.info
+        let megapixels = Double(info.width) * Double(info.height) / 1e6
+        func expectedMs(frames: Int) -> Double { batchCost.expectedMs(frames: frames, megapixels: megapixels) }
 
         // Decode, preprocess and infer in batches, checking the clock before each one. Each stage
         // has every core in turn: a batch's GOPs decode side by side on `threads` decoders, then the
@@ -148,7 +151,8 @@ public final class VideoAnalyzer {
                 used += prepared.timestamps
                 indices += prepared.indices
             }
-            perFrameMs = (Self.now() - chunkStarted) / Double(chunk.count)
+            batchCost.record(frames: chunk.count, megapixels: megapixels, decodeMs: prepared.decodeMs + prepared.preprocessMs,
+                             totalMs: Self.now() - chunkStarted)
         }
         guard !raw.isEmpty else {
             throw VideoFunctionError(.invalidVideo, "\(request.video): none of the \(timestamps.count) sampled frames could be decoded (\(missing.first?.reason ?? "no frames"))")
@@ -156,7 +160,6 @@ public final class VideoAnalyzer {
         // Fetches a batch did not read from (its decode stopped short of a span) count too; they
         // have all but landed when the last batch is done.
         if stoppedEarly == nil { reader.waitForBackgroundPrefetches() }
-        let info = reader.info
         var result = AnalysisResult(
             function: name, video: request.video, model: .init(name: config.model.name, sha256: modelSHA256),
             stream: .init(durationSeconds: info.duration, width: info.width, height: info.height, frameRate: info.frameRate,
@@ -168,9 +171,6 @@ public final class VideoAnalyzer {
         result.timings.totalMs = Self.now() - started
         return result
     }
-
-    /// What `frames` frames should take, with a margin: half again the last batch's cost per frame.
-    private func expectedMs(frames: Int) -> Double { perFrameMs * Double(frames) * 1.5 }
 
     private static func noTimeForAnyFrame(_ video: String, remainingMs: Int64) -> VideoFunctionError {
         VideoFunctionError(.timeout, "\(video): \(remainingMs) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")

@@ -46,10 +46,16 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         // Every request to S3 or HTTPS during the invocation ends before the deadline, less the time
         // to answer: a stalled server fails that request (Function.Timeout, or the message) instead
         // of running the invocation into Lambda's timeout, where the whole answer would be lost.
-        let remaining = context.remainingTimeMs
-        let requestDeadline = remaining == .max ? nil
-            : DispatchTime.now() + .milliseconds(Int(max(0, Self.less(remaining, Int64(VideoAnalyzer.deadlineReserveMs)))))
-        return try analyzer.store.withDeadline(requestDeadline) { try handleEvent(event, context: context) }
+        try analyzer.store.withDeadline(Self.requestDeadline(remainingMs: context.remainingTimeMs)) {
+            try handleEvent(event, context: context)
+        }
+    }
+
+    /// The deadline of the store's requests when `remainingMs` is left: that, less the time to
+    /// answer. nil when there is no deadline.
+    static func requestDeadline(remainingMs: Int64) -> DispatchTime? {
+        guard remainingMs != .max else { return nil }
+        return DispatchTime.now() + .milliseconds(Int(max(0, less(remainingMs, Int64(VideoAnalyzer.deadlineReserveMs)))))
     }
 
     private func handleEvent(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -142,9 +148,17 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// replaced when the retry completes it): acknowledging it would keep the partial one for good.
     /// Messages after it fail at once when no batch of frames fits the time left (the analyzer's
     /// check), so the answer is still sent before the deadline.
+    /// From a FIFO queue, the first failure ends the batch: it and every message after it are
+    /// reported failed, unprocessed, so that a group's later messages are not done before it.
     private func handleBatch(_ messages: [FunctionEvent.SQSMessage], context: LambdaContext) -> BatchResponse {
         var failures: [BatchResponse.Failure] = []
-        for message in messages {
+        for (position, message) in messages.enumerated() {
+            if message.isFIFO, !failures.isEmpty {
+                let left = messages[position...].map { BatchResponse.Failure(itemIdentifier: $0.messageID) }
+                context.logger.info("\(left.count) messages of a FIFO queue left unprocessed after a failure, to keep their order")
+                failures += left
+                break
+            }
             do {
                 let event = try FunctionEvent.parse(Array(message.body.utf8))
                 if case .s3TestEvent = event {
@@ -181,8 +195,13 @@ public struct VideoFunctionHandler: LambdaByteHandler {
         return VideoFunctionError(.timeout, "\(cut.video): \(cut.stoppedEarly ?? ""); left for a retry")
     }
 
-    /// API Gateway v2 / Function URL: a POST whose body is a direct event; errors become 4xx or 5xx.
-    private func respondOverHTTP(_ request: FunctionEvent.HTTPRequest, _ remaining: () -> Int64) throws -> HTTPResponse {
+    /// API Gateway / Function URL: a POST whose body is a direct event; errors become 4xx or 5xx.
+    /// Behind API Gateway the time left is the gateway's, when that is shorter than the function's:
+    /// an answer after the gateway gave up would reach no one.
+    private func respondOverHTTP(_ http: FunctionEvent.HTTPRequest, _ lambdaRemaining: @escaping () -> Int64) throws -> HTTPResponse {
+        let remaining = { min(lambdaRemaining(), http.gatewayTimeLeftMs(nowEpochMs: Int64(Date().timeIntervalSince1970 * 1000))) }
+        let gatewayNote = http.gateway.map { " (API Gateway answers the caller itself \($0.timeoutMs / 1000) s after the request arrived)" } ?? ""
+        let request = http
         // An event that does not say (a test event made by hand) is taken as a POST.
         guard request.method.isEmpty || request.method.uppercased() == "POST" else {
             var response = try Self.errorResponse(405, type: "Function.InvalidEvent",
@@ -199,7 +218,9 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             guard case .direct(let request) = try FunctionEvent.parse(Array(body.utf8)) else {
                 throw VideoFunctionError(.invalidEvent, "the request body must be a direct event: {\"video\": URI, ...}")
             }
-            let result = try analyzer.analyze(request, remainingMs: remaining)
+            let result = try analyzer.store.withDeadline(Self.requestDeadline(remainingMs: remaining())) {
+                try analyzer.analyze(request, remainingMs: remaining)
+            }
             return HTTPResponse(statusCode: 200, body: String(decoding: try Self.encode(result), as: UTF8.self))
         } catch let error as VideoFunctionError {
             let status: Int
@@ -222,7 +243,8 @@ public struct VideoFunctionHandler: LambdaByteHandler {
             case .timeout: status = 504
             default: status = 500
             }
-            return try Self.errorResponse(status, type: "Function." + error.lambdaErrorName, message: error.message)
+            let message = error.code == .timeout ? error.message + gatewayNote : error.message
+            return try Self.errorResponse(status, type: "Function." + error.lambdaErrorName, message: message)
         } catch {
             // Anything else (a result that would not encode) is still an answer the caller can read.
             return try Self.errorResponse(500, type: "Function.InternalError", message: "\(error)")

@@ -86,6 +86,30 @@ final class EventParsingTests: XCTestCase {
         XCTAssertThrowsError(try bad.decodedBody()) { XCTAssertTrue("\($0)".contains("flagged base64 but is not"), "\($0)") }
     }
 
+    /// API Gateway's timeout is what holds behind it (30 s for an HTTP API, 29 s by default for a
+    /// REST API), counted from the request's arrival; a Function URL has no gateway.
+    func testHTTPEventsKnowTheGatewaysTimeout() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func request(_ json: String, line: UInt = #line) throws -> FunctionEvent.HTTPRequest? {
+            guard case .http(let request) = try parse(json) else { XCTFail("not http", line: line); return nil }
+            return request
+        }
+        let viaHTTPAPI = try request(#"{"version": "2.0", "requestContext": {"domainName": "abc.execute-api.us-east-1.amazonaws.com", "http": {"method": "POST"}, "timeEpoch": \#(now - 1000)}, "body": "{}"}"#)
+        XCTAssertEqual(viaHTTPAPI?.gateway, .init(arrivedEpochMs: now - 1000, timeoutMs: 30_000))
+        XCTAssertEqual(viaHTTPAPI?.gatewayTimeLeftMs(nowEpochMs: now), 29_000)
+        let viaURL = try request(#"{"version": "2.0", "requestContext": {"domainName": "abc.lambda-url.us-east-1.on.aws", "http": {"method": "POST"}, "timeEpoch": \#(now)}}"#)
+        XCTAssertNil(viaURL?.gateway)
+        XCTAssertEqual(viaURL?.gatewayTimeLeftMs(nowEpochMs: now), .max)
+        let rest = try request(#"{"resource": "/", "httpMethod": "POST", "requestContext": {"requestTimeEpoch": \#(now)}, "body": "{}"}"#)
+        XCTAssertEqual(rest?.method, "POST")
+        XCTAssertEqual(rest?.gateway?.timeoutMs, 29_000)
+        let payload1 = try request(#"{"version": "1.0", "httpMethod": "GET", "requestContext": {"requestTimeEpoch": \#(now)}}"#)
+        XCTAssertEqual(payload1?.method, "GET")
+        XCTAssertEqual(payload1?.gateway?.timeoutMs, 30_000)
+        // A sample event's arrival (the docs' are from 2020) is no deadline.
+        XCTAssertNil(try request(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}, "timeEpoch": 1583348638390}}"#)?.gateway)
+    }
+
     /// S3 → SNS → SQS without raw message delivery: the notification is the SNS message's text.
     func testSNSNotificationsCarryTheirMessage() throws {
         let s3 = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "in"}, "object": {"key": "a+b.mp4", "size": 10}}}]}"#

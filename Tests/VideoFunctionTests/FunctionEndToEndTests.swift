@@ -262,6 +262,40 @@ final class FunctionEndToEndTests: XCTestCase {
         let badBase64 = object(try await emulator.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "%%%", "isBase64Encoded": true}"#.utf8)))
         XCTAssertEqual(badBase64["statusCode"] as? Int, 400, "\(badBase64)")
         XCTAssertTrue((badBase64["body"] as? String ?? "").contains("flagged base64 but is not"), "\(badBase64)")
+
+        // Behind API Gateway, 100 ms before its 30 s run out, there is no time for any frame: 504,
+        // naming the gateway. The same request through a Function URL has the function's 120 s.
+        let video = #"{\"video\": \".cache/videos/h264.mp4\", \"frames\": 1}"#
+        let arrived = Int64(Date().timeIntervalSince1970 * 1000) - 29_900
+        func viaHTTP(_ domain: String) -> String {
+            #"{"version": "2.0", "requestContext": {"domainName": "\#(domain)", "http": {"method": "POST"}, "timeEpoch": \#(arrived)}, "body": "\#(video)"}"#
+        }
+        let late = object(try await emulator.invoke(Array(viaHTTP("abc.execute-api.us-east-1.amazonaws.com").utf8)))
+        XCTAssertEqual(late["statusCode"] as? Int, 504, "\(late)")
+        XCTAssertTrue((late["body"] as? String ?? "").contains("API Gateway answers the caller itself 30 s after the request arrived"), "\(late)")
+        let viaURL = object(try await emulator.invoke(Array(viaHTTP("abc.lambda-url.us-east-1.on.aws").utf8)))
+        XCTAssertEqual(viaURL["statusCode"] as? Int, 200, "\(viaURL)")
+        // A REST API's proxy event (payload 1.0) is served like the HTTP API's.
+        let rest = object(try await emulator.invoke(Array(#"{"resource": "/", "httpMethod": "POST", "requestContext": {"stage": "prod"}, "body": "\#(video)"}"#.utf8)))
+        XCTAssertEqual(rest["statusCode"] as? Int, 200, "\(rest)")
+
+        // A FIFO queue's batch stops at its first failure: the messages after it are not processed
+        // (their group's order holds) but failed with it. A standard queue's goes on.
+        func sqsBatch(queue: String) -> String {
+            let records = [("m1", "not json"), ("m2", #"{"video": ".cache/videos/h264.mp4", "frames": 1}"#)].map { id, body in
+                #"{"eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:\#(queue)", "messageId": "\#(id)", "body": \#((try? jsonString(body)) ?? "")}"#
+            }
+            return #"{"Records": [\#(records.joined(separator: ", "))]}"#
+        }
+        func failed(_ reply: [String: Any]) -> [String] {
+            ((reply["batchItemFailures"] as? [[String: String]]) ?? []).compactMap { $0["itemIdentifier"] }
+        }
+        let fifo = object(try await emulator.invoke(Array(sqsBatch(queue: "uploads.fifo").utf8)))
+        XCTAssertEqual(failed(fifo), ["m1", "m2"])
+        XCTAssertThrowsError(try resultStore().readAll("s3://videolambda-output/results/m2.json"), "m2 was not processed")
+        let standard = object(try await emulator.invoke(Array(sqsBatch(queue: "uploads").utf8)))
+        XCTAssertEqual(failed(standard), ["m1"])
+        XCTAssertNoThrow(try resultStore().readAll("s3://videolambda-output/results/m2.json"))
     }
 
     /// An OUTPUT_URI results cannot be written to is an init error naming it, before any video is

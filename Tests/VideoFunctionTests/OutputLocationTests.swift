@@ -1,4 +1,5 @@
 // OUTPUT_URI: a prefix or a <key> template, one result object per video; a single object is refused.
+import ObjectStore
 import XCTest
 @testable import VideoFunction
 
@@ -12,6 +13,30 @@ final class OutputLocationTests: XCTestCase {
         // A file URI is percent-decoded when written: a key's own '%' is escaped so that it stays one.
         XCTAssertEqual(try OutputLocation("file:///tmp/results/").target(forKey: "a%20b.mp4"), "file:///tmp/results/a%2520b.mp4.json")
         XCTAssertEqual(try OutputLocation("/tmp/results/").target(forKey: "a%20b.mp4"), "/tmp/results/a%20b.mp4.json")
+    }
+
+    /// A result key past S3's 1024 bytes keeps the start of the video's key and its digest, so
+    /// that two long keys sharing their start still get results of their own.
+    func testALongKeyIsShortenedToFitS3() throws {
+        let location = try OutputLocation("s3://out/results/video-moderation/")
+        let start = String(repeating: "uploads/é", count: 100)
+        let (first, second) = (location.target(forKey: start + "-1.mp4"), location.target(forKey: start + "-2.mp4"))
+        XCTAssertNotEqual(first, second)
+        for (target, key) in [(first, start + "-1.mp4"), (second, start + "-2.mp4")] {
+            guard case .s3(let bucket, let targetKey) = try ObjectURI(parsing: target) else { return XCTFail(target) }
+            XCTAssertEqual(bucket, "out")
+            XCTAssertLessThanOrEqual(targetKey.utf8.count, 1024, target)
+            XCTAssertGreaterThan(targetKey.utf8.count, 1000, "as much of the key as fits is kept: \(target)")
+            XCTAssertTrue(targetKey.hasPrefix("results/video-moderation/uploads/éuploads/"), target)
+            XCTAssertTrue(targetKey.hasSuffix("-" + sha256Hex(Array(key.utf8)) + ".json"), target)
+        }
+        // A template with the key twice shares the room between both places.
+        let twice = try OutputLocation("s3://out/<key>/result-<key>.json").target(forKey: start)
+        guard case .s3(_, let twiceKey) = try ObjectURI(parsing: twice) else { return XCTFail(twice) }
+        XCTAssertLessThanOrEqual(twiceKey.utf8.count, 1024, twice)
+        // Keys that fit, and files, are left as they are.
+        XCTAssertEqual(location.target(forKey: "a.mp4"), "s3://out/results/video-moderation/a.mp4.json")
+        XCTAssertEqual(try OutputLocation("/tmp/results/").target(forKey: start), "/tmp/results/" + start + ".json")
     }
 
     func testASingleObjectIsAnInitError() {
