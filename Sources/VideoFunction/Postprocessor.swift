@@ -20,7 +20,15 @@ struct Postprocessor {
         }
     }
 
-    func apply(_ raw: [[Float]], timestamps: [Double], indices: [Int?], videoEnd: Double, into result: inout AnalysisResult, perFrame: Bool) {
+    /// Where flagged time can end: `planned`, the timestamps the request sampled (analysed or
+    /// not: missing frames, and those after an early stop, are planned but have no scores), and
+    /// `windowEnd`, the end of the sampled time (the request's end within the video).
+    struct SampledWindow {
+        var planned: [Double]
+        var windowEnd: Double
+    }
+
+    func apply(_ raw: [[Float]], timestamps: [Double], indices: [Int?], window: SampledWindow, into result: inout AnalysisResult, perFrame: Bool) {
         let scores = scores(raw)
         let topK = max(1, min(spec.topK ?? 1, labels.count))
         var flaggedFrames: [Bool] = Array(repeating: false, count: scores.count)
@@ -31,7 +39,7 @@ struct Postprocessor {
                 label: threshold.label, threshold: threshold.value, max: values.max() ?? 0,
                 mean: values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count),
                 flaggedFrames: flaggedFrames.filter { $0 }.count,
-                ranges: Self.ranges(flagged: flaggedFrames, timestamps: timestamps, videoEnd: videoEnd),
+                ranges: Self.ranges(flagged: flaggedFrames, timestamps: timestamps, window: window),
                 verdict: flaggedFrames.contains(true) ? threshold.verdicts.last ?? "flagged" : threshold.verdicts.first ?? "clear")
         }
         if perFrame {
@@ -73,8 +81,10 @@ struct Postprocessor {
     }
 
     /// Consecutive flagged frames as time ranges: each from its first flagged frame to the next
-    /// sampled frame that is not flagged (or the end of the video).
-    static func ranges(flagged: [Bool], timestamps: [Double], videoEnd: Double) -> [AnalysisResult.TimeRange] {
+    /// analysed frame that is not flagged. A range still open after the last analysed frame ends at
+    /// the next planned sample (time not analysed, after an early stop or frames that would not
+    /// decode, is not reported as flagged), or at the end of the sampled window.
+    static func ranges(flagged: [Bool], timestamps: [Double], window: SampledWindow) -> [AnalysisResult.TimeRange] {
         var ranges: [AnalysisResult.TimeRange] = []
         var start: Double? = nil
         for (i, isFlagged) in flagged.enumerated() {
@@ -84,7 +94,10 @@ struct Postprocessor {
                 start = nil
             }
         }
-        if let begin = start { ranges.append(AnalysisResult.TimeRange(start: begin, end: max(begin, videoEnd))) }
+        if let begin = start, let last = timestamps.last {
+            let end = window.planned.first { $0 > last } ?? window.windowEnd
+            ranges.append(AnalysisResult.TimeRange(start: begin, end: max(last, end)))
+        }
         return ranges
     }
 }

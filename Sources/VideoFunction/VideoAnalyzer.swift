@@ -167,7 +167,8 @@ public final class VideoAnalyzer {
             sampledFrames: raw.count, missingFrames: missing.isEmpty ? nil : missing, stoppedEarly: stoppedEarly,
             bytesFetched: reader.readStatistics.bytesFetched, timings: timings)
         Postprocessor(spec: config.postprocess, labels: labels)
-            .apply(raw, timestamps: used, indices: indices, videoEnd: info.duration, into: &result, perFrame: request.perFrame)
+            .apply(raw, timestamps: used, indices: indices, window: .init(planned: timestamps, windowEnd: plan.windowEnd(duration: info.duration)),
+                   into: &result, perFrame: request.perFrame)
         result.timings.totalMs = Self.now() - started
         return result
     }

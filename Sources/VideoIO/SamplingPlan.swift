@@ -19,6 +19,15 @@ public enum SamplingPlan: Sendable, Equatable {
         return .accurate
     }
 
+    /// The end of the time this plan samples in a video of `duration` seconds: its `end` within the
+    /// video for uniform and interval plans, the video's end for the others.
+    public func windowEnd(duration: Double) -> Double {
+        switch self {
+        case .uniform(_, _, let end), .every(_, _, let end): return min(duration, end ?? duration)
+        case .keyframes, .timestamps: return duration
+        }
+    }
+
     /// The timestamps of this plan on a video described by `info` (`keyframes` for keyframe plans).
     public func timestamps(for info: VideoStreamInfo, keyframes: KeyframeIndex?, uri: String,
                            limits: VideoLimits = .default) throws -> [Double] {

@@ -1,4 +1,5 @@
 // Postprocessing: activations, threshold ranges and verdicts, votes and their tie-breaking.
+import VideoIO
 import XCTest
 @testable import VideoFunction
 
@@ -14,12 +15,31 @@ final class PostprocessorTests: XCTestCase {
                                                   threshold: .init(label: "unsafe", value: 0.5, verdicts: ["safe", "unsafe"]), vote: nil)
         var result = emptyResult()
         let raw: [[Float]] = [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.9, 0.1], [0.4, 0.6]]
-        Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2, 4, 6, 8], indices: [0, 1, 2, 3, 4], videoEnd: 10, into: &result, perFrame: true)
+        Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2, 4, 6, 8], indices: [0, 1, 2, 3, 4],
+                                                                  window: .init(planned: [0, 2, 4, 6, 8], windowEnd: 10), into: &result, perFrame: true)
         XCTAssertEqual(result.threshold?.ranges, [.init(start: 2, end: 6), .init(start: 8, end: 10)])
         XCTAssertEqual(result.threshold?.verdict, "unsafe")
         XCTAssertEqual(result.threshold?.flaggedFrames, 3)
         XCTAssertEqual(result.aggregate?["max"]?["unsafe"], 0.8)
         XCTAssertEqual(result.frames?.map { $0.top[0].label }, ["safe", "unsafe", "unsafe", "safe", "unsafe"])
+    }
+
+    /// A flagged range open at the last analysed frame ends at the next planned sample when the
+    /// analysis stopped early (or the frames after it would not decode), and at the request's end
+    /// within the video otherwise: time not analysed is not reported as flagged.
+    func testAnOpenRangeEndsWhereTheAnalysisEnded() {
+        let flagged = [false, true, true]
+        let times: [Double] = [10, 12, 14]
+        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, timestamps: times, window: .init(planned: [10, 12, 14, 16, 18], windowEnd: 20)),
+                       [.init(start: 12, end: 16)], "stopped early after 14: the next planned sample is 16")
+        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, timestamps: times, window: .init(planned: [10, 12, 14], windowEnd: 16)),
+                       [.init(start: 12, end: 16)], "every planned frame analysed: the window's end (the request's 'end')")
+        // A frame found after its time (the first at or after it) still ends at the next planned sample.
+        XCTAssertEqual(Postprocessor.ranges(flagged: [true], timestamps: [14.04], window: .init(planned: [14, 16], windowEnd: 18)),
+                       [.init(start: 14.04, end: 16)])
+        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 20).windowEnd(duration: 600), 20)
+        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 900).windowEnd(duration: 600), 600)
+        XCTAssertEqual(SamplingPlan.every(seconds: 2).windowEnd(duration: 600), 600)
     }
 
     func testVotesBreakTiesByMeanScoreAndSoftmaxNormalises() {
@@ -28,7 +48,8 @@ final class PostprocessorTests: XCTestCase {
         let raw: [[Float]] = [[1, 0, 0], [0, 3, 0], [0, 4, 0], [1.1, 0, 0]]
         let processor = Postprocessor(spec: spec, labels: ["a", "b", "c"])
         for row in processor.scores(raw) { XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5) }
-        processor.apply(raw, timestamps: [0, 1, 2, 3], indices: [nil, nil, nil, nil], videoEnd: 4, into: &result, perFrame: false)
+        processor.apply(raw, timestamps: [0, 1, 2, 3], indices: [nil, nil, nil, nil], window: .init(planned: [0, 1, 2, 3], windowEnd: 4),
+                        into: &result, perFrame: false)
         XCTAssertEqual(result.vote?.votes, ["a": 2, "b": 2])
         XCTAssertEqual(result.vote?.label, "b", "a tie goes to the higher mean probability")
         XCTAssertEqual(result.vote?.confidence, 0.5)
