@@ -1,9 +1,12 @@
 """The video functions written the way Python users write them today: the Python baseline.
 
-awslambdaric runs `handler.handle`; PyAV decodes (accurate seeks), numpy preprocesses, onnxruntime
-infers, boto3 downloads S3 objects to /tmp. It reads the same functions/<name>/function.json as
-the Swift functions (VIDEO_FUNCTION names it, VIDEO_FUNCTIONS_DIR holds them) and answers direct
-events {"video", "frames", "start", "end", "perFrame"} with the same summary fields.
+awslambdaric runs `handler.handle`; PyAV decodes (an accurate seek per sampled time, as users
+write it: PyAV has no keyframe index to decode forward through a GOP with, which ours does), numpy
+preprocesses, onnxruntime infers in function.json's batches, boto3 downloads S3 objects to /tmp. It
+reads the same functions/<name>/function.json as the Swift functions (VIDEO_FUNCTION names it,
+VIDEO_FUNCTIONS_DIR holds them), turns frames upright by the container's display matrix as ours
+does, and answers direct events {"video", "frames", "start", "end", "every", "perFrame"} with the
+same summary fields. Settings it does not implement are refused at import, not ignored.
 """
 import json
 import os
@@ -25,6 +28,11 @@ SESSION = onnxruntime.InferenceSession(MODEL, providers=["CPUExecutionProvider"]
 INPUT = CONFIG["model"].get("input") or SESSION.get_inputs()[0].name
 LABELS = CONFIG.get("labels") or SESSION.get_modelmeta().custom_metadata_map[CONFIG["labelsFromModelMetadata"]].split("\n")
 P = CONFIG["preprocess"]
+BATCH = CONFIG["sampling"].get("batchSize", 8)
+if P["resize"]["mode"] not in ("stretch-then-crop", "shorter-side-then-crop", "stretch"):
+    raise NotImplementedError("the Python baseline does not implement resize mode " + P["resize"]["mode"])
+if P["layout"] not in ("nchw", "nhwc") or CONFIG["postprocess"].get("activation", "none") != "none":
+    raise NotImplementedError("the Python baseline implements layouts nchw/nhwc and activation none only")
 
 
 def fetch(uri):
@@ -37,10 +45,13 @@ def fetch(uri):
     return uri
 
 
-def sample(container, stream, count, start, end):
+def sample(container, stream, count, start, end, every):
     duration = float(stream.duration * stream.time_base) if stream.duration else container.duration / 1e6
     end = min(end or duration, duration)
-    times = [start + i * (end - start) / count for i in range(count)]
+    if every:
+        times = [start + i * every for i in range(int(-(-(end - start) // every))) if start + i * every < end]
+    else:
+        times = [start + i * (end - start) / count for i in range(count)]
     frames = []
     for t in times:
         container.seek(int(t / stream.time_base), stream=stream, backward=True)
@@ -53,14 +64,19 @@ def sample(container, stream, count, start, end):
 
 def preprocess(frame):
     w, h, resize = P["width"], P["height"], P["resize"]
+    # The display matrix's counter-clockwise quarter turns: sizes are of the upright picture.
+    turns = round((frame.rotation or 0) / 90) % 4
+    upright_w, upright_h = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
     if resize["mode"] == "stretch-then-crop":
         rw, rh = resize["width"], resize["height"]
     elif resize["mode"] == "shorter-side-then-crop":
-        scale = resize["shorterSide"] / min(frame.width, frame.height)
-        rw, rh = max(w, round(frame.width * scale)), max(h, round(frame.height * scale))
+        scale = resize["shorterSide"] / min(upright_w, upright_h)
+        rw, rh = max(w, round(upright_w * scale)), max(h, round(upright_h * scale))
     else:
         rw, rh = w, h
-    rgb = frame.reformat(width=rw, height=rh, format="rgb24", interpolation="BILINEAR").to_ndarray()
+    coded_w, coded_h = (rh, rw) if turns % 2 else (rw, rh)
+    rgb = frame.reformat(width=coded_w, height=coded_h, format="rgb24", interpolation="BILINEAR").to_ndarray()
+    rgb = np.rot90(rgb, k=turns)
     x, y = (rw - w) // 2, (rh - h) // 2
     rgb = rgb[y:y + h, x:x + w].astype(np.float32)
     if P["channels"] == "bgr":
@@ -75,10 +91,12 @@ def handle(event, context):
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         frames = sample(container, stream, int(event.get("frames") or CONFIG["sampling"]["frames"]),
-                        float(event.get("start") or 0), event.get("end"))
-        batch = np.stack([preprocess(frame) for frame in frames])
+                        float(event.get("start") or 0), event.get("end"), event.get("every"))
         timestamps = [float(frame.time) for frame in frames]
-    scores = SESSION.run(None, {INPUT: batch})[0].reshape(len(frames), -1)
+        # Preprocessed and run batch by batch, as function.json's batchSize says.
+        scores = np.concatenate([
+            SESSION.run(None, {INPUT: np.stack([preprocess(frame) for frame in frames[i:i + BATCH]])})[0].reshape(len(frames[i:i + BATCH]), -1)
+            for i in range(0, len(frames), BATCH)])
     result = {"function": FUNCTION, "video": event["video"], "sampledFrames": len(frames),
               "aggregate": {"mean": dict(zip(LABELS, scores.mean(0).tolist())), "max": dict(zip(LABELS, scores.max(0).tolist()))}}
     threshold = CONFIG["postprocess"].get("threshold")
@@ -88,7 +106,9 @@ def handle(event, context):
                                "verdict": threshold["verdicts"][int((column >= threshold["value"]).any())]}
     if CONFIG["postprocess"].get("vote"):
         votes = np.bincount(scores.argmax(1), minlength=len(LABELS))
-        result["vote"] = {"label": LABELS[int(votes.argmax())], "confidence": float(votes.max() / len(frames))}
+        # Most votes wins; a tie goes to the label with the higher mean score.
+        winner = max(range(len(LABELS)), key=lambda i: (votes[i], scores[:, i].mean()))
+        result["vote"] = {"label": LABELS[winner], "confidence": float(votes[winner] / len(frames))}
     if event.get("perFrame"):
         result["frames"] = [{"timestamp": t, "scores": dict(zip(LABELS, s.tolist()))} for t, s in zip(timestamps, scores)]
     result["timings"] = {"totalMs": (time.perf_counter() - started) * 1000}
