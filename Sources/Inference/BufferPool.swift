@@ -17,5 +17,19 @@ final class BufferPool {
 
     func giveBack(_ storage: TensorStorage) { free.append(storage) }
 
-    var heldBytes: Int { free.reduce(0) { $0 + $1.byteCount } }
+    /// The arena planned values live in: at least `byteCount` bytes, kept between runs and grown
+    /// (replaced) when a plan needs more. Checked against the memory this process may use.
+    func arena(_ byteCount: Int) throws(InferenceError) -> TensorStorage {
+        if let arena = planned, arena.byteCount >= byteCount { return arena }
+        guard byteCount <= MemoryLimit.bytes else {
+            throw MemoryLimit.exceeded("the plan's intermediate tensors", needed: byteCount)
+        }
+        planned = nil
+        let arena = TensorStorage(byteCount: byteCount)
+        planned = arena
+        return arena
+    }
+    private var planned: TensorStorage?
+
+    var heldBytes: Int { free.reduce(0) { $0 + $1.byteCount } + (planned?.byteCount ?? 0) }
 }

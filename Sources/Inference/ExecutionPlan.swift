@@ -14,6 +14,12 @@ public struct ExecutionPlan {
     let outputs: [String]
     /// Output types inferred at plan time (nil where they depend on run-time values).
     public let inferredTypes: [String: TensorType]
+    /// Where the intermediate values whose sizes are known here live; the others (sizes known only
+    /// at run time) take buffers from the pool.
+    let arena: ArenaPlan
+
+    /// Bytes of the arena this plan's intermediate values live in.
+    public var arenaBytes: Int { arena.byteCount }
 
     public var stepCount: Int { steps.count }
 
@@ -70,12 +76,30 @@ public struct ExecutionPlan {
         self.values = values
         outputs = graph.outputs
         inferredTypes = types
+        arena = Self.arenaPlan(running, types: types, lastUse: lastUse, kept: kept)
+    }
+
+    /// The arena for every value a step writes whose type is known, from that step to its last
+    /// reader; graph outputs leave the session and get storage of their own.
+    private static func arenaPlan(_ running: [Node], types: [String: TensorType], lastUse: [String: Int], kept: Set<String>) -> ArenaPlan {
+        var arenaValues: [ArenaPlan.Value] = []
+        var seen = Set<String>()
+        for (index, node) in running.enumerated() {
+            for output in node.outputs where !output.isEmpty && !kept.contains(output) && seen.insert(output).inserted {
+                guard let type = types[output], let count = ShapeLimits.elementCount(type.shape) else { continue }
+                let bytes = count.multipliedReportingOverflow(by: type.elementType.size)
+                guard !bytes.overflow else { continue }
+                arenaValues.append(.init(name: output, bytes: bytes.partialValue, lifetime: index...max(index, lastUse[output] ?? index)))
+            }
+        }
+        return ArenaPlan(arenaValues)
     }
 
     func execute(feeds: [String: Tensor], pool: BufferPool, context: KernelContext) throws -> [String: Tensor] {
         var live = values.merging(feeds) { $1 }
         var storageUsers: [ObjectIdentifier: Int] = [:]
         let outputSet = Set(outputs)
+        let arenaStorage = arena.byteCount > 0 ? try pool.arena(arena.byteCount) : nil
         for step in steps {
             let node = step.node
             do {
@@ -89,14 +113,27 @@ public struct ExecutionPlan {
                 var results = types.enumerated().map { index, type -> Tensor in
                     let bytes = Tensor.elementCount(type.shape) * type.elementType.size
                     // Graph outputs leave the session: they get storage of their own.
-                    let wanted = index < node.outputs.count && !node.outputs[index].isEmpty
-                    let storage = wanted && !outputSet.contains(node.outputs[index]) ? pool.take(bytes) : TensorStorage(byteCount: bytes)
+                    let name = index < node.outputs.count ? node.outputs[index] : ""
+                    let storage: TensorStorage
+                    if let arenaStorage, let offset = arena.offsets[name], bytes <= arena.sizes[name] ?? 0 {
+                        storage = TensorStorage(region: offset, byteCount: bytes, of: arenaStorage)
+                    } else if !name.isEmpty && !outputSet.contains(name) {
+                        storage = pool.take(bytes)
+                    } else {
+                        storage = TensorStorage(byteCount: bytes)
+                    }
                     return Tensor(type.elementType, shape: type.shape, storage: storage)
                 }
                 try node.op.execute(inputs, &results, context)
+                // An output sharing an input's place in the arena would outlive it there (the
+                // place is another value's after the input's last reader): it gets a copy.
+                for index in results.indices where results[index].storage.parent != nil
+                    && inputs.contains(where: { $0?.storage === results[index].storage }) {
+                    results[index] = Tensor(results[index].elementType, shape: results[index].shape, storage: results[index].storage.copy())
+                }
                 for (name, tensor) in zip(node.outputs, results) where !name.isEmpty {
                     live[name] = tensor
-                    storageUsers[ObjectIdentifier(tensor.storage), default: 0] += 1
+                    if tensor.storage.parent == nil { storageUsers[ObjectIdentifier(tensor.storage), default: 0] += 1 }
                 }
             } catch var error as InferenceError {
                 if error.node == nil { error.node = node.name.isEmpty ? node.op.name : node.name }
@@ -104,6 +141,8 @@ public struct ExecutionPlan {
             }
             for name in step.releases {
                 guard let tensor = live.removeValue(forKey: name) else { continue }
+                // The arena's places are planned, not handed back.
+                guard tensor.storage.parent == nil else { continue }
                 let id = ObjectIdentifier(tensor.storage)
                 guard let users = storageUsers[id] else { continue }
                 if users <= 1 {

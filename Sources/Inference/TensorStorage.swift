@@ -4,14 +4,27 @@
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// The storage whose bytes these are part of (a plan's arena), kept alive by this one; nil
+    /// when this storage owns its bytes.
+    let parent: TensorStorage?
 
     public init(byteCount: Int) {
         self.byteCount = byteCount
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        parent = nil
     }
 
-    deinit { pointer.deallocate() }
+    /// `byteCount` bytes of `parent` from `offset` (a planned value's place in an arena): not
+    /// zeroed, and not freed on their own.
+    init(region offset: Int, byteCount: Int, of parent: TensorStorage) {
+        precondition(offset >= 0 && offset + byteCount <= parent.byteCount, "region \(offset)+\(byteCount) outside \(parent.byteCount) bytes")
+        pointer = parent.pointer + offset
+        self.byteCount = byteCount
+        self.parent = parent
+    }
+
+    deinit { if parent == nil { pointer.deallocate() } }
 
     func copy() -> TensorStorage {
         let copy = TensorStorage(byteCount: byteCount)

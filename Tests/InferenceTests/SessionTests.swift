@@ -88,6 +88,18 @@ final class SessionTests: XCTestCase {
         }
     }
 
+    /// The plain block's five 1152-byte activations live one after another, each read by the next
+    /// step only: the arena holds two of them (a step's input and output), not five.
+    func testPlannedValuesShareOneArenaSizedToWhatIsAliveAtOnce() throws {
+        let session = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 1, optimize: false))
+        let plan = try session.plan(for: ["x": input(batch: 2)])
+        XCTAssertEqual(plan.arenaBytes, 2 * 1152)
+        let first = try session.run(["x": input(batch: 2)])["p"]!.floats
+        // A larger batch grows the arena; the smaller batch still gets its own results after it.
+        _ = try session.run(["x": input(batch: 5)])
+        XCTAssertEqual(try session.run(["x": input(batch: 2)])["p"]!.floats, first)
+    }
+
     func testRepeatedRunsReuseTheirBuffers() throws {
         let session = try Session(graph: Self.residualBlock(), options: SessionOptions(threads: 1, optimize: false))
         let first = try session.run(["x": input(batch: 2)])["p"]!.floats
