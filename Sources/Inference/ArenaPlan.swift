@@ -28,21 +28,38 @@ struct ArenaPlan: Equatable {
     static let alignment = 64
 
     init(_ values: [Value]) {
-        var placed: [(offset: Int, bytes: Int, lifetime: ClosedRange<Int>)] = []
+        var placed: [(offset: Int, bytes: Int)] = []
         var offsets: [String: Int] = [:], sizes: [String: Int] = [:]
         var end = 0
+        // The placed values alive at each step, so that a value is checked against those alive in
+        // its own lifetime only (a long chain of short lives stays linear, not quadratic).
+        let steps = (values.map(\.lifetime.upperBound).max() ?? -1) + 1
+        var aliveAt = [[Int]](repeating: [], count: steps)
+        var lastSeen = [Int](repeating: -1, count: values.count)
         // Largest first (then earliest): the large ones fix the layout, the small fill the gaps.
-        let order = values.sorted { ($0.bytes, -$0.lifetime.lowerBound) > ($1.bytes, -$1.lifetime.lowerBound) }
-        for value in order {
+        let order = values.indices.sorted {
+            (values[$0].bytes, -values[$0].lifetime.lowerBound) > (values[$1].bytes, -values[$1].lifetime.lowerBound)
+        }
+        for (number, index) in order.enumerated() {
+            let value = values[index]
             let bytes = Self.aligned(max(value.bytes, 1))
-            let overlapping = placed.filter { $0.lifetime.overlaps(value.lifetime) }.sorted { $0.offset < $1.offset }
+            var overlapping: [(offset: Int, bytes: Int)] = []
+            for step in value.lifetime {
+                for other in aliveAt[step] where lastSeen[other] != number {
+                    lastSeen[other] = number
+                    overlapping.append(placed[other])
+                }
+            }
+            overlapping.sort { $0.offset < $1.offset }
             // The lowest gap between the values alive at the same time that holds this one.
             var offset = 0
             for other in overlapping {
                 if offset + bytes <= other.offset { break }
                 offset = max(offset, other.offset + other.bytes)
             }
-            placed.append((offset, bytes, value.lifetime))
+            let slot = placed.count
+            placed.append((offset, bytes))
+            for step in value.lifetime { aliveAt[step].append(slot) }
             offsets[value.name] = offset
             sizes[value.name] = value.bytes
             end = max(end, offset + bytes)

@@ -80,12 +80,18 @@ public struct ExecutionPlan {
     }
 
     /// The arena for every value a step writes whose type is known, from that step to its last
-    /// reader; graph outputs leave the session and get storage of their own.
+    /// reader; graph outputs leave the session and get storage of their own. A name written by more
+    /// than one node (or twice by one, or read by the node that writes it) is not one value with one
+    /// lifetime: it takes buffers from the pool, as before there was an arena.
     private static func arenaPlan(_ running: [Node], types: [String: TensorType], lastUse: [String: Int], kept: Set<String>) -> ArenaPlan {
+        var writes: [String: Int] = [:]
+        for node in running {
+            for output in node.outputs where !output.isEmpty { writes[output, default: 0] += 1 }
+            for output in Set(node.outputs) where node.inputs.contains(output) { writes[output, default: 0] += 1 }
+        }
         var arenaValues: [ArenaPlan.Value] = []
-        var seen = Set<String>()
         for (index, node) in running.enumerated() {
-            for output in node.outputs where !output.isEmpty && !kept.contains(output) && seen.insert(output).inserted {
+            for output in node.outputs where !output.isEmpty && !kept.contains(output) && writes[output] == 1 {
                 guard let type = types[output], let count = ShapeLimits.elementCount(type.shape) else { continue }
                 let bytes = count.multipliedReportingOverflow(by: type.elementType.size)
                 guard !bytes.overflow else { continue }

@@ -73,6 +73,10 @@ enum FunctionEvent {
         static let httpAPIMs: Int64 = 30_000
         /// A REST API's default integration timeout (a Regional API's can be raised by quota).
         static let restAPIMs: Int64 = 29_000
+        /// VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS: the integration timeout the function's API really has,
+        /// where it is not the default (a REST API's raised, or one set lower).
+        static let configuredMs: Int64? = ProcessInfo.processInfo.environment["VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS"]
+            .flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     struct SQSMessage {
@@ -125,14 +129,15 @@ enum FunctionEvent {
         if object["Event"]?.stringValue == "s3:TestEvent", object["Service"]?.stringValue == "Amazon S3" {
             return .s3TestEvent
         }
-        if let request = httpRequest(object) { return .http(request) }
+        if let request = httpRequest(object, configuredTimeoutMs: GatewayTimeout.configuredMs) { return .http(request) }
         return .direct(try VideoRequest(object))
     }
 
     /// An API Gateway or Function URL event, told by its shape: payload 2.0 (HTTP API, Function
     /// URL) has "version": "2.0" and requestContext.http; 1.0 (HTTP API "version": "1.0", or a REST
     /// API proxy without one) has httpMethod beside requestContext. nil for anything else.
-    private static func httpRequest(_ object: [String: JSONValue]) -> HTTPRequest? {
+    /// `configuredTimeoutMs` replaces the gateway's default timeout (VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS).
+    static func httpRequest(_ object: [String: JSONValue], configuredTimeoutMs: Int64?) -> HTTPRequest? {
         guard case .object(let context)? = object["requestContext"] else { return nil }
         let version = object["version"]?.stringValue
         let method: String
@@ -145,11 +150,11 @@ enum FunctionEvent {
             arrivedEpochMs = number(context["timeEpoch"])
             // A Function URL's host is <url-id>.lambda-url.<region>.on.aws; no gateway stands before it.
             let isFunctionURL = context["domainName"]?.stringValue?.contains(".lambda-url.") == true
-            timeoutMs = isFunctionURL ? 0 : GatewayTimeout.httpAPIMs
+            timeoutMs = isFunctionURL ? 0 : configuredTimeoutMs ?? GatewayTimeout.httpAPIMs
         } else if let httpMethod = object["httpMethod"]?.stringValue, version == nil || version == "1.0" {
             method = httpMethod
             arrivedEpochMs = number(context["requestTimeEpoch"])
-            timeoutMs = version == "1.0" ? GatewayTimeout.httpAPIMs : GatewayTimeout.restAPIMs
+            timeoutMs = configuredTimeoutMs ?? (version == "1.0" ? GatewayTimeout.httpAPIMs : GatewayTimeout.restAPIMs)
         } else {
             return nil
         }

@@ -80,24 +80,35 @@ struct Postprocessor {
         }
     }
 
-    /// Consecutive flagged frames as time ranges: each from its first flagged frame to the next
-    /// analysed frame that is not flagged. A range still open after the last analysed frame ends at
-    /// the next planned sample (time not analysed, after an early stop or frames that would not
-    /// decode, is not reported as flagged), or at the end of the sampled window.
+    /// Flagged frames as time ranges. A range runs through flagged frames of consecutive planned
+    /// samples and ends at the next planned sample (or the end of the sampled window after the
+    /// last): a sample that is not flagged, that would not decode, or that an early stop left
+    /// unanalysed ends it, so time that was not analysed is never reported as flagged.
     static func ranges(flagged: [Bool], timestamps: [Double], window: SampledWindow) -> [AnalysisResult.TimeRange] {
-        var ranges: [AnalysisResult.TimeRange] = []
-        var start: Double? = nil
-        for (i, isFlagged) in flagged.enumerated() {
-            if isFlagged && start == nil { start = timestamps[i] }
-            if !isFlagged, let begin = start {
-                ranges.append(AnalysisResult.TimeRange(start: begin, end: timestamps[i]))
-                start = nil
+        let planned = window.planned
+        // The planned sample a frame was decoded for: the last at or before its time (a frame is
+        // the first at or after the time asked for).
+        func sample(of time: Double) -> Int {
+            var low = 0, high = planned.count
+            while low < high {
+                let middle = (low + high) / 2
+                if planned[middle] <= time + 1e-9 { low = middle + 1 } else { high = middle }
             }
+            return max(0, low - 1)
         }
-        if let begin = start, let last = timestamps.last {
-            let end = window.planned.first { $0 > last } ?? window.windowEnd
-            ranges.append(AnalysisResult.TimeRange(start: begin, end: max(last, end)))
+        func end(after sample: Int) -> Double { sample + 1 < planned.count ? planned[sample + 1] : window.windowEnd }
+        var ranges: [AnalysisResult.TimeRange] = []
+        var open: (start: Double, lastSample: Int)? = nil
+        for (time, isFlagged) in zip(timestamps, flagged) {
+            let current = sample(of: time)
+            if let range = open, !isFlagged || current > range.lastSample + 1 {
+                ranges.append(AnalysisResult.TimeRange(start: range.start, end: max(range.start, end(after: range.lastSample))))
+                open = nil
+            }
+            guard isFlagged else { continue }
+            if let range = open { open = (range.start, max(range.lastSample, current)) } else { open = (time, current) }
         }
+        if let range = open { ranges.append(AnalysisResult.TimeRange(start: range.start, end: max(range.start, end(after: range.lastSample)))) }
         return ranges
     }
 }

@@ -95,9 +95,32 @@ final class SessionTests: XCTestCase {
         let plan = try session.plan(for: ["x": input(batch: 2)])
         XCTAssertEqual(plan.arenaBytes, 2 * 1152)
         let first = try session.run(["x": input(batch: 2)])["p"]!.floats
+        let small = session.pooledBytes
         // A larger batch grows the arena; the smaller batch still gets its own results after it.
         _ = try session.run(["x": input(batch: 5)])
+        XCTAssertGreaterThan(session.pooledBytes, small)
         XCTAssertEqual(try session.run(["x": input(batch: 2)])["p"]!.floats, first)
+    }
+
+    /// A node with two outputs, one nobody reads, and a name two nodes write: the outputs of one
+    /// step never share bytes, and the twice-written name stays out of the arena (one name, two
+    /// lifetimes), so the results are those of plain buffers.
+    func testMultipleOutputsAndRewrittenNamesKeepTheirOwnBytes() throws {
+        let graph = Graph(nodes: [
+            Node(name: "split", op: Split(axis: 1, outputCount: 2), inputs: ["x"], outputs: ["a", "b"]),
+            Node(name: "relu", op: Relu(), inputs: ["a"], outputs: ["t"]),
+            Node(name: "again", op: Sigmoid(), inputs: ["t"], outputs: ["t"]),
+            Node(name: "add", op: Add(), inputs: ["t", "a"], outputs: ["y"]),
+        ], inputs: [GraphInput(name: "x", elementType: .float32, shape: [1, 4, 2])], outputs: ["y"], constants: [:])
+        let session = try Session(graph: graph, options: SessionOptions(threads: 1, optimize: false))
+        let x = Tensor(float32: (0..<8).map { Float($0) - 3.5 }, shape: [1, 4, 2])
+        let plan = try session.plan(for: ["x": x])
+        XCTAssertNil(plan.arena.offsets["t"], "a name written twice is not one value")
+        let (a, b) = (try XCTUnwrap(plan.arena.offsets["a"]), try XCTUnwrap(plan.arena.offsets["b"]))
+        XCTAssertNotEqual(a, b, "one step's outputs share bytes")
+        let values = x.floats.prefix(4)
+        let expected = values.map { 1 / (1 + exp(-max($0, 0))) + $0 }
+        XCTAssertEqual(try session.run(["x": x])["y"]!.floats, expected)
     }
 
     func testRepeatedRunsReuseTheirBuffers() throws {

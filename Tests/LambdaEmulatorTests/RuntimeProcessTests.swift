@@ -319,7 +319,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
             { post; post; curl -s -o /dev/null -w '%{http_code}' "$api/invocation/next"; } > "$0"
             """
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
-            command: ["/bin/sh", "-c", script, record], functionName: "init-fails", shutdownGraceSeconds: 1))
+            command: ["/bin/sh", "-c", script, record], functionName: "init-fails", shutdownGraceSeconds: 10))
         shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(result.errorType, "Function.Broken", result.bodyText)

@@ -81,13 +81,18 @@ final class TenantIsolationTests: EmulatorTestCase {
         func arrived(_ count: Int) async -> Bool {
             await eventually(20) { await emulator.onLoop { emulator.arrivals } >= arrivedBefore + count }
         }
-        let busy = invoke("tenant-a", ms: 600)
+        // Long enough that all four have arrived before it is done (checked below).
+        let busy = invoke("tenant-a", ms: 3000)
         let busyArrived = await arrived(1)
         XCTAssertTrue(busyArrived)
         let other = invoke("tenant-x")
         let otherArrived = await arrived(2)
         XCTAssertTrue(otherArrived)
         let later = [invoke("tenant-a"), invoke("tenant-a")]
+        let allArrived = await arrived(4)
+        XCTAssertTrue(allArrived)
+        let servedMeanwhile = await order.tenants
+        XCTAssertEqual(servedMeanwhile, [], "the first invocation ended before the others queued: the test shows nothing")
         for task in [busy, other] + later { try await task.value }
         let served = await order.tenants
         XCTAssertEqual(served.first, "tenant-a", "\(served)")

@@ -1,4 +1,5 @@
 // Event formats: what each is recognised as, and the clear errors for bad ones.
+import LambdaRuntime
 import XCTest
 @testable import VideoFunction
 
@@ -106,6 +107,10 @@ final class EventParsingTests: XCTestCase {
         let payload1 = try request(#"{"version": "1.0", "httpMethod": "GET", "requestContext": {"requestTimeEpoch": \#(now)}}"#)
         XCTAssertEqual(payload1?.method, "GET")
         XCTAssertEqual(payload1?.gateway?.timeoutMs, 30_000)
+        // A REST API whose timeout was raised says so in VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS.
+        let raised = try JSONValue(parsing: Array(#"{"httpMethod": "POST", "requestContext": {"requestTimeEpoch": \#(now)}}"#.utf8))
+        guard case .object(let fields) = raised else { return XCTFail("not an object") }
+        XCTAssertEqual(FunctionEvent.httpRequest(fields, configuredTimeoutMs: 120_000)?.gateway?.timeoutMs, 120_000)
         // A sample event's arrival (the docs' are from 2020) is no deadline.
         XCTAssertNil(try request(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}, "timeEpoch": 1583348638390}}"#)?.gateway)
     }

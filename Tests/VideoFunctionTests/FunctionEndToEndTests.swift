@@ -281,8 +281,10 @@ final class FunctionEndToEndTests: XCTestCase {
 
         // A FIFO queue's batch stops at its first failure: the messages after it are not processed
         // (their group's order holds) but failed with it. A standard queue's goes on.
+        // Ids of this run's own, so that a result left in moto by an earlier run cannot pass for one.
+        let (m1, m2) = ("fifo-\(UUID().uuidString)", "fifo-\(UUID().uuidString)")
         func sqsBatch(queue: String) -> String {
-            let records = [("m1", "not json"), ("m2", #"{"video": ".cache/videos/h264.mp4", "frames": 1}"#)].map { id, body in
+            let records = [(m1, "not json"), (m2, #"{"video": ".cache/videos/h264.mp4", "frames": 1}"#)].map { id, body in
                 #"{"eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:\#(queue)", "messageId": "\#(id)", "body": \#((try? jsonString(body)) ?? "")}"#
             }
             return #"{"Records": [\#(records.joined(separator: ", "))]}"#
@@ -291,11 +293,11 @@ final class FunctionEndToEndTests: XCTestCase {
             ((reply["batchItemFailures"] as? [[String: String]]) ?? []).compactMap { $0["itemIdentifier"] }
         }
         let fifo = object(try await emulator.invoke(Array(sqsBatch(queue: "uploads.fifo").utf8)))
-        XCTAssertEqual(failed(fifo), ["m1", "m2"])
-        XCTAssertThrowsError(try resultStore().readAll("s3://videolambda-output/results/m2.json"), "m2 was not processed")
+        XCTAssertEqual(failed(fifo), [m1, m2])
+        XCTAssertThrowsError(try resultStore().readAll("s3://videolambda-output/results/\(m2).json"), "m2 was not processed")
         let standard = object(try await emulator.invoke(Array(sqsBatch(queue: "uploads").utf8)))
-        XCTAssertEqual(failed(standard), ["m1"])
-        XCTAssertNoThrow(try resultStore().readAll("s3://videolambda-output/results/m2.json"))
+        XCTAssertEqual(failed(standard), [m1])
+        XCTAssertNoThrow(try resultStore().readAll("s3://videolambda-output/results/\(m2).json"))
     }
 
     /// An OUTPUT_URI results cannot be written to is an init error naming it, before any video is
