@@ -8,6 +8,7 @@ import Glibc
 import Inference
 import LambdaRuntime
 import ObjectStore
+import ONNX
 import VideoIO
 
 public enum VideoFunctions {
@@ -46,6 +47,7 @@ public enum VideoFunctions {
         let store = ObjectStore.fromEnvironment(functionsDirectory: root)
         let output = try VideoFunctionHandler.checkedOutput(context.environment["OUTPUT_URI"], store: store)
         let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
+        FreedMemoryReuse.returnFreedPages()
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
         let handler = VideoFunctionHandler(analyzer: analyzer, output: output)
         if handler.output == nil {
