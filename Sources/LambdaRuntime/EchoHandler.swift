@@ -8,7 +8,6 @@ public struct EchoHandler: LambdaByteHandler {
     public init() {}
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
-        context.logger.debug("echoing an event")
         let value: JSONValue
         do { value = try JSONValue(parsing: event) } catch {
             throw FunctionError("InvalidEvent", "the event is not valid JSON: \(error)")

@@ -26,7 +26,7 @@ public struct LambdaContext: Sendable {
         self.tenantID = invocation.tenantID
         self.clientContext = invocation.clientContext.flatMap(Self.decodeObject)
         self.cognitoIdentity = invocation.cognitoIdentity.flatMap(Self.decodeObject)
-        self.logger = logger.with(requestID: invocation.requestID)
+        self.logger = logger.with(requestID: invocation.requestID, tenantID: invocation.tenantID)
     }
 
     /// Time left before the deadline, in milliseconds (negative once it has passed; `Int64.max`

@@ -11,9 +11,11 @@ import Synchronization
 
 /// Writes log lines to standard error, which Lambda forwards to CloudWatch Logs.
 ///
-/// Text lines are `timestamp LEVEL requestId message`; JSON lines carry the fields Lambda's own
-/// runtimes write (`timestamp`, `level`, `message`, `requestId`), so log filters and Logs Insights
-/// queries work the same for this runtime as for the managed ones.
+/// Text lines are `timestamp requestId LEVEL message`, tab-separated, as Lambda's Node.js runtime
+/// writes them (four columns always: `undefined` where no invocation is running); JSON lines carry
+/// the fields Lambda's own runtimes write (`timestamp`, `level`, `message`, `requestId`, and
+/// `tenantId` in tenant isolation mode), so log filters and Logs Insights queries work the same
+/// for this runtime as for the managed ones.
 public struct LambdaLogger: Sendable {
     public enum Level: Int, Comparable, Sendable, CaseIterable {
         case trace, debug, info, warn, error, fatal
@@ -36,29 +38,33 @@ public struct LambdaLogger: Sendable {
     public let format: Format
     public let minimumLevel: Level
     public let requestID: String?
+    public let tenantID: String?
     private let sink: LogSink
 
     public init(format: Format = .text, minimumLevel: Level = .info, sink: LogSink = .standardError) {
-        self.init(format: format, minimumLevel: minimumLevel, requestID: nil, sink: sink)
+        self.init(format: format, minimumLevel: minimumLevel, requestID: nil, tenantID: nil, sink: sink)
     }
 
-    private init(format: Format, minimumLevel: Level, requestID: String?, sink: LogSink) {
+    private init(format: Format, minimumLevel: Level, requestID: String?, tenantID: String?, sink: LogSink) {
         self.format = format
         self.minimumLevel = minimumLevel
         self.requestID = requestID
+        self.tenantID = tenantID
         self.sink = sink
     }
 
-    /// The logger Lambda's environment asks for; unknown values fall back to Text and INFO.
+    /// The logger Lambda's environment asks for. Lambda sets AWS_LAMBDA_LOG_LEVEL only with the
+    /// JSON format (INFO unless configured); without it, or with a value that is no level, nothing
+    /// is filtered, as in Lambda's managed runtimes. An unknown format is Text.
     public static func fromEnvironment(_ environment: [String: String], sink: LogSink = .standardError) -> LambdaLogger {
         let format: Format = environment["AWS_LAMBDA_LOG_FORMAT"]?.uppercased() == "JSON" ? .json : .text
-        let level = environment["AWS_LAMBDA_LOG_LEVEL"].flatMap(Level.init(name:)) ?? .info
+        let level = environment["AWS_LAMBDA_LOG_LEVEL"].flatMap(Level.init(name:)) ?? .trace
         return LambdaLogger(format: format, minimumLevel: level, sink: sink)
     }
 
-    /// The same logger, tagging its lines with one invocation's request id.
-    public func with(requestID: String?) -> LambdaLogger {
-        LambdaLogger(format: format, minimumLevel: minimumLevel, requestID: requestID, sink: sink)
+    /// The same logger, tagging its lines with one invocation's request id (and tenant, if any).
+    public func with(requestID: String?, tenantID: String? = nil) -> LambdaLogger {
+        LambdaLogger(format: format, minimumLevel: minimumLevel, requestID: requestID, tenantID: tenantID, sink: sink)
     }
 
     public func trace(_ message: @autoclosure () -> String) { log(.trace, message()) }
@@ -83,10 +89,11 @@ public struct LambdaLogger: Sendable {
             // (Byte-wise: "\r\n" is one Character in Swift.)
             let oneLine = message.utf8.contains(0x0A)
                 ? String(decoding: message.utf8.map { $0 == 0x0A ? 0x0D : $0 }, as: UTF8.self) : message
-            return [time, level.name, requestID, oneLine].compactMap { $0 }.joined(separator: "\t")
+            return [time, requestID ?? "undefined", level.name, oneLine].joined(separator: "\t")
         case .json:
             var fields = [("timestamp", time), ("level", level.name), ("message", message)]
             if let requestID { fields.append(("requestId", requestID)) }
+            if let tenantID { fields.append(("tenantId", tenantID)) }
             return "{" + fields.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined(separator: ",") + "}"
         }
     }

@@ -35,6 +35,6 @@ extension ErrorReport {
         // The message may have been cut already, so its length is the body's to tell.
         let message = Self.truncated(errorMessage, toUTF8Bytes: Self.maximumCauseMessageBytes, note: "…")
         return "{\"working_directory\":\(JSONText.quoted(workingDirectory)),\"exceptions\":[{\"type\":\(JSONText.quoted(errorType)),"
-            + "\"message\":\(JSONText.quoted(message))}],\"paths\":[]}"
+            + "\"message\":\(JSONText.quoted(message)),\"stack\":[]}],\"paths\":[]}"
     }
 }

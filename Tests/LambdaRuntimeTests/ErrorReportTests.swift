@@ -29,6 +29,8 @@ final class ErrorReportTests: XCTestCase {
         let cause = try JSONSerialization.jsonObject(with: Data(report.xrayCause(workingDirectory: "/var/task").utf8)) as? [String: Any]
         XCTAssertEqual(cause?["working_directory"] as? String, "/var/task")
         XCTAssertEqual(((cause?["exceptions"] as? [[String: Any]])?.first)?["type"] as? String, "Function.X")
+        // Lambda's runtimes always send the stack member, empty when there is none.
+        XCTAssertEqual(((cause?["exceptions"] as? [[String: Any]])?.first)?["stack"] as? [String], [])
     }
 
     /// A message that quotes a huge input (a 200 KB event field) is cut: the error post must fit

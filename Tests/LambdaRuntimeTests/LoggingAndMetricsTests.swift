@@ -6,7 +6,7 @@ final class LoggingAndMetricsTests: XCTestCase {
     func testJSONFormatHasLambdasFieldsAndFiltersByLevel() throws {
         let buffer = LineBuffer()
         let logger = LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "warn"], sink: buffer.sink)
-            .with(requestID: "req-1")
+            .with(requestID: "req-1", tenantID: "tenant-7")
         logger.info("hidden")
         logger.warn("shown \"quoted\"")
         logger.error("also shown")
@@ -15,6 +15,7 @@ final class LoggingAndMetricsTests: XCTestCase {
         XCTAssertEqual(first?["level"], "WARN")
         XCTAssertEqual(first?["message"], "shown \"quoted\"")
         XCTAssertEqual(first?["requestId"], "req-1")
+        XCTAssertEqual(first?["tenantId"], "tenant-7")
         XCTAssertNotNil(try? #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/#.wholeMatch(in: first?["timestamp"] ?? ""))
     }
 
@@ -22,16 +23,21 @@ final class LoggingAndMetricsTests: XCTestCase {
         let buffer = LineBuffer()
         let logger = LambdaLogger.fromEnvironment([:], sink: buffer.sink)
         XCTAssertEqual(logger.format, .text)
-        XCTAssertEqual(logger.minimumLevel, .info)
-        logger.debug("hidden")
-        logger.info("hello")
+        // Lambda sets no level with the Text format, and its runtimes then filter nothing.
+        XCTAssertEqual(logger.minimumLevel, .trace)
+        logger.debug("shown")
         XCTAssertEqual(buffer.lines.count, 1)
-        XCTAssertTrue(buffer.lines[0].hasSuffix("\tINFO\thello"), buffer.lines[0])
+        // Four columns as Lambda's Node.js runtime writes them: time, request id, level, message.
+        let columns = buffer.lines[0].split(separator: "\t", omittingEmptySubsequences: false)
+        XCTAssertEqual(columns.count, 4, buffer.lines[0])
+        XCTAssertEqual(Array(columns.dropFirst()), ["undefined", "DEBUG", "shown"], "no invocation: no request id")
+        logger.with(requestID: "req-2").info("hello")
+        XCTAssertTrue(buffer.lines[1].hasSuffix("\treq-2\tINFO\thello"), buffer.lines[1])
         // A message's line breaks would split it into several log events: one line, with \r instead.
         logger.error("failed:\n  detail one\r\n  detail two")
-        XCTAssertTrue(buffer.lines[1].hasSuffix("\tERROR\tfailed:\r  detail one\r\r  detail two"), buffer.lines[1])
-        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "TRACE"]).minimumLevel, .trace)
-        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "nonsense"]).minimumLevel, .info)
+        XCTAssertTrue(buffer.lines[2].hasSuffix("\tERROR\tfailed:\r  detail one\r\r  detail two"), buffer.lines[2])
+        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "INFO"]).minimumLevel, .info)
+        XCTAssertEqual(LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_LEVEL": "nonsense"]).minimumLevel, .trace)
     }
 
     func testISO8601HasMillisecondsInUTC() {
