@@ -58,34 +58,32 @@ final class RangeAnswerTests: XCTestCase {
         }
     }
 
-    /// A server that ignores Range and sends the whole object is named as such.
-    func testAServerThatIgnoresRangeIsNamed() throws {
+    /// A server that sends the whole object, with `status` and `headers` (Python expressions over
+    /// `data`), to every GET: opening a reader on it fails with a bad response saying `message`.
+    private func assertOpeningIsRefused(status: Int, headers: [String: String], _ message: String, line: UInt = #line) throws {
+        let sent = headers.map { "self.send_header(\"\($0.key)\", \($0.value))" }.sorted().joined(separator: "\n")
         let server = try ScriptedHTTPServer(doGET: """
             \(Self.objectPython)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
+            self.send_response(\(status))
+            \(sent)
             self.end_headers()
             self.wfile.write(data)
             """)
-        XCTAssertThrowsError(try store(server).reader(for: "s3://videos/a.mp4", pattern: .scattered)) { error in
-            XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse, "\(error)")
-            XCTAssertTrue("\(error)".contains("the server ignored the Range header"), "\(error)")
+        XCTAssertThrowsError(try store(server).reader(for: "s3://videos/a.mp4", pattern: .scattered), line: line) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse, "\(error)", line: line)
+            XCTAssertTrue("\(error)".contains(message), "\(error)", line: line)
         }
+    }
+
+    /// A server that ignores Range and sends the whole object is named as such.
+    func testAServerThatIgnoresRangeIsNamed() throws {
+        try assertOpeningIsRefused(status: 200, headers: ["Content-Length": "str(len(data))"], "the server ignored the Range header")
     }
 
     /// A 206 longer than the range asked for is a bad answer, not an object over the size limit.
     func testA206LongerThanTheRangeIsABadResponse() throws {
-        let server = try ScriptedHTTPServer(doGET: """
-            \(Self.objectPython)
-            self.send_response(206)
-            self.send_header("Content-Range", "bytes 0-%d/%d" % (len(data) - 1, len(data)))
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            """)
-        XCTAssertThrowsError(try store(server).reader(for: "s3://videos/a.mp4", pattern: .scattered)) { error in
-            XCTAssertEqual((error as? ObjectStoreError)?.code, .badResponse, "\(error)")
-            XCTAssertTrue("\(error)".contains("more than the 262144 bytes of the range asked for"), "\(error)")
-        }
+        try assertOpeningIsRefused(status: 206, headers: ["Content-Length": "str(len(data))",
+                                                          "Content-Range": "\"bytes 0-%d/%d\" % (len(data) - 1, len(data))"],
+                                   "more than the 262144 bytes of the range asked for")
     }
 }
