@@ -13,6 +13,10 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(help: "The function to run (_HANDLER); defaults to $_HANDLER, then echo.") var function: String?
     @Flag(help: "Run the real bootstrap under the Lambda emulator instead of in this process.") var emulated = false
     @Option(help: "Function timeout in seconds (up to 900, Lambda's longest).") var timeout: Double = 900
+    // The template's moderation memory: its kernels and decoders then use two threads, as the
+    // in-process run does on a two-core machine (1024 MB, the emulator's own default, is one).
+    @Option(help: "With --emulated: the function's memory in MB (its threads follow it, one per 1769 MB, as on Lambda).")
+    var memory = 3008
 
     func validate() throws {
         // The in-process run makes its deadline from it too, so it follows the emulator's rule.
@@ -48,7 +52,7 @@ struct InvokeCommand: AsyncParsableCommand {
             throw ValidationError("no bootstrap next to this binary at \(bootstrap); build it with `swift build --product bootstrap`")
         }
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
-            command: [bootstrap], timeoutSeconds: timeout, functionName: handler, handler: handler))
+            command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory, functionName: handler, handler: handler))
         let result = try await emulator.invoke(event)
         await emulator.shutdown()
         return (result.body, result.functionError != nil)

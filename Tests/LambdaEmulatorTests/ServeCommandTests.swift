@@ -42,7 +42,8 @@ final class ServeCommandTests: XCTestCase {
             (["--memory", "64"], "memory 64 MB is not 128 to 10240 MB"),
         ]
         // invoke's timeout makes the deadline in process: 1e300 s stopped it with an overflow.
-        let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds")]
+        let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds"),
+                                            (["--emulated", "--memory", "64"], "memory 64 MB is not 128 to 10240 MB")]
         // A benchmark's counts: `bench engine --batch16-runs 0` stopped with a trap (a median of nothing).
         let bench: [([String], String)] = [
             (["engine", "--batch16-runs", "0"], "--batch16-runs must be at least 1, not 0"),
@@ -51,7 +52,7 @@ final class ServeCommandTests: XCTestCase {
             (["video", "--repetitions", "0"], "--repetitions must be at least 1, not 0"),
         ]
         for (options, expected) in cases.map({ (["serve"] + $0.0 + ["--", TestPaths.executable("lambda-test-function")], $0.1) })
-            + invoke.map({ (["invoke", "--event", "/dev/null"] + $0.0, $0.1) }) + bench.map({ (["bench"] + $0.0, $0.1) }) {
+            + invoke.map({ (["invoke", "--event", TestPaths.repoRoot.appendingPathComponent("functions/echo/events/sample.json").path] + $0.0, $0.1) }) + bench.map({ (["bench"] + $0.0, $0.1) }) {
             let serve = Process()
             serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
             serve.arguments = options
@@ -63,5 +64,25 @@ final class ServeCommandTests: XCTestCase {
             XCTAssertNotEqual(serve.terminationStatus, 0, "\(options)")
             XCTAssertTrue(output.contains(expected), "\(options): \(output)")
         }
+    }
+
+    /// `invoke --emulated` runs the real bootstrap under the emulator with the memory asked for, and
+    /// prints the function's answer.
+    func testInvokeEmulatedRunsTheBootstrap() throws {
+        let event = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-\(UUID().uuidString).json")
+        try Data(#"{"video": "file:///tmp/a.mp4"}"#.utf8).write(to: event)
+        defer { try? FileManager.default.removeItem(at: event) }
+        let invoke = Process()
+        invoke.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
+        invoke.arguments = ["invoke", "--event", event.path, "--function", "echo", "--emulated", "--memory", "1769"]
+        let stdout = Pipe()
+        invoke.standardOutput = stdout
+        invoke.standardError = FileHandle.nullDevice
+        try invoke.run()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        invoke.waitUntilExit()
+        XCTAssertEqual(invoke.terminationStatus, 0, output)
+        XCTAssertEqual((jsonObject(output)["event"] as? [String: String])?["video"], "file:///tmp/a.mp4", output)
+        XCTAssertTrue((jsonObject(output)["functionArn"] as? String ?? "").hasSuffix(":function:echo"), output)
     }
 }
