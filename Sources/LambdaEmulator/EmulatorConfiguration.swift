@@ -30,6 +30,10 @@ public struct EmulatorConfiguration: Sendable {
     /// function (one event always gets in): without a bound, callers that post 6 MB events faster
     /// than runtimes finish them would fill memory.
     public var maximumQueuedBytes = 256 * 1024 * 1024
+    /// Bytes of request bodies still arriving, on all connections together, beyond which a request
+    /// gets 429 and its connection is closed: each connection holds one body of up to 6 MB, and
+    /// nothing else bounds how many connections send at once.
+    public var maximumReceivingBytes = 256 * 1024 * 1024
     /// How long a connection may send nothing while its request is unfinished (half a head, part of
     /// a body) or before its first request, before it is closed: a client that stalls there would
     /// otherwise hold its descriptor and buffered body for good. A connection waiting for its
@@ -108,6 +112,7 @@ public struct EmulatorConfiguration: Sendable {
         }
         guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
         guard maximumQueuedBytes >= 0 else { throw invalid("maximumQueuedBytes \(maximumQueuedBytes) is negative") }
+        guard maximumReceivingBytes >= 0 else { throw invalid("maximumReceivingBytes \(maximumReceivingBytes) is negative") }
         guard stalledRequestSeconds > 0, stalledRequestSeconds <= 86_400 else {
             throw invalid("stalled-request time \(stalledRequestSeconds) s is not above 0 and at most a day")
         }

@@ -77,6 +77,10 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let bodyLimit: Int
+    private let budget: ReceivingBudget
+    /// Bytes of the current body taken from `budget`, given back when the request ends (its body
+    /// handed on) or the connection closes.
+    private var reserved = 0
     private let route: (HTTPRequest, HTTPResponder) -> Void
     /// Requests whose head has arrived on this connection.
     private var requestsBegun = 0
@@ -87,9 +91,20 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
-    init(bodyLimit: Int, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
+    init(bodyLimit: Int, budget: ReceivingBudget, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
         self.bodyLimit = bodyLimit
+        self.budget = budget
         self.route = route
+    }
+
+    private func releaseReserved() {
+        budget.release(reserved)
+        reserved = 0
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        releaseReserved()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -122,8 +137,19 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             receivedBytes += buffer.readableBytes
             if receivedBytes > bodyLimit {
                 body = []
-            } else {
+                releaseReserved()
+            } else if budget.reserve(buffer.readableBytes) {
+                reserved += buffer.readableBytes
                 body.append(contentsOf: buffer.readableBytesView)
+            } else {
+                // Too many bodies arriving at once: this request is throttled, its connection closed.
+                head = nil
+                body = []
+                answeredFromHead = true
+                releaseReserved()
+                HTTPResponder(context: context, keepAlive: false).respond(
+                    .tooManyRequests, headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", "TooManyRequestsException")],
+                    body: Array(#"{"errorMessage":"the emulator is receiving \#(budget.limit >> 20) MB of request bodies at once; retry later","errorType":"TooManyRequestsException"}"#.utf8))
             }
         case .end:
             guard let head else { return }
@@ -131,6 +157,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
                                       bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes)
             body = []
+            // Received: from here the queue's own bound (or the invocation) accounts for the body.
+            releaseReserved()
             // After an upgrade (or CONNECT) NIO's decoder stops parsing and keeps every byte that
             // follows: such a request is refused and its connection closed at once.
             guard !Self.isUpgrade(head) else {
@@ -173,7 +201,7 @@ extension HTTPRequestCollector {
 enum HTTPServer {
     /// Binds `host:port` (0: a free port) on `group`; each connection gets its own collector, which
     /// closes it when its request stalls for `stalledRequestSeconds`.
-    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, stalledRequestSeconds: Double,
+    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, budget: ReceivingBudget, stalledRequestSeconds: Double,
                      route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -184,7 +212,7 @@ enum HTTPServer {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(stalledRequestSeconds * 1000))))
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, route: route))
+                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, route: route))
                 }
             }
             .bind(host: host, port: port)

@@ -36,12 +36,15 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// Invocations submitted so far: each one's number is its place in the queue's order.
     var arrivals = 0
     var invokeListener: Channel?
+    /// The bound on bodies still arriving, shared by the invoke endpoint and the Runtime API.
+    let receivingBudget: ReceivingBudget
     var isShutDown = false
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
     let loopGate = LoopGate()
 
     private init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
+        self.receivingBudget = ReceivingBudget(limit: configuration.maximumReceivingBytes)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.loop = group.next()
         self.inheritedEnvironment = ProcessInfo.processInfo.environment
@@ -176,7 +179,7 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     private func bindListeners() async throws {
         let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
-                                               bodyLimit: Self.requestLimit,
+                                               bodyLimit: Self.requestLimit, budget: receivingBudget,
                                                stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
             self.routeInvoke(request, responder)
         }.get()
@@ -184,7 +187,7 @@ public final class LambdaEmulator: @unchecked Sendable {
         for index in 0..<configuration.concurrency {
             let slot = RuntimeSlot(index: index)
             let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
-                                                     bodyLimit: Self.responseLimit,
+                                                     bodyLimit: Self.responseLimit, budget: receivingBudget,
                                                      stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()

@@ -8,9 +8,10 @@ import XCTest
 final class HostileClientTests: XCTestCase {
     private var emulator: LambdaEmulator!
 
-    private func start(maximumQueuedBytes: Int? = nil, timeout: Double = 30) async throws {
+    private func start(maximumQueuedBytes: Int? = nil, maximumReceivingBytes: Int? = nil, timeout: Double = 30) async throws {
         var configuration = EmulatorConfiguration(command: [], timeoutSeconds: timeout, functionName: "hostile")
         if let maximumQueuedBytes { configuration.maximumQueuedBytes = maximumQueuedBytes }
+        if let maximumReceivingBytes { configuration.maximumReceivingBytes = maximumReceivingBytes }
         emulator = try await LambdaEmulator.start(configuration)
     }
 
@@ -51,6 +52,38 @@ final class HostileClientTests: XCTestCase {
         await emulator.shutdown()
         let shutDown = try await waiting.value
         XCTAssertEqual(shutDown.errorType, "Runtime.Shutdown")
+    }
+
+    /// Bodies still arriving count against one budget across connections: a caller whose body
+    /// would pass it gets 429 and its connection closed, and a connection that goes away gives back
+    /// what it held. (Each connection could hold 6 MB, and nothing bounded how many sent at once.)
+    func testBodiesArrivingAtOnceAreBounded() async throws {
+        try await start(maximumReceivingBytes: 1000)
+        // A caller that sends 600 of its 900 bytes and stalls there.
+        let stalled = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(emulator.port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(stalled, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        XCTAssertTrue(connected)
+        let partial = Array("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n".utf8)
+            + [UInt8](repeating: 0x20, count: 600)
+        XCTAssertEqual(partial.withUnsafeBytes { send(stalled, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }, partial.count)
+        let emulator = self.emulator!
+        let holding = await eventually { emulator.receivingBudget.bytesInUse == 600 }
+        XCTAssertTrue(holding, "\(emulator.receivingBudget.bytesInUse) bytes held")
+        // 500 more do not fit beside them.
+        let reply = rawExchange(port: emulator.port, Array("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n".utf8)
+                                + [UInt8](repeating: 0x20, count: 500))
+        XCTAssertTrue(reply.hasPrefix("HTTP/1.1 429"), reply)
+        XCTAssertTrue(reply.contains("TooManyRequestsException"), reply)
+        XCTAssertEqual(emulator.receivingBudget.bytesInUse, 600, "the refused body was not given back")
+        close(stalled)
+        let released = await eventually { emulator.receivingBudget.bytesInUse == 0 }
+        XCTAssertTrue(released, "a closed connection kept \(emulator.receivingBudget.bytesInUse) bytes")
     }
 
     /// A second GET next while one waits: the first is answered (400) instead of hanging forever,
