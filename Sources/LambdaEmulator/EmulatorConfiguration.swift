@@ -30,9 +30,11 @@ public struct EmulatorConfiguration: Sendable {
     /// function (one event always gets in): without a bound, callers that post 6 MB events faster
     /// than runtimes finish them would fill memory.
     public var maximumQueuedBytes = 256 * 1024 * 1024
-    /// Bytes of request bodies still arriving, on all connections together, beyond which a request
-    /// gets 429 and its connection is closed: each connection holds one body of up to 6 MB, and
-    /// nothing else bounds how many connections send at once.
+    /// Bytes of request bodies still arriving at the invoke endpoint, on all its connections
+    /// together (a body holds its declared length from its head on), beyond which a request gets
+    /// 429 and its connection is closed once its body is read: each connection holds one body of up
+    /// to 6 MB, and nothing else bounds how many connections send at once. A body alone always
+    /// gets in.
     public var maximumReceivingBytes = 256 * 1024 * 1024
     /// How long a connection may send nothing while its request is unfinished (half a head, part of
     /// a body) or before its first request, before it is closed: a client that stalls there would

@@ -20,11 +20,16 @@ struct HTTPRequest {
 final class HTTPResponder: @unchecked Sendable {
     private let context: ChannelHandlerContext
     private let keepAlive: Bool
+    /// Without keep-alive: close once the answer is written. False when the request's body is still
+    /// arriving: closing with unread bytes would reset the connection before the client reads the
+    /// answer, so the collector closes it at the request's end instead.
+    private let closesWhenWritten: Bool
     private(set) var answered = false
 
-    init(context: ChannelHandlerContext, keepAlive: Bool) {
+    init(context: ChannelHandlerContext, keepAlive: Bool, closesWhenWritten: Bool = true) {
         self.context = context
         self.keepAlive = keepAlive
+        self.closesWhenWritten = closesWhenWritten
     }
 
     var isConnected: Bool { context.channel.isActive }
@@ -50,7 +55,7 @@ final class HTTPResponder: @unchecked Sendable {
             context.close(promise: nil)
             onWriteFailure?()
         }
-        if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
+        if !keepAlive && closesWhenWritten { done.whenComplete { [context] _ in context.close(promise: nil) } }
     }
 
     /// JSON with a status, the shape of the Runtime API's own answers.
@@ -77,10 +82,16 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let bodyLimit: Int
-    private let budget: ReceivingBudget
-    /// Bytes of the current body taken from `budget`, given back when the request ends (its body
-    /// handed on) or the connection closes.
+    /// Bounds the bodies arriving on all connections at once (nil: no bound); `throttle` answers a
+    /// request that would pass it.
+    private let budget: ReceivingBudget?
+    private let throttle: (HTTPResponder) -> Void
+    /// Bytes of the current body taken from `budget`: its declared length, or what has arrived of
+    /// one without; given back when the request ends (its body handed on) or the connection closes.
     private var reserved = 0
+    /// A request refused while its body arrives: the rest is read and dropped, then the connection
+    /// is closed.
+    private var closeAtEnd = false
     private let route: (HTTPRequest, HTTPResponder) -> Void
     /// Requests whose head has arrived on this connection.
     private var requestsBegun = 0
@@ -91,15 +102,35 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
-    init(bodyLimit: Int, budget: ReceivingBudget, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
+    init(bodyLimit: Int, budget: ReceivingBudget?, throttle: @escaping (HTTPResponder) -> Void,
+         route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
         self.bodyLimit = bodyLimit
         self.budget = budget
+        self.throttle = throttle
         self.route = route
     }
 
+    /// Takes `bytes` more for the current body from the budget; false when they do not fit.
+    private func take(_ bytes: Int) -> Bool {
+        guard let budget else { return true }
+        guard budget.reserve(bytes, holding: reserved) else { return false }
+        reserved += bytes
+        return true
+    }
+
     private func releaseReserved() {
-        budget.release(reserved)
+        budget?.release(reserved)
         reserved = 0
+    }
+
+    /// Throttles the current request: answered now, its body (if it is coming) dropped.
+    private func refuse(context: ChannelHandlerContext, bodyComing: Bool) {
+        head = nil
+        body = []
+        answeredFromHead = true
+        releaseReserved()
+        closeAtEnd = bodyComing
+        throttle(HTTPResponder(context: context, keepAlive: false, closesWhenWritten: !bodyComing))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -115,6 +146,14 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             body = []
             receivedBytes = 0
             answeredFromHead = false
+            releaseReserved()
+            // A body whose length is declared holds it from the start: a slow sender holds what
+            // it will send. One that does not fit is refused before it is sent, where the client
+            // waits for 100 Continue.
+            let declaredLength = requestHead.headers.first(name: "content-length").flatMap { Int($0) }
+            if let declaredLength, declaredLength > 0, declaredLength <= bodyLimit, !take(declaredLength) {
+                return refuse(context: context, bodyComing: !Self.expectsContinue(requestHead))
+            }
             // A client that asks first (curl does for bodies over 1 MB) waits for 100 Continue, a
             // second by itself otherwise (NIO sends none). One whose body is over the limit is
             // answered 413 now, without sending it, and the connection closed.
@@ -138,20 +177,18 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             if receivedBytes > bodyLimit {
                 body = []
                 releaseReserved()
-            } else if budget.reserve(buffer.readableBytes) {
-                reserved += buffer.readableBytes
+            } else if receivedBytes <= reserved || take(receivedBytes - reserved) {
                 body.append(contentsOf: buffer.readableBytesView)
             } else {
                 // Too many bodies arriving at once: this request is throttled, its connection closed.
-                head = nil
-                body = []
-                answeredFromHead = true
-                releaseReserved()
-                HTTPResponder(context: context, keepAlive: false).respond(
-                    .tooManyRequests, headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", "TooManyRequestsException")],
-                    body: Array(#"{"errorMessage":"the emulator is receiving \#(budget.limit >> 20) MB of request bodies at once; retry later","errorType":"TooManyRequestsException"}"#.utf8))
+                refuse(context: context, bodyComing: true)
             }
         case .end:
+            if closeAtEnd {
+                closeAtEnd = false
+                context.close(promise: nil)
+                return
+            }
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
@@ -179,7 +216,7 @@ extension HTTPRequestCollector {
         guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
             return context.fireUserInboundEventTriggered(event)
         }
-        if head != nil || requestsBegun == 0 { context.close(promise: nil) }
+        if head != nil || requestsBegun == 0 || closeAtEnd { context.close(promise: nil) }
     }
 
     static func path(of head: HTTPRequestHead) -> String {
@@ -201,7 +238,10 @@ extension HTTPRequestCollector {
 enum HTTPServer {
     /// Binds `host:port` (0: a free port) on `group`; each connection gets its own collector, which
     /// closes it when its request stalls for `stalledRequestSeconds`.
-    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, budget: ReceivingBudget, stalledRequestSeconds: Double,
+    /// `budget` bounds the bodies arriving on all its connections at once, `throttle` answering a
+    /// request that would pass it; nil for listeners whose clients the emulator started itself.
+    static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, budget: ReceivingBudget?,
+                     throttle: @escaping (HTTPResponder) -> Void = { _ in }, stalledRequestSeconds: Double,
                      route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -212,7 +252,7 @@ enum HTTPServer {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(stalledRequestSeconds * 1000))))
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, route: route))
+                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, throttle: throttle, route: route))
                 }
             }
             .bind(host: host, port: port)

@@ -29,7 +29,11 @@ public struct InvocationResult: Sendable, Equatable {
 
     /// Lambda's answer when it takes no more work: 429, TooManyRequestsException.
     static func throttled(queuedBytes: Int) -> InvocationResult {
-        let message = "Rate Exceeded: \(queuedBytes) bytes of events are waiting for a runtime"
+        throttled("Rate Exceeded: \(queuedBytes) bytes of events are waiting for a runtime")
+    }
+
+    /// Lambda's throttling answer (429) with `message`, in the Invoke API's error shape.
+    static func throttled(_ message: String) -> InvocationResult {
         let body = "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",\"Type\":\"User\",\"message\":\(quoted(message))}"
         return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "TooManyRequestsException", invokeStatus: 429)
     }

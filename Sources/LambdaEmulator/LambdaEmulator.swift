@@ -36,7 +36,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// Invocations submitted so far: each one's number is its place in the queue's order.
     var arrivals = 0
     var invokeListener: Channel?
-    /// The bound on bodies still arriving, shared by the invoke endpoint and the Runtime API.
+    /// The bound on request bodies still arriving at the invoke endpoint. (Not the Runtime API's:
+    /// its clients are the runtimes, and a refused answer would be lost.)
     let receivingBudget: ReceivingBudget
     var isShutDown = false
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
@@ -180,6 +181,9 @@ public final class LambdaEmulator: @unchecked Sendable {
     private func bindListeners() async throws {
         let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
                                                bodyLimit: Self.requestLimit, budget: receivingBudget,
+                                               throttle: { [limit = configuration.maximumReceivingBytes] responder in
+                                                   Self.respond(.throttled("Rate Exceeded: the emulator is receiving \(limit) bytes of request bodies at once"), responder)
+                                               },
                                                stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
             self.routeInvoke(request, responder)
         }.get()
@@ -187,7 +191,7 @@ public final class LambdaEmulator: @unchecked Sendable {
         for index in 0..<configuration.concurrency {
             let slot = RuntimeSlot(index: index)
             let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
-                                                     bodyLimit: Self.responseLimit, budget: receivingBudget,
+                                                     bodyLimit: Self.responseLimit, budget: nil,
                                                      stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()

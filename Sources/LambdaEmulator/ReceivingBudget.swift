@@ -11,10 +11,12 @@ final class ReceivingBudget: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Takes `bytes` from the budget; false, taking nothing, when they do not fit.
-    func reserve(_ bytes: Int) -> Bool {
+    /// Takes `bytes` more for a body that holds `holding` already; false, taking nothing, when they
+    /// do not fit. A body alone always fits, so a budget below one body still lets them in one at
+    /// a time instead of refusing the largest for good.
+    func reserve(_ bytes: Int, holding: Int) -> Bool {
         used.withLock { used in
-            guard bytes <= limit - used else { return false }
+            guard used == holding || bytes <= limit - used else { return false }
             used += bytes
             return true
         }

@@ -13,16 +13,16 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(help: "The function to run (_HANDLER); defaults to $_HANDLER, then echo.") var function: String?
     @Flag(help: "Run the real bootstrap under the Lambda emulator instead of in this process.") var emulated = false
     @Option(help: "Function timeout in seconds (up to 900, Lambda's longest).") var timeout: Double = 900
-    // The template's moderation memory: its kernels and decoders then use two threads, as the
-    // in-process run does on a two-core machine (1024 MB, the emulator's own default, is one).
-    @Option(help: "With --emulated: the function's memory in MB (its threads follow it, one per 1769 MB, as on Lambda).")
-    var memory = 3008
+    @Option(help: "With --emulated: the function's memory in MB (its threads follow it, one per 1769 MB, as on Lambda); by default 1769 MB per core here, so it uses every core as the in-process run does.")
+    var memory: Int?
 
     func validate() throws {
         // The in-process run makes its deadline from it too, so it follows the emulator's rule.
         guard EmulatorConfiguration.isValidTimeout(timeout) else {
             throw ValidationError("--timeout \(timeout) is not above 0 and at most 900 seconds")
         }
+        // In process the function runs with this machine's cores and memory: the option would do nothing.
+        guard memory == nil || emulated else { throw ValidationError("--memory is for --emulated runs") }
     }
 
     func run() async throws {
@@ -46,13 +46,17 @@ struct InvokeCommand: AsyncParsableCommand {
         }
     }
 
+    /// One vCPU's worth of Lambda memory (1769 MB) per core here, within Lambda's 10240 MB: the
+    /// emulated function then uses every core, as the in-process run does.
+    static var memoryForEveryCore: Int { min(10240, 1769 * max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+
     private func invokeEmulated(_ event: [UInt8], handler: String) async throws -> ([UInt8], Bool) {
         let bootstrap = FunctionCatalog.siblingExecutable("bootstrap")
         guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
             throw ValidationError("no bootstrap next to this binary at \(bootstrap); build it with `swift build --product bootstrap`")
         }
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
-            command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory, functionName: handler, handler: handler))
+            command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory ?? Self.memoryForEveryCore, functionName: handler, handler: handler))
         let result = try await emulator.invoke(event)
         await emulator.shutdown()
         return (result.body, result.functionError != nil)

@@ -43,7 +43,8 @@ final class ServeCommandTests: XCTestCase {
         ]
         // invoke's timeout makes the deadline in process: 1e300 s stopped it with an overflow.
         let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds"),
-                                            (["--emulated", "--memory", "64"], "memory 64 MB is not 128 to 10240 MB")]
+                                            (["--emulated", "--memory", "64"], "memory 64 MB is not 128 to 10240 MB"),
+                                            (["--memory", "3008"], "--memory is for --emulated runs")]
         // A benchmark's counts: `bench engine --batch16-runs 0` stopped with a trap (a median of nothing).
         let bench: [([String], String)] = [
             (["engine", "--batch16-runs", "0"], "--batch16-runs must be at least 1, not 0"),
