@@ -150,15 +150,14 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             // A body whose length is declared holds it from the start: a slow sender holds what
             // it will send. One that does not fit is refused before it is sent, where the client
             // waits for 100 Continue.
-            let declaredLength = requestHead.headers.first(name: "content-length").flatMap { Int($0) }
-            if let declaredLength, declaredLength > 0, declaredLength <= bodyLimit, !take(declaredLength) {
+            let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+            if declared > 0, declared <= bodyLimit, !take(declared) {
                 return refuse(context: context, bodyComing: !Self.expectsContinue(requestHead))
             }
             // A client that asks first (curl does for bodies over 1 MB) waits for 100 Continue, a
             // second by itself otherwise (NIO sends none). One whose body is over the limit is
             // answered 413 now, without sending it, and the connection closed.
             guard Self.expectsContinue(requestHead) else { return }
-            let declared = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
             guard declared > bodyLimit else {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: requestHead.version, status: .continue))), promise: nil)
                 return

@@ -44,6 +44,6 @@ public struct LambdaContext: Sendable {
 }
 
 /// Wall-clock milliseconds, the unit of Lambda's deadlines.
-enum Clock {
-    static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+public enum Clock {
+    public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

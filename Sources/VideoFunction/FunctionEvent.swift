@@ -162,8 +162,7 @@ enum FunctionEvent {
         if case .bool(true)? = object["isBase64Encoded"] { request.isBase64Encoded = true }
         // An arrival an hour or more from now is a sample event replayed (the docs' are from 2020),
         // not a request a gateway is waiting on: it would otherwise be out of time before it began.
-        let nowEpochMs = Date().timeIntervalSince1970 * 1000
-        if timeoutMs > 0, let arrivedEpochMs, abs(arrivedEpochMs - nowEpochMs) < 3_600_000 {
+        if timeoutMs > 0, let arrivedEpochMs, abs(arrivedEpochMs - Double(Clock.nowMs())) < 3_600_000 {
             request.gateway = GatewayTimeout(arrivedEpochMs: Int64(arrivedEpochMs), timeoutMs: timeoutMs)
         }
         return request

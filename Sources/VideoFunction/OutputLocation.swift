@@ -31,10 +31,10 @@ struct OutputLocation: Equatable {
         let room = (FunctionEvent.maximumS3KeyBytes - fixedBytes) / places - suffix.utf8.count
         // No room even for the digest: the template is too long itself, which storing reports.
         guard room >= 0 else { return target }
-        var kept = ""
-        for character in key {
-            guard kept.utf8.count + character.utf8.count <= room else { break }
-            kept.append(character)
+        var keptBytes = 0
+        let kept = key.prefix { character in
+            keptBytes += character.utf8.count
+            return keptBytes <= room
         }
         return place(kept + suffix)
     }

@@ -1,5 +1,6 @@
 // Model outputs to answers: activation, top-k per frame, aggregates, threshold ranges, votes.
 import Glibc
+import VideoIO
 
 struct Postprocessor {
     let spec: FunctionConfig.PostprocessSpec
@@ -88,14 +89,7 @@ struct Postprocessor {
         let planned = window.planned
         // The planned sample a frame was decoded for: the last at or before its time (a frame is
         // the first at or after the time asked for).
-        func sample(of time: Double) -> Int {
-            var low = 0, high = planned.count
-            while low < high {
-                let middle = (low + high) / 2
-                if planned[middle] <= time + 1e-9 { low = middle + 1 } else { high = middle }
-            }
-            return max(0, low - 1)
-        }
+        func sample(of time: Double) -> Int { max(0, planned.partitionIndex { $0 <= time + 1e-9 } - 1) }
         func end(after sample: Int) -> Double { sample + 1 < planned.count ? planned[sample + 1] : window.windowEnd }
         var ranges: [AnalysisResult.TimeRange] = []
         var open: (start: Double, lastSample: Int)? = nil

@@ -199,18 +199,17 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// Behind API Gateway the time left is the gateway's, when that is shorter than the function's:
     /// an answer after the gateway gave up would reach no one.
     private func respondOverHTTP(_ http: FunctionEvent.HTTPRequest, _ lambdaRemaining: @escaping () -> Int64) throws -> HTTPResponse {
-        let remaining = { min(lambdaRemaining(), http.gatewayTimeLeftMs(nowEpochMs: Int64(Date().timeIntervalSince1970 * 1000))) }
+        let remaining = { min(lambdaRemaining(), http.gatewayTimeLeftMs(nowEpochMs: Clock.nowMs())) }
         let gatewayNote = http.gateway.map { " (API Gateway answers the caller itself \($0.timeoutMs / 1000) s after the request arrived)" } ?? ""
-        let request = http
         // An event that does not say (a test event made by hand) is taken as a POST.
-        guard request.method.isEmpty || request.method.uppercased() == "POST" else {
+        guard http.method.isEmpty || http.method.uppercased() == "POST" else {
             var response = try Self.errorResponse(405, type: "Function.InvalidEvent",
-                                                  message: "\(request.method) is not served: POST the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")
+                                                  message: "\(http.method) is not served: POST the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")
             response.headers["allow"] = "POST"
             return response
         }
         do {
-            let body = try request.decodedBody()
+            let body = try http.decodedBody()
             // Said plainly: parsing an empty body would report "unexpected end of input at byte 0".
             guard body.contains(where: { !$0.isWhitespace }) else {
                 throw VideoFunctionError(.invalidEvent, "the request has no body; send the event as JSON, e.g. {\"video\": \"s3://bucket/key.mp4\"}")

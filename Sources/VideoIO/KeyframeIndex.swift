@@ -29,12 +29,8 @@ public struct KeyframeIndex: Sendable, Equatable {
     /// The position of the last keyframe at or before `seconds` (nil when `seconds` precedes them all).
     /// A small tolerance absorbs the rounding of converted timestamps.
     public func keyframe(atOrBefore seconds: Double) -> Int? {
-        var low = 0, high = timestamps.count
-        while low < high {
-            let middle = (low + high) / 2
-            if timestamps[middle] <= seconds + 1e-6 { low = middle + 1 } else { high = middle }
-        }
-        return low == 0 ? nil : low - 1
+        let after = timestamps.partitionIndex { $0 <= seconds + 1e-6 }
+        return after == 0 ? nil : after - 1
     }
 
     /// From the stream's index entries; empty when the container keeps no index.

@@ -38,12 +38,8 @@ struct SampleTable {
         guard group >= 0, group < keyframeSamples.count else { return nil }
         let first = keyframeSamples[group]
         // The last sample whose decode time is <= time.
-        var low = first, high = decodeTimes.count
-        while low < high {
-            let middle = (low + high) / 2
-            if decodeTimes[middle] <= time { low = middle + 1 } else { high = middle }
-        }
-        let last = min(decodeTimes.count - 1, max(first, low - 1) + extraSamples)
+        let after = decodeTimes.partitionIndex(from: first) { $0 <= time }
+        let last = min(decodeTimes.count - 1, max(first, after - 1) + extraSamples)
         var start = Int64.max, end = Int64.min
         for sample in first...last {
             start = min(start, offsets[sample])
