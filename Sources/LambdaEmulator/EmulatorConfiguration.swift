@@ -44,6 +44,9 @@ public struct EmulatorConfiguration: Sendable {
     /// LAMBDA_TASK_ROOT for the runtime (where the function's files are) and its working directory;
     /// empty means the emulator's own working directory.
     public var taskRoot: String
+    /// Where the platform's START, END and REPORT lines go (Lambda writes them to the function's
+    /// log); nil writes none (tests and benchmarks that do not read them).
+    public var platformLog: PlatformLog?
     /// Lambda's tenant isolation mode (TenancyConfig PER_TENANT): every invocation names its tenant
     /// (X-Amz-Tenant-Id), and a runtime process serves one tenant for its whole life. Off, as for
     /// a function created without it, an invocation that names a tenant is refused.

@@ -21,10 +21,13 @@ public struct InvocationResult: Sendable, Equatable {
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
+    /// The error type of an invocation that outlived the function timeout.
+    static let timeoutType = "Sandbox.Timedout"
+
     /// Lambda's body for an invocation that outlived the function timeout.
     static func timedOut(requestID: String, seconds: Double) -> InvocationResult {
         let text = "RequestId: \(requestID) Error: Task timed out after \(formatSeconds(seconds)) seconds"
-        return lambdaError(type: "Sandbox.Timedout", message: text)
+        return lambdaError(type: timeoutType, message: text)
     }
 
     /// Lambda's answer when it takes no more work: 429, TooManyRequestsException.

@@ -58,7 +58,9 @@ extension LambdaEmulator {
             waiting.respondJSON(.badRequest, #"{"errorMessage":"another GET next replaced this one","errorType":"InvalidStateTransition"}"#)
         }
         if let startedAt = slot.startedAt {
-            coldStarts.append(Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6)
+            let initMs = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6
+            coldStarts.append(initMs)
+            slot.unreportedInitMs = initMs
             slot.startedAt = nil
         }
         slot.initTimeout?.cancel()

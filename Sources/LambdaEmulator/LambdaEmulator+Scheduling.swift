@@ -91,6 +91,7 @@ extension LambdaEmulator {
         invocation.timeout = loop.scheduleTask(deadline: deadline.loopTime) { [weak self] in
             self?.timedOut(invocation, slot: slot)
         }
+        writePlatformStart(of: invocation, in: slot)
         deliver(invocation, over: responder, slot: slot)
     }
 

@@ -20,6 +20,8 @@ final class RuntimeProcess: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var running = true
+    /// The peak resident memory (kB) the reaped process's resource usage gave; nil until then.
+    private var exitedPeakKB: Int?
 
     init(command: [String], environment: [String: String], directory: String?, onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
         guard let executable = command.first else {
@@ -72,7 +74,10 @@ final class RuntimeProcess: @unchecked Sendable {
             lock.lock()
             running = false
             lock.unlock()
-            let status = Self.waitForExit(spawned)
+            let (status, peakKB) = Self.waitForExit(spawned)
+            lock.lock()
+            exitedPeakKB = peakKB
+            lock.unlock()
             exited.signal()
             onExit(status)
         }
@@ -123,12 +128,34 @@ final class RuntimeProcess: @unchecked Sendable {
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
     }
 
-    private static func waitForExit(_ pid: pid_t) -> ProcessStatus {
+    /// Reaps the process: how it ended, and its peak resident memory (kB) from its resource usage.
+    private static func waitForExit(_ pid: pid_t) -> (ProcessStatus, Int?) {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        var usage = rusage()
+        var reaped: pid_t
+        repeat { reaped = wait4(pid, &status, 0, &usage) } while reaped == -1 && errno == EINTR
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let signal = status & 0x7f
-        return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+        return (signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal), reaped == pid ? Int(usage.ru_maxrss) : nil)
+    }
+
+    /// The process's peak resident memory so far, in MB (1 MB = 1024 kB, as Lambda counts): VmHWM
+    /// while it runs, its resource usage once it has been reaped; nil in between, or when neither
+    /// can be read. Its own children are not counted.
+    var peakResidentMB: Int? {
+        lock.lock()
+        let reapedPeak = exitedPeakKB
+        lock.unlock()
+        guard let kilobytes = reapedPeak ?? Self.highWaterMarkKB(of: pid) else { return nil }
+        return (kilobytes + 1023) / 1024
+    }
+
+    /// VmHWM from /proc/PID/status, in kB; nil once the process has ended (a zombie has none).
+    private static func highWaterMarkKB(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        // "VmHWM:\t   5432 kB": a tab, then spaces.
+        return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 
     /// A bare name is looked up on PATH, as a shell would; a path is used as it is.

@@ -11,6 +11,8 @@ final class PendingInvocation: @unchecked Sendable {
     /// Its place in the order invocations arrived in (the queue keeps that order).
     let arrival: Int
     var timeout: Scheduled<Void>?
+    /// Called with the result just before the caller gets it (the platform log's END and REPORT).
+    var onComplete: ((InvocationResult) -> Void)?
     /// Set when first handed to a runtime: the deadline its headers carry (ms since the epoch) and
     /// the same moment on the loop's clock, which ends it.
     var deadline: (epochMs: Int64, loopTime: NIODeadline)?
@@ -28,6 +30,8 @@ final class PendingInvocation: @unchecked Sendable {
 
     func complete(_ result: InvocationResult) {
         timeout?.cancel()
+        onComplete?(result)
+        onComplete = nil
         promise.succeed(result)
     }
 }
@@ -80,6 +84,9 @@ final class RuntimeSlot: @unchecked Sendable {
     var initError: InvocationResult?
     /// When the current process was started, until its first GET next (its cold start) is recorded.
     var startedAt: NIODeadline?
+    /// The current process's init (start to first GET next) in ms, until the REPORT of the first
+    /// invocation it serves carries it as Init Duration.
+    var unreportedInitMs: Double?
     /// Ends an init that outlasts its limit (EmulatorConfiguration.initTimeoutSeconds); cancelled by
     /// the first GET next.
     var initTimeout: Scheduled<Void>?

@@ -35,6 +35,14 @@ struct FaultHandler: LambdaByteHandler {
             if let tenant = context.tenantID, !tenantsServed.contains(tenant) { tenantsServed.append(tenant) }
             let tenants = tenantsServed.map { "\"\($0)\"" }.joined(separator: ",")
             return Array("{\"pid\":\(getpid()),\"tenantsServed\":[\(tenants)]}".utf8)
+        case "allocate":
+            // {"mb": N}: touches N MB for the duration of the call, then frees it: a peak a
+            // memory report must show.
+            let bytes = (number(in: text, key: "mb") ?? 64) << 20
+            let block = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
+            defer { block.deallocate() }
+            memset(block, 1, bytes)
+            return Array("{\"allocated\":\(bytes)}".utf8)
         case "log":
             context.logger.info("info line from the test handler")
             context.logger.debug("debug line from the test handler")
@@ -68,7 +76,7 @@ if sigtermMarker != nil {
 }
 
 var catalog = HandlerCatalog.builtIn
-for behaviour in ["throw", "throw-untyped", "sleep", "large", "exit", "trace", "log", "pid"] {
+for behaviour in ["throw", "throw-untyped", "sleep", "large", "exit", "trace", "log", "pid", "allocate"] {
     catalog.register(behaviour) { _ in FaultHandler(behaviour: behaviour) }
 }
 catalog.register("init-fail") { _ in throw FunctionError("ModelLoadFailed", "the test function refuses to initialise") }

@@ -55,8 +55,10 @@ struct InvokeCommand: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
             throw ValidationError("no bootstrap next to this binary at \(bootstrap); build it with `swift build --product bootstrap`")
         }
-        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
-            command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory ?? Self.memoryForEveryCore, functionName: handler, handler: handler))
+        var configuration = EmulatorConfiguration(command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory ?? Self.memoryForEveryCore,
+                                                  functionName: handler, handler: handler)
+        configuration.platformLog = .standardError(for: configuration)
+        let emulator = try await LambdaEmulator.start(configuration)
         let result = try await emulator.invoke(event)
         await emulator.shutdown()
         return (result.body, result.functionError != nil)

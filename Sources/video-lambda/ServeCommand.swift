@@ -35,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
             command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
             functionName: functionName, handler: handler, port: port, taskRoot: taskRoot)
         configuration.tenantIsolation = tenantIsolation
+        configuration.platformLog = .standardError(for: configuration)
         let emulator = try await LambdaEmulator.start(configuration)
         FileHandle.standardError.write(Data("""
             [emulator] invoke at http://127.0.0.1:\(emulator.port)/2015-03-31/functions/function/invocations \

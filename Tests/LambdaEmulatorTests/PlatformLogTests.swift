@@ -1,0 +1,133 @@
+// The platform's lines around each invocation, as Lambda writes them to a function's log: START,
+// END and REPORT (platform.start and platform.report with JSON logs), with the runtime process's
+// real peak memory, its init on its first invocation only, and how the invocation ended.
+import Foundation
+@testable import LambdaEmulator
+import XCTest
+
+final class PlatformLogTests: EmulatorTestCase {
+    /// The lines an emulator's platform log wrote, in order.
+    private final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    private func start(_ handler: String, timeout: Double = 10, format: PlatformLog.Format = .text) async throws -> (LambdaEmulator, Lines) {
+        let lines = Lines()
+        var configuration = EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")], timeoutSeconds: timeout,
+                                                  memoryMB: 1024, functionName: "test-\(handler)", handler: handler, shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: format) { lines.append($0) }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        return (emulator, lines)
+    }
+
+    /// A REPORT line's fields by name ("Duration" → "12.34 ms"), without its leading "REPORT RequestId".
+    private func fields(of report: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for field in report.split(separator: "\t") {
+            let parts = field.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+
+    private func milliseconds(_ value: String?) -> Double? { value.flatMap { Double($0.replacingOccurrences(of: " ms", with: "")) } }
+    private func megabytes(_ value: String?) -> Int? { value.flatMap { Int($0.replacingOccurrences(of: " MB", with: "")) } }
+
+    func testReportsGiveThePeakMemoryTheInitOnceAndTheBilledDuration() async throws {
+        let (emulator, lines) = try await start("allocate")
+        for _ in 0..<2 {
+            let result = try await emulator.invoke(Array(#"{"mb": 96}"#.utf8))
+            XCTAssertNil(result.functionError, result.bodyText)
+        }
+        let written = lines.all
+        XCTAssertEqual(written.count, 6, "\(written)")
+        guard written.count == 6 else { return }
+        for invocation in [written[0..<3], written[3..<6]] {
+            let lines = Array(invocation)
+            XCTAssertTrue(lines[0].hasPrefix("START RequestId: ") && lines[0].hasSuffix(" Version: $LATEST"), lines[0])
+            let requestID = String(lines[0].dropFirst("START RequestId: ".count).prefix { $0 != " " })
+            XCTAssertEqual(lines[1], "END RequestId: \(requestID)")
+            XCTAssertTrue(lines[2].hasPrefix("REPORT RequestId: \(requestID)\t") && lines[2].hasSuffix("\t"), lines[2])
+        }
+        let first = fields(of: written[2]), second = fields(of: written[5])
+        XCTAssertEqual(first["Memory Size"], "1024 MB")
+        // The handler touched 96 MB: the peak holds it, and is far from the configured size RIE prints.
+        for report in [first, second] {
+            let used = try XCTUnwrap(megabytes(report["Max Memory Used"]), "\(report)")
+            XCTAssertGreaterThanOrEqual(used, 96)
+            XCTAssertLessThan(used, 512)
+            XCTAssertNil(report["Status"], "\(report)")
+        }
+        let initMs = try XCTUnwrap(milliseconds(first["Init Duration"]), "the first invocation of a process reports its init: \(first)")
+        XCTAssertGreaterThan(initMs, 0)
+        XCTAssertNil(second["Init Duration"], "only the first invocation of a process reports its init")
+        let duration = try XCTUnwrap(milliseconds(first["Duration"]))
+        // Billed: duration and init, rounded up (the printed figures are themselves rounded to 0.01 ms).
+        XCTAssertEqual(Int(try XCTUnwrap(milliseconds(first["Billed Duration"]))), Int((duration + initMs).rounded(.up)), accuracy: 1, "\(first)")
+        XCTAssertEqual(Int(try XCTUnwrap(milliseconds(second["Billed Duration"]))),
+                       Int(try XCTUnwrap(milliseconds(second["Duration"])).rounded(.up)), accuracy: 1)
+    }
+
+    func testATimeoutAndAnExitAreNamedAndAFunctionErrorIsAnOrdinaryEnd() async throws {
+        let (sleeper, sleeperLines) = try await start("sleep", timeout: 1)
+        _ = try await sleeper.invoke(Array(#"{"ms": 3000}"#.utf8))
+        let timedOut = fields(of: try XCTUnwrap(sleeperLines.all.last { $0.hasPrefix("REPORT") }))
+        XCTAssertEqual(timedOut["Status"], "timeout", "\(timedOut)")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(milliseconds(timedOut["Duration"])), 990)
+        XCTAssertNotNil(megabytes(timedOut["Max Memory Used"]), "read before the process is killed: \(timedOut)")
+
+        let (exiting, exitingLines) = try await start("exit")
+        let exited = try await exiting.invoke(Array("{}".utf8))
+        XCTAssertEqual(exited.errorType, "Runtime.ExitError")
+        let report = fields(of: try XCTUnwrap(exitingLines.all.last { $0.hasPrefix("REPORT") }))
+        XCTAssertEqual(report["Status"], "error")
+        XCTAssertEqual(report["Error Type"], "Runtime.ExitError")
+        XCTAssertGreaterThan(try XCTUnwrap(megabytes(report["Max Memory Used"]), "from the ended process's resource usage: \(report)"), 0)
+
+        let (throwing, throwingLines) = try await start("throw")
+        let failed = try await throwing.invoke(Array("{}".utf8))
+        XCTAssertEqual(failed.errorType, "Function.InvalidEvent")
+        let ordinary = fields(of: try XCTUnwrap(throwingLines.all.last { $0.hasPrefix("REPORT") }))
+        XCTAssertNil(ordinary["Status"], "\(ordinary)")
+    }
+
+    func testJSONLogsGetPlatformRecords() async throws {
+        let (emulator, lines) = try await start("echo", format: .json)
+        let result = try await emulator.invoke(Array(#"{"a": 1}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        let records = try lines.all.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], $0) }
+        XCTAssertEqual(records.map { $0["type"] as? String }, ["platform.start", "platform.report"])
+        let start = try XCTUnwrap(records[0]["record"] as? [String: Any])
+        let report = try XCTUnwrap(records[1]["record"] as? [String: Any])
+        XCTAssertEqual(start["version"] as? String, "$LATEST")
+        XCTAssertEqual(start["requestId"] as? String, report["requestId"] as? String)
+        XCTAssertEqual(report["status"] as? String, "success")
+        let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])
+        XCTAssertEqual(metrics["memorySizeMB"] as? Int, 1024)
+        XCTAssertGreaterThan(try XCTUnwrap(metrics["maxMemoryUsedMB"] as? Int), 0)
+        XCTAssertNotNil(metrics["initDurationMs"] as? Double)
+        XCTAssertNotNil(metrics["billedDurationMs"] as? Int)
+        for record in records {
+            let time = try XCTUnwrap(record["time"] as? String)
+            XCTAssertNotNil(ISO8601DateFormatter.withFractionalSeconds.date(from: time), time)
+        }
+    }
+
+    func testTheFormatFollowsTheFunctionsLogFormat() {
+        XCTAssertEqual(PlatformLog.format(forRuntimeEnvironment: ["AWS_LAMBDA_LOG_FORMAT": "JSON"]), .json)
+        XCTAssertEqual(PlatformLog.format(forRuntimeEnvironment: ["AWS_LAMBDA_LOG_FORMAT": "Text"]), .text)
+        XCTAssertEqual(PlatformLog.format(forRuntimeEnvironment: [:]), .text)
+    }
+}
+
+private extension ISO8601DateFormatter {
+    static var withFractionalSeconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+}
