@@ -19,7 +19,7 @@ public struct MetricsEmitter: Sendable {
 
     public let namespace: String
     public let dimensions: [(String, String)]
-    private let sink: LogSink
+    let sink: LogSink
 
     public init(namespace: String, dimensions: [(String, String)], sink: LogSink = .standardOutput) {
         self.namespace = namespace
@@ -34,11 +34,12 @@ public struct MetricsEmitter: Sendable {
     }
 
     public func emit(_ metrics: [(name: String, value: Double, unit: Unit)], timestamp: Date = Date()) {
-        guard !metrics.isEmpty else { return }
-        sink.write(record(metrics, timestamp: timestamp))
+        guard let record = record(metrics, timestamp: timestamp) else { return }
+        sink.write(record)
     }
 
-    func record(_ metrics: [(name: String, value: Double, unit: Unit)], timestamp: Date) -> String {
+    /// The record of `metrics`; nil when none has a value JSON can hold.
+    func record(_ metrics: [(name: String, value: Double, unit: Unit)], timestamp: Date) -> String? {
         prepared(metrics.map { ($0.name, $0.unit) }).record(metrics.map(\.value), milliseconds: Int64((timestamp.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
@@ -50,7 +51,8 @@ public struct MetricsEmitter: Sendable {
         let directive = ",\"CloudWatchMetrics\":[{\"Namespace\":\(JSONText.quoted(namespace)),"
             + "\"Dimensions\":[\(dimensionNames)],\"Metrics\":[\(definitions.joined(separator: ","))]}]}"
         let dimensionFields = dimensions.map { ",\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined()
-        return PreparedMetrics(afterTimestamp: directive + dimensionFields, valueKeys: metrics.map { ",\(JSONText.quoted($0.name)):" }, sink: sink)
+        return PreparedMetrics(afterTimestamp: directive + dimensionFields, valueKeys: metrics.map { ",\(JSONText.quoted($0.name)):" },
+                               metrics: metrics, emitter: self)
     }
 
 }
@@ -61,24 +63,35 @@ public struct PreparedMetrics: Sendable {
     let afterTimestamp: String
     /// `,"Name":` for each metric, in order.
     let valueKeys: [String]
-    let sink: LogSink
+    /// The metrics' names and units, and the emitter that prepared them: for a record that must
+    /// leave some out.
+    let metrics: [(name: String, unit: MetricsEmitter.Unit)]
+    let emitter: MetricsEmitter
 
     /// Emits the record with `values` (one per metric, in order) stamped now.
     public func emit(_ values: Double...) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        sink.write(record(values, milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000))
+        guard let record = record(values, milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000) else { return }
+        emitter.sink.write(record)
     }
 
-    func record(_ values: [Double], milliseconds: Int64) -> String {
+    /// The record; nil when no value is finite. JSON has no NaN or infinity, and a metric written
+    /// as 0 would be a false figure on a dashboard: a metric without a finite value is left out of
+    /// the record (its definition too, which CloudWatch requires to name a value that is there).
+    func record(_ values: [Double], milliseconds: Int64) -> String? {
+        guard values.allSatisfy(\.isFinite) else {
+            let kept = values.indices.filter { values[$0].isFinite }
+            guard !kept.isEmpty else { return nil }
+            return emitter.prepared(kept.map { metrics[$0] }).record(kept.map { values[$0] }, milliseconds: milliseconds)
+        }
         var line = "{\"_aws\":{\"Timestamp\":\(milliseconds)" + afterTimestamp
         for (key, value) in zip(valueKeys, values) { line += key + Self.number(value) }
         return line + "}"
     }
 
-    /// JSON has no NaN or infinity; such a value is written as 0 rather than breaking the record.
+    /// A finite value: whole numbers without a fraction.
     private static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

@@ -67,6 +67,7 @@ final class LoggingAndMetricsTests: XCTestCase {
             .prepared([("Duration", .milliseconds), ("Frames", .count)])
         let before = Int(Date().timeIntervalSince1970 * 1000)
         prepared.emit(12.25, .nan)
+        prepared.emit(.infinity, .nan)
         prepared.emit(3, 16)
         let after = Int(Date().timeIntervalSince1970 * 1000)
         XCTAssertEqual(buffer.lines.count, 2)
@@ -74,7 +75,9 @@ final class LoggingAndMetricsTests: XCTestCase {
         let stamp = try XCTUnwrap((records[0]["_aws"] as? [String: Any])?["Timestamp"] as? Int)
         XCTAssertTrue((before...after).contains(stamp), "\(stamp) not in \(before)...\(after)")
         XCTAssertEqual(records[0]["Duration"] as? Double, 12.25)
-        XCTAssertEqual(records[0]["Frames"] as? Int, 0, "NaN is written as 0")
+        XCTAssertNil(records[0]["Frames"], "NaN has no JSON number: the metric is left out")
+        let firstNames = ((records[0]["_aws"] as? [String: Any])?["CloudWatchMetrics"] as? [[String: Any]])?.first?["Metrics"] as? [[String: String]]
+        XCTAssertEqual(firstNames?.map { $0["Name"] ?? "" }, ["Duration"], "and so is its definition")
         XCTAssertEqual(records[1]["Frames"] as? Int, 16)
         XCTAssertEqual(records[1]["FunctionName"] as? String, "f")
         let names = ((records[1]["_aws"] as? [String: Any])?["CloudWatchMetrics"] as? [[String: Any]])?.first?["Metrics"] as? [[String: String]]
