@@ -1,23 +1,53 @@
-// The platform log's lines for each invocation handed to a runtime: START at the hand-over, END and
-// REPORT when it ends, however it ends (answer, error, timeout, exit).
+// The platform log's lines for each invocation handed to a runtime: START at the hand-over; END and
+// REPORT when its invoke phase ends. For an answered invocation that is the runtime's next GET next
+// (what a runtime does after answering is part of the phase, as in Lambda, and so are the lines it
+// logs meanwhile); else its timeout, its runtime's exit or replacement, or the emulator's shutdown.
 import NIOCore
 
+/// An invocation whose START is written and whose REPORT is not yet.
+struct OpenPlatformReport {
+    let requestID: String
+    let started: NIODeadline
+    /// The process's init, if this is the first invocation it serves.
+    let initDurationMs: Double?
+    let process: RuntimeProcess?
+    /// How it ended, once the caller has its result.
+    var status: PlatformLog.Status?
+}
+
 extension LambdaEmulator {
-    /// Writes START for `invocation`, handed to `slot`'s runtime now, and arranges its END and
-    /// REPORT: the time from now to its end, the process's init if this is its first invocation,
-    /// and the process's peak memory when it ends.
-    func writePlatformStart(of invocation: PendingInvocation, in slot: RuntimeSlot) {
-        let initMs = slot.unreportedInitMs
+    /// Writes START for `invocation`, handed to `slot`'s runtime now, and opens its report. The
+    /// process's init goes to the first invocation it serves, written or not.
+    func openPlatformReport(for invocation: PendingInvocation, in slot: RuntimeSlot) {
+        let initDurationMs = slot.unreportedInitMs
         slot.unreportedInitMs = nil
         guard let log = configuration.platformLog else { return }
-        log.start(requestID: invocation.requestID)
-        let started = NIODeadline.now()
-        let process = slot.process
-        let memorySizeMB = configuration.memoryMB
-        invocation.onComplete = { result in
-            log.end(.init(requestID: invocation.requestID, durationMs: Double((NIODeadline.now() - started).nanoseconds) / 1e6,
-                          initDurationMs: initMs, memorySizeMB: memorySizeMB, maxMemoryUsedMB: process?.peakResidentMB,
-                          status: PlatformLog.status(of: result)))
+        log.start(requestID: invocation.requestID, functionARN: configuration.functionARN)
+        slot.openReport = OpenPlatformReport(requestID: invocation.requestID, started: .now(), initDurationMs: initDurationMs,
+                                             process: slot.process, status: nil)
+        let requestID = invocation.requestID
+        // The request id, not the invocation, is captured: the invocation holds this closure.
+        invocation.onComplete = { [weak slot] result, answeredByRuntime in
+            guard slot?.openReport?.requestID == requestID else { return }
+            slot?.openReport?.status = PlatformLog.status(of: result, answeredByRuntime: answeredByRuntime)
         }
     }
+
+    /// Ends the invoke phase of the slot's open report, if it has one: writes END and REPORT with
+    /// the process's peak memory as of now. A timeout lasts exactly the timeout, as Lambda reports it.
+    func closePlatformReport(in slot: RuntimeSlot) {
+        guard let log = configuration.platformLog, let open = slot.openReport else { return }
+        slot.openReport = nil
+        // Every path that ends an invocation completes it before closing its report.
+        let status = open.status ?? .runtimeError(type: "Runtime.Unknown")
+        let durationMs = status == .timeout ? configuration.timeoutSeconds * 1000 : open.started.millisecondsUntilNow
+        if status == .timeout { log.timedOut(requestID: open.requestID, seconds: configuration.timeoutSeconds) }
+        log.end(PlatformLog.Report(requestID: open.requestID, durationMs: durationMs, initDurationMs: open.initDurationMs,
+                                   memorySizeMB: configuration.memoryMB, maxMemoryUsedMB: open.process?.peakResidentMB, status: status))
+    }
+}
+
+extension NIODeadline {
+    /// Milliseconds from this moment to now.
+    var millisecondsUntilNow: Double { Double((NIODeadline.now() - self).nanoseconds) / 1e6 }
 }

@@ -50,6 +50,8 @@ extension LambdaEmulator {
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
                                              message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
         }
+        // Asking for work ends the invoke phase of the one before (answered or not).
+        closePlatformReport(in: slot)
         // One GET next at a time: an earlier one still waiting on a live connection is answered so
         // that it does not hang, and the newer one takes its place. (One whose connection went away
         // is a runtime asking again, which is normal.)
@@ -58,7 +60,7 @@ extension LambdaEmulator {
             waiting.respondJSON(.badRequest, #"{"errorMessage":"another GET next replaced this one","errorType":"InvalidStateTransition"}"#)
         }
         if let startedAt = slot.startedAt {
-            let initMs = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6
+            let initMs = startedAt.millisecondsUntilNow
             coldStarts.append(initMs)
             slot.unreportedInitMs = initMs
             slot.startedAt = nil
@@ -100,6 +102,7 @@ extension LambdaEmulator {
     }
 
     private func finish(_ invocation: PendingInvocation, slot: RuntimeSlot, with result: InvocationResult, how: String = RuntimeSlot.answered) {
+        invocation.answeredByRuntime = true
         invocation.complete(result)
         slot.recordEnd(invocation.requestID, how)
         slot.state = .ready

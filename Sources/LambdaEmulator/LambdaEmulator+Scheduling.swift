@@ -17,6 +17,7 @@ extension LambdaEmulator {
     func startRuntime(in slot: RuntimeSlot) throws {
         slot.generation += 1
         slot.initError = nil
+        slot.unreportedInitMs = nil
         slot.tenant = nil
         slot.answeredTimeout?.cancel()
         slot.answeredTimeout = nil
@@ -91,7 +92,7 @@ extension LambdaEmulator {
         invocation.timeout = loop.scheduleTask(deadline: deadline.loopTime) { [weak self] in
             self?.timedOut(invocation, slot: slot)
         }
-        writePlatformStart(of: invocation, in: slot)
+        openPlatformReport(for: invocation, in: slot)
         deliver(invocation, over: responder, slot: slot)
     }
 
@@ -133,6 +134,7 @@ extension LambdaEmulator {
     /// Kills the slot's process and starts a fresh one in its place (the old one's exit is then
     /// ignored: it is of an earlier generation), then hands out what waits.
     private func replaceRuntime(in slot: RuntimeSlot) {
+        closePlatformReport(in: slot)
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
         do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
@@ -157,6 +159,7 @@ extension LambdaEmulator {
         case .busy(let invocation):
             log("runtime pid \(exitedPID) exited (\(status)) during invocation \(invocation.requestID)")
             invocation.complete(.exited(requestID: invocation.requestID, status: status))
+            closePlatformReport(in: slot)
             slot.state = .stopped
             do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
         case .initializing:
@@ -169,6 +172,8 @@ extension LambdaEmulator {
             if !queue.isEmpty { queue.remove(at: positionWaitingForAFreshRuntime()).complete(result) }
         case .idle, .ready:
             log("runtime pid \(exitedPID) exited between invocations (\(status))")
+            // An answered invocation's invoke phase ends with its process.
+            closePlatformReport(in: slot)
             slot.state = .stopped
         case .stopped:
             break
@@ -184,6 +189,7 @@ extension LambdaEmulator {
         var processes: [RuntimeProcess] = []
         for slot in slots {
             if case .busy(let invocation) = slot.state { invocation.complete(stopping) }
+            closePlatformReport(in: slot)
             slot.state = .stopped
             if let process = slot.process { processes.append(process) }
             slot.listener?.close(promise: nil)

@@ -11,8 +11,10 @@ public struct PlatformLog: Sendable {
     /// How an invocation ended, as REPORT gives it.
     enum Status: Equatable {
         case success
-        /// The function's error (posted to /error) or the runtime's (it exited, answered nothing).
-        case error(type: String)
+        /// The function's error, posted by the runtime: an ordinary end in Lambda's text REPORT.
+        case functionError(type: String)
+        /// The runtime failed it: exited, asked for more work without answering, or was stopped.
+        case runtimeError(type: String)
         case timeout
     }
 
@@ -40,15 +42,15 @@ public struct PlatformLog: Sendable {
         self.write = write
     }
 
-    /// Lines to the emulator's standard error, where the runtime processes' output goes too.
+    /// Lines to the emulator's standard error, where the runtime processes' output goes too. A
+    /// standard error that is gone (a closed pipe) loses the lines, not the emulator.
     public static func standardError(format: Format) -> PlatformLog {
-        PlatformLog(format: format) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        PlatformLog(format: format) { line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) }
     }
 
-    /// Lines to standard error in the log format `configuration`'s runtime is given (its
-    /// environment over the emulator's own).
+    /// Lines to standard error in the log format `configuration`'s runtime is given.
     public static func standardError(for configuration: EmulatorConfiguration) -> PlatformLog {
-        let environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { $1 }
+        let environment = configuration.lambdaEnvironment(runtimeAPI: "", inherited: ProcessInfo.processInfo.environment)
         return standardError(format: format(forRuntimeEnvironment: environment))
     }
 
@@ -57,11 +59,18 @@ public struct PlatformLog: Sendable {
         environment["AWS_LAMBDA_LOG_FORMAT"]?.uppercased() == "JSON" ? .json : .text
     }
 
-    func start(requestID: String) {
+    func start(requestID: String, functionARN: String) {
         switch format {
         case .text: write("START RequestId: \(requestID) Version: $LATEST")
-        case .json: write(Self.record("platform.start", "{\"requestId\":\(quoted(requestID)),\"version\":\"$LATEST\"}"))
+        case .json:
+            write(Self.record("platform.start", "{\"requestId\":\(quoted(requestID)),\"functionArn\":\(quoted(functionARN)),\"version\":\"$LATEST\"}"))
         }
+    }
+
+    /// The line Lambda adds to a text log when an invocation times out (the caller's error says the same).
+    func timedOut(requestID: String, seconds: Double) {
+        guard format == .text else { return }
+        write("\(Self.timestamp(Date())) \(requestID) Task timed out after \(InvocationResult.formatSeconds(seconds)) seconds")
     }
 
     func end(_ report: Report) {
@@ -75,57 +84,57 @@ public struct PlatformLog: Sendable {
     }
 
     /// The REPORT status of an invocation that ended with `result`.
-    static func status(of result: InvocationResult) -> Status {
+    static func status(of result: InvocationResult, answeredByRuntime: Bool) -> Status {
         guard let type = result.errorType else { return .success }
-        return type == InvocationResult.timeoutType ? .timeout : .error(type: type)
+        if answeredByRuntime { return .functionError(type: type) }
+        return type == InvocationResult.timeoutType ? .timeout : .runtimeError(type: type)
     }
 
-    /// Tab-separated fields, with the trailing tab Lambda writes. A function's own error is a
-    /// normal end in Lambda's text REPORT; a timeout or a runtime failure is named.
+    /// Each figure followed by a tab, then the status fields of an invocation that timed out or
+    /// whose runtime failed, tab-separated with nothing after, as Lambda writes them.
     static func textReport(_ report: Report) -> String {
-        var fields = ["REPORT RequestId: \(report.requestID)",
-                      "Duration: \(twoDecimals(report.durationMs)) ms",
-                      "Billed Duration: \(report.billedDurationMs) ms",
-                      "Memory Size: \(report.memorySizeMB) MB"]
-        if let used = report.maxMemoryUsedMB { fields.append("Max Memory Used: \(used) MB") }
-        if let initMs = report.initDurationMs { fields.append("Init Duration: \(twoDecimals(initMs)) ms") }
+        var figures = ["REPORT RequestId: \(report.requestID)",
+                       "Duration: \(decimals(report.durationMs, 2)) ms",
+                       "Billed Duration: \(report.billedDurationMs) ms",
+                       "Memory Size: \(report.memorySizeMB) MB"]
+        if let used = report.maxMemoryUsedMB { figures.append("Max Memory Used: \(used) MB") }
+        if let initMs = report.initDurationMs { figures.append("Init Duration: \(decimals(initMs, 2)) ms") }
+        let line = figures.map { $0 + "\t" }.joined()
         switch report.status {
-        case .success: break
-        case .timeout: fields.append("Status: timeout")
-        case .error(let type) where type.hasPrefix("Runtime.") || type.hasPrefix("Sandbox."):
-            fields += ["Status: error", "Error Type: \(type)"]
-        case .error: break
+        case .success, .functionError: return line
+        case .timeout: return line + "Status: timeout"
+        case .runtimeError(let type): return line + "Status: error\tError Type: \(type)"
         }
-        return fields.joined(separator: "\t") + "\t"
     }
 
     static func jsonReport(_ report: Report) -> String {
-        var metrics = ["\"durationMs\":\(twoDecimals(report.durationMs))",
+        var metrics = ["\"durationMs\":\(decimals(report.durationMs, 3))",
                        "\"billedDurationMs\":\(report.billedDurationMs)",
                        "\"memorySizeMB\":\(report.memorySizeMB)"]
         if let used = report.maxMemoryUsedMB { metrics.append("\"maxMemoryUsedMB\":\(used)") }
-        if let initMs = report.initDurationMs { metrics.append("\"initDurationMs\":\(twoDecimals(initMs))") }
-        var record = "{\"requestId\":\(quoted(report.requestID)),\"metrics\":{\(metrics.joined(separator: ","))}"
+        if let initMs = report.initDurationMs { metrics.append("\"initDurationMs\":\(decimals(initMs, 3))") }
+        let record = "{\"requestId\":\(quoted(report.requestID)),\"metrics\":{\(metrics.joined(separator: ","))}"
         switch report.status {
-        case .success: record += ",\"status\":\"success\""
-        case .timeout: record += ",\"status\":\"timeout\""
-        case .error(let type): record += ",\"status\":\"error\",\"errorType\":\(quoted(type))"
+        case .success: return record + ",\"status\":\"success\"}"
+        case .timeout: return record + ",\"status\":\"timeout\"}"
+        case .functionError(let type), .runtimeError(let type): return record + ",\"status\":\"error\",\"errorType\":\(quoted(type))}"
         }
-        return record + "}"
     }
 
     private static func record(_ type: String, _ record: String) -> String {
         "{\"time\":\(quoted(timestamp(Date()))),\"type\":\"\(type)\",\"record\":\(record)}"
     }
 
-    /// `2026-11-25T03:04:05.678Z`, as Lambda writes platform records' times.
-    static func timestamp(_ date: Date) -> String {
+    private static let timestampFormatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+        return formatter
+    }()
 
-    private static func twoDecimals(_ value: Double) -> String {
-        String(format: "%.2f", max(0, value))
+    /// `2026-11-25T03:04:05.678Z`, as Lambda writes platform times.
+    static func timestamp(_ date: Date) -> String { timestampFormatter.string(from: date) }
+
+    private static func decimals(_ value: Double, _ places: Int) -> String {
+        String(format: "%.\(places)f", max(0, value))
     }
 }

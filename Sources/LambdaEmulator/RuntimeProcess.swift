@@ -74,8 +74,10 @@ final class RuntimeProcess: @unchecked Sendable {
             lock.lock()
             running = false
             lock.unlock()
-            let (status, peakKB) = Self.waitForExit(spawned)
+            // Reaped and its peak kept under the lock: a reader sees the live process or its peak,
+            // never a reused pid in between. (The reap cannot block: waitid saw the exit.)
             lock.lock()
+            let (status, peakKB) = Self.waitForExit(spawned)
             exitedPeakKB = peakKB
             lock.unlock()
             exited.signal()
@@ -140,13 +142,13 @@ final class RuntimeProcess: @unchecked Sendable {
     }
 
     /// The process's peak resident memory so far, in MB (1 MB = 1024 kB, as Lambda counts): VmHWM
-    /// while it runs, its resource usage once it has been reaped; nil in between, or when neither
-    /// can be read. Its own children are not counted.
+    /// while it runs (its own children not counted), its resource usage once it has been reaped
+    /// (children it waited for included, as wait4 counts them); nil in between, or when neither
+    /// can be read.
     var peakResidentMB: Int? {
         lock.lock()
-        let reapedPeak = exitedPeakKB
-        lock.unlock()
-        guard let kilobytes = reapedPeak ?? Self.highWaterMarkKB(of: pid) else { return nil }
+        defer { lock.unlock() }
+        guard let kilobytes = exitedPeakKB ?? Self.highWaterMarkKB(of: pid) else { return nil }
         return (kilobytes + 1023) / 1024
     }
 

@@ -11,8 +11,11 @@ final class PendingInvocation: @unchecked Sendable {
     /// Its place in the order invocations arrived in (the queue keeps that order).
     let arrival: Int
     var timeout: Scheduled<Void>?
-    /// Called with the result just before the caller gets it (the platform log's END and REPORT).
-    var onComplete: ((InvocationResult) -> Void)?
+    /// Called with the result, and whether the runtime posted it, just before the caller gets it
+    /// (the platform log's REPORT status).
+    var onComplete: ((InvocationResult, _ answeredByRuntime: Bool) -> Void)?
+    /// The runtime posted the result (a response or its error), rather than the emulator ending it.
+    var answeredByRuntime = false
     /// Set when first handed to a runtime: the deadline its headers carry (ms since the epoch) and
     /// the same moment on the loop's clock, which ends it.
     var deadline: (epochMs: Int64, loopTime: NIODeadline)?
@@ -30,7 +33,7 @@ final class PendingInvocation: @unchecked Sendable {
 
     func complete(_ result: InvocationResult) {
         timeout?.cancel()
-        onComplete?(result)
+        onComplete?(result, answeredByRuntime)
         onComplete = nil
         promise.succeed(result)
     }
@@ -87,6 +90,8 @@ final class RuntimeSlot: @unchecked Sendable {
     /// The current process's init (start to first GET next) in ms, until the REPORT of the first
     /// invocation it serves carries it as Init Duration.
     var unreportedInitMs: Double?
+    /// The invocation whose START the platform log wrote and whose REPORT it has not yet.
+    var openReport: OpenPlatformReport?
     /// Ends an init that outlasts its limit (EmulatorConfiguration.initTimeoutSeconds); cancelled by
     /// the first GET next.
     var initTimeout: Scheduled<Void>?

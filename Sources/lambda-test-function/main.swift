@@ -39,10 +39,12 @@ struct FaultHandler: LambdaByteHandler {
             // {"mb": N}: touches N MB for the duration of the call, then frees it: a peak a
             // memory report must show.
             let bytes = (number(in: text, key: "mb") ?? 64) << 20
-            let block = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
+            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 4096)
             defer { block.deallocate() }
-            memset(block, 1, bytes)
-            return Array("{\"allocated\":\(bytes)}".utf8)
+            for page in stride(from: 0, to: bytes, by: 4096) { block[page] = UInt8(truncatingIfNeeded: page >> 12) }
+            // Read back, so that the writes are not dropped as dead stores.
+            let checksum = stride(from: 0, to: bytes, by: 4096).reduce(0) { $0 &+ Int(block[$1]) }
+            return Array("{\"allocated\":\(bytes),\"checksum\":\(checksum)}".utf8)
         case "log":
             context.logger.info("info line from the test handler")
             context.logger.debug("debug line from the test handler")

@@ -24,7 +24,7 @@ final class PlatformLogTests: EmulatorTestCase {
         return (emulator, lines)
     }
 
-    /// A REPORT line's fields by name ("Duration" → "12.34 ms"), without its leading "REPORT RequestId".
+    /// A REPORT line's fields by name ("Duration" → "12.34 ms"; "REPORT RequestId" → the id).
     private func fields(of report: String) -> [String: String] {
         var fields: [String: String] = [:]
         for field in report.split(separator: "\t") {
@@ -32,6 +32,13 @@ final class PlatformLogTests: EmulatorTestCase {
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields
+    }
+
+    /// The REPORT lines once there are `count` of them (or after 5 s): a report is written when the
+    /// invoke phase ends, on the emulator's loop, which may be just after the caller has its answer.
+    private func reports(_ lines: Lines, count: Int) async -> [String] {
+        _ = await eventually(5) { lines.all.filter { $0.hasPrefix("REPORT") }.count >= count }
+        return lines.all.filter { $0.hasPrefix("REPORT") }
     }
 
     private func milliseconds(_ value: String?) -> Double? { value.flatMap { Double($0.replacingOccurrences(of: " ms", with: "")) } }
@@ -43,6 +50,7 @@ final class PlatformLogTests: EmulatorTestCase {
             let result = try await emulator.invoke(Array(#"{"mb": 96}"#.utf8))
             XCTAssertNil(result.functionError, result.bodyText)
         }
+        _ = await reports(lines, count: 2)
         let written = lines.all
         XCTAssertEqual(written.count, 6, "\(written)")
         guard written.count == 6 else { return }
@@ -75,35 +83,73 @@ final class PlatformLogTests: EmulatorTestCase {
     func testATimeoutAndAnExitAreNamedAndAFunctionErrorIsAnOrdinaryEnd() async throws {
         let (sleeper, sleeperLines) = try await start("sleep", timeout: 1)
         _ = try await sleeper.invoke(Array(#"{"ms": 3000}"#.utf8))
-        let timedOut = fields(of: try XCTUnwrap(sleeperLines.all.last { $0.hasPrefix("REPORT") }))
-        XCTAssertEqual(timedOut["Status"], "timeout", "\(timedOut)")
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(milliseconds(timedOut["Duration"])), 990)
+        let timeoutReports = await reports(sleeperLines, count: 1)
+        let report = try XCTUnwrap(timeoutReports.last)
+        let timeoutLines = sleeperLines.all
+        let timedOut = fields(of: report)
+        XCTAssertTrue(report.hasSuffix("\tStatus: timeout"), report)
+        XCTAssertEqual(timedOut["Duration"], "1000.00 ms", "a timeout lasts the timeout, as Lambda reports it")
         XCTAssertNotNil(megabytes(timedOut["Max Memory Used"]), "read before the process is killed: \(timedOut)")
+        let requestID = try XCTUnwrap(timedOut["REPORT RequestId"])
+        XCTAssertTrue(timeoutLines.contains { $0.hasSuffix(" \(requestID) Task timed out after 1.00 seconds") }, "\(timeoutLines)")
+        // The replacement process's first invocation carries its own init.
+        _ = try await sleeper.invoke(Array(#"{"ms": 1}"#.utf8))
+        let nextReports = await reports(sleeperLines, count: 2)
+        let next = fields(of: try XCTUnwrap(nextReports.last))
+        XCTAssertNotEqual(next["REPORT RequestId"], requestID)
+        XCTAssertNotNil(milliseconds(next["Init Duration"]), "\(next)")
+        XCTAssertNil(next["Status"], "\(next)")
 
         let (exiting, exitingLines) = try await start("exit")
         let exited = try await exiting.invoke(Array("{}".utf8))
         XCTAssertEqual(exited.errorType, "Runtime.ExitError")
-        let report = fields(of: try XCTUnwrap(exitingLines.all.last { $0.hasPrefix("REPORT") }))
-        XCTAssertEqual(report["Status"], "error")
-        XCTAssertEqual(report["Error Type"], "Runtime.ExitError")
-        XCTAssertGreaterThan(try XCTUnwrap(megabytes(report["Max Memory Used"]), "from the ended process's resource usage: \(report)"), 0)
+        let exitReports = await reports(exitingLines, count: 1)
+        let exitReport = try XCTUnwrap(exitReports.last)
+        XCTAssertTrue(exitReport.hasSuffix("\tStatus: error\tError Type: Runtime.ExitError"), exitReport)
+        XCTAssertGreaterThan(try XCTUnwrap(megabytes(fields(of: exitReport)["Max Memory Used"]), "from the ended process's resource usage"), 0)
 
         let (throwing, throwingLines) = try await start("throw")
         let failed = try await throwing.invoke(Array("{}".utf8))
         XCTAssertEqual(failed.errorType, "Function.InvalidEvent")
-        let ordinary = fields(of: try XCTUnwrap(throwingLines.all.last { $0.hasPrefix("REPORT") }))
-        XCTAssertNil(ordinary["Status"], "\(ordinary)")
+        // The report is written when the runtime asks for its next invocation.
+        let throwReports = await reports(throwingLines, count: 1)
+        let ordinary = try XCTUnwrap(throwReports.last)
+        XCTAssertNil(fields(of: ordinary)["Status"], ordinary)
+        XCTAssertTrue(ordinary.hasSuffix(" ms\t"), "figures only, each with its tab: \(ordinary)")
+    }
+
+    func testReportLinesAreLambdasToTheCharacter() {
+        var report = PlatformLog.Report(requestID: "r-1", durationMs: 12.345, initDurationMs: 5.5, memorySizeMB: 1024,
+                                        maxMemoryUsedMB: 40, status: .success)
+        XCTAssertEqual(PlatformLog.textReport(report),
+                       "REPORT RequestId: r-1\tDuration: 12.35 ms\tBilled Duration: 18 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB\tInit Duration: 5.50 ms\t")
+        XCTAssertEqual(PlatformLog.jsonReport(report),
+                       #"{"requestId":"r-1","metrics":{"durationMs":12.345,"billedDurationMs":18,"memorySizeMB":1024,"maxMemoryUsedMB":40,"initDurationMs":5.500},"status":"success"}"#)
+        report.initDurationMs = nil
+        report.status = .timeout
+        report.durationMs = 3000
+        XCTAssertEqual(PlatformLog.textReport(report),
+                       "REPORT RequestId: r-1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB\tStatus: timeout")
+        report.status = .runtimeError(type: "Runtime.ExitError")
+        XCTAssertTrue(PlatformLog.textReport(report).hasSuffix("MB\tStatus: error\tError Type: Runtime.ExitError"))
+        XCTAssertTrue(PlatformLog.jsonReport(report).hasSuffix(#""status":"error","errorType":"Runtime.ExitError"}"#))
+        report.status = .functionError(type: "Function.InvalidEvent")
+        XCTAssertTrue(PlatformLog.textReport(report).hasSuffix("Max Memory Used: 40 MB\t"), "a function's error is an ordinary end")
+        XCTAssertEqual(PlatformLog.status(of: .failure([], errorType: "Runtime.Unknown"), answeredByRuntime: true), .functionError(type: "Runtime.Unknown"))
+        XCTAssertEqual(PlatformLog.status(of: .timedOut(requestID: "r", seconds: 1), answeredByRuntime: false), .timeout)
     }
 
     func testJSONLogsGetPlatformRecords() async throws {
         let (emulator, lines) = try await start("echo", format: .json)
         let result = try await emulator.invoke(Array(#"{"a": 1}"#.utf8))
         XCTAssertNil(result.functionError, result.bodyText)
+        _ = await eventually(5) { lines.all.count >= 2 }
         let records = try lines.all.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], $0) }
         XCTAssertEqual(records.map { $0["type"] as? String }, ["platform.start", "platform.report"])
         let start = try XCTUnwrap(records[0]["record"] as? [String: Any])
         let report = try XCTUnwrap(records[1]["record"] as? [String: Any])
         XCTAssertEqual(start["version"] as? String, "$LATEST")
+        XCTAssertEqual(start["functionArn"] as? String, "arn:aws:lambda:\(emulator.configuration.region):000000000000:function:test-echo")
         XCTAssertEqual(start["requestId"] as? String, report["requestId"] as? String)
         XCTAssertEqual(report["status"] as? String, "success")
         let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])

@@ -1,5 +1,7 @@
 // A random number generator that gives the same sequence for the same seed (SplitMix64), so a test
-// that damages or varies its inputs at random damages them the same way on every run and machine.
+// that damages or varies its inputs at random damages them the same way on every run. (The standard
+// library's random(in:using:), randomElement and shuffle draw from it in ways a later toolchain may
+// change: the same damage is promised for the same toolchain.)
 
 public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64

@@ -7,6 +7,11 @@ import TestServers
 import XCTest
 
 final class DamagedVideoTests: XCTestCase {
+    /// One decode's result, handed from its thread (after which only the test reads it).
+    private final class Outcome: @unchecked Sendable {
+        var result: Result<FrameBatch, Error>?
+    }
+
     /// How a copy is damaged: the kinds a failing disk, a cut upload or a hostile client produce.
     enum Damage: CaseIterable {
         case scatteredBytes, headerBytes, zeroedRun, truncation, misplacedRun
@@ -47,15 +52,27 @@ final class DamagedVideoTests: XCTestCase {
             for round in 0..<20 {
                 let damage = Damage.allCases[round % Damage.allCases.count]
                 let copy = MemoryReader(uri: "memory://\(name)/\(round)", bytes: Data(damage.apply(to: original, using: &generator)))
-                do {
-                    let batch = try VideoReader(reader: copy).frames(.uniform(count: 4))
+                // On a thread of its own, so that a copy that makes decoding hang fails the test
+                // instead of stalling the suite.
+                let outcome = Outcome()
+                let finished = DispatchSemaphore(value: 0)
+                Thread {
+                    outcome.result = Result { try VideoReader(reader: copy).frames(.uniform(count: 4)) }
+                    finished.signal()
+                }.start()
+                guard finished.wait(timeout: .now() + 30) == .success, let result = outcome.result else {
+                    XCTFail("\(name) \(damage) #\(round): no answer within 30 s")
+                    continue
+                }
+                switch result {
+                case .success(let batch):
                     // Damaged times may bring planned samples together (clamped to the last frame), never to none.
                     XCTAssertTrue((1...4).contains(batch.frames.count + batch.missing.count), "\(name) \(damage) #\(round): \(batch)")
                     decoded += 1
-                } catch let error as VideoIOError {
+                case .failure(let error as VideoIOError):
                     XCTAssertFalse(error.reason.isEmpty, "\(name) \(damage) #\(round): an error that names no problem")
                     refused[error.code, default: 0] += 1
-                } catch {
+                case .failure(let error):
                     XCTFail("\(name) \(damage) #\(round): \(error) is not a VideoIOError")
                 }
             }
