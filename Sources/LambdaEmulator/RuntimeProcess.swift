@@ -143,7 +143,7 @@ final class RuntimeProcess: @unchecked Sendable {
 
     /// The process's peak resident memory so far, in MB (1 MB = 1024 kB, as Lambda counts): VmHWM
     /// while it runs (its own children not counted), its resource usage once it has been reaped
-    /// (children it waited for included, as wait4 counts them); nil in between, or when neither
+    /// (wait4's: the larger of its own peak and its largest waited-for child's); nil in between, or when neither
     /// can be read.
     var peakResidentMB: Int? {
         lock.lock()
