@@ -42,8 +42,10 @@ extension LambdaEmulator {
         let status = open.status ?? .runtimeError(type: "Runtime.Unknown")
         let durationMs = status == .timeout ? configuration.timeoutSeconds * 1000 : open.started.millisecondsUntilNow
         if status == .timeout { log.timedOut(requestID: open.requestID, seconds: configuration.timeoutSeconds) }
-        log.end(PlatformLog.Report(requestID: open.requestID, durationMs: durationMs, initDurationMs: open.initDurationMs,
-                                   memorySizeMB: configuration.memoryMB, maxMemoryUsedMB: open.process?.peakResidentMB, status: status))
+        let report = PlatformLog.Report(requestID: open.requestID, durationMs: durationMs, initDurationMs: open.initDurationMs,
+                                        memorySizeMB: configuration.memoryMB, maxMemoryUsedMB: open.process?.peakResidentMB, status: status)
+        log.end(report)
+        reportSummary.add(report)
     }
 }
 

@@ -32,6 +32,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     var pendingFaults: [Fault] = []
     var violations: [String] = []
     var coldStarts: [Double] = []
+    /// The REPORTs the platform log has written, summed up.
+    var reportSummary = ReportSummary()
     var started: [Int32] = []
     /// Invocations submitted so far: each one's number is its place in the queue's order.
     var arrivals = 0
@@ -91,6 +93,11 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// Protocol violations runtimes committed (unknown request id, second answer, bad error type).
     public func protocolViolations() async -> [String] {
         await onLoop { self.violations }
+    }
+
+    /// The REPORTs the platform log has written so far, summed up (empty without a platform log).
+    public func platformReportSummary() async -> ReportSummary {
+        await onLoop { self.reportSummary }
     }
 
     /// Cold starts so far, in milliseconds: each runtime process's start to its first GET next.

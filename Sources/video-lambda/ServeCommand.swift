@@ -45,6 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
         await termination.wait()
         FileHandle.standardError.write(Data("[emulator] stopping the runtimes\n".utf8))
         await emulator.shutdown()
+        // After the shutdown, which ends (and reports) what was still running.
+        if let summary = await emulator.platformReportSummary().text {
+            FileHandle.standardError.write(Data("[emulator] served \(summary)\n".utf8))
+        }
     }
 }
 

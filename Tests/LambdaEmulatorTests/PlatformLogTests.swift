@@ -163,6 +163,23 @@ final class PlatformLogTests: EmulatorTestCase {
         }
     }
 
+    func testTheSummaryAddsUpTheReports() {
+        var summary = ReportSummary()
+        XCTAssertNil(summary.text, "nothing served, nothing to say")
+        let reports: [(Double, Double?, Int, PlatformLog.Status)] = [
+            (100, 250, 150, .success), (300, nil, 160, .functionError(type: "Function.InvalidEvent")),
+            (200, nil, 155, .success), (1000, nil, 170, .timeout),
+        ]
+        for (duration, initMs, used, status) in reports {
+            summary.add(.init(requestID: "r", durationMs: duration, initDurationMs: initMs, memorySizeMB: 2048, maxMemoryUsedMB: used, status: status))
+        }
+        // Billed: 350 + 300 + 200 + 1000 ms; at 2 GB that is 3.7 GB-s.
+        XCTAssertEqual(summary.text, "4 invocations (1 Function.InvalidEvent, 1 timeout); Duration p50 200.0 ms, p95 1000.0 ms, max 1000.0 ms; "
+                       + "billed 1850 ms, 3.700 GB-s at 2048 MB; Max Memory Used 170 MB; 1 init, p50 250.0 ms")
+        XCTAssertEqual(ReportSummary.percentile([5, 1, 4, 2, 3], 0.5), 3)
+        XCTAssertEqual(ReportSummary.percentile(Array(1...20).map(Double.init), 0.95), 19)
+    }
+
     func testTheFormatFollowsTheFunctionsLogFormat() {
         XCTAssertEqual(PlatformLog.format(forRuntimeEnvironment: ["AWS_LAMBDA_LOG_FORMAT": "JSON"]), .json)
         XCTAssertEqual(PlatformLog.format(forRuntimeEnvironment: ["AWS_LAMBDA_LOG_FORMAT": "Text"]), .text)

@@ -28,6 +28,10 @@ final class ServeCommandTests: XCTestCase {
         let stopped = await eventually(10) { !serve.isRunning }
         XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
         XCTAssertEqual(serve.terminationStatus, 0)
+        // Its platform lines, and on stopping the summary of what it served.
+        let log = banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("START RequestId: ") && log.contains("REPORT RequestId: "), log)
+        XCTAssertTrue(log.contains("[emulator] served 1 invocation; Duration p50 "), log)
         XCTAssertFalse(isAlive(Int32(runtimePID)), "runtime \(runtimePID) outlived the emulator")
     }
 

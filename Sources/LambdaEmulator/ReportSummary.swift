@@ -1,0 +1,61 @@
+// What the REPORTs of a run of the emulator add up to, for the user who stops it: how long
+// invocations took, what they were billed, how much memory the function needed, how they ended.
+import Foundation
+
+/// The REPORTs written so far, summed up.
+public struct ReportSummary: Sendable, Equatable {
+    public private(set) var durationsMs: [Double] = []
+    public private(set) var initDurationsMs: [Double] = []
+    public private(set) var billedMs = 0
+    /// Billed milliseconds times memory, in GB-seconds: what Lambda prices compute by.
+    public private(set) var gigabyteSeconds = 0.0
+    public private(set) var maxMemoryUsedMB: Int?
+    public private(set) var memorySizeMB = 0
+    /// Invocations that did not end in a response, by error type ("timeout" for timeouts).
+    public private(set) var failures: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func add(_ report: PlatformLog.Report) {
+        durationsMs.append(report.durationMs)
+        if let initMs = report.initDurationMs { initDurationsMs.append(initMs) }
+        billedMs += report.billedDurationMs
+        gigabyteSeconds += Double(report.billedDurationMs) / 1000 * Double(report.memorySizeMB) / 1024
+        if let used = report.maxMemoryUsedMB { maxMemoryUsedMB = max(maxMemoryUsedMB ?? 0, used) }
+        memorySizeMB = report.memorySizeMB
+        switch report.status {
+        case .success: break
+        case .timeout: failures["timeout", default: 0] += 1
+        case .functionError(let type), .runtimeError(let type): failures[type, default: 0] += 1
+        }
+    }
+
+    /// One line, or nil when nothing was invoked.
+    public var text: String? {
+        guard !durationsMs.isEmpty else { return nil }
+        let count = durationsMs.count
+        var parts = ["\(count) invocation\(count == 1 ? "" : "s")"]
+        if !failures.isEmpty {
+            parts[0] += " (" + failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
+        }
+        parts.append("Duration p50 \(Self.format(Self.percentile(durationsMs, 0.5))) ms, p95 \(Self.format(Self.percentile(durationsMs, 0.95))) ms, "
+                     + "max \(Self.format(durationsMs.max()!)) ms")
+        parts.append("billed \(billedMs) ms, \(Self.format(gigabyteSeconds, places: 3)) GB-s at \(memorySizeMB) MB")
+        if let used = maxMemoryUsedMB { parts.append("Max Memory Used \(used) MB") }
+        if !initDurationsMs.isEmpty {
+            parts.append("\(initDurationsMs.count) init\(initDurationsMs.count == 1 ? "" : "s"), p50 \(Self.format(Self.percentile(initDurationsMs, 0.5))) ms")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    /// The nearest-rank percentile of `values` (not empty).
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count, max(1, rank)) - 1]
+    }
+
+    private static func format(_ value: Double, places: Int = 1) -> String {
+        String(format: "%.\(places)f", value)
+    }
+}
