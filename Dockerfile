@@ -1,8 +1,11 @@
 # VideoLambda container image: one static-stdlib bootstrap, the functions and their models.
 # Build: make models && docker build -t video-lambda .   (sam build does the same from template.yaml)
 
+# Both stages are x86_64, as template.yaml's functions are: on another machine (an arm64 laptop)
+# a plain `docker build` would otherwise make an image Lambda cannot start. (sam build passes the
+# template's architecture itself.)
 # ---- build stage: the official Swift image on Debian bookworm, with the -dev packages we link
-FROM swift:6.3-bookworm AS build
+FROM --platform=linux/amd64 swift:6.3-bookworm AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libcurl4-openssl-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev \
@@ -24,7 +27,7 @@ RUN mkdir -p /src/static-libstdc++ \
 
 # ---- runtime stage: only the shared libraries the bootstrap loads (kept in sync with ldd by
 # Tests/DeploymentTests/DockerfileTests.swift, which maps each library to its Debian package)
-FROM debian:bookworm-slim
+FROM --platform=linux/amd64 debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         ca-certificates \

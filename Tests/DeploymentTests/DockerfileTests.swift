@@ -58,7 +58,7 @@ final class DockerfileTests: XCTestCase {
 
     func testTheImageRunsBootstrapWithAFunctionAsItsCommand() throws {
         let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
-        XCTAssertTrue(text.contains("FROM debian:bookworm-slim"))
+        XCTAssertTrue(text.contains("FROM --platform=linux/amd64 debian:bookworm-slim"))
         XCTAssertTrue(text.contains("-static-stdlib"))
         XCTAssertTrue(text.contains(#"ENTRYPOINT ["/var/task/bootstrap"]"#))
         XCTAssertTrue(text.contains(#"CMD ["video-moderation"]"#))

@@ -31,6 +31,35 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "cfn-lint printed:\n\(output)")
     }
 
+    /// The template as CloudFormation gets it (after the SAM transform), parsed.
+    private func transformedResources() throws -> [String: [String: Any]] {
+        let transformed = FileManager.default.temporaryDirectory.appendingPathComponent("resources-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: transformed) }
+        let (status, output) = try Self.runTool("python", ["scripts/check_template.py", "template.yaml", "--output", transformed])
+        XCTAssertEqual(status, 0, output)
+        let template = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: transformed))) as? [String: Any])
+        return try XCTUnwrap(template["Resources"] as? [String: [String: Any]])
+    }
+
+    /// Each SQS source's queue keeps a message invisible for at least six times its function's
+    /// timeout (AWS's rule: a batch still running when it reappears would run twice), and no role
+    /// may touch every queue (SAM's default SQS policy allows any queue in the account).
+    func testQueuesOutlastTheirFunctionsAndRolesNameTheirQueues() throws {
+        let resources = try transformedResources()
+        let mappings = resources.values.filter { $0["Type"] as? String == "AWS::Lambda::EventSourceMapping" }
+        XCTAssertFalse(mappings.isEmpty)
+        for mapping in mappings {
+            let properties = try XCTUnwrap(mapping["Properties"] as? [String: Any])
+            let function = try XCTUnwrap((properties["FunctionName"] as? [String: Any])?["Ref"] as? String)
+            let queue = try XCTUnwrap(((properties["EventSourceArn"] as? [String: Any])?["Fn::GetAtt"] as? [String])?.first)
+            let timeout = try XCTUnwrap((resources[function]?["Properties"] as? [String: Any])?["Timeout"] as? Int)
+            let visibility = try XCTUnwrap((resources[queue]?["Properties"] as? [String: Any])?["VisibilityTimeout"] as? Int)
+            XCTAssertGreaterThanOrEqual(visibility, 6 * timeout, "\(queue) for \(function)")
+        }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: resources), as: UTF8.self)
+        XCTAssertFalse(text.contains("AWSLambdaSQSQueueExecutionRole"), "a role may read every queue in the account")
+    }
+
     /// The input bucket's name is written out wherever the moderation function names it (a !Ref
     /// there would close a dependency cycle): every copy must be the bucket's own.
     func testEveryCopyOfTheInputBucketNameIsTheBucketsOwn() throws {
