@@ -32,8 +32,17 @@ struct HTTPResponse {
 }
 
 final class HTTPClient {
-    /// Attempts per request when the network fails or the server answers 5xx / 429.
-    static let attempts = 3
+    /// Attempts per request when the network fails or the server answers 5xx / 429 (S3's
+    /// SlowDown is a 503: a throttled prefix needs more than one quick retry).
+    static let attempts = 4
+
+    /// The pause before retry `attempt` (1, 2, ...), in µs: exponential from 100 ms, at most 2 s,
+    /// and drawn between half and all of that, so that the parallel range requests of one reader,
+    /// and the functions reading the same prefix, do not all come back at the same moment.
+    static func backoffMicroseconds(beforeAttempt attempt: Int) -> Int {
+        let ceiling = min(2_000_000, 100_000 << (attempt - 1))
+        return Int.random(in: (ceiling / 2)...ceiling)
+    }
 
     private let handle: UnsafeMutableRawPointer
 
@@ -54,7 +63,7 @@ final class HTTPClient {
                 return ObjectStoreError(.deadline, uri: uri, "the invocation's deadline came before the request finished\(after)")
             }
             if attempt > 0 {
-                let pause = 100_000 << (attempt - 1)
+                let pause = Self.backoffMicroseconds(beforeAttempt: attempt)
                 // Failing now leaves the caller the time the pause would have spent (its answer
                 // must still reach Lambda before the deadline).
                 if let deadline = request.deadline, DispatchTime.now() + .microseconds(pause) >= deadline { throw deadlinePassed() }
@@ -62,9 +71,9 @@ final class HTTPClient {
             }
             if let deadline = request.deadline, DispatchTime.now() >= deadline { throw deadlinePassed() }
             switch perform(request) {
-            case .success(let response) where response.status >= 500 || response.status == 429:
-                lastFailure = "HTTP \(response.status) after \(Self.attempts) attempts"
-                if attempt == Self.attempts - 1 { throw ObjectStoreError(.network, uri: uri, lastFailure) }
+            case .success(let response) where Self.isTransient(response):
+                let code = HTTPRemoteObject.xmlElement("Code", in: response.body)
+                lastFailure = "HTTP \(response.status)" + (code.map { " (\($0))" } ?? "")
             case .success(let response):
                 return response
             case .failure(let reason, let retryable):
@@ -75,6 +84,13 @@ final class HTTPClient {
             }
         }
         throw ObjectStoreError(.network, uri: uri, "\(lastFailure) (after \(Self.attempts) attempts)")
+    }
+
+    /// A server error, throttling, or S3's RequestTimeout (a 400 for a request body that came too
+    /// slowly): the same request may succeed again.
+    private static func isTransient(_ response: HTTPResponse) -> Bool {
+        response.status >= 500 || response.status == 429
+            || (response.status == 400 && HTTPRemoteObject.xmlElement("Code", in: response.body) == "RequestTimeout")
     }
 
     private enum Outcome {

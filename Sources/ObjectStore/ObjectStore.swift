@@ -1,5 +1,6 @@
 // The object store's one entry point: a URI in, a policy-checked random-access reader (or bytes) out.
 #if canImport(FoundationEssentials)
+import Crypto
 import FoundationEssentials
 #else
 import Foundation
@@ -92,11 +93,14 @@ public final class ObjectStore: Sendable {
             request.method = "PUT"
             request.body = bytes
             request.headers.append("Content-Type: \(contentType)")
+            // S3 checks the body against it and keeps it with the object; a bucket with Object
+            // Lock refuses a PutObject without one.
+            request.headers.append("x-amz-checksum-sha256: \(Self.sha256Base64(bytes))")
             let pooled = PooledHTTPClient(pool: pool)
             let response = try pooled.client.send(request, uri: uri)
             guard response.status == 200 else {
                 // Reuse the reply mapping of reads: the error documents are the same.
-                throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true)
+                throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true, unsigned: request.signing == nil)
             }
         }
     }
@@ -114,6 +118,11 @@ public final class ObjectStore: Sendable {
         case .s3(let bucket, _):
             try policy.checkBucket(bucket, uri: uri)
         }
+    }
+
+    /// The SHA-256 of `bytes`, base64-encoded (S3's x-amz-checksum-sha256).
+    static func sha256Base64(_ bytes: [UInt8]) -> String {
+        Data(SHA256.hash(data: bytes)).base64EncodedString()
     }
 
     private static func httpsWriteRefused(_ uri: String) -> ObjectStoreError {

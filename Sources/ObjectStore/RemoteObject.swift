@@ -189,11 +189,12 @@ final class HTTPRemoteObject: RemoteObject {
     }
 
     private func failure(_ response: HTTPResponse) -> ObjectStoreError {
-        Self.error(for: response, uri: uri, isS3: isS3)
+        Self.error(for: response, uri: uri, isS3: isS3, unsigned: isS3 && template.signing == nil)
     }
 
-    /// Maps an HTTP error reply (and an S3 error document) to the store's error codes.
-    static func error(for response: HTTPResponse, uri: String, isS3: Bool) -> ObjectStoreError {
+    /// Maps an HTTP error reply (and an S3 error document) to the store's error codes. `unsigned`:
+    /// the request went without credentials, which a refusal should say.
+    static func error(for response: HTTPResponse, uri: String, isS3: Bool, unsigned: Bool = false) -> ObjectStoreError {
         let code = isS3 ? Self.xmlElement("Code", in: response.body) : nil
         let message = isS3 ? Self.xmlElement("Message", in: response.body) : nil
         let detail = [code, message].compactMap { $0 }.joined(separator: ": ")
@@ -201,14 +202,17 @@ final class HTTPRemoteObject: RemoteObject {
         switch (response.status, code) {
         case (403, "SignatureDoesNotMatch"):
             return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); check AWS_SECRET_ACCESS_KEY and the clock")
+        case (403, "RequestTimeTooSkewed"):
+            return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); this machine's clock is off by more than S3 allows (15 minutes)")
         case (403, _), (401, _):
-            return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)")
+            let why = unsigned ? "; the request went unsigned: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (container and profile credentials are not read)" : ""
+            return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)\(why)")
         case (404, _):
             return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")
         case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"] != nil:
             // S3's answer for a bucket of another region than the one the request was signed for.
             let region = response.headers["x-amz-bucket-region"] ?? ""
-            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region); set AWS_REGION=\(region) (or AWS_ENDPOINT_URL_S3 to that region's endpoint)")
+            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region), and requests are signed for the function's own region (AWS_REGION): a bucket of another region is not read (run locally with AWS_REGION=\(region))")
         case (300..<400, _):
             return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status) redirect to \(response.headers["location"] ?? "?") is not followed")
         default:

@@ -35,9 +35,12 @@ public struct S3Configuration: Sendable {
     func url(bucket: String, key: String) -> String {
         let path = Self.encodedKey(key)
         if let endpoint { return "\(endpoint)/\(bucket)/\(path)" }
-        if bucket.contains(".") { return "https://s3.\(region).amazonaws.com/\(bucket)/\(path)" }
-        return "https://\(bucket).s3.\(region).amazonaws.com/\(path)"
+        if bucket.contains(".") { return "https://s3.\(region).\(domain)/\(bucket)/\(path)" }
+        return "https://\(bucket).s3.\(region).\(domain)/\(path)"
     }
+
+    /// AWS's domain in the region's partition: China's regions have their own.
+    private var domain: String { region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com" }
 
     /// URI-encodes every byte of the key except unreserved characters and '/', as SigV4's canonical
     /// request expects the path.

@@ -5,8 +5,9 @@ import XCTest
 @testable import ObjectStore
 
 final class HTTPErrorMappingTests: XCTestCase {
-    private func error(_ status: Int, headers: [String: String] = [:], body: String = "", isS3: Bool = true) -> ObjectStoreError {
-        HTTPRemoteObject.error(for: HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), uri: "s3://videos/a.mp4", isS3: isS3)
+    private func error(_ status: Int, headers: [String: String] = [:], body: String = "", isS3: Bool = true, unsigned: Bool = false) -> ObjectStoreError {
+        HTTPRemoteObject.error(for: HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), uri: "s3://videos/a.mp4",
+                               isS3: isS3, unsigned: unsigned)
     }
 
     /// S3 answers a request signed for the wrong region with 301, no Location, and the bucket's region.
@@ -14,7 +15,8 @@ final class HTTPErrorMappingTests: XCTestCase {
         let moved = error(301, headers: ["x-amz-bucket-region": "eu-west-1"],
                           body: "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>")
         XCTAssertEqual(moved.code, .badResponse)
-        XCTAssertTrue("\(moved)".contains("AWS_REGION=eu-west-1"), "\(moved)")
+        // Lambda sets AWS_REGION itself: the message says why, and what to do in a local run.
+        XCTAssertTrue("\(moved)".contains("the bucket is in eu-west-1") && "\(moved)".contains("run locally with AWS_REGION=eu-west-1"), "\(moved)")
         XCTAssertTrue("\(moved)".contains("PermanentRedirect"), "\(moved)")
         // Any other redirect is named as one, and not followed.
         XCTAssertTrue("\(error(302, headers: ["location": "https://elsewhere/"], isS3: false))".contains("redirect to https://elsewhere/"))
@@ -25,6 +27,18 @@ final class HTTPErrorMappingTests: XCTestCase {
         XCTAssertEqual(error(403, body: "<Error><Code>SignatureDoesNotMatch</Code></Error>").code, .badSignature)
         XCTAssertEqual(error(403, body: "<Error><Code>AccessDenied</Code></Error>").code, .accessDenied)
         XCTAssertEqual(error(503, body: "<Error><Code>SlowDown</Code></Error>").code, .badResponse)
+        let skewed = error(403, body: "<Error><Code>RequestTimeTooSkewed</Code></Error>")
+        XCTAssertEqual(skewed.code, .badSignature)
+        XCTAssertTrue("\(skewed)".contains("clock"), "\(skewed)")
+    }
+
+    /// A refusal of a request sent without credentials says so: the usual cause is a shell or a
+    /// container that provides them some other way.
+    func testARefusedUnsignedRequestSaysItWasUnsigned() {
+        let unsigned = error(403, body: "<Error><Code>AccessDenied</Code></Error>", unsigned: true)
+        XCTAssertEqual(unsigned.code, .accessDenied)
+        XCTAssertTrue("\(unsigned)".contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"), "\(unsigned)")
+        XCTAssertFalse("\(error(403, body: "<Error><Code>AccessDenied</Code></Error>"))".contains("unsigned"))
     }
 
     /// An error page longer than the range asked for (and than the 64 KiB kept of it) still maps by

@@ -64,6 +64,9 @@ final class ObjectURITests: XCTestCase {
         let aws = S3Configuration(credentials: nil, region: "eu-west-1", endpoint: nil)
         XCTAssertEqual(aws.url(bucket: "videos", key: "a.mp4"), "https://videos.s3.eu-west-1.amazonaws.com/a.mp4")
         XCTAssertEqual(aws.url(bucket: "my.videos", key: "a.mp4"), "https://s3.eu-west-1.amazonaws.com/my.videos/a.mp4")
+        // China's regions are in a partition of their own, with its own domain.
+        let china = S3Configuration(credentials: nil, region: "cn-north-1", endpoint: nil)
+        XCTAssertEqual(china.url(bucket: "videos", key: "a.mp4"), "https://videos.s3.cn-north-1.amazonaws.com.cn/a.mp4")
     }
 
     func testReadsS3SettingsFromTheEnvironment() {

@@ -1,0 +1,55 @@
+// Transient failures: S3's SlowDown (a 503) is retried with growing, jittered pauses, and a request
+// that keeps failing says how and after how many attempts.
+import Foundation
+import TestServers
+import XCTest
+@testable import ObjectStore
+
+final class RetryTests: XCTestCase {
+    /// A server that answers its first `failures` GETs with S3's SlowDown, then the object "hello".
+    private func throttlingServer(failures: Int) throws -> ScriptedHTTPServer {
+        try ScriptedHTTPServer(doGET: """
+            self.server.count = getattr(self.server, "count", 0) + 1
+            if self.server.count <= \(failures):
+                body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                self.send_response(503)
+            else:
+                body = b"hello"
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            """)
+    }
+
+    private func store(_ server: ScriptedHTTPServer) -> ObjectStore {
+        ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(["AWS_ENDPOINT_URL_S3": server.endpoint]))
+    }
+
+    func testSlowDownIsRetriedUntilTheObjectComes() throws {
+        let server = try throttlingServer(failures: HTTPClient.attempts - 1)
+        XCTAssertEqual(try store(server).readAll("s3://videos/clip.mp4"), Array("hello".utf8))
+    }
+
+    func testSlowDownEveryTimeNamesTheCodeAndTheAttempts() throws {
+        let server = try throttlingServer(failures: 100)
+        XCTAssertThrowsError(try store(server).readAll("s3://videos/clip.mp4")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .network, "\(error)")
+            XCTAssertTrue("\(error)".contains("HTTP 503 (SlowDown) (after \(HTTPClient.attempts) attempts)"), "\(error)")
+        }
+    }
+
+    func testPausesGrowAndVaryWithinTheirBounds() {
+        for attempt in 1...6 {
+            let ceiling = min(2_000_000, 100_000 << (attempt - 1))
+            let pauses = (0..<200).map { _ in HTTPClient.backoffMicroseconds(beforeAttempt: attempt) }
+            XCTAssertTrue(pauses.allSatisfy { (ceiling / 2)...ceiling ~= $0 }, "attempt \(attempt)")
+            XCTAssertGreaterThan(Set(pauses).count, 1, "attempt \(attempt): no jitter")
+        }
+    }
+
+    func testTheChecksumOfAWriteIsTheBodysSHA256InBase64() {
+        XCTAssertEqual(ObjectStore.sha256Base64([]), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        XCTAssertEqual(ObjectStore.sha256Base64(Array("abc".utf8)), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+    }
+}
