@@ -19,6 +19,9 @@ public final class ObjectStore: Sendable {
     private let pool = HTTPClientPool()
     /// The deadline requests get while `withDeadline` runs (one invocation at a time per process).
     private let currentDeadline = Mutex<DispatchTime?>(nil)
+    /// Buckets S3 said are in another region than `s3.region`, and theirs: requests to them are
+    /// sent to and signed for that region.
+    private let bucketRegions = Mutex<[String: String]>([:])
 
     public init(policy: AccessPolicy, s3: S3Configuration, caBundle: String? = nil) {
         self.policy = policy
@@ -58,9 +61,11 @@ public final class ObjectStore: Sendable {
             let real = try policy.checkFile(path, uri: uri)
             return try FileObjectReader(uri: uri, realPath: real, maximumBytes: policy.maximumObjectBytes)
         case .https, .s3:
-            return try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes,
-                                         blockSize: pattern.blockSize, cacheBytes: pattern.cacheBytes,
-                                         maximumReadAheadBytes: pattern.maximumReadAheadBytes, openingBytes: pattern.openingBytes)
+            return try inBucketRegion(uri) {
+                try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes,
+                                      blockSize: pattern.blockSize, cacheBytes: pattern.cacheBytes,
+                                      maximumReadAheadBytes: pattern.maximumReadAheadBytes, openingBytes: pattern.openingBytes)
+            }
         }
     }
 
@@ -76,7 +81,7 @@ public final class ObjectStore: Sendable {
             }
             return bytes
         case .https, .s3:
-            return try remoteObject(uri).fetchAll(maximumBytes: policy.maximumObjectBytes)
+            return try inBucketRegion(uri) { try remoteObject(uri).fetchAll(maximumBytes: policy.maximumObjectBytes) }
         }
     }
 
@@ -89,19 +94,24 @@ public final class ObjectStore: Sendable {
             throw Self.httpsWriteRefused(uri)
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
-            var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: sha256Hex(bytes))
-            request.method = "PUT"
-            request.body = bytes
-            request.headers.append("Content-Type: \(contentType)")
-            // S3 checks the body against it and keeps it with the object; a bucket with Object
-            // Lock refuses a PutObject without one.
-            request.headers.append("x-amz-checksum-sha256: \(Self.sha256Base64(bytes))")
-            let pooled = PooledHTTPClient(pool: pool)
-            let response = try pooled.client.send(request, uri: uri)
-            guard response.status == 200 else {
-                // Reuse the reply mapping of reads: the error documents are the same.
-                throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true, unsigned: request.signing == nil)
-            }
+            try inBucketRegion(uri) { try put(bytes, bucket: bucket, key: key, uri: uri, contentType: contentType) }
+        }
+    }
+
+    /// One PutObject of `bytes`.
+    private func put(_ bytes: [UInt8], bucket: String, key: String, uri: String, contentType: String) throws {
+        var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: sha256Hex(bytes))
+        request.method = "PUT"
+        request.body = bytes
+        request.headers.append("Content-Type: \(contentType)")
+        // S3 checks the body against it and keeps it with the object; a bucket with Object Lock
+        // refuses a PutObject without one.
+        request.headers.append("x-amz-checksum-sha256: \(Self.sha256Base64(bytes))")
+        let pooled = PooledHTTPClient(pool: pool)
+        let response = try pooled.client.send(request, uri: uri)
+        guard response.status == 200 else {
+            // Reuse the reply mapping of reads: the error documents are the same.
+            throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true, unsigned: request.signing == nil)
         }
     }
 
@@ -146,8 +156,23 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Runs `body`; when S3 says the bucket is in another region than the request was signed for,
+    /// remembers the bucket's region and runs it once more, sent to and signed for that region.
+    /// (Lambda sets AWS_REGION to the function's own; an event may name a bucket anywhere.)
+    private func inBucketRegion<T>(_ uri: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ObjectStoreError {
+            guard let region = error.bucketRegion, case .s3(let bucket, _)? = try? ObjectURI(parsing: uri),
+                  region != bucketRegions.withLock({ $0[bucket] }) ?? s3.region else { throw error }
+            bucketRegions.withLock { $0[bucket] = region }
+            return try body()
+        }
+    }
+
     private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
-        var request = HTTPRequest(url: s3.url(bucket: bucket, key: key), region: s3.region, caBundle: caBundle)
+        let region = bucketRegions.withLock { $0[bucket] } ?? s3.region
+        var request = HTTPRequest(url: s3.url(bucket: bucket, key: key, region: region), region: region, caBundle: caBundle)
         request.deadline = requestDeadline
         request.headers.append("x-amz-content-sha256: \(payloadHash)")
         if let credentials = s3.credentials {

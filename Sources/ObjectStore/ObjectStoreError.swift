@@ -31,6 +31,8 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
     public let code: Code
     public let uri: String
     public let reason: String
+    /// The region S3 says the bucket is in, when it refused a request signed for another one.
+    public internal(set) var bucketRegion: String?
 
     public init(_ code: Code, uri: String, _ reason: String) {
         self.code = code

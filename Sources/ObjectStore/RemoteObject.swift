@@ -209,15 +209,25 @@ final class HTTPRemoteObject: RemoteObject {
             return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)\(why)")
         case (404, _):
             return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")
-        case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"] != nil:
-            // S3's answer for a bucket of another region than the one the request was signed for.
-            let region = response.headers["x-amz-bucket-region"] ?? ""
-            return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region), and requests are signed for the function's own region (AWS_REGION): a bucket of another region is not read (run locally with AWS_REGION=\(region))")
+        case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"] != nil,
+             (400, "AuthorizationHeaderMalformed") where isS3 && Self.bucketRegion(of: response) != nil:
+            // S3's answers for a bucket in another region than the request was signed for: a
+            // redirect from another region's endpoint, or a refusal of the signature's region.
+            let region = Self.bucketRegion(of: response) ?? ""
+            var error = ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region)")
+            error.bucketRegion = region
+            return error
         case (300..<400, _):
             return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status) redirect to \(response.headers["location"] ?? "?") is not followed")
         default:
             return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix)")
         }
+    }
+
+    /// The region S3 names for the bucket: its header, else the error document's `<Region>`.
+    static func bucketRegion(of response: HTTPResponse) -> String? {
+        let region = response.headers["x-amz-bucket-region"] ?? xmlElement("Region", in: response.body)
+        return region.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The text of the first `<name>` element of an S3 error document.

@@ -29,18 +29,19 @@ public struct S3Configuration: Sendable {
                                endpoint: endpoint)
     }
 
-    /// The request URL of an object: path-style under an overridden endpoint (local servers have no
+    /// The request URL of an object (in `region`, by default the configured one): path-style under an overridden endpoint (local servers have no
     /// per-bucket host names) or for bucket names with dots (they break the TLS wildcard), else
     /// virtual-hosted style as AWS recommends.
-    func url(bucket: String, key: String) -> String {
+    func url(bucket: String, key: String, region: String? = nil) -> String {
         let path = Self.encodedKey(key)
+        let region = region ?? self.region
         if let endpoint { return "\(endpoint)/\(bucket)/\(path)" }
-        if bucket.contains(".") { return "https://s3.\(region).\(domain)/\(bucket)/\(path)" }
-        return "https://\(bucket).s3.\(region).\(domain)/\(path)"
+        if bucket.contains(".") { return "https://s3.\(region).\(Self.domain(region))/\(bucket)/\(path)" }
+        return "https://\(bucket).s3.\(region).\(Self.domain(region))/\(path)"
     }
 
     /// AWS's domain in the region's partition: China's regions have their own.
-    private var domain: String { region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com" }
+    private static func domain(_ region: String) -> String { region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com" }
 
     /// URI-encodes every byte of the key except unreserved characters and '/', as SigV4's canonical
     /// request expects the path.

@@ -15,8 +15,12 @@ final class HTTPErrorMappingTests: XCTestCase {
         let moved = error(301, headers: ["x-amz-bucket-region": "eu-west-1"],
                           body: "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>")
         XCTAssertEqual(moved.code, .badResponse)
-        // Lambda sets AWS_REGION itself: the message says why, and what to do in a local run.
-        XCTAssertTrue("\(moved)".contains("the bucket is in eu-west-1") && "\(moved)".contains("run locally with AWS_REGION=eu-west-1"), "\(moved)")
+        XCTAssertTrue("\(moved)".contains("the bucket is in eu-west-1"), "\(moved)")
+        XCTAssertEqual(moved.bucketRegion, "eu-west-1", "the store sends the request again there")
+        // Signed for the wrong region at the right endpoint: the region is in the error document.
+        let misSigned = error(400, body: "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'ap-south-1'</Message><Region>ap-south-1</Region></Error>")
+        XCTAssertEqual(misSigned.bucketRegion, "ap-south-1")
+        XCTAssertNil(error(400, body: "<Error><Code>InvalidArgument</Code></Error>").bucketRegion)
         XCTAssertTrue("\(moved)".contains("PermanentRedirect"), "\(moved)")
         // Any other redirect is named as one, and not followed.
         XCTAssertTrue("\(error(302, headers: ["location": "https://elsewhere/"], isS3: false))".contains("redirect to https://elsewhere/"))

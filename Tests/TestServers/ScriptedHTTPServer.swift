@@ -14,10 +14,15 @@ public final class ScriptedHTTPServer {
         public var description: String { "the scripted HTTP server did not start listening within 20 s" }
     }
 
-    /// `doGET`: the statements of `do_GET(self)`, indented by four spaces or not at all.
-    public init(doGET: String) throws {
+    /// `doGET`: the statements of `do_GET(self)`, indented by four spaces or not at all; `doPUT`
+    /// likewise for `do_PUT(self)` (none: PUT is not answered).
+    public init(doGET: String, doPUT: String? = nil) throws {
         port = try FreePort.find()
-        let body = doGET.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n")
+        func indented(_ statements: String) -> String {
+            statements.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n")
+        }
+        let body = indented(doGET)
+        let put = doPUT.map { "\n    def do_PUT(self):\n" + indented($0) } ?? ""
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", """
@@ -25,7 +30,7 @@ public final class ScriptedHTTPServer {
             class Handler(http.server.BaseHTTPRequestHandler):
                 protocol_version = "HTTP/1.1"
                 def do_GET(self):
-            \(body)
+            \(body)\(put)
                 def log_message(self, *args): pass
             http.server.ThreadingHTTPServer(("127.0.0.1", \(port)), Handler).serve_forever()
             """]
