@@ -16,6 +16,9 @@ public struct AccessPolicy: Sendable {
     public var maximumObjectBytes: Int64
     /// host:port of the Lambda Runtime API, never reachable through an event's URI.
     public var runtimeAPIAddress: String?
+    /// Whether events may name HTTPS videos at all. A function whose videos all come from S3 turns
+    /// it off: whoever may invoke it then cannot make it download from any public host.
+    public var allowsHTTPS = true
 
     public static let defaultMaximumObjectBytes: Int64 = 4 << 30
 
@@ -30,7 +33,8 @@ public struct AccessPolicy: Sendable {
 
     /// The policy a function runs with: LAMBDA_TASK_ROOT, /tmp and `functionsDirectory`, plus what the
     /// deployment adds through VIDEO_LAMBDA_ALLOWED_ROOTS (':'-separated), VIDEO_LAMBDA_ALLOWED_HOSTS and
-    /// VIDEO_LAMBDA_ALLOWED_BUCKETS (','-separated) and VIDEO_LAMBDA_MAX_OBJECT_BYTES.
+    /// VIDEO_LAMBDA_ALLOWED_BUCKETS (','-separated), VIDEO_LAMBDA_MAX_OBJECT_BYTES and
+    /// VIDEO_LAMBDA_ALLOW_HTTPS (false or 0 turns HTTPS videos off).
     public static func fromEnvironment(_ environment: [String: String], functionsDirectory: String? = nil) -> AccessPolicy {
         var roots = ["/tmp"]
         if let taskRoot = environment["LAMBDA_TASK_ROOT"], !taskRoot.isEmpty { roots.append(taskRoot) }
@@ -41,12 +45,14 @@ public struct AccessPolicy: Sendable {
         }
         let buckets = list("VIDEO_LAMBDA_ALLOWED_BUCKETS")
         var seen = Set<String>()
-        return AccessPolicy(
+        var policy = AccessPolicy(
             allowedRoots: roots.filter { seen.insert($0).inserted },
             privateHostAllowlist: Set(list("VIDEO_LAMBDA_ALLOWED_HOSTS")),
             bucketAllowlist: buckets.isEmpty ? nil : Set(buckets),
             maximumObjectBytes: environment["VIDEO_LAMBDA_MAX_OBJECT_BYTES"].flatMap { Int64($0) } ?? defaultMaximumObjectBytes,
             runtimeAPIAddress: environment["AWS_LAMBDA_RUNTIME_API"])
+        policy.allowsHTTPS = !["false", "0", "no"].contains(Substring(environment["VIDEO_LAMBDA_ALLOW_HTTPS"] ?? "").trimmingSpaces().lowercased())
+        return policy
     }
 
     // MARK: - Checks
@@ -83,6 +89,7 @@ public struct AccessPolicy: Sendable {
     /// Resolves `host` and returns the address to connect to. Pinning the address we checked keeps a
     /// DNS answer that changes between the check and the connect (rebinding) from reaching a private host.
     func checkHTTPSHost(_ host: String, port: Int, uri: String) throws -> NetworkAddress {
+        guard allowsHTTPS else { throw refusal(uri, "this function reads no HTTPS videos (VIDEO_LAMBDA_ALLOW_HTTPS=false); give an s3:// URI") }
         let addresses: [NetworkAddress]
         do { addresses = try NetworkAddress.resolve(host: host, port: port) }
         catch let failure as NetworkAddress.ResolutionFailure {

@@ -73,6 +73,17 @@ final class AccessPolicyTests: XCTestCase {
                       mentioning: "Runtime API")
     }
 
+    /// A function whose videos all come from S3 reads no HTTPS at all, public hosts included.
+    func testHTTPSCanBeTurnedOff() {
+        var policy = AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "false"])
+        XCTAssertFalse(policy.allowsHTTPS)
+        XCTAssertTrue(AccessPolicy.fromEnvironment([:]).allowsHTTPS)
+        XCTAssertTrue(AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "true"]).allowsHTTPS)
+        policy.allowedRoots = [root]
+        assertRefused("https://example.com/v.mp4", by: ObjectStore(policy: policy, s3: .fromEnvironment([:])),
+                      mentioning: "reads no HTTPS videos (VIDEO_LAMBDA_ALLOW_HTTPS=false)")
+    }
+
     func testBucketAllowlist() {
         assertRefused("s3://other-bucket/v.mp4", by: store(buckets: ["videos"]), mentioning: "not in the allowed buckets (videos)")
     }
