@@ -208,6 +208,9 @@ private final class ResponseCollector {
     /// status still comes through (only the first 4 KiB are parsed).
     static let errorBodyLimit = 64 * 1024
 
+    /// The most set aside for a body without a limit on the strength of its Content-Length alone.
+    static let unboundedReservation: Int64 = 64 << 20
+
     var isError: Bool { status >= 300 }
 }
 
@@ -221,6 +224,16 @@ private func collectResponseBody(_ data: UnsafeMutablePointer<CChar>?, _ size: I
             collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: kept))
         }
         return length
+    }
+    // The first bytes of the object: a declared length past the limit is refused before anything is
+    // kept (a whole-object read of a 4 GiB object would otherwise fill memory first), and one within
+    // it is set aside at once instead of growing the array by doubling.
+    if collector.body.isEmpty, let declared = collector.headers["content-length"].flatMap({ Int64($0) }), declared > 0 {
+        if let limit = collector.limit, declared > limit {
+            collector.overLimit = true
+            return 0 // aborts the transfer
+        }
+        collector.body.reserveCapacity(Int(min(declared, collector.limit ?? ResponseCollector.unboundedReservation)))
     }
     if let limit = collector.limit, Int64(collector.body.count + length) > limit {
         collector.overLimit = true

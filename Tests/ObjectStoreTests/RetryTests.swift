@@ -1,5 +1,6 @@
 // Transient failures: S3's SlowDown (a 503) is retried with growing, jittered pauses, and a request
-// that keeps failing says how and after how many attempts.
+// that keeps failing says how and after how many attempts. And what is not retried: a body that
+// declares more than the limit, refused at its first bytes.
 import Foundation
 import TestServers
 import XCTest
@@ -37,6 +38,27 @@ final class RetryTests: XCTestCase {
             XCTAssertEqual((error as? ObjectStoreError)?.code, .network, "\(error)")
             XCTAssertTrue("\(error)".contains("HTTP 503 (SlowDown) (after \(HTTPClient.attempts) attempts)"), "\(error)")
         }
+    }
+
+    /// A whole-object read whose answer declares more than the limit is refused at its first bytes,
+    /// not once the limit's worth has arrived (the server here sends 1000 bytes of its 5 MB, then stalls).
+    func testADeclaredLengthOverTheLimitIsRefusedAtOnce() throws {
+        let server = try ScriptedHTTPServer(doGET: """
+            import time
+            self.send_response(200)
+            self.send_header("Content-Length", "5000000")
+            self.end_headers()
+            self.wfile.write(b"x" * 1000)
+            self.wfile.flush()
+            time.sleep(30)
+            """)
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: [], maximumObjectBytes: 1000),
+                                s3: .fromEnvironment(["AWS_ENDPOINT_URL_S3": server.endpoint]))
+        let started = Date()
+        XCTAssertThrowsError(try store.readAll("s3://videos/big.bin")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .tooLarge, "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "the read waited for the stalled body")
     }
 
     func testPausesGrowAndVaryWithinTheirBounds() {
