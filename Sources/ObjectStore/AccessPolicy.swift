@@ -34,7 +34,7 @@ public struct AccessPolicy: Sendable {
     /// The policy a function runs with: LAMBDA_TASK_ROOT, /tmp and `functionsDirectory`, plus what the
     /// deployment adds through VIDEO_LAMBDA_ALLOWED_ROOTS (':'-separated), VIDEO_LAMBDA_ALLOWED_HOSTS and
     /// VIDEO_LAMBDA_ALLOWED_BUCKETS (','-separated), VIDEO_LAMBDA_MAX_OBJECT_BYTES and
-    /// VIDEO_LAMBDA_ALLOW_HTTPS (false or 0 turns HTTPS videos off).
+    /// VIDEO_LAMBDA_ALLOW_HTTPS (unset, true, 1, yes or on: HTTPS URIs are read; anything else: not).
     public static func fromEnvironment(_ environment: [String: String], functionsDirectory: String? = nil) -> AccessPolicy {
         var roots = ["/tmp"]
         if let taskRoot = environment["LAMBDA_TASK_ROOT"], !taskRoot.isEmpty { roots.append(taskRoot) }
@@ -51,7 +51,9 @@ public struct AccessPolicy: Sendable {
             bucketAllowlist: buckets.isEmpty ? nil : Set(buckets),
             maximumObjectBytes: environment["VIDEO_LAMBDA_MAX_OBJECT_BYTES"].flatMap { Int64($0) } ?? defaultMaximumObjectBytes,
             runtimeAPIAddress: environment["AWS_LAMBDA_RUNTIME_API"])
-        policy.allowsHTTPS = !["false", "0", "no"].contains(Substring(environment["VIDEO_LAMBDA_ALLOW_HTTPS"] ?? "").trimmingSpaces().lowercased())
+        // A switch that closes a door fails closed: a value that is not clearly "on" turns it off.
+        let https = Substring(environment["VIDEO_LAMBDA_ALLOW_HTTPS"] ?? "").trimmingSpaces().lowercased()
+        policy.allowsHTTPS = ["", "true", "1", "yes", "on"].contains(https)
         return policy
     }
 
@@ -89,7 +91,7 @@ public struct AccessPolicy: Sendable {
     /// Resolves `host` and returns the address to connect to. Pinning the address we checked keeps a
     /// DNS answer that changes between the check and the connect (rebinding) from reaching a private host.
     func checkHTTPSHost(_ host: String, port: Int, uri: String) throws -> NetworkAddress {
-        guard allowsHTTPS else { throw refusal(uri, "this function reads no HTTPS videos (VIDEO_LAMBDA_ALLOW_HTTPS=false); give an s3:// URI") }
+        guard allowsHTTPS else { throw refusal(uri, "this function reads no HTTPS URIs (VIDEO_LAMBDA_ALLOW_HTTPS is not on); give an s3:// URI") }
         let addresses: [NetworkAddress]
         do { addresses = try NetworkAddress.resolve(host: host, port: port) }
         catch let failure as NetworkAddress.ResolutionFailure {

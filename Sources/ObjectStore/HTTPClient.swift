@@ -36,8 +36,8 @@ final class HTTPClient {
     /// SlowDown is a 503: a throttled prefix needs more than one quick retry).
     static let attempts = 4
 
-    /// The pause before retry `attempt` (1, 2, ...), in µs: exponential from 100 ms, at most 2 s,
-    /// and drawn between half and all of that, so that the parallel range requests of one reader,
+    /// The pause before retry `attempt` (1, 2, ...), in µs: 100, 200, 400 ms (at most 2 s, were
+    /// there more attempts), drawn between half and all of that, so that the parallel range requests of one reader,
     /// and the functions reading the same prefix, do not all come back at the same moment.
     static func backoffMicroseconds(beforeAttempt attempt: Int) -> Int {
         let ceiling = min(2_000_000, 100_000 << (attempt - 1))
@@ -208,8 +208,9 @@ private final class ResponseCollector {
     /// status still comes through (only the first 4 KiB are parsed).
     static let errorBodyLimit = 64 * 1024
 
-    /// The most set aside for a body without a limit on the strength of its Content-Length alone.
-    static let unboundedReservation: Int64 = 64 << 20
+    /// The most set aside at once on the strength of a Content-Length alone (a server may declare
+    /// gigabytes and send bytes); a larger body grows as it arrives.
+    static let largestReservation: Int64 = 64 << 20
 
     var isError: Bool { status >= 300 }
 }
@@ -233,7 +234,7 @@ private func collectResponseBody(_ data: UnsafeMutablePointer<CChar>?, _ size: I
             collector.overLimit = true
             return 0 // aborts the transfer
         }
-        collector.body.reserveCapacity(Int(min(declared, collector.limit ?? ResponseCollector.unboundedReservation)))
+        collector.body.reserveCapacity(Int(min(declared, collector.limit ?? declared, ResponseCollector.largestReservation)))
     }
     if let limit = collector.limit, Int64(collector.body.count + length) > limit {
         collector.overLimit = true

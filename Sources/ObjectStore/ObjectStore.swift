@@ -1,6 +1,6 @@
 // The object store's one entry point: a URI in, a policy-checked random-access reader (or bytes) out.
-#if canImport(FoundationEssentials)
 import Crypto
+#if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
@@ -100,13 +100,14 @@ public final class ObjectStore: Sendable {
 
     /// One PutObject of `bytes`.
     private func put(_ bytes: [UInt8], bucket: String, key: String, uri: String, contentType: String) throws {
-        var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: sha256Hex(bytes))
+        let digest = SHA256.hash(data: bytes)
+        var request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: hex(digest))
         request.method = "PUT"
         request.body = bytes
         request.headers.append("Content-Type: \(contentType)")
         // S3 checks the body against it and keeps it with the object; a bucket with Object Lock
         // refuses a PutObject without one.
-        request.headers.append("x-amz-checksum-sha256: \(Self.sha256Base64(bytes))")
+        request.headers.append("x-amz-checksum-sha256: \(Data(digest).base64EncodedString())")
         let pooled = PooledHTTPClient(pool: pool)
         let response = try pooled.client.send(request, uri: uri)
         guard response.status == 200 else {
@@ -128,11 +129,6 @@ public final class ObjectStore: Sendable {
         case .s3(let bucket, _):
             try policy.checkBucket(bucket, uri: uri)
         }
-    }
-
-    /// The SHA-256 of `bytes`, base64-encoded (S3's x-amz-checksum-sha256).
-    static func sha256Base64(_ bytes: [UInt8]) -> String {
-        Data(SHA256.hash(data: bytes)).base64EncodedString()
     }
 
     private static func httpsWriteRefused(_ uri: String) -> ObjectStoreError {
@@ -160,18 +156,26 @@ public final class ObjectStore: Sendable {
     /// remembers the bucket's region and runs it once more, sent to and signed for that region.
     /// (Lambda sets AWS_REGION to the function's own; an event may name a bucket anywhere.)
     private func inBucketRegion<T>(_ uri: String, _ body: () throws -> T) throws -> T {
+        guard case .s3(let bucket, _)? = try? ObjectURI(parsing: uri) else { return try body() }
+        // The region this attempt is signed for, read before it: another request may learn the
+        // bucket's region meanwhile, and this one must still try again.
+        let tried = region(of: bucket)
         do {
             return try body()
         } catch let error as ObjectStoreError {
-            guard let region = error.bucketRegion, case .s3(let bucket, _)? = try? ObjectURI(parsing: uri),
-                  region != bucketRegions.withLock({ $0[bucket] }) ?? s3.region else { throw error }
+            guard let region = error.bucketRegion, region != tried else { throw error }
             bucketRegions.withLock { $0[bucket] = region }
             return try body()
         }
     }
 
+    /// The region requests to `bucket` go to and are signed for.
+    private func region(of bucket: String) -> String {
+        bucketRegions.withLock { $0[bucket] } ?? s3.region
+    }
+
     private func s3Request(bucket: String, key: String, uri: String, payloadHash: String) -> HTTPRequest {
-        let region = bucketRegions.withLock { $0[bucket] } ?? s3.region
+        let region = region(of: bucket)
         var request = HTTPRequest(url: s3.url(bucket: bucket, key: key, region: region), region: region, caBundle: caBundle)
         request.deadline = requestDeadline
         request.headers.append("x-amz-content-sha256: \(payloadHash)")

@@ -33,7 +33,12 @@ let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49599
 
 /// The SHA-256 of `bytes`, as lower-case hex.
 public func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { byte in
+    hex(SHA256.hash(data: bytes))
+}
+
+/// A digest as lower-case hex.
+func hex(_ digest: SHA256.Digest) -> String {
+    digest.map { byte in
         let hex = String(byte, radix: 16)
         return hex.count == 1 ? "0" + hex : hex
     }.joined()
@@ -209,7 +214,7 @@ final class HTTPRemoteObject: RemoteObject {
             return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)\(why)")
         case (404, _):
             return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")
-        case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"] != nil,
+        case (300..<400, _) where isS3 && response.headers["x-amz-bucket-region"].flatMap(Self.validRegion) != nil,
              (400, "AuthorizationHeaderMalformed") where isS3 && Self.bucketRegion(of: response) != nil:
             // S3's answers for a bucket in another region than the request was signed for: a
             // redirect from another region's endpoint, or a refusal of the signature's region.
@@ -226,8 +231,13 @@ final class HTTPRemoteObject: RemoteObject {
 
     /// The region S3 names for the bucket: its header, else the error document's `<Region>`.
     static func bucketRegion(of response: HTTPResponse) -> String? {
-        let region = response.headers["x-amz-bucket-region"] ?? xmlElement("Region", in: response.body)
-        return region.flatMap { $0.isEmpty ? nil : $0 }
+        (response.headers["x-amz-bucket-region"] ?? xmlElement("Region", in: response.body)).flatMap(validRegion)
+    }
+
+    /// `region` if it is a region's name (lower-case letters, digits, '-'), else nil: it goes into
+    /// a host name and the signature's scope, where anything else could send the request elsewhere.
+    static func validRegion(_ region: String) -> String? {
+        !region.isEmpty && region.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }) ? region : nil
     }
 
     /// The text of the first `<name>` element of an S3 error document.

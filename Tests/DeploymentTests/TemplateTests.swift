@@ -58,6 +58,12 @@ final class TemplateTests: XCTestCase {
         }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: resources), as: UTF8.self)
         XCTAssertFalse(text.contains("AWSLambdaSQSQueueExecutionRole"), "a role may read every queue in the account")
+        // What replaces it: the orientation role may receive and delete messages of its own queue.
+        let role = try XCTUnwrap(resources["VideoOrientationRole"]?["Properties"] as? [String: Any])
+        let statements = ((role["Policies"] as? [[String: Any]])?.first?["PolicyDocument"] as? [String: Any])?["Statement"] as? [[String: Any]] ?? []
+        let sqs = try XCTUnwrap(statements.first { ($0["Action"] as? [String])?.contains("sqs:ReceiveMessage") == true })
+        XCTAssertEqual(Set(sqs["Action"] as? [String] ?? []), ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
+        XCTAssertEqual((sqs["Resource"] as? [String: Any])?["Fn::GetAtt"] as? [String], ["OrientationQueue", "Arn"])
     }
 
     /// The input bucket's name is written out wherever the moderation function names it (a !Ref

@@ -75,13 +75,13 @@ final class AccessPolicyTests: XCTestCase {
 
     /// A function whose videos all come from S3 reads no HTTPS at all, public hosts included.
     func testHTTPSCanBeTurnedOff() {
-        var policy = AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "false"])
+        let policy = AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "false"])
         XCTAssertFalse(policy.allowsHTTPS)
         XCTAssertTrue(AccessPolicy.fromEnvironment([:]).allowsHTTPS)
         XCTAssertTrue(AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "true"]).allowsHTTPS)
-        policy.allowedRoots = [root]
+        XCTAssertFalse(AccessPolicy.fromEnvironment(["VIDEO_LAMBDA_ALLOW_HTTPS": "disabled"]).allowsHTTPS, "an unclear value closes it")
         assertRefused("https://example.com/v.mp4", by: ObjectStore(policy: policy, s3: .fromEnvironment([:])),
-                      mentioning: "reads no HTTPS videos (VIDEO_LAMBDA_ALLOW_HTTPS=false)")
+                      mentioning: "reads no HTTPS URIs (VIDEO_LAMBDA_ALLOW_HTTPS is not on)")
     }
 
     func testBucketAllowlist() {

@@ -21,6 +21,9 @@ final class HTTPErrorMappingTests: XCTestCase {
         let misSigned = error(400, body: "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'ap-south-1'</Message><Region>ap-south-1</Region></Error>")
         XCTAssertEqual(misSigned.bucketRegion, "ap-south-1")
         XCTAssertNil(error(400, body: "<Error><Code>InvalidArgument</Code></Error>").bucketRegion)
+        // A region goes into a host name: only a region's characters are taken.
+        XCTAssertNil(error(301, headers: ["x-amz-bucket-region": "evil.example/x"]).bucketRegion)
+        XCTAssertNil(error(301, headers: ["x-amz-bucket-region": ""]).bucketRegion)
         XCTAssertTrue("\(moved)".contains("PermanentRedirect"), "\(moved)")
         // Any other redirect is named as one, and not followed.
         XCTAssertTrue("\(error(302, headers: ["location": "https://elsewhere/"], isS3: false))".contains("redirect to https://elsewhere/"))

@@ -15,7 +15,7 @@ public final class ScriptedHTTPServer {
     }
 
     /// `doGET`: the statements of `do_GET(self)`, indented by four spaces or not at all; `doPUT`
-    /// likewise for `do_PUT(self)` (none: PUT is not answered).
+    /// likewise for `do_PUT(self)` (none: a PUT gets http.server's 501).
     public init(doGET: String, doPUT: String? = nil) throws {
         port = try FreePort.find()
         func indented(_ statements: String) -> String {
