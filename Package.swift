@@ -4,13 +4,16 @@
 // that work on one area does not touch the lines of another.
 import PackageDescription
 
+// Exact versions: Package.resolved is not committed, and the container image (sam build, docker
+// build) resolves afresh wherever it is built; a newer release there would give the deployed
+// bootstrap code no test here ran (a protobuf trait turned back on would link Foundation again).
 let dependencies: [Package.Dependency] = [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     // Without the default BinaryDelimitedStreams trait: its Foundation streams would link Foundation,
     // CoreFoundation and ICU into bootstrap (~50 MB, ~0.6 ms at every start) for an API we do not use.
-    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
-    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0", traits: []),
+    .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
 ]
 
 #if arch(x86_64)
