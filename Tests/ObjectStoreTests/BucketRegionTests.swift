@@ -47,6 +47,35 @@ final class BucketRegionTests: XCTestCase {
         XCTAssertEqual(reader.size, 5)
     }
 
+    /// A reader's later ranged GETs, past what its opening request fetched, go to the region its
+    /// opening learned (the 1 MB object here is served in ranges, eu-west-1 only).
+    func testAReadersLaterRangesAreSignedForTheLearnedRegion() throws {
+        let server = try ScriptedHTTPServer(doGET: """
+            data = bytes(range(251)) * 4000
+            signed_here = "/eu-west-1/s3/aws4_request" in self.headers.get("Authorization", "")
+            self.server.refusals = getattr(self.server, "refusals", 0) + (0 if signed_here else 1)
+            if not signed_here:
+                code = b"AuthorizationHeaderMalformed" if self.server.refusals == 1 else b"AccessDenied"
+                body = b"<Error><Code>" + code + b"</Code><Region>eu-west-1</Region></Error>"
+                self.send_response(400 if self.server.refusals == 1 else 403)
+            else:
+                asked = re.match(r"bytes=(\\d+)-(\\d+)", self.headers.get("Range", ""))
+                start, end = int(asked.group(1)), min(int(asked.group(2)), len(data) - 1)
+                body = data[start:end + 1]
+                self.send_response(206)
+                self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, len(data)))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            """)
+        let reader = try store(server).reader(for: "s3://videos/clip.mp4", pattern: .scattered)
+        XCTAssertEqual(reader.size, 1_004_000)
+        var bytes = [UInt8](repeating: 0, count: 100)
+        let count = try bytes.withUnsafeMutableBytes { try reader.read(at: 900_000, into: $0) }
+        XCTAssertEqual(count, 100)
+        XCTAssertEqual(bytes, (900_000..<900_100).map { UInt8($0 % 251) })
+    }
+
     func testAWriteIsSignedAgainForTheBucketsRegion() throws {
         let server = try euWestServer()
         XCTAssertNoThrow(try store(server).write(Array("{}".utf8), to: "s3://videos/results/a.json"))
