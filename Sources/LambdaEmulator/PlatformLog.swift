@@ -134,7 +134,8 @@ public struct PlatformLog: Sendable {
     /// `2026-11-25T03:04:05.678Z`, as Lambda writes platform times.
     static func timestamp(_ date: Date) -> String { timestampFormatter.string(from: date) }
 
-    private static func decimals(_ value: Double, _ places: Int) -> String {
+    /// `value` (not below 0) with `places` decimals, as the platform's figures are written.
+    static func decimals(_ value: Double, _ places: Int) -> String {
         String(format: "%.\(places)f", max(0, value))
     }
 }

@@ -1,6 +1,5 @@
 // What the REPORTs of a run of the emulator add up to, for the user who stops it: how long
 // invocations took, what they were billed, how much memory the function needed, how they ended.
-import Foundation
 
 /// The REPORTs written so far, summed up.
 public struct ReportSummary: Sendable, Equatable {
@@ -38,12 +37,12 @@ public struct ReportSummary: Sendable, Equatable {
         if !failures.isEmpty {
             parts[0] += " (" + failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
         }
-        parts.append("Duration p50 \(Self.format(Self.percentile(durationsMs, 0.5))) ms, p95 \(Self.format(Self.percentile(durationsMs, 0.95))) ms, "
-                     + "max \(Self.format(durationsMs.max()!)) ms")
-        parts.append("billed \(billedMs) ms, \(Self.format(gigabyteSeconds, places: 3)) GB-s at \(memorySizeMB) MB")
+        func ms(_ value: Double) -> String { PlatformLog.decimals(value, 1) }
+        parts.append("Duration p50 \(ms(Self.percentile(durationsMs, 0.5))) ms, p95 \(ms(Self.percentile(durationsMs, 0.95))) ms, max \(ms(durationsMs.max()!)) ms")
+        parts.append("billed \(billedMs) ms, \(PlatformLog.decimals(gigabyteSeconds, 3)) GB-s at \(memorySizeMB) MB")
         if let used = maxMemoryUsedMB { parts.append("Max Memory Used \(used) MB") }
         if !initDurationsMs.isEmpty {
-            parts.append("\(initDurationsMs.count) init\(initDurationsMs.count == 1 ? "" : "s"), p50 \(Self.format(Self.percentile(initDurationsMs, 0.5))) ms")
+            parts.append("\(initDurationsMs.count) init\(initDurationsMs.count == 1 ? "" : "s"), p50 \(ms(Self.percentile(initDurationsMs, 0.5))) ms")
         }
         return parts.joined(separator: "; ")
     }
@@ -53,9 +52,5 @@ public struct ReportSummary: Sendable, Equatable {
         let sorted = values.sorted()
         let rank = Int((fraction * Double(sorted.count)).rounded(.up))
         return sorted[min(sorted.count, max(1, rank)) - 1]
-    }
-
-    private static func format(_ value: Double, places: Int = 1) -> String {
-        String(format: "%.\(places)f", value)
     }
 }

@@ -71,11 +71,9 @@ final class HTTPClient {
             }
             if let deadline = request.deadline, DispatchTime.now() >= deadline { throw deadlinePassed() }
             switch perform(request) {
-            case .success(let response) where Self.isTransient(response):
-                let code = HTTPRemoteObject.xmlElement("Code", in: response.body)
-                lastFailure = "HTTP \(response.status)" + (code.map { " (\($0))" } ?? "")
             case .success(let response):
-                return response
+                guard let failure = Self.transientFailure(response) else { return response }
+                lastFailure = failure
             case .failure(let reason, let retryable):
                 lastFailure = reason
                 if !retryable { throw ObjectStoreError(.network, uri: uri, reason) }
@@ -86,11 +84,14 @@ final class HTTPClient {
         throw ObjectStoreError(.network, uri: uri, "\(lastFailure) (after \(Self.attempts) attempts)")
     }
 
-    /// A server error, throttling, or S3's RequestTimeout (a 400 for a request body that came too
-    /// slowly): the same request may succeed again.
-    private static func isTransient(_ response: HTTPResponse) -> Bool {
-        response.status >= 500 || response.status == 429
-            || (response.status == 400 && HTTPRemoteObject.xmlElement("Code", in: response.body) == "RequestTimeout")
+    /// How `response` failed ("HTTP 503 (SlowDown)") when the same request may succeed again: a
+    /// server error, throttling, or S3's RequestTimeout (a 400 for a request body that came too
+    /// slowly); nil for any other answer. The error document is read only for an error status.
+    private static func transientFailure(_ response: HTTPResponse) -> String? {
+        guard response.status >= 400 else { return nil }
+        let code = HTTPRemoteObject.xmlElement("Code", in: response.body)
+        guard response.status >= 500 || response.status == 429 || (response.status == 400 && code == "RequestTimeout") else { return nil }
+        return "HTTP \(response.status)" + (code.map { " (\($0))" } ?? "")
     }
 
     private enum Outcome {

@@ -22,22 +22,26 @@ final class TemplateTests: XCTestCase {
     /// transform makes of them (permissions, notification configurations, roles), where a circular
     /// dependency or a bad generated property shows. That must be clean too.
     func testTheTransformedTemplatePassesCfnLint() throws {
-        let transformed = FileManager.default.temporaryDirectory.appendingPathComponent("transformed-\(getpid()).json").path
-        defer { try? FileManager.default.removeItem(atPath: transformed) }
-        let (translated, translation) = try Self.runTool("python", ["scripts/check_template.py", "template.yaml", "--output", transformed])
-        XCTAssertEqual(translated, 0, translation)
-        let (status, output) = try Self.runTool("cfn-lint", [transformed])
+        let (status, output) = try withTransformedTemplate { try Self.runTool("cfn-lint", [$0]) }
         XCTAssertEqual(status, 0, "cfn-lint found problems in the transformed template:\n\(output)")
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "cfn-lint printed:\n\(output)")
     }
 
-    /// The template as CloudFormation gets it (after the SAM transform), parsed.
-    private func transformedResources() throws -> [String: [String: Any]] {
-        let transformed = FileManager.default.temporaryDirectory.appendingPathComponent("resources-\(getpid()).json").path
+    /// Runs `body` on the path of the template as CloudFormation gets it (after the SAM
+    /// transform), a temporary file removed afterwards.
+    private func withTransformedTemplate<T>(_ body: (String) throws -> T) throws -> T {
+        let transformed = FileManager.default.temporaryDirectory.appendingPathComponent("transformed-\(getpid()).json").path
         defer { try? FileManager.default.removeItem(atPath: transformed) }
         let (status, output) = try Self.runTool("python", ["scripts/check_template.py", "template.yaml", "--output", transformed])
         XCTAssertEqual(status, 0, output)
-        let template = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: transformed))) as? [String: Any])
+        return try body(transformed)
+    }
+
+    /// The resources of the transformed template, parsed.
+    private func transformedResources() throws -> [String: [String: Any]] {
+        let template = try withTransformedTemplate { path in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        }
         return try XCTUnwrap(template["Resources"] as? [String: [String: Any]])
     }
 
