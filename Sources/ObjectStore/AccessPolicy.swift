@@ -149,10 +149,11 @@ public struct AccessPolicy: Sendable {
 }
 
 extension Substring {
+    /// The text without the spaces and tabs around it.
     func trimmingSpaces() -> Substring {
         var slice = self
-        while slice.first == " " { slice = slice.dropFirst() }
-        while slice.last == " " { slice = slice.dropLast() }
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
         return slice
     }
 }

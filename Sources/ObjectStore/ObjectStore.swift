@@ -112,7 +112,7 @@ public final class ObjectStore: Sendable {
         let response = try pooled.client.send(request, uri: uri)
         guard response.status == 200 else {
             // Reuse the reply mapping of reads: the error documents are the same.
-            throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true, unsigned: request.signing == nil)
+            throw HTTPRemoteObject.error(for: response, uri: uri, isS3: true, whyUnsigned: request.signing == nil ? s3.whyUnsigned : nil)
         }
     }
 
@@ -148,7 +148,8 @@ public final class ObjectStore: Sendable {
         case .s3(let bucket, let key):
             try policy.checkBucket(bucket, uri: uri)
             let request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: emptyPayloadSHA256)
-            return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: true)
+            return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: true,
+                                    whyUnsigned: s3.whyUnsigned)
         }
     }
 

@@ -60,11 +60,15 @@ final class HTTPRemoteObject: RemoteObject {
     /// version (for HTTPS, where no version is pinned, the one sign of a replacement there is).
     private let openedSize = Mutex<Int64?>(nil)
 
-    init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool) {
+    /// Why an S3 request went unsigned (nil: it was signed, or is not to S3).
+    private let whyUnsigned: String?
+
+    init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool, whyUnsigned: String? = nil) {
         self.uri = uri
         self.pooled = client
         self.template = template
         self.isS3 = isS3
+        self.whyUnsigned = isS3 && template.signing == nil ? whyUnsigned : nil
     }
 
     /// Connections one object uses at most when fetching several ranges: each waits mostly on the
@@ -194,12 +198,12 @@ final class HTTPRemoteObject: RemoteObject {
     }
 
     private func failure(_ response: HTTPResponse) -> ObjectStoreError {
-        Self.error(for: response, uri: uri, isS3: isS3, unsigned: isS3 && template.signing == nil)
+        Self.error(for: response, uri: uri, isS3: isS3, whyUnsigned: whyUnsigned)
     }
 
-    /// Maps an HTTP error reply (and an S3 error document) to the store's error codes. `unsigned`:
-    /// the request went without credentials, which a refusal should say.
-    static func error(for response: HTTPResponse, uri: String, isS3: Bool, unsigned: Bool = false) -> ObjectStoreError {
+    /// Maps an HTTP error reply (and an S3 error document) to the store's error codes. `whyUnsigned`:
+    /// why the request went without credentials, which a refusal should say (nil: it was signed).
+    static func error(for response: HTTPResponse, uri: String, isS3: Bool, whyUnsigned: String? = nil) -> ObjectStoreError {
         let code = isS3 ? Self.xmlElement("Code", in: response.body) : nil
         let message = isS3 ? Self.xmlElement("Message", in: response.body) : nil
         let detail = [code, message].compactMap { $0 }.joined(separator: ": ")
@@ -210,7 +214,7 @@ final class HTTPRemoteObject: RemoteObject {
         case (403, "RequestTimeTooSkewed"):
             return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); this machine's clock is off by more than S3 allows (15 minutes)")
         case (403, _), (401, _):
-            let why = unsigned ? "; the request went unsigned: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (container and profile credentials are not read)" : ""
+            let why = whyUnsigned.map { "; the request went unsigned: \($0)" } ?? ""
             return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)\(why)")
         case (404, _):
             return ObjectStoreError(.notFound, uri: uri, "HTTP 404\(suffix)")

@@ -13,20 +13,36 @@ public struct S3Configuration: Sendable {
     public var region: String
     /// An endpoint override (a local S3 such as moto_server); requests then use path-style URLs.
     public var endpoint: String?
+    /// Why requests go unsigned when there are no credentials, for the message of a refusal.
+    var whyUnsigned = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
 
-    /// Reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_REGION (else
-    /// AWS_DEFAULT_REGION, else us-east-1) and AWS_ENDPOINT_URL_S3 (else AWS_ENDPOINT_URL).
+    init(credentials: AWSCredentials?, region: String, endpoint: String?) {
+        self.credentials = credentials
+        self.region = region
+        self.endpoint = endpoint
+    }
+
+    /// As the AWS CLI settles them: keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    /// AWS_SESSION_TOKEN, else from the shared files' profile (`SharedProfile`); the region from
+    /// AWS_REGION, else AWS_DEFAULT_REGION, else the profile's, else us-east-1; the endpoint from
+    /// AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the profile's `endpoint_url`. The files are
+    /// read only for what the environment leaves open.
     public static func fromEnvironment(_ environment: [String: String]) -> S3Configuration {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         var credentials: AWSCredentials? = nil
         if let key = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
             credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
         }
+        let regionSet = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION")
         var endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")
+        let profile = credentials == nil || regionSet == nil || endpoint == nil ? SharedProfile.load(environment: environment) : nil
+        if credentials == nil { credentials = profile?.credentials }
+        if endpoint == nil { endpoint = profile?.endpoint }
         while endpoint?.hasSuffix("/") == true { endpoint?.removeLast() }
-        return S3Configuration(credentials: credentials,
-                               region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1",
-                               endpoint: endpoint)
+        var configuration = S3Configuration(credentials: credentials, region: regionSet ?? profile?.region ?? "us-east-1",
+                                            endpoint: endpoint)
+        if credentials == nil, let profile { configuration.whyUnsigned += ", and \(profile.whyNoCredentials)" }
+        return configuration
     }
 
     /// The request URL of an object (in `region`, by default the configured one): path-style under an overridden endpoint (local servers have no

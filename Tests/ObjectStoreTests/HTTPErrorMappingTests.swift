@@ -5,9 +5,9 @@ import XCTest
 @testable import ObjectStore
 
 final class HTTPErrorMappingTests: XCTestCase {
-    private func error(_ status: Int, headers: [String: String] = [:], body: String = "", isS3: Bool = true, unsigned: Bool = false) -> ObjectStoreError {
+    private func error(_ status: Int, headers: [String: String] = [:], body: String = "", isS3: Bool = true, whyUnsigned: String? = nil) -> ObjectStoreError {
         HTTPRemoteObject.error(for: HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), uri: "s3://videos/a.mp4",
-                               isS3: isS3, unsigned: unsigned)
+                               isS3: isS3, whyUnsigned: whyUnsigned)
     }
 
     /// S3 answers a request signed for the wrong region with 301, no Location, and the bucket's region.
@@ -42,7 +42,7 @@ final class HTTPErrorMappingTests: XCTestCase {
     /// A refusal of a request sent without credentials says so: the usual cause is a shell or a
     /// container that provides them some other way.
     func testARefusedUnsignedRequestSaysItWasUnsigned() {
-        let unsigned = error(403, body: "<Error><Code>AccessDenied</Code></Error>", unsigned: true)
+        let unsigned = error(403, body: "<Error><Code>AccessDenied</Code></Error>", whyUnsigned: S3Configuration.fromEnvironment([:]).whyUnsigned)
         XCTAssertEqual(unsigned.code, .accessDenied)
         XCTAssertTrue("\(unsigned)".contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"), "\(unsigned)")
         XCTAssertFalse("\(error(403, body: "<Error><Code>AccessDenied</Code></Error>"))".contains("unsigned"))
