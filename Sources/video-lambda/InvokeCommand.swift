@@ -56,7 +56,8 @@ struct InvokeCommand: AsyncParsableCommand {
             throw ValidationError("no bootstrap next to this binary at \(bootstrap); build it with `swift build --product bootstrap`")
         }
         var configuration = EmulatorConfiguration(command: [bootstrap], timeoutSeconds: timeout, memoryMB: memory ?? Self.memoryForEveryCore,
-                                                  functionName: handler, handler: handler)
+                                                  functionName: handler, handler: handler,
+                                                  region: EmulatorConfiguration.callersProfileRegion)
         configuration.platformLog = .standardError(for: configuration)
         let emulator = try await LambdaEmulator.start(configuration)
         let result = try await emulator.invoke(event)

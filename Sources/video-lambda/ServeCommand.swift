@@ -33,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
         let termination = TerminationSignals()
         var configuration = EmulatorConfiguration(
             command: command, concurrency: concurrency, timeoutSeconds: timeout, memoryMB: memory,
-            functionName: functionName, handler: handler, port: port, taskRoot: taskRoot)
+            functionName: functionName, handler: handler, region: EmulatorConfiguration.callersProfileRegion, port: port,
+            taskRoot: taskRoot)
         configuration.tenantIsolation = tenantIsolation
         configuration.platformLog = .standardError(for: configuration)
         let emulator = try await LambdaEmulator.start(configuration)

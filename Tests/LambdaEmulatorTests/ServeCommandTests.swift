@@ -71,13 +71,21 @@ final class ServeCommandTests: XCTestCase {
         }
     }
 
-    /// `invoke --emulated` runs the real bootstrap under the emulator with the memory asked for, and
-    /// prints the function's answer.
+    /// `invoke --emulated` runs the real bootstrap under the emulator with the memory asked for, in
+    /// the region of the caller's AWS profile when no region variable is set, and prints the
+    /// function's answer.
     func testInvokeEmulatedRunsTheBootstrap() throws {
         let event = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-\(UUID().uuidString).json")
         try Data(#"{"video": "file:///tmp/a.mp4"}"#.utf8).write(to: event)
-        defer { try? FileManager.default.removeItem(at: event) }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-config-\(UUID().uuidString)")
+        try Data("[profile dev]\nregion = eu-north-1\n".utf8).write(to: config)
+        defer { for file in [event, config] { try? FileManager.default.removeItem(at: file) } }
         let invoke = Process()
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] { environment[name] = nil }
+        environment["AWS_CONFIG_FILE"] = config.path
+        environment["AWS_PROFILE"] = "dev"
+        invoke.environment = environment
         invoke.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
         invoke.arguments = ["invoke", "--event", event.path, "--function", "echo", "--emulated", "--memory", "1769"]
         let stdout = Pipe()
@@ -88,6 +96,7 @@ final class ServeCommandTests: XCTestCase {
         invoke.waitUntilExit()
         XCTAssertEqual(invoke.terminationStatus, 0, output)
         XCTAssertEqual((jsonObject(output)["event"] as? [String: String])?["video"], "file:///tmp/a.mp4", output)
-        XCTAssertTrue((jsonObject(output)["functionArn"] as? String ?? "").hasSuffix(":function:echo"), output)
+        let arn = jsonObject(output)["functionArn"] as? String ?? ""
+        XCTAssertTrue(arn.hasPrefix("arn:aws:lambda:eu-north-1:") && arn.hasSuffix(":function:echo"), output)
     }
 }
