@@ -1,5 +1,5 @@
 // The platform log's lines for each invocation handed to a runtime: START at the hand-over; END and
-// REPORT when its invoke phase ends. For an answered invocation that is the runtime's next GET next
+// REPORT when its invoke phase ends; INIT_REPORT for a runtime whose init failed. For an answered invocation that is the runtime's next GET next
 // (what a runtime does after answering is part of the phase, as in Lambda, and so are the lines it
 // logs meanwhile); else its timeout, its runtime's exit or replacement, or the emulator's shutdown.
 import NIOCore
@@ -46,6 +46,20 @@ extension LambdaEmulator {
                                         memorySizeMB: configuration.memoryMB, maxMemoryUsedMB: open.process?.peakResidentMB, status: status)
         log.end(report)
         reportSummary.add(report)
+    }
+}
+
+extension LambdaEmulator {
+    /// Writes INIT_REPORT for the slot's runtime, whose init ended now without it asking for work:
+    /// it exited (with the type of the init error it posted, else Runtime.ExitError) or ran out of
+    /// time (`timedOut`).
+    func reportFailedInit(in slot: RuntimeSlot, timedOut: Bool) {
+        guard let startedAt = slot.startedAt else { return }
+        slot.startedAt = nil
+        guard let log = configuration.platformLog else { return }
+        let failure: PlatformLog.InitFailure = timedOut ? .timeout : .error(type: slot.initError?.errorType ?? "Runtime.ExitError")
+        log.initFailed(durationMs: timedOut ? configuration.initTimeoutSeconds * 1000 : startedAt.millisecondsUntilNow, failure)
+        reportSummary.addFailedInit()
     }
 }
 

@@ -44,6 +44,7 @@ extension LambdaEmulator {
         guard generation == slot.generation, !isShutDown, case .initializing = slot.state else { return }
         let limit = configuration.initTimeoutSeconds
         log("runtime pid \(slot.process?.pid ?? 0) did not finish init within \(limit) s; stopping it")
+        reportFailedInit(in: slot, timedOut: true)
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
         if !queue.isEmpty {
@@ -168,6 +169,7 @@ extension LambdaEmulator {
                 type: "Runtime.ExitError",
                 message: "Runtime exited during init with error: \(status.description)")
             log("runtime pid \(exitedPID) failed init (\(status)): \(result.bodyText)")
+            reportFailedInit(in: slot, timedOut: false)
             slot.state = .stopped
             if !queue.isEmpty { queue.remove(at: positionWaitingForAFreshRuntime()).complete(result) }
         case .idle, .ready:

@@ -1,5 +1,5 @@
 // What Lambda writes to a function's log around each invocation: START, END and REPORT lines (with
-// JSON logs, platform.start and platform.report records). REPORT carries the runtime process's real
+// JSON logs, platform.start and platform.report records), and INIT_REPORT for an init that failed. REPORT carries the runtime process's real
 // peak memory: the Runtime Interface Emulator prints the configured memory size there, which tells
 // a user sizing a function nothing.
 import Foundation
@@ -80,6 +80,29 @@ public struct PlatformLog: Sendable {
             write(Self.textReport(report))
         case .json:
             write(Self.record("platform.report", Self.jsonReport(report)))
+        }
+    }
+
+    /// How an init failed, as INIT_REPORT gives it.
+    enum InitFailure: Equatable {
+        /// The runtime exited before asking for work; the type is its posted init error's, if any.
+        case error(type: String)
+        case timeout
+    }
+
+    /// The line Lambda writes for an init that failed or timed out. (A successful init is reported
+    /// in its first invocation's REPORT and gets no line of its own.)
+    func initFailed(durationMs: Double, _ failure: InitFailure) {
+        switch (format, failure) {
+        case (.text, .timeout):
+            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: init\tStatus: timeout")
+        case (.text, .error(let type)):
+            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: init\tStatus: error\tError Type: \(type)")
+        case (.json, _):
+            let status = failure == .timeout ? "\"status\":\"timeout\"" : ""
+            let error = if case .error(let type) = failure { "\"status\":\"error\",\"errorType\":\(quoted(type))" } else { status }
+            write(Self.record("platform.initReport", "{\"initializationType\":\"on-demand\",\"phase\":\"init\",\(error)"
+                                + ",\"metrics\":{\"durationMs\":\(Self.decimals(durationMs, 3))}}"))
         }
     }
 

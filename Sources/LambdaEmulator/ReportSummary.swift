@@ -12,6 +12,8 @@ public struct ReportSummary: Sendable, Equatable {
     public private(set) var memorySizeMB = 0
     /// Invocations that did not end in a response, by error type ("timeout" for timeouts).
     public private(set) var failures: [String: Int] = [:]
+    /// Runtime processes whose init failed or timed out (each wrote an INIT_REPORT).
+    public private(set) var failedInits = 0
 
     public init() {}
 
@@ -29,9 +31,13 @@ public struct ReportSummary: Sendable, Equatable {
         }
     }
 
-    /// One line, or nil when nothing was invoked.
+    mutating func addFailedInit() { failedInits += 1 }
+
+    /// One line, or nil when nothing was invoked and no init failed.
     public var text: String? {
-        guard !durationsMs.isEmpty else { return nil }
+        guard !durationsMs.isEmpty else {
+            return failedInits == 0 ? nil : "0 invocations; \(failedInits) failed init\(failedInits == 1 ? "" : "s")"
+        }
         let count = durationsMs.count
         var parts = ["\(count) invocation\(count == 1 ? "" : "s")"]
         if !failures.isEmpty {
@@ -44,6 +50,7 @@ public struct ReportSummary: Sendable, Equatable {
         if !initDurationsMs.isEmpty {
             parts.append("\(initDurationsMs.count) init\(initDurationsMs.count == 1 ? "" : "s"), p50 \(ms(Self.percentile(initDurationsMs, 0.5))) ms")
         }
+        if failedInits > 0 { parts.append("\(failedInits) failed init\(failedInits == 1 ? "" : "s")") }
         return parts.joined(separator: "; ")
     }
 

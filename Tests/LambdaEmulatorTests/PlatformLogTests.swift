@@ -176,8 +176,51 @@ final class PlatformLogTests: EmulatorTestCase {
         // Billed: 350 + 300 + 200 + 1000 ms; at 2 GB that is 3.7 GB-s.
         XCTAssertEqual(summary.text, "4 invocations (1 Function.InvalidEvent, 1 timeout); Duration p50 200.0 ms, p95 1000.0 ms, max 1000.0 ms; "
                        + "billed 1850 ms, 3.700 GB-s at 2048 MB; Max Memory Used 170 MB; 1 init, p50 250.0 ms")
+        summary.addFailedInit()
+        XCTAssertTrue(summary.text?.hasSuffix("; 1 init, p50 250.0 ms; 1 failed init") == true, summary.text ?? "")
+        var failing = ReportSummary()
+        failing.addFailedInit()
+        failing.addFailedInit()
+        XCTAssertEqual(failing.text, "0 invocations; 2 failed inits")
         XCTAssertEqual(ReportSummary.percentile([5, 1, 4, 2, 3], 0.5), 3)
         XCTAssertEqual(ReportSummary.percentile(Array(1...20).map(Double.init), 0.95), 19)
+    }
+
+    /// An init that fails gets Lambda's INIT_REPORT line (with the type of the init error the
+    /// runtime posted, else Runtime.ExitError; a timeout lasts exactly the init limit), and no
+    /// START or REPORT: no invocation was handed over.
+    func testAFailedInitGetsAnInitReport() async throws {
+        let initReport = #/INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: (\S+)/#
+        let (posting, postingLines) = try await start("init-fail")
+        for _ in 0..<2 { _ = try await posting.invoke(Array("{}".utf8)) }
+        // Each try of init (each invocation starts one) is reported.
+        XCTAssertEqual(postingLines.all.map { $0.wholeMatch(of: initReport).map { String($0.1) } }, ["Function.ModelLoadFailed", "Function.ModelLoadFailed"],
+                       "\(postingLines.all)")
+
+        let lines = Lines()
+        for (command, limit) in [(["/bin/sh", "-c", "exit 3"], 10.0), (["/bin/sleep", "60"], 1.0)] {
+            var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 1, functionName: "test-init", shutdownGraceSeconds: 1)
+            configuration.initLimitSeconds = limit
+            configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
+            let emulator = try await LambdaEmulator.start(configuration)
+            shutDownAfterTest(emulator)
+            _ = try await emulator.invoke(Array("{}".utf8))
+        }
+        let written = lines.all
+        XCTAssertEqual(written.count, 2, "\(written)")
+        XCTAssertEqual(written.first.flatMap { $0.wholeMatch(of: initReport) }.map { String($0.1) }, "Runtime.ExitError", "\(written)")
+        XCTAssertEqual(written.last, "INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")
+
+        let (json, jsonLines) = try await start("init-fail", format: .json)
+        _ = try await json.invoke(Array("{}".utf8))
+        let record = try XCTUnwrap(jsonLines.all.first.map { jsonObject($0) }, "\(jsonLines.all)")
+        XCTAssertEqual(record["type"] as? String, "platform.initReport")
+        let fields = try XCTUnwrap(record["record"] as? [String: Any])
+        XCTAssertEqual(fields["phase"] as? String, "init")
+        XCTAssertEqual(fields["initializationType"] as? String, "on-demand")
+        XCTAssertEqual(fields["status"] as? String, "error")
+        XCTAssertEqual(fields["errorType"] as? String, "Function.ModelLoadFailed")
+        XCTAssertGreaterThan((fields["metrics"] as? [String: Any])?["durationMs"] as? Double ?? 0, 0)
     }
 
     func testTheFormatFollowsTheFunctionsLogFormat() {
