@@ -50,15 +50,20 @@ extension LambdaEmulator {
 }
 
 extension LambdaEmulator {
-    /// Writes INIT_REPORT for the slot's runtime, whose init ended now without it asking for work:
-    /// it exited (with the type of the init error it posted, else Runtime.ExitError) or ran out of
-    /// time (`timedOut`).
+    /// Writes INIT_REPORT for the slot's runtime, whose init ended now without it asking for work.
+    /// An init error it posted says how (and its post ends the init, whether the process then exits
+    /// or outlasts the limit); else the process exited (Runtime.ExitError) or ran out of time.
     func reportFailedInit(in slot: RuntimeSlot, timedOut: Bool) {
         guard let startedAt = slot.startedAt else { return }
         slot.startedAt = nil
         guard let log = configuration.platformLog else { return }
-        let failure: PlatformLog.InitFailure = timedOut ? .timeout : .error(type: slot.initError?.errorType ?? "Runtime.ExitError")
-        log.initFailed(durationMs: timedOut ? configuration.initTimeoutSeconds * 1000 : startedAt.millisecondsUntilNow, failure)
+        if let posted = slot.initError, let afterMs = slot.initErrorAfterMs {
+            log.initFailed(durationMs: afterMs, .error(type: posted.errorType ?? "Runtime.Unknown"))
+        } else if timedOut {
+            log.initFailed(durationMs: configuration.initTimeoutSeconds * 1000, .timeout)
+        } else {
+            log.initFailed(durationMs: startedAt.millisecondsUntilNow, .error(type: "Runtime.ExitError"))
+        }
         reportSummary.addFailedInit()
     }
 }

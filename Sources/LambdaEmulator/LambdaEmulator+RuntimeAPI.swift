@@ -140,6 +140,7 @@ extension LambdaEmulator {
         let errorType = errorType(of: request, postedFor: "the init error")
         slot.initError = .failure(request.body.isEmpty ? Array("{\"errorType\":\(quoted(errorType))}".utf8) : request.body,
                                   errorType: errorType)
+        slot.initErrorAfterMs = slot.startedAt?.millisecondsUntilNow
         responder.respondJSON(.accepted, #"{"status":"OK"}"#)
         guard !configuration.command.isEmpty else {
             // A runtime the emulator did not start cannot be ended, and no exit will report the error:

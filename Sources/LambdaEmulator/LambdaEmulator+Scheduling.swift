@@ -17,6 +17,7 @@ extension LambdaEmulator {
     func startRuntime(in slot: RuntimeSlot) throws {
         slot.generation += 1
         slot.initError = nil
+        slot.initErrorAfterMs = nil
         slot.unreportedInitMs = nil
         slot.tenant = nil
         slot.answeredTimeout?.cancel()

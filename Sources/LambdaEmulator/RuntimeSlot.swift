@@ -85,6 +85,9 @@ final class RuntimeSlot: @unchecked Sendable {
     var lastHandedWork = NIODeadline.distantPast
     /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
     var initError: InvocationResult?
+    /// How long the current process's init had run when it posted that error: its Init Duration
+    /// (a runtime that lingers before it exits does not lengthen it).
+    var initErrorAfterMs: Double?
     /// When the current process was started, until its first GET next (its cold start) is recorded.
     var startedAt: NIODeadline?
     /// The current process's init (start to first GET next) in ms, until the REPORT of the first

@@ -1,10 +1,14 @@
 // Where S3 is and who we are to it, from the environment Lambda (or a developer's shell) provides.
 
-/// The keys a request is signed with (SigV4).
-struct AWSCredentials: Sendable {
+/// The keys a request is signed with (SigV4). Printed or dumped, it shows the key id only.
+struct AWSCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     var accessKeyID: String
     var secretAccessKey: String
     var sessionToken: String?
+
+    var description: String { "AWSCredentials(accessKeyID: \(accessKeyID), secret and token redacted)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: ["accessKeyID": accessKeyID]) }
 }
 
 /// Region, endpoint and credentials for S3 requests.

@@ -6,14 +6,6 @@ import Foundation
 import XCTest
 
 final class PlatformLogTests: EmulatorTestCase {
-    /// The lines an emulator's platform log wrote, in order.
-    private final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-    }
-
     private func start(_ handler: String, timeout: Double = 10, format: PlatformLog.Format = .text) async throws -> (LambdaEmulator, Lines) {
         let lines = Lines()
         var configuration = EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")], timeoutSeconds: timeout,
@@ -188,28 +180,33 @@ final class PlatformLogTests: EmulatorTestCase {
 
     /// An init that fails gets Lambda's INIT_REPORT line (with the type of the init error the
     /// runtime posted, else Runtime.ExitError; a timeout lasts exactly the init limit), and no
-    /// START or REPORT: no invocation was handed over.
+    /// START or REPORT: no invocation was handed over. (The emulator starts a runtime at once; one
+    /// that fails before the first invocation arrives is reported too, and the invocation starts
+    /// another: one line more.)
     func testAFailedInitGetsAnInitReport() async throws {
         let initReport = #/INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: (\S+)/#
+        func errorTypes(_ lines: Lines) -> [String?] { lines.all.map { $0.wholeMatch(of: initReport).map { String($0.1) } } }
         let (posting, postingLines) = try await start("init-fail")
         for _ in 0..<2 { _ = try await posting.invoke(Array("{}".utf8)) }
         // Each try of init (each invocation starts one) is reported.
-        XCTAssertEqual(postingLines.all.map { $0.wholeMatch(of: initReport).map { String($0.1) } }, ["Function.ModelLoadFailed", "Function.ModelLoadFailed"],
-                       "\(postingLines.all)")
+        let posted = errorTypes(postingLines)
+        XCTAssertTrue((2...3).contains(posted.count) && posted.allSatisfy { $0 == "Function.ModelLoadFailed" }, "\(postingLines.all)")
 
-        let lines = Lines()
         for (command, limit) in [(["/bin/sh", "-c", "exit 3"], 10.0), (["/bin/sleep", "60"], 1.0)] {
+            let lines = Lines()
             var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 1, functionName: "test-init", shutdownGraceSeconds: 1)
             configuration.initLimitSeconds = limit
             configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
             let emulator = try await LambdaEmulator.start(configuration)
             shutDownAfterTest(emulator)
             _ = try await emulator.invoke(Array("{}".utf8))
+            if limit == 1 {
+                XCTAssertEqual(lines.all, ["INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout"])
+            } else {
+                let exited = errorTypes(lines)
+                XCTAssertTrue((1...2).contains(exited.count) && exited.allSatisfy { $0 == "Runtime.ExitError" }, "\(lines.all)")
+            }
         }
-        let written = lines.all
-        XCTAssertEqual(written.count, 2, "\(written)")
-        XCTAssertEqual(written.first.flatMap { $0.wholeMatch(of: initReport) }.map { String($0.1) }, "Runtime.ExitError", "\(written)")
-        XCTAssertEqual(written.last, "INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")
 
         let (json, jsonLines) = try await start("init-fail", format: .json)
         _ = try await json.invoke(Array("{}".utf8))

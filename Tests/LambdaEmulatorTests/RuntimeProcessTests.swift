@@ -81,7 +81,8 @@ final class RuntimeProcessTests: EmulatorTestCase {
     }
 
     /// A runtime that posts an init error and then hangs past the init limit: the caller gets the
-    /// init error, which says more than the timeout would.
+    /// init error, which says more than the timeout would, and so does INIT_REPORT, whose Init
+    /// Duration ends at the post.
     func testAnInitErrorBeforeAHangIsWhatTheCallerGets() async throws {
         let python = TestPaths.repoRoot.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no .venv: run `make deps-python`") }
@@ -96,10 +97,15 @@ final class RuntimeProcessTests: EmulatorTestCase {
                                                   handler: "stuck", shutdownGraceSeconds: 30)
         // Past the limit, but long enough for Python to start and post the error on a loaded machine.
         configuration.initLimitSeconds = 5
+        let lines = Lines()
+        configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
         let emulator = try await LambdaEmulator.start(configuration)
         shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(result.errorType, "Function.ModelStuck", result.bodyText)
+        let report = try XCTUnwrap(lines.all.first?.wholeMatch(of: #/INIT_REPORT Init Duration: (\d+\.\d\d) ms\tPhase: init\tStatus: error\tError Type: Function\.ModelStuck/#),
+                                   "\(lines.all)")
+        XCTAssertLessThan(try XCTUnwrap(Double(report.1)), 5000)
     }
 
     func testSevenMegabyteResponseBecomesResponseSizeTooLarge() async throws {

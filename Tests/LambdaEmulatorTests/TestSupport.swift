@@ -102,3 +102,11 @@ func rawExchange(port: Int, _ request: [UInt8], seconds: Int = 10) -> String {
     }
     return String(decoding: received, as: UTF8.self)
 }
+
+/// The lines an emulator's platform log wrote, in order.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}

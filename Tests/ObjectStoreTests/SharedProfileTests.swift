@@ -139,10 +139,67 @@ final class SharedProfileTests: XCTestCase {
         let sso = S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "corp"])
         XCTAssertNil(sso.credentials)
         XCTAssertEqual(sso.region, "eu-central-1")
-        XCTAssertTrue(sso.whyUnsigned.contains("profile 'corp' gets its keys through sso_session, which is not read here"), sso.whyUnsigned)
+        XCTAssertTrue(sso.whyUnsigned.contains("profile 'corp' gets its keys through sso_session, which is not followed here"), sso.whyUnsigned)
         XCTAssertTrue(sso.whyUnsigned.contains("aws configure export-credentials --profile corp --format env"), sso.whyUnsigned)
         let half = S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "half"])
         XCTAssertTrue(half.whyUnsigned.contains("profile 'half' has no aws_access_key_id and aws_secret_access_key pair"), half.whyUnsigned)
+    }
+
+    /// Where the AWS CLI would not use the stored keys, neither does the store: a role to assume
+    /// (signing as the base user instead would act with the wrong rights), and a credential program,
+    /// which the CLI prefers to the config file's keys (not to the credentials file's).
+    func testStoredKeysAreNotUsedWhereTheCLIWouldGetOthers() throws {
+        try write("[dev]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n", to: "credentials")
+        try write("""
+            [profile dev]
+            role_arn = arn:aws:iam::123456789012:role/deployer
+            source_profile = dev
+            [profile tool]
+            credential_process = /usr/local/bin/get-keys
+            aws_access_key_id = AKIDCONFIG
+            aws_secret_access_key = s
+            """, to: "config")
+        let role = S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "dev"])
+        XCTAssertNil(role.credentials)
+        XCTAssertTrue(role.whyUnsigned.contains("profile 'dev' gets its keys through role_arn"), role.whyUnsigned)
+        let tool = S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "tool"])
+        XCTAssertNil(tool.credentials)
+        XCTAssertTrue(tool.whyUnsigned.contains("through credential_process"), tool.whyUnsigned)
+        try write("[tool]\naws_access_key_id = AKIDCREDS\naws_secret_access_key = s\n", to: "credentials")
+        XCTAssertEqual(S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "tool"]).credentials?.accessKeyID, "AKIDCREDS")
+    }
+
+    /// The credentials file's settings win over the config file's, as the CLI merges them; a region
+    /// that is not a region's name is not taken (it goes into host names); configured endpoints
+    /// can be turned off.
+    func testRegionAndEndpointSettings() throws {
+        try write("[default]\nregion = ca-central-1\n[odd]\nregion = eu-north-1 # comment\n", to: "credentials")
+        try write("[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:9000\n", to: "config")
+        XCTAssertEqual(S3Configuration.fromEnvironment(["HOME": home.path]).region, "ca-central-1")
+        XCTAssertEqual(S3Configuration.fromEnvironment(["HOME": home.path, "AWS_PROFILE": "odd"]).region, "us-east-1")
+        XCTAssertEqual(S3Configuration.fromEnvironment(["HOME": home.path]).endpoint, "http://127.0.0.1:9000")
+        XCTAssertNil(S3Configuration.fromEnvironment(["HOME": home.path, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"]).endpoint)
+    }
+
+    /// A file that is there but cannot be a config file (here a FIFO, which would block a read) is
+    /// not read, and the message says so.
+    func testAFileThatCannotBeReadIsNamed() throws {
+        let fifo = home.appendingPathComponent(".aws/credentials").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let configuration = S3Configuration.fromEnvironment(["HOME": home.path])
+        XCTAssertNil(configuration.credentials)
+        XCTAssertTrue(configuration.whyUnsigned.contains("(\(fifo) could not be read)"), configuration.whyUnsigned)
+    }
+
+    func testPrintedCredentialsShowNoSecret() {
+        let configuration = S3Configuration.fromEnvironment(["AWS_ACCESS_KEY_ID": "AKIDPRINTED", "AWS_SECRET_ACCESS_KEY": "very-secret",
+                                                             "AWS_SESSION_TOKEN": "secret-token"])
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for text in ["\(configuration)", String(reflecting: configuration), dumped] {
+            XCTAssertTrue(text.contains("AKIDPRINTED"), text)
+            XCTAssertFalse(text.contains("very-secret") || text.contains("secret-token"), text)
+        }
     }
 
     /// The profile's keys sign real requests (the session token goes along); a profile without keys
