@@ -16,13 +16,16 @@ struct BatchCost {
     /// look free per megapixel.
     private static let smallestMegapixels = 0.1
 
-    /// Records a batch of `frames` frames of `megapixels` each: `decodeMs` decoding and preprocessing
-    /// (fetch waits included), `totalMs` in all.
-    mutating func record(frames: Int, megapixels: Double, decodeMs: Double, totalMs: Double) {
-        guard frames > 0 else { return }
+    /// Records a batch of `frames` frames of `megapixels` each, `inferredFrames` of which decoded
+    /// and went through the model: `decodeMs` decoding and preprocessing (fetch waits included),
+    /// `totalMs` in all. A batch of which no frame decoded ran no inference and is not recorded:
+    /// it says nothing of the model's cost, and would make the next batch (of this video or the
+    /// next) look nearly free.
+    mutating func record(frames: Int, inferredFrames: Int, megapixels: Double, decodeMs: Double, totalMs: Double) {
+        guard frames > 0, inferredFrames > 0 else { return }
         let size = max(megapixels, Self.smallestMegapixels)
         decodeMsPerFrameMegapixel = decodeMs / Double(frames) / size
-        otherMsPerFrame = max(0, totalMs - decodeMs) / Double(frames)
+        otherMsPerFrame = max(0, totalMs - decodeMs) / Double(inferredFrames)
         lastMegapixels = size
     }
 

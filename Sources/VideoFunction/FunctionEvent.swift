@@ -75,8 +75,14 @@ enum FunctionEvent {
         static let restAPIMs: Int64 = 29_000
         /// VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS: the integration timeout the function's API really has,
         /// where it is not the default (a REST API's raised, or one set lower).
-        static let configuredMs: Int64? = ProcessInfo.processInfo.environment["VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS"]
-            .flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
+        static let configuredMs: Int64? = configured(ProcessInfo.processInfo.environment["VIDEO_LAMBDA_GATEWAY_TIMEOUT_MS"])
+
+        /// A positive number of ms, at most Lambda's longest timeout (15 minutes): no gateway waits
+        /// longer than the function can run, and a larger value would overflow the arrival time
+        /// plus it (9223372036854775807 stopped every HTTP request with a trap).
+        static func configured(_ text: String?) -> Int64? {
+            text.flatMap { Int64($0) }.flatMap { $0 > 0 ? min($0, 900_000) : nil }
+        }
     }
 
     struct SQSMessage {

@@ -29,6 +29,13 @@ struct Postprocessor {
         var windowEnd: Double
     }
 
+    /// The verdict for a video with or without flagged frames. One that stopped early with none
+    /// flagged is "incomplete": the frames it never looked at could have been flagged.
+    static func verdict(flagged: Bool, stoppedEarly: Bool, _ verdicts: [String]) -> String {
+        if flagged { return verdicts.last ?? "flagged" }
+        return stoppedEarly ? "incomplete" : verdicts.first ?? "clear"
+    }
+
     func apply(_ raw: [[Float]], timestamps: [Double], indices: [Int?], window: SampledWindow, into result: inout AnalysisResult, perFrame: Bool) {
         let scores = scores(raw)
         let topK = max(1, min(spec.topK ?? 1, labels.count))
@@ -41,7 +48,7 @@ struct Postprocessor {
                 mean: values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count),
                 flaggedFrames: flaggedFrames.filter { $0 }.count,
                 ranges: Self.ranges(flagged: flaggedFrames, timestamps: timestamps, window: window),
-                verdict: flaggedFrames.contains(true) ? threshold.verdicts.last ?? "flagged" : threshold.verdicts.first ?? "clear")
+                verdict: Self.verdict(flagged: flaggedFrames.contains(true), stoppedEarly: result.stoppedEarly != nil, threshold.verdicts))
         }
         if perFrame {
             result.frames = scores.indices.map { i in

@@ -151,8 +151,8 @@ public final class VideoAnalyzer {
                 used += prepared.timestamps
                 indices += prepared.indices
             }
-            batchCost.record(frames: chunk.count, megapixels: megapixels, decodeMs: prepared.decodeMs + prepared.preprocessMs,
-                             totalMs: Self.now() - chunkStarted)
+            batchCost.record(frames: chunk.count, inferredFrames: prepared.input == nil ? 0 : prepared.timestamps.count, megapixels: megapixels,
+                             decodeMs: prepared.decodeMs + prepared.preprocessMs, totalMs: Self.now() - chunkStarted)
         }
         guard !raw.isEmpty else {
             throw VideoFunctionError(.invalidVideo, "\(request.video): none of the \(timestamps.count) sampled frames could be decoded (\(missing.first?.reason ?? "no frames"))")
@@ -189,8 +189,17 @@ public final class VideoAnalyzer {
         guard width == labels.count else {
             throw VideoFunctionError(.inferenceFailed, "\(name): the model gives \(width) scores per frame but \(labels.count) labels are configured")
         }
-        let values = output.floats
-        return (0..<frames).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+        return try Self.rows(output.floats, width: width, source: "\(name): the model's output '\(outputName)'")
+    }
+
+    /// `values` as rows of `width` scores, one per frame. Scores are reported as JSON numbers,
+    /// which have no NaN or infinity; and such a score means the model broke on this input, not
+    /// that the frame scored high or low.
+    static func rows(_ values: [Float], width: Int, source: String) throws -> [[Float]] {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw VideoFunctionError(.inferenceFailed, "\(source) has a non-finite score (\(values[bad])) for frame \(bad / width + 1) of the batch")
+        }
+        return stride(from: 0, to: values.count, by: width).map { Array(values[$0..<($0 + width)]) }
     }
 
     /// Object-store failures mean the video is unavailable; anything VideoIO rejects is an invalid video.

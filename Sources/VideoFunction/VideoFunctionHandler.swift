@@ -107,7 +107,9 @@ public struct VideoFunctionHandler: LambdaByteHandler {
 
     /// S3: every record is analysed, whatever happens to the others. If any failed, the invocation
     /// fails (so that Lambda retries the event) with the first failure's type and every failure
-    /// named; the results of the others are already stored, and a retry stores them again.
+    /// named; the results of the others are already stored, and a retry stores them again. An
+    /// analysis that stopped early at the deadline fails too: nobody reads an S3 invocation's answer,
+    /// and a partial result stored as if complete would stand for the whole video for good.
     private func handleRecords(_ records: [FunctionEvent.S3Record], context: LambdaContext) throws -> S3Response {
         var summaries: [AnalysisResult] = []
         var skipped: [S3Response.Skipped] = []
@@ -125,7 +127,9 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 continue
             }
             do {
-                summaries.append(try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs }))
+                let summary = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs })
+                if let unfinished = Self.unfinished([summary]) { throw unfinished }
+                summaries.append(summary)
             } catch {
                 // Not logged here: the error thrown below names every failure, and its caller logs it.
                 failures.append(error)

@@ -16,6 +16,18 @@ final class BatchAnswerTests: XCTestCase {
         XCTAssertEqual(failure?.message, "b.mp4: deadline: analysed 8 of 16 frames; left for a retry")
     }
 
+    /// A NaN or infinite score is the model failing, said as such: JSON has no such numbers, and
+    /// encoding the result failed with a message about writing it.
+    func testNonFiniteScoresAreAnInferenceFailure() throws {
+        XCTAssertEqual(try VideoAnalyzer.rows([0.25, 0.75, 1, 0], width: 2, source: "m"), [[0.25, 0.75], [1, 0]])
+        for bad: Float in [.nan, .infinity, -.infinity] {
+            XCTAssertThrowsError(try VideoAnalyzer.rows([0.25, 0.75, bad, 0], width: 2, source: "f: the model's output 'prob'")) { error in
+                XCTAssertEqual((error as? VideoFunctionError)?.code, .inferenceFailed)
+                XCTAssertTrue("\(error)".contains("f: the model's output 'prob' has a non-finite score (\(bad)) for frame 2 of the batch"), "\(error)")
+            }
+        }
+    }
+
     /// The time left less a reserve never traps: a deadline far in the past is no time at all.
     func testTimeLeftLessAReserveSaturates() {
         XCTAssertEqual(VideoFunctionHandler.less(1_000, 300), 700)

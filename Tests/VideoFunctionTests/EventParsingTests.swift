@@ -111,6 +111,12 @@ final class EventParsingTests: XCTestCase {
         let raised = try JSONValue(parsing: Array(#"{"httpMethod": "POST", "requestContext": {"requestTimeEpoch": \#(now)}}"#.utf8))
         guard case .object(let fields) = raised else { return XCTFail("not an object") }
         XCTAssertEqual(FunctionEvent.httpRequest(fields, configuredTimeoutMs: 120_000)?.gateway?.timeoutMs, 120_000)
+        // The variable is at most Lambda's 15 minutes: Int64's largest overflowed the arrival plus it.
+        XCTAssertEqual(FunctionEvent.GatewayTimeout.configured("9223372036854775807"), 900_000)
+        XCTAssertEqual(FunctionEvent.GatewayTimeout.configured("45000"), 45_000)
+        for refused in ["0", "-5", "soon", nil] { XCTAssertNil(FunctionEvent.GatewayTimeout.configured(refused), "\(String(describing: refused))") }
+        let huge = FunctionEvent.httpRequest(fields, configuredTimeoutMs: FunctionEvent.GatewayTimeout.configured("9223372036854775807"))
+        XCTAssertEqual(huge?.gatewayTimeLeftMs(nowEpochMs: now), 900_000)
         // A sample event's arrival (the docs' are from 2020) is no deadline.
         XCTAssertNil(try request(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}, "timeEpoch": 1583348638390}}"#)?.gateway)
     }

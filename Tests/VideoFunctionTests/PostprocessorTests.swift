@@ -24,6 +24,23 @@ final class PostprocessorTests: XCTestCase {
         XCTAssertEqual(result.frames?.map { $0.top[0].label }, ["safe", "unsafe", "unsafe", "safe", "unsafe"])
     }
 
+    /// An analysis that stopped early with no frame flagged has no verdict to give: the frames it
+    /// never reached could have been flagged. One flagged frame is enough for the flagged verdict.
+    func testAnAnalysisCutShortIsIncompleteUnlessFlagged() {
+        let spec = FunctionConfig.PostprocessSpec(activation: "none", topK: 1, aggregate: nil,
+                                                  threshold: .init(label: "unsafe", value: 0.5, verdicts: ["safe", "unsafe"]), vote: nil)
+        func verdict(_ raw: [[Float]], stoppedEarly: String?) -> String? {
+            var result = emptyResult()
+            result.stoppedEarly = stoppedEarly
+            Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2], indices: [0, 1],
+                                                                      window: .init(planned: [0, 2, 4, 6], windowEnd: 8), into: &result, perFrame: false)
+            return result.threshold?.verdict
+        }
+        XCTAssertEqual(verdict([[0.9, 0.1], [0.8, 0.2]], stoppedEarly: nil), "safe")
+        XCTAssertEqual(verdict([[0.9, 0.1], [0.8, 0.2]], stoppedEarly: "deadline: analysed 2 of 4 frames"), "incomplete")
+        XCTAssertEqual(verdict([[0.9, 0.1], [0.2, 0.8]], stoppedEarly: "deadline: analysed 2 of 4 frames"), "unsafe")
+    }
+
     /// A flagged range open at the last analysed frame ends at the next planned sample when the
     /// analysis stopped early (or the frames after it would not decode), and at the request's end
     /// within the video otherwise: time not analysed is not reported as flagged.

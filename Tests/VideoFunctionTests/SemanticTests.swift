@@ -102,6 +102,8 @@ final class SemanticTests: XCTestCase {
         }
         XCTAssertEqual(partial.sampledFrames, 8)
         XCTAssertTrue(partial.stoppedEarly?.contains("analysed 8 of 12 frames") == true, "\(String(describing: partial.stoppedEarly))")
+        XCTAssertEqual(full.threshold?.verdict, "safe")
+        XCTAssertEqual(partial.threshold?.verdict, "incomplete", "4 frames were never looked at")
         // No time for anything: a timeout error that says what to do.
         XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 12)) { 10 }) { error in
             XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout)
