@@ -39,6 +39,17 @@ struct OutputLocation: Equatable {
         return place(kept + suffix)
     }
 
+    /// Whether `s3://bucket/key` could be a result this function wrote: in OUTPUT_URI's bucket,
+    /// with its text before and after where a key goes. Such an object reaching the function (its
+    /// input bucket is also its output bucket) is no video, and analysing it would fail, be retried,
+    /// and never end well; writing its result would notify the function again.
+    func holds(bucket: String, key: String) -> Bool {
+        guard case .s3(let outputBucket, let template)? = try? ObjectURI(parsing: place(Self.keyPlaceholder)),
+              outputBucket == bucket, let slot = template.firstRange(of: Self.keyPlaceholder) else { return false }
+        let before = template[..<slot.lowerBound], after = template[slot.upperBound...]
+        return key.utf8.count >= before.utf8.count + after.utf8.count && key.hasPrefix(before) && key.hasSuffix(after)
+    }
+
     /// The URI with `key` where the key goes.
     private func place(_ key: String) -> String {
         // A file URI is percent-decoded when opened; a key's own '%' must stay one.

@@ -120,6 +120,11 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
                 continue
             }
+            if let output, output.holds(bucket: record.bucket, key: record.key) {
+                context.logger.warn("skipped \(record.uri): it is where this function writes results (OUTPUT_URI \(output.uri)); the bucket's notifications should leave out that prefix")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
+                continue
+            }
             // Failing it would only be retried until the dead-letter queue: it never holds a video.
             guard !record.isFolderMarker else {
                 context.logger.info("skipped \(record.uri): an empty object whose key ends in '/' (a folder the S3 console made)")

@@ -188,6 +188,11 @@ final class FunctionEndToEndTests: XCTestCase {
         let skipped = object(try await emulator.invoke(Array(removal.utf8)))
         XCTAssertEqual((skipped["results"] as? [Any])?.count, 0, "\(skipped)")
         XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/gone.mp4", "eventName": "ObjectRemoved:Delete"]])
+        // A result of the function's own, in a bucket that is input and output both, is no video.
+        let own = #"{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "videolambda-output"}, "object": {"key": "results/video-moderation/uploads/a.mp4.json"}}}]}"#
+        let ownReply = object(try await emulator.invoke(Array(own.utf8)))
+        XCTAssertEqual(ownReply["skipped"] as? [[String: String]], [["key": "results/video-moderation/uploads/a.mp4.json", "eventName": "ObjectCreated:Put"]],
+                       "\(ownReply)")
         let test = #"{"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "videolambda-input"}"#
         let testReply = object(try await emulator.invoke(Array(test.utf8)))
         XCTAssertNotNil(testReply["skipped"] as? String, "\(testReply)")

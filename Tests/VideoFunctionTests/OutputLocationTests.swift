@@ -15,6 +15,22 @@ final class OutputLocationTests: XCTestCase {
         XCTAssertEqual(try OutputLocation("/tmp/results/").target(forKey: "a%20b.mp4"), "/tmp/results/a%20b.mp4.json")
     }
 
+    /// An object where the function writes its results is recognised, so that a bucket that is both
+    /// input and output does not have the function analyse (and fail on, and retry) its own results.
+    func testItKnowsItsOwnResults() throws {
+        let prefix = try OutputLocation("s3://media/results/")
+        XCTAssertTrue(prefix.holds(bucket: "media", key: "results/uploads/a.mp4.json"))
+        XCTAssertTrue(prefix.holds(bucket: "media", key: prefix.target(forKey: "uploads/a.mp4").dropFirst("s3://media/".count).description))
+        XCTAssertFalse(prefix.holds(bucket: "media", key: "uploads/a.mp4"))
+        XCTAssertFalse(prefix.holds(bucket: "media", key: "results/a.mp4"), "not a result: no .json")
+        XCTAssertFalse(prefix.holds(bucket: "other", key: "results/uploads/a.mp4.json"))
+        let template = try OutputLocation("s3://media/<key>/result.json")
+        XCTAssertTrue(template.holds(bucket: "media", key: "m-1/result.json"))
+        XCTAssertFalse(template.holds(bucket: "media", key: "m-1/clip.mp4"))
+        XCTAssertFalse(template.holds(bucket: "media", key: "/result.json".dropFirst().description), "the key cannot be shorter than the template's text")
+        XCTAssertFalse(try OutputLocation("/tmp/results/").holds(bucket: "tmp", key: "results/a.json"))
+    }
+
     /// A result key past S3's 1024 bytes keeps the start of the video's key and its digest, so
     /// that two long keys sharing their start still get results of their own.
     func testALongKeyIsShortenedToFitS3() throws {
