@@ -80,7 +80,12 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// The answer to an S3 notification: each analysed record's summary (its full result when there
     /// is no OUTPUT_URI), and the records that tell of no new object.
     struct S3Response: Encodable {
-        struct Skipped: Encodable { var key: String; var eventName: String }
+        struct Skipped: Encodable {
+            var key: String
+            var eventName: String
+            /// Said where the event name does not say why (an object gone since it was created).
+            var reason: String? = nil
+        }
         var results: [AnalysisResult]
         var skipped: [Skipped]?
     }
@@ -135,6 +140,11 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 let summary = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs })
                 if let unfinished = Self.unfinished([summary]) { throw unfinished }
                 summaries.append(summary)
+            } catch let error as VideoFunctionError where error.storeCode == .notFound {
+                // Deleted since S3 told of it: every retry would find it gone the same way, then
+                // end in the failure destination. (Without s3:ListBucket S3 answers 403, not 404.)
+                context.logger.warn("skipped \(record.uri): it no longer exists (\(error))")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? "", reason: "the object no longer exists"))
             } catch {
                 // Not logged here: the error thrown below names every failure, and its caller logs it.
                 failures.append(error)
@@ -175,7 +185,12 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                     continue
                 }
                 // An SQS answer carries no results: without OUTPUT_URI they would be lost, so the
-                // message fails and stays in the queue (then the dead-letter queue) instead.
+                // message fails and stays in the queue (then the dead-letter queue) instead. A
+                // notification with no new object in it has no result to lose.
+                if case .s3(let records) = event, !records.contains(where: { $0.isObjectCreated && !$0.isFolderMarker }) {
+                    context.logger.info("message \(message.messageID) tells of no new object: nothing to analyse")
+                    continue
+                }
                 guard output != nil else {
                     throw VideoFunctionError(.outputFailed, "OUTPUT_URI is not set: there is nowhere to store the result of message \(message.messageID)")
                 }

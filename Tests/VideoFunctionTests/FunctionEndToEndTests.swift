@@ -132,13 +132,20 @@ final class FunctionEndToEndTests: XCTestCase {
         func record(_ key: String) -> String {
             #"{"eventSource": "aws:s3", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "\#(key)"}}}"#
         }
-        let event = #"{"Records": [\#(record("uploads/missing.mp4")), \#(record("uploads/second.mp4"))]}"#
+        try store.write(Array("not a video at all".utf8), to: "s3://videolambda-input/uploads/text.mp4")
+        let event = #"{"Records": [\#(record("uploads/text.mp4")), \#(record("uploads/second.mp4"))]}"#
         let result = try await emulator.invoke(Array(event.utf8))
-        XCTAssertEqual(result.errorType, "Function.VideoUnavailable", result.bodyText)
+        XCTAssertEqual(result.errorType, "Function.InvalidVideo", result.bodyText)
         XCTAssertTrue(result.bodyText.contains("1 of 2 records failed"), result.bodyText)
-        XCTAssertTrue(result.bodyText.contains("s3://videolambda-input/uploads/missing.mp4"), result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("s3://videolambda-input/uploads/text.mp4"), result.bodyText)
         let stored = try JSONSerialization.jsonObject(with: Data(try store.readAll("s3://videolambda-output/results/uploads/second.mp4.json"))) as? [String: Any]
         XCTAssertEqual(stored?["sampledFrames"] as? Int, 16)
+
+        // An object deleted since S3 told of it is skipped, saying so: every retry would find it gone.
+        let gone = #"{"Records": [\#(record("uploads/missing.mp4"))]}"#
+        let skipped = object(try await emulator.invoke(Array(gone.utf8)))
+        XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/missing.mp4", "eventName": "", "reason": "the object no longer exists"]],
+                       "\(skipped)")
     }
 
     /// Without OUTPUT_URI an S3 event gets its full results back, and SQS messages fail rather
@@ -153,6 +160,11 @@ final class FunctionEndToEndTests: XCTestCase {
         // S3's test event has nothing to store, so it does not fail.
         XCTAssertEqual((sqs["batchItemFailures"] as? [[String: String]])?.map { $0["itemIdentifier"] ?? "" },
                        ["msg-direct-1", "msg-s3-notification-2", "msg-not-a-video-3"], "\(sqs)")
+        // Nor does a notification of no new object.
+        let removal = #"{\"Records\": [{\"eventSource\": \"aws:s3\", \"eventName\": \"ObjectRemoved:Delete\", \"s3\": {\"bucket\": {\"name\": \"in\"}, \"object\": {\"key\": \"a.mp4\"}}}]}"#
+        let batch = #"{"Records": [{"messageId": "msg-removal", "eventSource": "aws:sqs", "body": "\#(removal)"}]}"#
+        let removed = object(try await emulator.invoke(Array(batch.utf8)))
+        XCTAssertEqual((removed["batchItemFailures"] as? [Any])?.count, 0, "\(removed)")
     }
 
     func testOrientationSampleEvents() async throws {
