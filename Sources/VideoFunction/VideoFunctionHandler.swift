@@ -140,9 +140,10 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 let summary = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs })
                 if let unfinished = Self.unfinished([summary]) { throw unfinished }
                 summaries.append(summary)
-            } catch let error as VideoFunctionError where error.storeCode == .notFound {
+            } catch let error as VideoFunctionError where error.storeCode == .notFound && !error.message.contains("NoSuchBucket") {
                 // Deleted since S3 told of it: every retry would find it gone the same way, then
-                // end in the failure destination. (Without s3:ListBucket S3 answers 403, not 404.)
+                // end in the failure destination. (Without s3:ListBucket S3 answers 403, not 404;
+                // a bucket that is not there, as in a sample event run by hand, is no deletion.)
                 context.logger.warn("skipped \(record.uri): it no longer exists (\(error))")
                 skipped.append(.init(key: record.key, eventName: record.eventName ?? "", reason: "the object no longer exists"))
             } catch {

@@ -146,6 +146,11 @@ final class FunctionEndToEndTests: XCTestCase {
         let skipped = object(try await emulator.invoke(Array(gone.utf8)))
         XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/missing.mp4", "eventName": "", "reason": "the object no longer exists"]],
                        "\(skipped)")
+        // A bucket that is not there is no deletion: it fails, naming S3's NoSuchBucket.
+        let noBucket = #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "no-such-bucket"}, "object": {"key": "a.mp4"}}}]}"#
+        let refused = try await emulator.invoke(Array(noBucket.utf8))
+        XCTAssertEqual(refused.errorType, "Function.VideoUnavailable", refused.bodyText)
+        XCTAssertTrue(refused.bodyText.contains("NoSuchBucket"), refused.bodyText)
     }
 
     /// Without OUTPUT_URI an S3 event gets its full results back, and SQS messages fail rather
