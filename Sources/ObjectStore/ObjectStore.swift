@@ -117,13 +117,13 @@ public final class ObjectStore: Sendable {
     }
 
     /// Checks, writing nothing, what `write` would check of `uri` before it sends a byte: that it
-    /// parses, is not HTTPS, and names a bucket the policy allows (a file's directories are checked,
-    /// and made, when it is written). A function checks its OUTPUT_URI this way at init, instead of
-    /// analysing every video only to fail storing the result.
+    /// parses, is not HTTPS, and names a bucket the policy allows, or a file whose nearest existing
+    /// directory lies under an allowed root. A function checks its OUTPUT_URI this way at init,
+    /// instead of analysing every video only to fail storing the result.
     public func checkWritable(_ uri: String) throws {
         switch try ObjectURI(parsing: uri) {
-        case .file:
-            return
+        case .file(let path):
+            try FileWriter.checkWritable(path, uri: uri, policy: policy)
         case .https:
             throw Self.httpsWriteRefused(uri)
         case .s3(let bucket, _):

@@ -111,6 +111,23 @@ final class AccessPolicyTests: XCTestCase {
         }
     }
 
+    /// What a function checks of its OUTPUT_URI at init: a file under an allowed root passes, made
+    /// directories or not (and none is made by the check), one outside or behind a symlink out of
+    /// it is refused.
+    func testCheckingAFileToWriteMakesNothing() throws {
+        let store = store()
+        XCTAssertNoThrow(try store.checkWritable("file://" + root + "/results/uploads/key.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/results"), "the check made a directory")
+        XCTAssertNoThrow(try store.checkWritable(root + "/key.json"))
+        for uri in ["file:///etc/video-lambda/key.json", "/var/tmp/video-lambda-\(getpid())/key.json"] {
+            XCTAssertThrowsError(try store.checkWritable(uri), uri) { XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy, "\($0)") }
+        }
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape", withDestinationPath: "/var/tmp")
+        XCTAssertThrowsError(try store.checkWritable(root + "/escape/new/key.json")) {
+            XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy, "\($0)")
+        }
+    }
+
     /// A result named after a nested key gets its directories made, under an allowed root only.
     func testWritingCreatesMissingDirectoriesUnderAllowedRoots() throws {
         let store = store()

@@ -325,7 +325,8 @@ final class FunctionEndToEndTests: XCTestCase {
     /// An OUTPUT_URI results cannot be written to is an init error naming it, before any video is
     /// analysed for nothing.
     func testAnOutputURIThatCannotBeWrittenIsAnInitError() async throws {
-        for (uri, text) in [("https://example.com/results/", "not HTTPS"), ("s3://videolambda-output/results/", "not in the allowed buckets")] {
+        for (uri, text) in [("https://example.com/results/", "not HTTPS"), ("s3://videolambda-output/results/", "not in the allowed buckets"),
+                            ("file:///etc/video-lambda/", "outside the allowed directories")] {
             let emulator = try await start("video-moderation", outputURI: uri, environment: ["VIDEO_LAMBDA_ALLOWED_BUCKETS": "videolambda-input"])
             let result = try await emulator.invoke(try sample("video-moderation", "s3-put.json"))
             XCTAssertNotNil(result.functionError, result.bodyText)
