@@ -129,6 +129,10 @@ public final class VideoAnalyzer {
             let reserve = Self.deadlineReserveMs + expectedMs(frames: chunk.count)
             if Double(remainingMs()) < reserve {
                 guard !raw.isEmpty else {
+                    // Frames were tried and none decoded: that, not the clock, is the news.
+                    if let first = missing.first {
+                        throw VideoFunctionError(.timeout, "\(request.video): none of the \(missing.count) frames tried decoded (\(first.reason)), and \(remainingMs()) ms left before the deadline is not enough for the next \(chunk.count)")
+                    }
                     throw Self.noTimeForAnyFrame(request.video, remainingMs: remainingMs())
                 }
                 stoppedEarly = "deadline: analysed \(raw.count) of \(timestamps.count) frames before the time ran out"

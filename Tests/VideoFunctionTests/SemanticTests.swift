@@ -82,6 +82,15 @@ final class SemanticTests: XCTestCase {
             XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidVideo, "\(error)")
             XCTAssertTrue("\(error)".contains("none of the 4 sampled frames could be decoded"), "\(error)")
         }
+        // A first batch that decoded nothing, then no time for the next: the error tells of both.
+        var checks = 0
+        XCTAssertThrowsError(try moderation.analyze(VideoRequest(video: video, frames: 16, start: 6, end: 10)) {
+            checks += 1
+            return checks <= 2 ? 60_000 : 10
+        }) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .timeout, "\(error)")
+            XCTAssertTrue("\(error)".contains("none of the 8 frames tried decoded (") && "\(error)".contains("not enough for the next 8"), "\(error)")
+        }
     }
 
     func testTheDeadlineStopsTheWorkEarlyOrFailsClearly() throws {
