@@ -52,17 +52,19 @@ extension LambdaEmulator {
 extension LambdaEmulator {
     /// Writes INIT_REPORT for the slot's runtime, whose init ended now without it asking for work.
     /// An init error it posted says how (and its post ends the init, whether the process then exits
-    /// or outlasts the limit); else the process exited (Runtime.ExitError) or ran out of time.
-    func reportFailedInit(in slot: RuntimeSlot, timedOut: Bool) {
+    /// or outlasts the limit); else the process exited (Runtime.ExitError) or ran out of time: the
+    /// init limit in the init phase, the invocation's timeout in the invoke phase.
+    func reportFailedInit(in slot: RuntimeSlot, phase: PlatformLog.InitPhase, timedOut: Bool) {
         guard let startedAt = slot.startedAt else { return }
         slot.startedAt = nil
         guard let log = configuration.platformLog else { return }
         if let posted = slot.initError, let afterMs = slot.initErrorAfterMs {
-            log.initFailed(durationMs: afterMs, .error(type: posted.errorType ?? "Runtime.Unknown"))
+            log.initFailed(durationMs: afterMs, phase: phase, .error(type: posted.errorType ?? "Runtime.Unknown"))
         } else if timedOut {
-            log.initFailed(durationMs: configuration.initTimeoutSeconds * 1000, .timeout)
+            let limit = phase == .initialization ? configuration.initTimeoutSeconds : configuration.timeoutSeconds
+            log.initFailed(durationMs: limit * 1000, phase: phase, .timeout)
         } else {
-            log.initFailed(durationMs: startedAt.millisecondsUntilNow, .error(type: "Runtime.ExitError"))
+            log.initFailed(durationMs: startedAt.millisecondsUntilNow, phase: phase, .error(type: "Runtime.ExitError"))
         }
         reportSummary.addFailedInit()
     }

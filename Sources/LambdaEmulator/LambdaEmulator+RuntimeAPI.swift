@@ -62,13 +62,22 @@ extension LambdaEmulator {
         if let startedAt = slot.startedAt {
             let initMs = startedAt.millisecondsUntilNow
             coldStarts.append(initMs)
-            slot.unreportedInitMs = initMs
+            // An init in an invocation's invoke phase is part of its Duration, not an Init Duration.
+            if slot.invokePhaseInit == nil { slot.unreportedInitMs = initMs }
             slot.startedAt = nil
         }
         slot.initTimeout?.cancel()
         slot.initTimeout = nil
         slot.answeredTimeout?.cancel()
         slot.answeredTimeout = nil
+        if let waiting = slot.invokePhaseInit {
+            // Its init done, the process gets the invocation it was started for (START is
+            // written and the deadline runs since the retry began).
+            slot.invokePhaseInit = nil
+            slot.state = .busy(waiting)
+            slot.lastHandedWork = .now()
+            return deliver(waiting, over: responder, slot: slot)
+        }
         slot.state = .idle(responder)
         dispatch()
     }

@@ -39,21 +39,55 @@ extension LambdaEmulator {
     }
 
     /// A runtime that has not asked for work within its init limit (a model fetch that stalls, a
-    /// deadlock): as Lambda ends such an init, the process is killed and the caller waiting for it
-    /// gets the timeout error; the next invocation starts a fresh process.
+    /// deadlock): as Lambda ends such an init, the process is killed; an invocation waiting for it
+    /// gets a fresh process whose init runs in its invoke phase (`retryInitInInvokePhase`).
     private func initTimedOut(slot: RuntimeSlot, generation: Int) {
         guard generation == slot.generation, !isShutDown, case .initializing = slot.state else { return }
-        let limit = configuration.initTimeoutSeconds
-        log("runtime pid \(slot.process?.pid ?? 0) did not finish init within \(limit) s; stopping it")
-        reportFailedInit(in: slot, timedOut: true)
+        log("runtime pid \(slot.process?.pid ?? 0) did not finish init within \(configuration.initTimeoutSeconds) s; stopping it")
+        reportFailedInit(in: slot, phase: .initialization, timedOut: true)
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
-        if !queue.isEmpty {
-            let waiting = queue.remove(at: positionWaitingForAFreshRuntime())
-            // An init error posted before the hang says more than the timeout.
-            waiting.complete(slot.initError ?? .timedOut(requestID: waiting.requestID, seconds: limit))
-        }
+        if !queue.isEmpty { retryInitInInvokePhase(in: slot) }
         dispatch()
+    }
+
+    /// As Lambda does after an init that failed while an invocation waited for it: the init is
+    /// tried again, in a fresh process, within that invocation's invoke phase. Its START is written
+    /// now and its timeout runs from now; the process gets it at its first GET next. If this init
+    /// fails too, the invocation ends with that failure (`failInvokePhaseInit`).
+    private func retryInitInInvokePhase(in slot: RuntimeSlot) {
+        let waiting = queue.remove(at: positionWaitingForAFreshRuntime())
+        do { try startRuntime(in: slot) } catch {
+            waiting.complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
+            return
+        }
+        // The invocation's timeout bounds this init, not the init limit.
+        slot.initTimeout?.cancel()
+        slot.initTimeout = nil
+        slot.invokePhaseInit = waiting
+        if configuration.tenantIsolation { slot.tenant = waiting.options.tenantID }
+        armDeadline(of: waiting, in: slot)
+        openPlatformReport(for: waiting, in: slot)
+    }
+
+    /// The invoke-phase init of `slot` failed (`result`: its posted init error, its exit, or its
+    /// timeout): INIT_REPORT, then the invocation ends with the failure, and its END and REPORT.
+    func failInvokePhaseInit(in slot: RuntimeSlot, with result: InvocationResult, timedOut: Bool) {
+        guard let invocation = slot.invokePhaseInit else { return }
+        slot.invokePhaseInit = nil
+        reportFailedInit(in: slot, phase: .invocation, timedOut: timedOut)
+        invocation.complete(result)
+        slot.recordEnd(invocation.requestID, "ended with its invoke-phase init (\(result.errorType ?? "failed"))")
+        closePlatformReport(in: slot)
+    }
+
+    /// Sets the invocation's deadline (the function's timeout from now) and what ends it there.
+    private func armDeadline(of invocation: PendingInvocation, in slot: RuntimeSlot) {
+        let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
+        invocation.deadline = (epochMs: Int64(Date().timeIntervalSince1970 * 1000) + timeoutMs, loopTime: NIODeadline.now() + .milliseconds(timeoutMs))
+        invocation.timeout = loop.scheduleTask(deadline: invocation.deadline!.loopTime) { [weak self] in
+            self?.timedOut(invocation, slot: slot)
+        }
     }
 
     /// Gives queued invocations to idle runtimes and starts runtimes while work waits for them, one
@@ -85,15 +119,10 @@ extension LambdaEmulator {
             queue.putBack(invocation)
             return
         }
-        let timeoutMs = Int64(configuration.timeoutSeconds * 1000)
-        let deadline = (epochMs: Int64(Date().timeIntervalSince1970 * 1000) + timeoutMs, loopTime: NIODeadline.now() + .milliseconds(timeoutMs))
-        invocation.deadline = deadline
         slot.state = .busy(invocation)
         if configuration.tenantIsolation { slot.tenant = invocation.options.tenantID }
         slot.lastHandedWork = .now()
-        invocation.timeout = loop.scheduleTask(deadline: deadline.loopTime) { [weak self] in
-            self?.timedOut(invocation, slot: slot)
-        }
+        armDeadline(of: invocation, in: slot)
         openPlatformReport(for: invocation, in: slot)
         deliver(invocation, over: responder, slot: slot)
     }
@@ -125,7 +154,18 @@ extension LambdaEmulator {
     }
 
     /// Past the deadline: the caller gets Lambda's timeout error and the sandbox gets a fresh process.
+    /// An invocation whose invoke-phase init has not finished ends it (an init error it posted says
+    /// more than the timeout), and the sandbox waits for work to start again.
     private func timedOut(_ invocation: PendingInvocation, slot: RuntimeSlot) {
+        if slot.invokePhaseInit === invocation {
+            log("invocation \(invocation.requestID) timed out after \(configuration.timeoutSeconds) s in its init; stopping runtime pid \(slot.process?.pid ?? 0)")
+            let result = slot.initError ?? .timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds)
+            failInvokePhaseInit(in: slot, with: result, timedOut: slot.initError == nil)
+            slot.process?.signal(SIGKILL)
+            slot.state = .stopped
+            dispatch()
+            return
+        }
         guard case .busy(let current) = slot.state, current === invocation else { return }
         invocation.complete(.timedOut(requestID: invocation.requestID, seconds: configuration.timeoutSeconds))
         slot.recordEnd(invocation.requestID, "timed out after \(configuration.timeoutSeconds) s")
@@ -165,14 +205,19 @@ extension LambdaEmulator {
             slot.state = .stopped
             do { try startRuntime(in: slot) } catch { log("could not restart the runtime: \(error)") }
         case .initializing:
-            // Init failed: the first waiting caller learns why; the next one triggers a fresh try.
+            // Init failed. An invocation waiting for it has it tried again in its invoke phase;
+            // when that try fails too, the invocation ends with its failure.
             let result = slot.initError ?? .lambdaError(
                 type: "Runtime.ExitError",
                 message: "Runtime exited during init with error: \(status.description)")
             log("runtime pid \(exitedPID) failed init (\(status)): \(result.bodyText)")
-            reportFailedInit(in: slot, timedOut: false)
             slot.state = .stopped
-            if !queue.isEmpty { queue.remove(at: positionWaitingForAFreshRuntime()).complete(result) }
+            if slot.invokePhaseInit != nil {
+                failInvokePhaseInit(in: slot, with: result, timedOut: false)
+            } else {
+                reportFailedInit(in: slot, phase: .initialization, timedOut: false)
+                if !queue.isEmpty { retryInitInInvokePhase(in: slot) }
+            }
         case .idle, .ready:
             log("runtime pid \(exitedPID) exited between invocations (\(status))")
             // An answered invocation's invoke phase ends with its process.
@@ -192,6 +237,8 @@ extension LambdaEmulator {
         var processes: [RuntimeProcess] = []
         for slot in slots {
             if case .busy(let invocation) = slot.state { invocation.complete(stopping) }
+            slot.invokePhaseInit?.complete(stopping)
+            slot.invokePhaseInit = nil
             closePlatformReport(in: slot)
             slot.state = .stopped
             if let process = slot.process { processes.append(process) }

@@ -83,6 +83,10 @@ public struct PlatformLog: Sendable {
         }
     }
 
+    /// Where an init ran: in the init phase, or again in the invoke phase of the invocation that
+    /// waited for a failed one.
+    enum InitPhase: String { case initialization = "init", invocation = "invoke" }
+
     /// How an init failed, as INIT_REPORT gives it.
     enum InitFailure: Equatable {
         /// The runtime exited before asking for work; the type is its posted init error's, if any.
@@ -92,16 +96,16 @@ public struct PlatformLog: Sendable {
 
     /// The line Lambda writes for an init that failed or timed out. (A successful init is reported
     /// in its first invocation's REPORT and gets no line of its own.)
-    func initFailed(durationMs: Double, _ failure: InitFailure) {
+    func initFailed(durationMs: Double, phase: InitPhase, _ failure: InitFailure) {
         switch (format, failure) {
         case (.text, .timeout):
-            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: init\tStatus: timeout")
+            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: \(phase.rawValue)\tStatus: timeout")
         case (.text, .error(let type)):
-            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: init\tStatus: error\tError Type: \(type)")
+            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: \(phase.rawValue)\tStatus: error\tError Type: \(type)")
         case (.json, _):
             let status = failure == .timeout ? "\"status\":\"timeout\"" : ""
             let error = if case .error(let type) = failure { "\"status\":\"error\",\"errorType\":\(quoted(type))" } else { status }
-            write(Self.record("platform.initReport", "{\"initializationType\":\"on-demand\",\"phase\":\"init\",\(error)"
+            write(Self.record("platform.initReport", "{\"initializationType\":\"on-demand\",\"phase\":\"\(phase.rawValue)\",\(error)"
                                 + ",\"metrics\":{\"durationMs\":\(Self.decimals(durationMs, 3))}}"))
         }
     }

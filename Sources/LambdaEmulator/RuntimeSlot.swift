@@ -85,6 +85,10 @@ final class RuntimeSlot: @unchecked Sendable {
     var lastHandedWork = NIODeadline.distantPast
     /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
     var initError: InvocationResult?
+    /// The invocation in whose invoke phase the current process's init runs: the init before it
+    /// failed while it waited, and Lambda tries again within the invocation (its START written,
+    /// its timeout running). Handed to the process at its first GET next; nil for an ordinary init.
+    var invokePhaseInit: PendingInvocation?
     /// How long the current process's init had run when it posted that error: its Init Duration
     /// (a runtime that lingers before it exits does not lengthen it).
     var initErrorAfterMs: Double?

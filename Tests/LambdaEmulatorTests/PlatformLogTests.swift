@@ -179,45 +179,81 @@ final class PlatformLogTests: EmulatorTestCase {
     }
 
     /// An init that fails gets Lambda's INIT_REPORT line (with the type of the init error the
-    /// runtime posted, else Runtime.ExitError; a timeout lasts exactly the init limit), and no
-    /// START or REPORT: no invocation was handed over. (The emulator starts a runtime at once; one
-    /// that fails before the first invocation arrives is reported too, and the invocation starts
-    /// another: one line more.)
-    func testAFailedInitGetsAnInitReport() async throws {
-        let initReport = #/INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: (\S+)/#
-        func errorTypes(_ lines: Lines) -> [String?] { lines.all.map { $0.wholeMatch(of: initReport).map { String($0.1) } } }
+    /// runtime posted, else Runtime.ExitError; a timeout lasts exactly its limit). The invocation
+    /// that waited for it has the init tried again in its invoke phase, as Lambda does: START, a
+    /// second INIT_REPORT (Phase: invoke), then END and a REPORT with the failure's status and no
+    /// Init Duration. (The emulator starts a runtime at once: one that fails before the invocation
+    /// arrives is reported too, and the invocation starts another: one line more at the start.)
+    func testAFailedInitGetsAnInitReportAndIsTriedAgainInTheInvokePhase() async throws {
+        func initReport(_ phase: String, _ type: String) -> Regex<Substring> {
+            try! Regex("INIT_REPORT Init Duration: \\d+\\.\\d\\d ms\tPhase: \(phase)\tStatus: error\tError Type: \(type.replacingOccurrences(of: ".", with: "\\."))")
+        }
+        func assertRetried(_ lines: [String], type: String, line: UInt = #line) {
+            XCTAssertTrue((5...6).contains(lines.count), "\(lines)", line: line)
+            let last = Array(lines.suffix(5))
+            guard last.count == 5 else { return }
+            if lines.count == 6 { XCTAssertNotNil(lines[0].wholeMatch(of: initReport("init", type)), lines[0], line: line) }
+            XCTAssertNotNil(last[0].wholeMatch(of: initReport("init", type)), last[0], line: line)
+            XCTAssertTrue(last[1].hasPrefix("START RequestId: "), last[1], line: line)
+            let requestID = String(last[1].dropFirst("START RequestId: ".count).prefix { $0 != " " })
+            XCTAssertNotNil(last[2].wholeMatch(of: initReport("invoke", type)), last[2], line: line)
+            XCTAssertEqual(last[3], "END RequestId: \(requestID)", line: line)
+            XCTAssertTrue(last[4].hasPrefix("REPORT RequestId: \(requestID)\t") && last[4].hasSuffix("\tStatus: error\tError Type: \(type)"), last[4], line: line)
+            XCTAssertFalse(last[4].contains("Init Duration"), "the invoke phase's init is part of its Duration: \(last[4])", line: line)
+        }
         let (posting, postingLines) = try await start("init-fail")
-        for _ in 0..<2 { _ = try await posting.invoke(Array("{}".utf8)) }
-        // Each try of init (each invocation starts one) is reported.
-        let posted = errorTypes(postingLines)
-        XCTAssertTrue((2...3).contains(posted.count) && posted.allSatisfy { $0 == "Function.ModelLoadFailed" }, "\(postingLines.all)")
+        let posted = try await posting.invoke(Array("{}".utf8))
+        XCTAssertEqual(posted.errorType, "Function.ModelLoadFailed", posted.bodyText)
+        assertRetried(await reportsWritten(postingLines), type: "Function.ModelLoadFailed")
 
-        for (command, limit) in [(["/bin/sh", "-c", "exit 3"], 10.0), (["/bin/sleep", "60"], 1.0)] {
-            let lines = Lines()
-            var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 1, functionName: "test-init", shutdownGraceSeconds: 1)
-            configuration.initLimitSeconds = limit
-            configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
-            let emulator = try await LambdaEmulator.start(configuration)
-            shutDownAfterTest(emulator)
-            _ = try await emulator.invoke(Array("{}".utf8))
-            if limit == 1 {
-                XCTAssertEqual(lines.all, ["INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout"])
-            } else {
-                let exited = errorTypes(lines)
-                XCTAssertTrue((1...2).contains(exited.count) && exited.allSatisfy { $0 == "Runtime.ExitError" }, "\(lines.all)")
-            }
+        let exitLines = Lines()
+        let exiting = try await startCommand(["/bin/sh", "-c", "exit 3"], lines: exitLines)
+        let exited = try await exiting.invoke(Array("{}".utf8))
+        XCTAssertEqual(exited.errorType, "Runtime.ExitError", exited.bodyText)
+        assertRetried(await reportsWritten(exitLines), type: "Runtime.ExitError")
+
+        // An init that never asks for work: its init limit (1 s here), then the invocation's timeout.
+        let hangLines = Lines()
+        let hanging = try await startCommand(["/bin/sleep", "60"], lines: hangLines, initLimit: 1)
+        let hung = try await hanging.invoke(Array("{}".utf8))
+        XCTAssertEqual(hung.errorType, "Sandbox.Timedout", hung.bodyText)
+        let written = await reportsWritten(hangLines)
+        XCTAssertEqual(written.count, 6, "\(written)")
+        if written.count == 6 {
+            XCTAssertEqual(written[0], "INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")
+            XCTAssertEqual(written[2], "INIT_REPORT Init Duration: 1000.00 ms\tPhase: invoke\tStatus: timeout")
+            XCTAssertTrue(written[3].hasSuffix(" Task timed out after 1.00 seconds"), written[3])
+            XCTAssertTrue(written[5].hasSuffix("\tStatus: timeout") && written[5].contains("Duration: 1000.00 ms"), written[5])
         }
 
         let (json, jsonLines) = try await start("init-fail", format: .json)
         _ = try await json.invoke(Array("{}".utf8))
-        let record = try XCTUnwrap(jsonLines.all.first.map { jsonObject($0) }, "\(jsonLines.all)")
-        XCTAssertEqual(record["type"] as? String, "platform.initReport")
-        let fields = try XCTUnwrap(record["record"] as? [String: Any])
-        XCTAssertEqual(fields["phase"] as? String, "init")
-        XCTAssertEqual(fields["initializationType"] as? String, "on-demand")
-        XCTAssertEqual(fields["status"] as? String, "error")
-        XCTAssertEqual(fields["errorType"] as? String, "Function.ModelLoadFailed")
-        XCTAssertGreaterThan((fields["metrics"] as? [String: Any])?["durationMs"] as? Double ?? 0, 0)
+        let records = await reportsWritten(jsonLines, prefix: "{").map { jsonObject($0) }
+        let initReports = records.filter { $0["type"] as? String == "platform.initReport" }.compactMap { $0["record"] as? [String: Any] }
+        XCTAssertEqual(initReports.suffix(2).map { $0["phase"] as? String }, ["init", "invoke"], "\(records)")
+        for fields in initReports {
+            XCTAssertEqual(fields["initializationType"] as? String, "on-demand")
+            XCTAssertEqual(fields["status"] as? String, "error")
+            XCTAssertEqual(fields["errorType"] as? String, "Function.ModelLoadFailed")
+            XCTAssertGreaterThan((fields["metrics"] as? [String: Any])?["durationMs"] as? Double ?? 0, 0)
+        }
+        XCTAssertEqual(records.last?["type"] as? String, "platform.report", "\(records)")
+    }
+
+    /// The lines once a REPORT (or the last record) is among them, or after 5 s: the invocation's
+    /// END and REPORT are written just after its caller has the answer.
+    private func reportsWritten(_ lines: Lines, prefix: String = "REPORT") async -> [String] {
+        _ = await eventually(5) { lines.all.contains { $0.hasPrefix(prefix == "{" ? "{\"time\"" : prefix) && (prefix != "{" || $0.contains("platform.report")) } }
+        return lines.all
+    }
+
+    private func startCommand(_ command: [String], lines: Lines, initLimit: Double = 10) async throws -> LambdaEmulator {
+        var configuration = EmulatorConfiguration(command: command, timeoutSeconds: 1, functionName: "test-init", shutdownGraceSeconds: 1)
+        configuration.initLimitSeconds = initLimit
+        configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        return emulator
     }
 
     func testTheFormatFollowsTheFunctionsLogFormat() {

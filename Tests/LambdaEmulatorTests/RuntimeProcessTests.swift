@@ -60,7 +60,8 @@ final class RuntimeProcessTests: EmulatorTestCase {
     }
 
     /// A runtime that never finishes init (here one that never asks for work) is stopped at its init
-    /// limit; the caller waiting for it gets the timeout error instead of waiting forever.
+    /// limit, and its init tried again in the waiting invocation's invoke phase, which the
+    /// invocation's timeout ends: the caller gets the timeout error instead of waiting forever.
     func testAnInitThatNeverEndsTimesOut() async throws {
         var configuration = EmulatorConfiguration(command: ["/bin/sleep", "60"], timeoutSeconds: 1, functionName: "test-hangs",
                                                   handler: "hangs", shutdownGraceSeconds: 1)
@@ -73,11 +74,11 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertTrue(result.bodyText.contains("Task timed out after 1.00 seconds"), result.bodyText)
         let killed = await eventually { !isAlive(hanging[0]) }
         XCTAssertTrue(killed, "the runtime stuck in init (pid \(hanging[0])) was not killed")
-        // The next invocation gets a fresh process, which hangs and times out the same way.
+        // The next invocation gets fresh processes (init, then invoke phase), which hang and time out the same way.
         let again = try await emulator.invoke(Array("{}".utf8))
         XCTAssertEqual(again.errorType, "Sandbox.Timedout")
         let started = await emulator.startedPIDs()
-        XCTAssertEqual(started.count, 2)
+        XCTAssertEqual(started.count, 4)
     }
 
     /// A runtime that posts an init error and then hangs past the init limit: the caller gets the
