@@ -50,8 +50,9 @@ extension LambdaEmulator {
             invocation.complete(.lambdaError(type: "Runtime.NoResponse",
                                              message: "RequestId: \(invocation.requestID) Error: the runtime asked for the next invocation without answering this one"))
         }
-        // Asking for work ends the invoke phase of the one before (answered or not).
-        closePlatformReport(in: slot)
+        // Asking for work ends the invoke phase of the one before (answered or not); the first
+        // GET next of an init retried in an invocation's invoke phase is that phase going on.
+        if slot.invokePhaseInit == nil { closePlatformReport(in: slot) }
         // One GET next at a time: an earlier one still waiting on a live connection is answered so
         // that it does not hang, and the newer one takes its place. (One whose connection went away
         // is a runtime asking again, which is normal.)

@@ -240,6 +240,37 @@ final class PlatformLogTests: EmulatorTestCase {
         XCTAssertEqual(records.last?["type"] as? String, "platform.report", "\(records)")
     }
 
+    /// A retried init that succeeds serves the invocation it was started for: one START, the
+    /// function's answer, a REPORT with a success status and no Init Duration.
+    func testARetriedInitThatSucceedsServesTheWaitingInvocation() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("first-init-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        // The first process fails its init; every one after it starts the echo handler.
+        let script = "if [ -e \"$1\" ]; then exec \"$2\"; else touch \"$1\"; exit 3; fi"
+        let lines = Lines()
+        var configuration = EmulatorConfiguration(command: ["/bin/sh", "-c", script, "sh", marker, TestPaths.executable("lambda-test-function")],
+                                                  timeoutSeconds: 10, functionName: "test-retry", handler: "echo", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        XCTAssertTrue(result.bodyText.contains(#""n""#), result.bodyText)
+        let written = await reportsWritten(lines)
+        let starts = written.filter { $0.hasPrefix("START") }, reports = written.filter { $0.hasPrefix("REPORT") }
+        XCTAssertEqual(starts.count, 1, "\(written)")
+        XCTAssertEqual(reports.count, 1, "\(written)")
+        XCTAssertTrue(written.first?.hasPrefix("INIT_REPORT") == true && written.first?.contains("Phase: init") == true, "\(written)")
+        XCTAssertFalse(written.contains { $0.contains("Phase: invoke") }, "the retry did not fail: \(written)")
+        XCTAssertFalse(reports.first?.contains("Init Duration") ?? true, "\(written)")
+        XCTAssertFalse(reports.first?.contains("Status:") ?? true, "\(written)")
+        // The sandbox then serves as usual: the next invocation goes to the same process.
+        let again = try await emulator.invoke(Array(#"{"n": 2}"#.utf8))
+        XCTAssertNil(again.functionError, again.bodyText)
+        let started = await emulator.startedPIDs()
+        XCTAssertEqual(started.count, 2)
+    }
+
     /// The lines once a REPORT (or the last record) is among them, or after 5 s: the invocation's
     /// END and REPORT are written just after its caller has the answer.
     private func reportsWritten(_ lines: Lines, prefix: String = "REPORT") async -> [String] {
