@@ -35,7 +35,8 @@ extension LambdaEmulator {
                                          #"{"errorMessage":"injected failure","errorType":"ServiceException"}"#)
         }
         // Lambda ends a sandbox whose init failed: a runtime asking for work after posting its init
-        // error gets none (the invocation waiting gets the init error when the process ends).
+        // error gets none (when the process ends, an invocation waiting for it has the init tried
+        // again, or gets the error if this was that try).
         if slot.initError != nil {
             violation("GET next after the init error was posted")
             return responder.respondJSON(.forbidden, #"{"errorMessage":"init failed: the runtime must exit","errorType":"InvalidStateTransition"}"#)

@@ -56,7 +56,8 @@ extension LambdaEmulator {
     /// now and its timeout runs from now; the process gets it at its first GET next. If this init
     /// fails too, the invocation ends with that failure (`failInvokePhaseInit`).
     private func retryInitInInvokePhase(in slot: RuntimeSlot) {
-        let waiting = queue.remove(at: positionWaitingForAFreshRuntime())
+        guard let position = positionOwedARetry() else { return }
+        let waiting = queue.remove(at: position)
         do { try startRuntime(in: slot) } catch {
             waiting.complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
             return

@@ -78,12 +78,23 @@ extension LambdaEmulator {
     /// The tenants a runtime (busy, starting or idle) is dedicated to.
     private var tenantsWithRuntimes: Set<String> { Set(slots.filter { !$0.isStopped }.compactMap(\.tenant)) }
 
-    /// The queued invocation a fresh runtime that failed its init (or could not start) was coming
-    /// for, which gets that failure: the oldest whose tenant has no runtime; the oldest of all
-    /// without tenant isolation.
-    func positionWaitingForAFreshRuntime() -> Int {
-        guard configuration.tenantIsolation else { return 0 }
-        let tenantsWithRuntimes = self.tenantsWithRuntimes
-        return queue.enumerated().first { !tenantsWithRuntimes.contains($0.element.options.tenantID ?? "") }?.offset ?? 0
+    /// The queued invocation a runtime whose init failed was coming for, which has the init tried
+    /// again in its invoke phase: the oldest that no other runtime is coming for. One whose tenant
+    /// has a runtime waits for it (tenant isolation); the others are taken oldest first by the
+    /// fresh runtimes still starting, one each. Nil when every queued invocation has one coming:
+    /// a retry bound to one of them would keep it waiting while another runtime sat idle.
+    func positionOwedARetry() -> Int? {
+        let isolated = configuration.tenantIsolation
+        var freshRuntimesStarting = slots.filter { $0.isStartingFresh && (!isolated || $0.tenant == nil) }.count
+        let tenantsWithRuntimes = isolated ? self.tenantsWithRuntimes : []
+        for (position, invocation) in queue.enumerated() {
+            if isolated, tenantsWithRuntimes.contains(invocation.options.tenantID ?? "") { continue }
+            if freshRuntimesStarting > 0 {
+                freshRuntimesStarting -= 1
+                continue
+            }
+            return position
+        }
+        return nil
     }
 }

@@ -83,7 +83,8 @@ final class RuntimeSlot: @unchecked Sendable {
     /// When the current process was last handed an invocation: of two idle runtimes, the one to
     /// replace for another tenant is the one idle longest.
     var lastHandedWork = NIODeadline.distantPast
-    /// The error the runtime posted to /runtime/init/error, for the invocation that waits on init.
+    /// The error the runtime posted to /runtime/init/error: the INIT_REPORT's, and the answer of an
+    /// invocation whose invoke-phase init this was.
     var initError: InvocationResult?
     /// The invocation in whose invoke phase the current process's init runs: the init before it
     /// failed while it waited, and Lambda tries again within the invocation (its START written,
@@ -113,6 +114,8 @@ final class RuntimeSlot: @unchecked Sendable {
 
     var isIdle: Bool { if case .idle = state { return true } else { return false } }
     var isStopped: Bool { if case .stopped = state { return true } else { return false } }
+    /// A process in its init phase, not yet bound to an invocation: it may take any that waits.
+    var isStartingFresh: Bool { if case .initializing = state { return invokePhaseInit == nil } else { return false } }
 
     static let answered = "was already answered"
 

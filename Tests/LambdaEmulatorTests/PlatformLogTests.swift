@@ -244,16 +244,21 @@ final class PlatformLogTests: EmulatorTestCase {
     /// function's answer, a REPORT with a success status and no Init Duration.
     func testARetriedInitThatSucceedsServesTheWaitingInvocation() async throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("first-init-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: marker) }
-        // The first process fails its init; every one after it starts the echo handler.
-        let script = "if [ -e \"$1\" ]; then exec \"$2\"; else touch \"$1\"; exit 3; fi"
+        defer { for file in [marker, marker + ".go"] { try? FileManager.default.removeItem(atPath: file) } }
+        // The first process fails its init once the invocation waits for it (the test says when, by
+        // making the .go file); every one after it starts the echo handler.
+        let script = "if [ -e \"$1\" ]; then exec \"$2\"; else touch \"$1\"; while [ ! -e \"$1.go\" ]; do sleep 0.01; done; exit 3; fi"
         let lines = Lines()
         var configuration = EmulatorConfiguration(command: ["/bin/sh", "-c", script, "sh", marker, TestPaths.executable("lambda-test-function")],
                                                   timeoutSeconds: 10, functionName: "test-retry", handler: "echo", shutdownGraceSeconds: 1)
         configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
         let emulator = try await LambdaEmulator.start(configuration)
         shutDownAfterTest(emulator)
-        let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))
+        let invocation = Task { try await emulator.invoke(Array(#"{"n": 1}"#.utf8)) }
+        let queued = await eventually { await emulator.onLoop { !emulator.queue.isEmpty } }
+        XCTAssertTrue(queued, "the invocation did not wait for the first init")
+        FileManager.default.createFile(atPath: marker + ".go", contents: nil)
+        let result = try await invocation.value
         XCTAssertNil(result.functionError, result.bodyText)
         XCTAssertTrue(result.bodyText.contains(#""n""#), result.bodyText)
         let written = await reportsWritten(lines)
@@ -269,6 +274,38 @@ final class PlatformLogTests: EmulatorTestCase {
         XCTAssertNil(again.functionError, again.bodyText)
         let started = await emulator.startedPIDs()
         XCTAssertEqual(started.count, 2)
+    }
+
+    /// With another runtime still starting, a failed init is not retried for the waiting
+    /// invocation: that runtime takes it, as an ordinary invocation (no invoke-phase init), rather
+    /// than the invocation waiting on a retry while another runtime sits idle.
+    func testAFailedInitIsNotRetriedForAnInvocationAnotherRuntimeWillTake() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("two-inits-\(UUID().uuidString)").path
+        defer { for file in [base + ".lock", base + ".go", base + ".go2"] { try? FileManager.default.removeItem(atPath: file) } }
+        // The first process to take the lock fails its init on .go; every other starts the echo handler on .go2.
+        let script = """
+            if mkdir "$1.lock" 2>/dev/null; then while [ ! -e "$1.go" ]; do sleep 0.01; done; exit 3; fi
+            while [ ! -e "$1.go2" ]; do sleep 0.01; done; exec "$2"
+            """
+        let lines = Lines()
+        var configuration = EmulatorConfiguration(command: ["/bin/sh", "-c", script, "sh", base, TestPaths.executable("lambda-test-function")],
+                                                  concurrency: 2, timeoutSeconds: 10, functionName: "test-two", handler: "echo", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { lines.append($0) }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let invocation = Task { try await emulator.invoke(Array(#"{"n": 1}"#.utf8)) }
+        let queued = await eventually { await emulator.onLoop { !emulator.queue.isEmpty } }
+        XCTAssertTrue(queued)
+        FileManager.default.createFile(atPath: base + ".go", contents: nil)
+        let failed = await eventually { lines.all.contains { $0.hasPrefix("INIT_REPORT") } }
+        XCTAssertTrue(failed, "\(lines.all)")
+        FileManager.default.createFile(atPath: base + ".go2", contents: nil)
+        let result = try await invocation.value
+        XCTAssertNil(result.functionError, result.bodyText)
+        let written = await reportsWritten(lines)
+        XCTAssertFalse(written.contains { $0.contains("Phase: invoke") }, "\(written)")
+        let report = written.first { $0.hasPrefix("REPORT") } ?? ""
+        XCTAssertTrue(report.contains("Init Duration: "), "served by a runtime of its own init phase: \(written)")
     }
 
     /// The lines once a REPORT (or the last record) is among them, or after 5 s: the invocation's

@@ -81,9 +81,10 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(started.count, 4)
     }
 
-    /// A runtime that posts an init error and then hangs past the init limit: the caller gets the
-    /// init error, which says more than the timeout would, and so does INIT_REPORT, whose Init
-    /// Duration ends at the post.
+    /// A runtime that posts an init error and then hangs past the init limit (and does the same
+    /// when its init is tried again in the invocation's invoke phase, until the invocation's
+    /// timeout): the caller gets the init error, which says more than the timeout would, and so
+    /// does INIT_REPORT, whose Init Duration ends at the post.
     func testAnInitErrorBeforeAHangIsWhatTheCallerGets() async throws {
         let python = TestPaths.repoRoot.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no .venv: run `make deps-python`") }
@@ -94,7 +95,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
             urllib.request.urlopen(urllib.request.Request(url, data=body, headers={"Lambda-Runtime-Function-Error-Type": "Function.ModelStuck"}))
             time.sleep(60)
             """
-        var configuration = EmulatorConfiguration(command: [python, "-c", script], timeoutSeconds: 1, functionName: "test-stuck",
+        var configuration = EmulatorConfiguration(command: [python, "-c", script], timeoutSeconds: 5, functionName: "test-stuck",
                                                   handler: "stuck", shutdownGraceSeconds: 30)
         // Past the limit, but long enough for Python to start and post the error on a loaded machine.
         configuration.initLimitSeconds = 5
