@@ -16,6 +16,7 @@ extension LambdaEmulator {
 
     func startRuntime(in slot: RuntimeSlot) throws {
         slot.generation += 1
+        slot.initFailedBeforeWork = false
         slot.initError = nil
         slot.initErrorAfterMs = nil
         slot.unreportedInitMs = nil
@@ -47,20 +48,21 @@ extension LambdaEmulator {
         reportFailedInit(in: slot, phase: .initialization, timedOut: true)
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
-        if !queue.isEmpty { retryInitInInvokePhase(in: slot) }
+        slot.initFailedBeforeWork = !retryInitInInvokePhase(in: slot)
         dispatch()
     }
 
     /// As Lambda does after an init that failed while an invocation waited for it: the init is
     /// tried again, in a fresh process, within that invocation's invoke phase. Its START is written
     /// now and its timeout runs from now; the process gets it at its first GET next. If this init
-    /// fails too, the invocation ends with that failure (`failInvokePhaseInit`).
-    private func retryInitInInvokePhase(in slot: RuntimeSlot) {
-        guard let position = positionOwedARetry() else { return }
+    /// fails too, the invocation ends with that failure (`failInvokePhaseInit`). Returns whether an
+    /// invocation was owed the retry (one no other runtime is coming for).
+    private func retryInitInInvokePhase(in slot: RuntimeSlot) -> Bool {
+        guard let position = positionOwedARetry() else { return false }
         let waiting = queue.remove(at: position)
         do { try startRuntime(in: slot) } catch {
             waiting.complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
-            return
+            return true
         }
         // The invocation's timeout bounds this init, not the init limit.
         slot.initTimeout?.cancel()
@@ -69,6 +71,7 @@ extension LambdaEmulator {
         if configuration.tenantIsolation { slot.tenant = waiting.options.tenantID }
         armDeadline(of: waiting, in: slot)
         openPlatformReport(for: waiting, in: slot)
+        return true
     }
 
     /// The invoke-phase init of `slot` failed (`result`: its posted init error, its exit, or its
@@ -99,6 +102,11 @@ extension LambdaEmulator {
             case .hand(let position, let slot):
                 hand(queue.remove(at: position), to: slot)
             case .start(let position, let slot):
+                // The sandbox's init phase ran, and failed, before any invocation came for it (the
+                // emulator starts runtimes at once; Lambda starts one for an invocation): as in
+                // Lambda, the invocation owed a runtime has the init tried again in its invoke
+                // phase. (None is owed one when every queued invocation has a runtime coming.)
+                if slot.initFailedBeforeWork, retryInitInInvokePhase(in: slot) { continue }
                 do { try startRuntime(in: slot) }
                 catch { queue.remove(at: position).complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)")) }
             case .recycle(let slot):
@@ -217,7 +225,7 @@ extension LambdaEmulator {
                 failInvokePhaseInit(in: slot, with: result, timedOut: false)
             } else {
                 reportFailedInit(in: slot, phase: .initialization, timedOut: false)
-                if !queue.isEmpty { retryInitInInvokePhase(in: slot) }
+                slot.initFailedBeforeWork = !retryInitInInvokePhase(in: slot)
             }
         case .idle, .ready:
             log("runtime pid \(exitedPID) exited between invocations (\(status))")

@@ -90,6 +90,9 @@ final class RuntimeSlot: @unchecked Sendable {
     /// failed while it waited, and Lambda tries again within the invocation (its START written,
     /// its timeout running). Handed to the process at its first GET next; nil for an ordinary init.
     var invokePhaseInit: PendingInvocation?
+    /// The last process failed its init with no invocation to try it again for: the next
+    /// invocation this slot starts a process for has the init tried in its invoke phase at once.
+    var initFailedBeforeWork = false
     /// How long the current process's init had run when it posted that error: its Init Duration
     /// (a runtime that lingers before it exits does not lengthen it).
     var initErrorAfterMs: Double?
