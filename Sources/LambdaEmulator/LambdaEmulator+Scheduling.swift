@@ -45,11 +45,17 @@ extension LambdaEmulator {
     private func initTimedOut(slot: RuntimeSlot, generation: Int) {
         guard generation == slot.generation, !isShutDown, case .initializing = slot.state else { return }
         log("runtime pid \(slot.process?.pid ?? 0) did not finish init within \(configuration.initTimeoutSeconds) s; stopping it")
-        reportFailedInit(in: slot, phase: .initialization, timedOut: true)
         slot.process?.signal(SIGKILL)
         slot.state = .stopped
-        slot.initFailedBeforeWork = !retryInitInInvokePhase(in: slot)
+        initPhaseFailed(in: slot, timedOut: true)
         dispatch()
+    }
+
+    /// The slot's init-phase init failed (the slot is stopped): INIT_REPORT, then the retry for the
+    /// invocation owed it, or, with none, the next one's is owed at once (`initFailedBeforeWork`).
+    private func initPhaseFailed(in slot: RuntimeSlot, timedOut: Bool) {
+        reportFailedInit(in: slot, phase: .initialization, timedOut: timedOut)
+        slot.initFailedBeforeWork = !retryInitInInvokePhase(in: slot)
     }
 
     /// As Lambda does after an init that failed while an invocation waited for it: the init is
@@ -224,8 +230,7 @@ extension LambdaEmulator {
             if slot.invokePhaseInit != nil {
                 failInvokePhaseInit(in: slot, with: result, timedOut: false)
             } else {
-                reportFailedInit(in: slot, phase: .initialization, timedOut: false)
-                slot.initFailedBeforeWork = !retryInitInInvokePhase(in: slot)
+                initPhaseFailed(in: slot, timedOut: false)
             }
         case .idle, .ready:
             log("runtime pid \(exitedPID) exited between invocations (\(status))")

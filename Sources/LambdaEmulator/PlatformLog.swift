@@ -97,15 +97,15 @@ public struct PlatformLog: Sendable {
     /// The line Lambda writes for an init that failed or timed out. (A successful init is reported
     /// in its first invocation's REPORT and gets no line of its own.)
     func initFailed(durationMs: Double, phase: InitPhase, _ failure: InitFailure) {
-        switch (format, failure) {
-        case (.text, .timeout):
-            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: \(phase.rawValue)\tStatus: timeout")
-        case (.text, .error(let type)):
-            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: \(phase.rawValue)\tStatus: error\tError Type: \(type)")
-        case (.json, _):
-            let status = failure == .timeout ? "\"status\":\"timeout\"" : ""
-            let error = if case .error(let type) = failure { "\"status\":\"error\",\"errorType\":\(quoted(type))" } else { status }
-            write(Self.record("platform.initReport", "{\"initializationType\":\"on-demand\",\"phase\":\"\(phase.rawValue)\",\(error)"
+        let (text, json) = switch failure {
+        case .timeout: ("Status: timeout", "\"status\":\"timeout\"")
+        case .error(let type): ("Status: error\tError Type: \(type)", "\"status\":\"error\",\"errorType\":\(quoted(type))")
+        }
+        switch format {
+        case .text:
+            write("INIT_REPORT Init Duration: \(Self.decimals(durationMs, 2)) ms\tPhase: \(phase.rawValue)\t\(text)")
+        case .json:
+            write(Self.record("platform.initReport", "{\"initializationType\":\"on-demand\",\"phase\":\"\(phase.rawValue)\",\(json)"
                                 + ",\"metrics\":{\"durationMs\":\(Self.decimals(durationMs, 3))}}"))
         }
     }

@@ -33,6 +33,8 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
     public let reason: String
     /// The region S3 says the bucket is in, when it refused a request signed for another one.
     public internal(set) var bucketRegion: String?
+    /// S3's own error code (`NoSuchKey`, `NoSuchBucket`, ...), when S3 answered with one.
+    public internal(set) var s3Code: String?
 
     public init(_ code: Code, uri: String, _ reason: String) {
         self.code = code

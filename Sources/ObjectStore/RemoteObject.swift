@@ -208,7 +208,15 @@ final class HTTPRemoteObject: RemoteObject {
         let message = isS3 ? Self.xmlElement("Message", in: response.body) : nil
         let detail = [code, message].compactMap { $0 }.joined(separator: ": ")
         let suffix = detail.isEmpty ? "" : " (\(detail))"
-        switch (response.status, code) {
+        var error = mappedError(status: response.status, code: code, suffix: suffix, response: response, uri: uri, isS3: isS3,
+                                whyUnsigned: whyUnsigned)
+        error.s3Code = code
+        return error
+    }
+
+    private static func mappedError(status: Int, code: String?, suffix: String, response: HTTPResponse, uri: String, isS3: Bool,
+                                    whyUnsigned: String?) -> ObjectStoreError {
+        switch (status, code) {
         case (403, "SignatureDoesNotMatch"):
             return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); check AWS_SECRET_ACCESS_KEY and the clock")
         case (403, "RequestTimeTooSkewed"):
@@ -223,9 +231,9 @@ final class HTTPRemoteObject: RemoteObject {
             // S3's answers for a bucket in another region than the request was signed for: a
             // redirect from another region's endpoint, or a refusal of the signature's region.
             let region = Self.bucketRegion(of: response) ?? ""
-            var error = ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region)")
-            error.bucketRegion = region
-            return error
+            var redirected = ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status)\(suffix): the bucket is in \(region)")
+            redirected.bucketRegion = region
+            return redirected
         case (300..<400, _):
             return ObjectStoreError(.badResponse, uri: uri, "HTTP \(response.status) redirect to \(response.headers["location"] ?? "?") is not followed")
         default:

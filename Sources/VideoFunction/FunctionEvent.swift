@@ -38,6 +38,8 @@ enum FunctionEvent {
         /// Whether the record tells of a new object. Others (ObjectRemoved, ObjectRestore...) reach
         /// us when a queue gets every event of a bucket: there is no new video to analyse.
         var isObjectCreated: Bool { eventName.map { $0.hasPrefix("ObjectCreated:") } ?? true }
+        /// A new object that is not a console folder: one that may be a video to analyse.
+        var isNewObject: Bool { isObjectCreated && !isFolderMarker }
     }
 
     struct HTTPRequest: Equatable {

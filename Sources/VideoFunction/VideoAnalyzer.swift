@@ -211,7 +211,7 @@ public final class VideoAnalyzer {
         if let error = error as? VideoFunctionError { return error }
         if let error = error as? ObjectStoreError {
             if error.code == .deadline { return VideoFunctionError(.timeout, error.description, storeCode: error.code) }
-            return VideoFunctionError(.videoUnavailable, error.description, storeCode: error.code)
+            return VideoFunctionError(.videoUnavailable, error.description, storeCode: error.code, storeS3Code: error.s3Code)
         }
         if let error = error as? VideoIOError {
             if error.code == .invalidRequest { return VideoFunctionError(.invalidEvent, error.description) }

@@ -25,11 +25,15 @@ public struct VideoFunctionError: Error, CustomStringConvertible, LambdaReportab
     /// Why the object store could not give the video (for `.videoUnavailable`), so answers can say
     /// "refused" or "not found" without reading the message.
     public let storeCode: ObjectStoreError.Code?
+    /// S3's own error code behind it, when S3 gave one (`NoSuchKey` is the object's absence,
+    /// `NoSuchBucket` the bucket's).
+    public let storeS3Code: String?
 
-    public init(_ code: Code, _ message: String, storeCode: ObjectStoreError.Code? = nil) {
+    public init(_ code: Code, _ message: String, storeCode: ObjectStoreError.Code? = nil, storeS3Code: String? = nil) {
         self.code = code
         self.message = message
         self.storeCode = storeCode
+        self.storeS3Code = storeS3Code
     }
 
     public var description: String { message }

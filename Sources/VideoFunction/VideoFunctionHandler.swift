@@ -140,7 +140,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 let summary = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs })
                 if let unfinished = Self.unfinished([summary]) { throw unfinished }
                 summaries.append(summary)
-            } catch let error as VideoFunctionError where error.storeCode == .notFound && !error.message.contains("NoSuchBucket") {
+            } catch let error as VideoFunctionError where error.storeCode == .notFound && error.storeS3Code != "NoSuchBucket" {
                 // Deleted since S3 told of it: every retry would find it gone the same way, then
                 // end in the failure destination. (Without s3:ListBucket S3 answers 403, not 404;
                 // a bucket that is not there, as in a sample event run by hand, is no deletion.)
@@ -188,7 +188,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 // An SQS answer carries no results: without OUTPUT_URI they would be lost, so the
                 // message fails and stays in the queue (then the dead-letter queue) instead. A
                 // notification with no new object in it has no result to lose.
-                if case .s3(let records) = event, !records.contains(where: { $0.isObjectCreated && !$0.isFolderMarker }) {
+                if case .s3(let records) = event, !records.contains(where: \.isNewObject) {
                     context.logger.info("message \(message.messageID) tells of no new object: nothing to analyse")
                     continue
                 }
