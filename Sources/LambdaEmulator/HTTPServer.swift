@@ -13,6 +13,8 @@ struct HTTPRequest {
     let bodyTooLarge: Bool
     /// The body's size: the bytes received, or the declared Content-Length of one refused before it was sent.
     let bodyBytes: Int
+    /// What the listener's `tagConnection` gave the request's connection when it was accepted.
+    var connectionTag = 0
 }
 
 /// Answers one request, now or later (a long-polled GET next is answered when work arrives).
@@ -93,6 +95,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// is closed.
     private var closeAtEnd = false
     private let route: (HTTPRequest, HTTPResponder) -> Void
+    /// The connection's tag, given when it was accepted: every request on it carries it.
+    private let connectionTag: Int
     /// Requests whose head has arrived on this connection.
     private var requestsBegun = 0
     private var head: HTTPRequestHead?
@@ -102,8 +106,9 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
-    init(bodyLimit: Int, budget: ReceivingBudget?, throttle: @escaping (HTTPResponder) -> Void,
+    init(bodyLimit: Int, budget: ReceivingBudget?, throttle: @escaping (HTTPResponder) -> Void, connectionTag: Int = 0,
          route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
+        self.connectionTag = connectionTag
         self.bodyLimit = bodyLimit
         self.budget = budget
         self.throttle = throttle
@@ -165,7 +170,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             head = nil
             answeredFromHead = true
             route(HTTPRequest(method: requestHead.method, path: Self.path(of: requestHead), headers: requestHead.headers, body: [], bodyTooLarge: true,
-                              bodyBytes: declared),
+                              bodyBytes: declared, connectionTag: connectionTag),
                   HTTPResponder(context: context, keepAlive: false))
         case .body where answeredFromHead:
             break
@@ -191,7 +196,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
-                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes)
+                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes, connectionTag: connectionTag)
             body = []
             // Received: from here the queue's own bound (or the invocation) accounts for the body.
             releaseReserved()
@@ -239,8 +244,11 @@ enum HTTPServer {
     /// closes it when its request stalls for `stalledRequestSeconds`.
     /// `budget` bounds the bodies arriving on all its connections at once, `throttle` answering a
     /// request that would pass it; nil for listeners whose clients the emulator started itself.
+    /// `tagConnection` runs on the connection's loop as it is accepted; its value is each of its
+    /// requests' `connectionTag`.
     static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, budget: ReceivingBudget?,
                      throttle: @escaping (HTTPResponder) -> Void = { _ in }, stalledRequestSeconds: Double,
+                     tagConnection: @escaping @Sendable () -> Int = { 0 },
                      route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -251,7 +259,8 @@ enum HTTPServer {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(stalledRequestSeconds * 1000))))
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, throttle: throttle, route: route))
+                    try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, throttle: throttle,
+                                                                 connectionTag: tagConnection(), route: route))
                 }
             }
             .bind(host: host, port: port)

@@ -12,6 +12,12 @@ extension LambdaEmulator {
 
     func routeRuntimeAPI(_ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot) {
         guard request.path.hasPrefix(Self.prefix) else { return notFound(request, responder) }
+        if let why = staleness(of: request, slot: slot) {
+            // Not a violation: the runtime could not know. Its connection is closed unanswered, so
+            // that a process the emulator has let go of takes no part in the slot's work.
+            log("a request from a runtime process that is no longer the slot's was dropped (\(why)): \(request.method) \(request.path)")
+            return responder.closeUnanswered()
+        }
         let parts = request.path.dropFirst(Self.prefix.count).split(separator: "/").map(String.init)
         switch (request.method, parts.count, parts.first, parts.last) {
         case (.GET, 2, "invocation", "next"):
@@ -25,6 +31,17 @@ extension LambdaEmulator {
         default:
             notFound(request, responder)
         }
+    }
+
+    /// Why a request comes from a process the slot no longer has, or nil: its connection was opened
+    /// by a process since replaced (one killed at a timeout whose request was already on its way,
+    /// or a child it left behind), or the slot's process was stopped and no other has started.
+    /// A runtime the emulator did not start is never replaced, and one shutting down is let be.
+    private func staleness(of request: HTTPRequest, slot: RuntimeSlot) -> String? {
+        guard !configuration.command.isEmpty, !isShutDown else { return nil }
+        if request.connectionTag != slot.generation { return "its connection was opened by the process before the current one" }
+        if slot.isStopped { return "the slot's process was stopped" }
+        return nil
     }
 
     private func nextInvocation(_ responder: HTTPResponder, slot: RuntimeSlot) {

@@ -199,7 +199,9 @@ public final class LambdaEmulator: @unchecked Sendable {
             let slot = RuntimeSlot(index: index)
             let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
                                                      bodyLimit: Self.responseLimit, budget: nil,
-                                                     stalledRequestSeconds: configuration.stalledRequestSeconds) { [unowned self] request, responder in
+                                                     stalledRequestSeconds: configuration.stalledRequestSeconds,
+                                                     // On the emulator's one loop, which owns the slot.
+                                                     tagConnection: { slot.generation }) { [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()
             slot.listener = listener

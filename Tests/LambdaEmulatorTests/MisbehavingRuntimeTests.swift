@@ -106,6 +106,54 @@ final class MisbehavingRuntimeTests: XCTestCase {
         XCTAssertLessThanOrEqual(started.count, 2, "the event was given to fresh runtimes: \(started)")
     }
 
+    /// A request from a process the slot has replaced is dropped: here the child of a runtime that
+    /// timed out, which outlives it (its own session escapes the kill) and asks for work on the
+    /// parent's connection once the fresh runtime waits. (It used to displace the fresh runtime's
+    /// GET next, which got 400 and died, and take the next invocation.)
+    func testAProcessTheSlotReplacedGetsNoWork() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stale-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let emulator = try await start(pythonRuntime("""
+            import http.client
+            if not os.path.exists("\(directory.path)/first"):
+                open("\(directory.path)/first", "w").close()
+                connection = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"], timeout=10)
+                connection.request("GET", "/2018-06-01/runtime/invocation/next")
+                connection.getresponse().read()
+                if os.fork() == 0:
+                    os.setsid()
+                    time.sleep(2)  # the parent is killed at its 1 s deadline; its successor waits in GET next
+                    try:
+                        connection.request("GET", "/2018-06-01/runtime/invocation/next")
+                        reply = connection.getresponse()
+                        outcome = "got %d: %s" % (reply.status, reply.read().decode())
+                    except Exception as error:
+                        outcome = "closed (%s)" % type(error).__name__
+                    open("\(directory.path)/outcome.tmp", "w").write(outcome)
+                    os.rename("\(directory.path)/outcome.tmp", "\(directory.path)/outcome")
+                    os._exit(0)
+                time.sleep(600)
+            while True:
+                request_id, event = next_event()
+                respond(request_id, b'{"pid": %d}' % os.getpid())
+            """), timeout: 1)
+        let timedOut = try await answer(emulator)
+        XCTAssertEqual(timedOut.errorType, "Sandbox.Timedout", timedOut.bodyText)
+        let outcomeFile = directory.appendingPathComponent("outcome").path
+        let settled = await eventually(15) { FileManager.default.fileExists(atPath: outcomeFile) }
+        XCTAssertTrue(settled, "the left-behind child's GET next neither got an answer nor was closed")
+        let served = try await answer(emulator)
+        XCTAssertNil(served.functionError, served.bodyText)
+        let started = await emulator.startedPIDs()
+        XCTAssertEqual(started.count, 2, "\(started)")
+        XCTAssertEqual(jsonObject(served.bodyText)["pid"] as? Int, started.last.map { Int($0) }, "the fresh runtime serves the next invocation")
+        let outcome = (try? String(contentsOfFile: outcomeFile, encoding: .utf8)) ?? ""
+        XCTAssertTrue(outcome.hasPrefix("closed"), outcome)
+        let violations = await emulator.protocolViolations()
+        XCTAssertEqual(violations, [], "the fresh runtime's GET next was not displaced")
+    }
+
     /// Shutdown asks every runtime to stop at once: eight runtimes that ignore SIGTERM all get it
     /// before any is killed. (Each stop used to hold a thread of Swift's small task pool for the
     /// whole grace period, so on two cores the later runtimes got SIGTERM only grace periods later.)
