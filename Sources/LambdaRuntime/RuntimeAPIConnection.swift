@@ -78,6 +78,9 @@ final class RuntimeAPIConnection {
         vl_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         vl_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         vl_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 2000)
+        // The Runtime API is local to the sandbox: a proxy the environment names (http_proxy,
+        // ALL_PROXY) is there for the function's own traffic, and would refuse or misroute this.
+        vl_curl_setopt_ptr(handle, CURLOPT_PROXY, "")
         let code = curl_easy_perform(handle)
         var socket: curl_socket_t = -1
         guard code == CURLE_OK, vl_curl_getinfo_socket(handle, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK, socket >= 0 else {

@@ -27,6 +27,22 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(((jsonObject(again.body)["clientContext"] as? [String: Any])?["custom"] as? [String: String])?["app"], "uploader")
     }
 
+    /// The Runtime API is reached directly, whatever proxy the environment names for the function's
+    /// own traffic. (libcurl took http_proxy and ALL_PROXY for it too: in a VPC with an egress proxy
+    /// the runtime could not reach the API and exited at its first GET next.)
+    func testTheRuntimeAPIIsNotReachedThroughAProxyFromTheEnvironment() async throws {
+        // Nothing listens on port 1: a request sent through this proxy fails at once.
+        let nowhere = "http://127.0.0.1:1"
+        var configuration = EmulatorConfiguration(command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo",
+                                                  shutdownGraceSeconds: 1)
+        configuration.environment = ["http_proxy": nowhere, "ALL_PROXY": nowhere, "all_proxy": nowhere, "NO_PROXY": ""]
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))
+        XCTAssertNil(result.functionError, result.bodyText)
+        XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 1)
+    }
+
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
         let emulator = try await startTestFunction("throw")
         shutDownAfterTest(emulator)
