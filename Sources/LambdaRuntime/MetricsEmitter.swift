@@ -19,18 +19,26 @@ public struct MetricsEmitter: Sendable {
 
     public let namespace: String
     public let dimensions: [(String, String)]
+    /// The `level` field records carry (nil: none): see `fromEnvironment`.
+    public let level: LambdaLogger.Level?
     let sink: LogSink
 
-    public init(namespace: String, dimensions: [(String, String)], sink: LogSink = .standardOutput) {
+    public init(namespace: String, dimensions: [(String, String)], level: LambdaLogger.Level? = nil, sink: LogSink = .standardOutput) {
         self.namespace = namespace
         self.dimensions = dimensions
+        self.level = level
         self.sink = sink
     }
 
     /// The emitter for this function: namespace VideoLambda, dimension FunctionName from the environment.
+    /// With JSON logs, Lambda filters application log lines by their `level` field and counts a line
+    /// without one as INFO: records carry the configured level when it is above INFO, so that
+    /// `ApplicationLogLevel: WARN` does not drop every metric along with the INFO lines.
     public static func fromEnvironment(_ environment: [String: String], sink: LogSink = .standardOutput) -> MetricsEmitter {
-        MetricsEmitter(namespace: "VideoLambda",
-                       dimensions: [("FunctionName", environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "local")], sink: sink)
+        let logger = LambdaLogger.fromEnvironment(environment)
+        return MetricsEmitter(namespace: "VideoLambda",
+                              dimensions: [("FunctionName", environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "local")],
+                              level: logger.format == .json ? max(logger.minimumLevel, .info) : nil, sink: sink)
     }
 
     public func emit(_ metrics: [(name: String, value: Double, unit: Unit)], timestamp: Date = Date()) {
@@ -51,7 +59,8 @@ public struct MetricsEmitter: Sendable {
         let directive = ",\"CloudWatchMetrics\":[{\"Namespace\":\(JSONText.quoted(namespace)),"
             + "\"Dimensions\":[\(dimensionNames)],\"Metrics\":[\(definitions.joined(separator: ","))]}]}"
         let dimensionFields = dimensions.map { ",\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined()
-        return PreparedMetrics(afterTimestamp: directive + dimensionFields, valueKeys: metrics.map { ",\(JSONText.quoted($0.name)):" },
+        let levelField = level.map { ",\"level\":\"\($0.name)\"" } ?? ""
+        return PreparedMetrics(afterTimestamp: directive + levelField + dimensionFields, valueKeys: metrics.map { ",\(JSONText.quoted($0.name)):" },
                                metrics: metrics, emitter: self)
     }
 

@@ -61,6 +61,23 @@ final class LoggingAndMetricsTests: XCTestCase {
         XCTAssertEqual(record["Frames"] as? Int, 16)
     }
 
+    /// Lambda filters JSON log lines by their `level` and counts one without it as INFO: with the
+    /// level set above INFO, metric records carry it, or every metric would be filtered out.
+    func testEMFRecordsPassLambdasLogLevelFilter() throws {
+        func level(_ environment: [String: String]) throws -> String? {
+            let buffer = LineBuffer()
+            MetricsEmitter.fromEnvironment(environment, sink: buffer.sink).emit([("InitDuration", 5, .milliseconds)])
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(buffer.lines[0].utf8)) as? [String: Any])
+            XCTAssertEqual(record["InitDuration"] as? Int, 5)
+            return record["level"] as? String
+        }
+        XCTAssertEqual(try level(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "WARN"]), "WARN")
+        XCTAssertEqual(try level(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "error"]), "ERROR")
+        XCTAssertEqual(try level(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "DEBUG"]), "INFO")
+        XCTAssertEqual(try level(["AWS_LAMBDA_LOG_FORMAT": "JSON"]), "INFO")
+        XCTAssertNil(try level([:]), "text logs are not filtered by level")
+    }
+
     func testPreparedRecordIsStampedNowAndWritesOnlyFiniteNumbers() throws {
         let buffer = LineBuffer()
         let prepared = MetricsEmitter(namespace: "VideoLambda", dimensions: [("FunctionName", "f")], sink: buffer.sink)
