@@ -36,11 +36,15 @@ final class HTTPClient {
     /// SlowDown is a 503: a throttled prefix needs more than one quick retry).
     static let attempts = 4
 
-    /// The pause before retry `attempt` (1, 2, ...), in µs: 100, 200, 400 ms (at most 2 s, were
-    /// there more attempts), drawn between half and all of that, so that the parallel range requests of one reader,
-    /// and the functions reading the same prefix, do not all come back at the same moment.
-    static func backoffMicroseconds(beforeAttempt attempt: Int) -> Int {
-        let ceiling = min(2_000_000, 100_000 << (attempt - 1))
+    /// The pause before retry `attempt` (1, 2, ...), in µs, drawn between half and all of a ceiling
+    /// that doubles, so that the parallel range requests of one reader, and the functions reading
+    /// the same prefix, do not all come back at the same moment. A network failure or a server
+    /// error: 100, 200, 400 ms (at most 2 s). Throttling (S3's SlowDown, a 429) backs off longer,
+    /// 0.5, 1, 2 s (at most 20 s), close to the AWS SDKs' pacing: a quick retry adds load to a prefix
+    /// already over its request rate.
+    static func backoffMicroseconds(beforeAttempt attempt: Int, throttled: Bool = false) -> Int {
+        let (base, cap) = throttled ? (500_000, 20_000_000) : (100_000, 2_000_000)
+        let ceiling = min(cap, base << min(attempt - 1, 20))
         return Int.random(in: (ceiling / 2)...ceiling)
     }
 
@@ -57,13 +61,14 @@ final class HTTPClient {
     /// last cause once the attempts are used up; HTTP errors other than 5xx come back as responses.
     func send(_ request: HTTPRequest, uri: String) throws -> HTTPResponse {
         var lastFailure = ""
+        var throttled = false
         for attempt in 0..<Self.attempts {
             func deadlinePassed() -> ObjectStoreError {
                 let after = lastFailure.isEmpty ? "" : " (after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(lastFailure))"
                 return ObjectStoreError(.deadline, uri: uri, "the invocation's deadline came before the request finished\(after)")
             }
             if attempt > 0 {
-                let pause = Self.backoffMicroseconds(beforeAttempt: attempt)
+                let pause = Self.backoffMicroseconds(beforeAttempt: attempt, throttled: throttled)
                 // Failing now leaves the caller the time the pause would have spent (its answer
                 // must still reach Lambda before the deadline).
                 if let deadline = request.deadline, DispatchTime.now() + .microseconds(pause) >= deadline { throw deadlinePassed() }
@@ -73,9 +78,9 @@ final class HTTPClient {
             switch perform(request) {
             case .success(let response):
                 guard let failure = Self.transientFailure(response) else { return response }
-                lastFailure = failure
+                (lastFailure, throttled) = (failure.description, failure.throttled)
             case .failure(let reason, let retryable):
-                lastFailure = reason
+                (lastFailure, throttled) = (reason, false)
                 if !retryable { throw ObjectStoreError(.network, uri: uri, reason) }
             case .overLimit(let status):
                 throw Self.overLimit(request, status: status, uri: uri)
@@ -84,14 +89,17 @@ final class HTTPClient {
         throw ObjectStoreError(.network, uri: uri, "\(lastFailure) (after \(Self.attempts) attempts)")
     }
 
-    /// How `response` failed ("HTTP 503 (SlowDown)") when the same request may succeed again: a
-    /// server error, throttling, or S3's RequestTimeout (a 400 for a request body that came too
-    /// slowly); nil for any other answer. The error document is read only for an error status.
-    private static func transientFailure(_ response: HTTPResponse) -> String? {
-        guard response.status >= 400 else { return nil }
+    /// How `response` failed ("HTTP 503 (SlowDown)") when the same request may succeed again, and
+    /// whether the server asked to slow down: a server error, throttling, or S3's RequestTimeout (a
+    /// 400 for a request body that came too slowly); nil for any other answer, and for 501 Not
+    /// Implemented, which no retry changes. The error document is read only for an error status.
+    private static func transientFailure(_ response: HTTPResponse) -> (description: String, throttled: Bool)? {
+        guard response.status >= 400, response.status != 501 else { return nil }
         let code = HTTPRemoteObject.xmlElement("Code", in: response.body)
         guard response.status >= 500 || response.status == 429 || (response.status == 400 && code == "RequestTimeout") else { return nil }
-        return "HTTP \(response.status)" + (code.map { " (\($0))" } ?? "")
+        let throttled = response.status == 429 || response.status == 503
+            || ["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"].contains(code ?? "")
+        return ("HTTP \(response.status)" + (code.map { " (\($0))" } ?? ""), throttled)
     }
 
     private enum Outcome {

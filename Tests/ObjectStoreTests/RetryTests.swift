@@ -1,4 +1,4 @@
-// Transient failures: S3's SlowDown (a 503) is retried with growing, jittered pauses, and a request
+// Transient failures: S3's SlowDown (a 503) is retried with growing, jittered pauses (longer than a 500's), and a request
 // that keeps failing says how and after how many attempts. And what is not retried: a body that
 // declares more than the limit, refused at its first bytes.
 import Foundation
@@ -63,10 +63,43 @@ final class RetryTests: XCTestCase {
 
     func testPausesGrowAndVaryWithinTheirBounds() {
         let bounds = [1: 50_000...100_000, 2: 100_000...200_000, 3: 200_000...400_000, 7: 1_000_000...2_000_000]
-        for (attempt, range) in bounds {
-            let pauses = (0..<200).map { _ in HTTPClient.backoffMicroseconds(beforeAttempt: attempt) }
-            XCTAssertTrue(pauses.allSatisfy { range ~= $0 }, "attempt \(attempt)")
-            XCTAssertGreaterThan(Set(pauses).count, 1, "attempt \(attempt): no jitter")
+        let throttledBounds = [1: 250_000...500_000, 2: 500_000...1_000_000, 3: 1_000_000...2_000_000, 9: 10_000_000...20_000_000,
+                               60: 10_000_000...20_000_000]
+        for (throttled, bounds) in [(false, bounds), (true, throttledBounds)] {
+            for (attempt, range) in bounds {
+                let pauses = (0..<200).map { _ in HTTPClient.backoffMicroseconds(beforeAttempt: attempt, throttled: throttled) }
+                XCTAssertTrue(pauses.allSatisfy { range ~= $0 }, "attempt \(attempt), throttled \(throttled)")
+                XCTAssertGreaterThan(Set(pauses).count, 1, "attempt \(attempt): no jitter")
+            }
         }
+    }
+
+    /// S3's SlowDown is paced as throttling (0.5 s, then 1 s, 2 s), a 500 as a passing fault; a 501
+    /// is not retried at all.
+    func testThrottlingBacksOffLongerThanAServerErrorAndA501IsNotRetried() throws {
+        func server(status: Int, code: String) throws -> ScriptedHTTPServer {
+            try ScriptedHTTPServer(doGET: """
+                self.server.count = getattr(self.server, "count", 0) + 1
+                body = b"<Error><Code>\(code)</Code><Message>count %d</Message></Error>" % self.server.count
+                self.send_response(\(status))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                """)
+        }
+        func secondsToFail(_ server: ScriptedHTTPServer) -> (Double, String) {
+            let started = Date()
+            var message = ""
+            XCTAssertThrowsError(try store(server).readAll("s3://videos/clip.mp4")) { message = "\($0)" }
+            return (Date().timeIntervalSince(started), message)
+        }
+        let (throttledSeconds, throttled) = secondsToFail(try server(status: 503, code: "SlowDown"))
+        XCTAssertTrue(throttled.contains("after \(HTTPClient.attempts) attempts"), throttled)
+        // At least the lower bounds of its three pauses: 0.25 + 0.5 + 1 s.
+        XCTAssertGreaterThanOrEqual(throttledSeconds, 1.75, throttled)
+        let (_, failing) = secondsToFail(try server(status: 500, code: "InternalError"))
+        XCTAssertTrue(failing.contains("HTTP 500 (InternalError) (after \(HTTPClient.attempts) attempts)"), failing)
+        let (_, unimplemented) = secondsToFail(try server(status: 501, code: "NotImplemented"))
+        XCTAssertTrue(unimplemented.contains("NotImplemented") && unimplemented.contains("count 1"), unimplemented)
     }
 }
