@@ -19,6 +19,8 @@ final class Demuxer {
     let startTime: Int64
 
     var formatContext: UnsafeMutablePointer<AVFormatContext> { format! }
+    /// The container's index is built as packets are read, so at open it may hold only the start.
+    let indexGrowsWhileReading: Bool
     var timeBase: AVRational { stream.pointee.time_base }
     var streamIndex: Int32 { stream.pointee.index }
     var statistics: ReadStatistics { bridge.reader.statistics }
@@ -91,6 +93,16 @@ final class Demuxer {
         }
         let start = format!.pointee.start_time
         startTime = start == vl_nopts_value() ? 0 : start
+        indexGrowsWhileReading = name.contains("matroska") || name == "flv"
+        if name.contains("matroska") {
+            // Matroska's demuxer reads the index (the Cues, usually at the end of the file) only
+            // when first asked to seek: until then the stream's index holds just the keyframes
+            // probing passed, and every target would seem to be in their last GOP. A seek to the
+            // start reads it now, and leaves the demuxer where it was: before the first packet.
+            // (A file without Cues keeps the partial index; `VideoReader` tells it from a whole one.)
+            _ = av_seek_frame(format, -1, startTime, AVSEEK_FLAG_BACKWARD)
+            try Self.closing(&format) { try bridge.rethrowReaderFailure() }
+        }
         // Every seek target and sample time adds to these; past any real recording's clock they
         // overflow 64 bits (this module runs unchecked: silently, to wrong frames).
         let streamStart = chosen.pointee.start_time == vl_nopts_value() ? 0 : chosen.pointee.start_time

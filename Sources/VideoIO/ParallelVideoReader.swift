@@ -75,7 +75,9 @@ public final class ParallelVideoReader {
                 while !failed.load(ordering: .relaxed) {
                     let group = nextGroup.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard group < groups.count else { break }
-                    let reader = try lane.open { try VideoReader(reader: shared, limits: primary.limits, decoderThreads: decoderThreads) }
+                    let reader = try lane.open {
+                        try VideoReader(reader: shared, limits: primary.limits, decoderThreads: decoderThreads, sibling: primary)
+                    }
                     lane.batch.append(try reader.decode(groups[group], mode: mode))
                 }
             } catch {

@@ -14,7 +14,8 @@ import ObjectStore
 /// Not thread-safe: one reader serves one request at a time (the decoder itself uses FFmpeg's threads).
 public final class VideoReader {
     public let uri: String
-    public let info: VideoStreamInfo
+    /// Set at open; a video whose container gives no duration has it measured then (see `init`).
+    public private(set) var info: VideoStreamInfo
     public let limits: VideoLimits
     let demuxer: Demuxer
     let decoder: Decoder
@@ -33,7 +34,13 @@ public final class VideoReader {
     /// Opens the video `reader` holds: reads the container header (and index), checks the limits
     /// and opens the decoder. No frame is decoded yet. `decoderThreads` 0 lets FFmpeg use every core
     /// (frame and slice threads); a caller that runs other work alongside decoding passes fewer.
-    public init(reader: ObjectReader, limits: VideoLimits = .default, decoderThreads: Int = 0) throws {
+    public convenience init(reader: ObjectReader, limits: VideoLimits = .default, decoderThreads: Int = 0) throws {
+        try self.init(reader: reader, limits: limits, decoderThreads: decoderThreads, sibling: nil)
+    }
+
+    /// `sibling`: a reader of the same object already open, whose measurements (of a video whose
+    /// container gives no duration) this one takes instead of reading the whole file again.
+    init(reader: ObjectReader, limits: VideoLimits, decoderThreads: Int, sibling: VideoReader?) throws {
         try FFmpegLibraries.load(for: reader.uri)
         uri = reader.uri
         self.limits = limits
@@ -44,6 +51,34 @@ public final class VideoReader {
         decoder = try Decoder(stream: demuxer.stream, uri: uri, threads: decoderThreads, maximumPixels: limits.maximumPixelsPerFrame)
         containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
         samples = SampleTable.fromContainer(stream: demuxer.stream)
+        if info.duration <= 0, let sibling {
+            (info.duration, info.frameCount) = (sibling.info.duration, sibling.info.frameCount)
+            (containerKeyframes, scannedKeyframes) = (sibling.containerKeyframes, sibling.scannedKeyframes)
+        } else if info.duration <= 0 {
+            try measureDuration()
+        } else if demuxer.indexGrowsWhileReading {
+            // Only where the index grows as the file is read: an MP4's or AVI's is whole, however
+            // few keyframes it has.
+            containerKeyframes = containerKeyframes.reachingEnd(of: info.duration)
+        }
+    }
+
+    /// For a container that does not say how long the video is (WebM as browsers record it, raw
+    /// H.264 or HEVC from a camera), one pass over the packets measures it and finds every
+    /// keyframe on the way: without it there would be no time range to sample.
+    private func measureDuration() throws {
+        let scan = try scanPackets()
+        // No frame at all: nothing to measure, and sampling says there is nothing to sample.
+        guard scan.packets > 0 else { return }
+        guard scan.endSeconds > 0 else {
+            throw VideoIOError(.corruptData, uri: uri,
+                               "the \(info.codec) stream has no timestamps and its container (\(info.container)) gives no duration: there is no time to sample at; a raw stream needs a container, e.g. `ffmpeg -r 30 -i in.\(info.codec) -c copy out.mp4`")
+        }
+        try limits.checkDuration(scan.endSeconds, uri: uri)
+        info.duration = scan.endSeconds
+        if !info.frameCountIsExact { info.frameCount = scan.packets }
+        scannedKeyframes = scan.keyframes
+        containerKeyframes = scan.keyframes
     }
 
     deinit {
@@ -58,7 +93,7 @@ public final class VideoReader {
     public func keyframes() throws -> KeyframeIndex {
         if !containerKeyframes.isEmpty { return containerKeyframes }
         if let scannedKeyframes { return scannedKeyframes }
-        let scanned = try scanKeyframes()
+        let scanned = try scanPackets().keyframes
         scannedKeyframes = scanned
         return scanned
     }
