@@ -206,10 +206,21 @@ final class Demuxer {
 
     /// Goes back to the first packet: by byte position where the container allows it (a
     /// timestamp seek to 0 in a container without index bisects and may skip the first GOP).
+    /// Plain packet streams go back by bytes first; a container with a header (Matroska, which
+    /// would read byte 0 as if it were media data and find none) by time first, and by bytes only
+    /// when it cannot seek by time (an AVI without index).
     func rewind() throws -> Bool {
+        if !rewindsByBytes, try seek(toMicroseconds: 0) { return true }
         let result = av_seek_frame(format, -1, 0, AVSEEK_FLAG_BYTE)
         try bridge.rethrowReaderFailure()
-        return result >= 0 ? true : try seek(toMicroseconds: 0)
+        return try result >= 0 || (rewindsByBytes && seek(toMicroseconds: 0))
+    }
+
+    /// MPEG transport and program streams and raw elementary streams: packets from the first byte,
+    /// and no index for a seek by time.
+    private var rewindsByBytes: Bool {
+        let name = formatContext.pointee.iformat.map { String(cString: $0.pointee.name) } ?? ""
+        return ["mpegts", "mpeg", "mpegvideo", "h264", "hevc", "m4v", "h263", "cavsvideo", "vc1"].contains(name)
     }
 
     /// Reads `range` through the object reader (and drops it) so its cache holds it.

@@ -12,14 +12,18 @@ extension VideoReader {
             return .frame(last, lastTime, position.lastFrameDamaged)
         }
         guard needsSeek(to: target, keyframes: keyframes) else { return try decodeForward(until: target, work: &work) }
-        // A seek should land on a keyframe at or before the target. Without an index the demuxer
-        // bisects by timestamps and may land after it; then seek again further back.
+        // A seek should land on a keyframe at or before the target. Without an index (MPEG-TS,
+        // MPEG-PS) the demuxer bisects by timestamps and may land after it: the first frame is
+        // past the target, or, landing after the last keyframe, no frame decodes at all. Then it
+        // seeks again further back, each time twice as far, down to the start: the doubling ends
+        // there within log2(target) + 2 seeks.
         var backoff = 0.0
         while true {
             let seekTime = max(0, seconds(target) - backoff)
             try seek(to: streamTime(seekTime), keyframes: keyframes, work: &work)
             let outcome = try decodeForward(until: target, work: &work)
-            guard let first = position.firstTimestamp, first > target, seekTime > 0, work.seeks < 64 else { return outcome }
+            let landedLate = position.firstTimestamp.map { $0 > target } ?? true
+            guard landedLate, seekTime > 0 else { return outcome }
             backoff = max(1, backoff * 2)
         }
     }
@@ -45,10 +49,10 @@ extension VideoReader {
     private func seek(to target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws {
         work.seeks += 1
         let microseconds = Int64((seconds(target) * 1_000_000).rounded())
-        if try !demuxer.seek(toMicroseconds: microseconds) {
-            // Some streams cannot seek; from the start, decoding forward still finds every frame.
-            guard try demuxer.rewind() else { return }
-        }
+        // To the start by `rewind` (by bytes where the container allows it): a seek by time to 0
+        // in a container without an index bisects too, and lands after the first keyframe. Some
+        // streams cannot seek; from the start, decoding forward still finds every frame.
+        guard try (microseconds > 0 && demuxer.seek(toMicroseconds: microseconds)) || demuxer.rewind() else { return }
         decoder.flush()
         let group = keyframes.keyframe(atOrBefore: seconds(target))
         position.reset(group: group)

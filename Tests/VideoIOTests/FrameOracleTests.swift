@@ -72,6 +72,31 @@ final class FrameOracleTests: XCTestCase {
         try assertMatchesCLI("long_720p.mp4", at: [123.45, 301.0, 599.9], size: (320, 180))
     }
 
+    /// MPEG-TS keeps no index, and FFmpeg seeks in it by bisecting timestamps, landing after the
+    /// target's keyframe, or after the last one, or (seeking to 0) after the first. Each case is
+    /// the right frame: the last GOP's (it was reported missing, "the file is truncated"), one in
+    /// the first of 10 s GOPs (it was the next GOP's first frame), and many targets in one request
+    /// (past 64 seeks late frames were taken as they came).
+    func testSeeksInAContainerWithoutIndexLandOnTheRightFrame() throws {
+        func transportStream(seconds: Int, gop: Int) throws -> String {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gop\(gop)-\(UUID().uuidString).ts").path
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+            _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=\(seconds)",
+                                                         "-c:v", "libx264", "-bf", "2", "-g", "\(gop)", "-keyint_min", "\(gop)",
+                                                         "-sc_threshold", "0", "-threads", "1", "-f", "mpegts", path])
+            return path
+        }
+        try assertMatchesCLI(path: transportStream(seconds: 20, gop: 50), at: [5.5, 18.1, 19.9], decodingFromStart: true)
+        try assertMatchesCLI(path: transportStream(seconds: 60, gop: 250), at: [8.5, 50, 59.5], decodingFromStart: true)
+        // 54 targets 5.5 s apart over 300 s: at 25 fps from 0, the frame for T is at ceil(25 T) / 25
+        // (the CLI decoding 300 s once per target would take the test minutes).
+        let targets = (0..<54).map { 0.5 + 5.5 * Double($0) }
+        let batch = try VideoReader(uri: try transportStream(seconds: 300, gop: 250), store: TestVideos.store).frames(at: targets)
+        XCTAssertEqual(batch.missing, [])
+        let late = batch.frames.filter { abs($0.timestamp - ($0.requestedTimestamp * 25 - 1e-9).rounded(.up) / 25) > 1e-4 }
+        XCTAssertEqual(late.map { "\($0.requestedTimestamp) -> \($0.timestamp)" }, [])
+    }
+
     func testAContainerWithoutIndexIsScannedAndSeeksLikeTheCLI() throws {
         // MPEG-TS keeps no index and starts its clock at 1.4 s: times count from the file's start.
         // The CLI's -ss bisects TS by timestamps and can land past the target (-ss 0.7 gives the
