@@ -6,9 +6,11 @@ import CFFmpeg
 /// pixels as `ffmpeg -i rotated.mp4 -vf scale=...`. Formats whose chroma is subsampled unevenly
 /// (4:2:2) cannot be turned that way and are converted to 4:4:4 (or RGB) first.
 enum FrameRotation {
-    /// A new frame holding `frame` turned upright; the caller owns it.
-    static func apply(_ rotation: Rotation, to frame: UnsafeMutablePointer<AVFrame>, uri: String) throws -> UnsafeMutablePointer<AVFrame> {
-        if rotation == .none {
+    /// A new frame holding `frame` turned upright (and then flipped left to right when
+    /// `mirrored`); the caller owns it.
+    static func apply(_ rotation: Rotation, mirrored: Bool = false, to frame: UnsafeMutablePointer<AVFrame>,
+                      uri: String) throws -> UnsafeMutablePointer<AVFrame> {
+        if rotation == .none && !mirrored {
             guard let clone = av_frame_clone(frame) else { throw outOfMemory(uri) }
             return clone
         }
@@ -38,7 +40,7 @@ enum FrameRotation {
             turnPlane(from: planeData(source, plane), sourceStride: lineSize(source, plane),
                       to: planeData(turned, plane), targetStride: lineSize(turned, plane),
                       width: planeWidth, height: planeHeight, bytesPerPixel: bytesPerPixel(descriptor, plane: plane),
-                      rotation: rotation)
+                      rotation: rotation, mirrored: mirrored)
         }
         return turned
     }
@@ -112,7 +114,7 @@ enum FrameRotation {
     /// that column-wise reads of a quarter turn stay in the cache.
     private static func turnPlane(from source: UnsafeMutablePointer<UInt8>, sourceStride: Int,
                                   to target: UnsafeMutablePointer<UInt8>, targetStride: Int,
-                                  width: Int, height: Int, bytesPerPixel: Int, rotation: Rotation) {
+                                  width: Int, height: Int, bytesPerPixel: Int, rotation: Rotation, mirrored: Bool) {
         let targetWidth = rotation.swapsDimensions ? height : width
         let targetHeight = rotation.swapsDimensions ? width : height
         let tile = 32
@@ -121,13 +123,15 @@ enum FrameRotation {
                 for y in tileY..<min(tileY + tile, targetHeight) {
                     let row = target + y * targetStride
                     for x in tileX..<min(tileX + tile, targetWidth) {
-                        // (sourceX, sourceY) of the pixel that lands on (x, y).
+                        // (sourceX, sourceY) of the pixel that lands on (x, y): on (turnedX, y) of
+                        // the turned picture, which a mirror then flips left to right.
+                        let turnedX = mirrored ? targetWidth - 1 - x : x
                         let sourceX: Int, sourceY: Int
                         switch rotation {
-                        case .clockwise90: sourceX = y; sourceY = height - 1 - x
-                        case .clockwise270: sourceX = width - 1 - y; sourceY = x
-                        case .upsideDown: sourceX = width - 1 - x; sourceY = height - 1 - y
-                        case .none: sourceX = x; sourceY = y
+                        case .clockwise90: sourceX = y; sourceY = height - 1 - turnedX
+                        case .clockwise270: sourceX = width - 1 - y; sourceY = turnedX
+                        case .upsideDown: sourceX = width - 1 - turnedX; sourceY = height - 1 - y
+                        case .none: sourceX = turnedX; sourceY = y
                         }
                         let from = source + sourceY * sourceStride + sourceX * bytesPerPixel
                         let to = row + x * bytesPerPixel

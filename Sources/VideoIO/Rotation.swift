@@ -25,6 +25,21 @@ public enum Rotation: Int, Sendable, CaseIterable {
         self = Rotation(rawValue: ((quarterTurns % 4 + 4) % 4) * 90) ?? .none
     }
 
+    /// The turn and mirroring a display matrix asks for, as the ffmpeg CLI (5.1, Debian's) reads
+    /// it: a matrix that also mirrors is shown by a transpose at 90 and 270 degrees (the turn, then
+    /// a flip left to right) and by a left-right flip at 180 when its second row is not turned too.
+    /// A mirror with no turn (a vertical flip alone) the CLI ignores, and so does this.
+    static func upright(displayMatrix: UnsafePointer<Int32>?) -> (rotation: Rotation, mirrored: Bool) {
+        let rotation = Rotation(displayMatrix: displayMatrix)
+        guard let displayMatrix else { return (rotation, false) }
+        switch rotation {
+        case .clockwise90: return (rotation, displayMatrix[3] > 0)
+        case .clockwise270: return (rotation, displayMatrix[3] < 0)
+        case .upsideDown: return displayMatrix[4] < 0 ? (rotation, false) : (.none, true)
+        case .none: return (rotation, false)
+        }
+    }
+
     /// True when width and height trade places.
     public var swapsDimensions: Bool { self == .clockwise90 || self == .clockwise270 }
 }

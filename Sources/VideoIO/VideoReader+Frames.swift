@@ -68,7 +68,7 @@ extension VideoReader {
                 }
                 defer { freeFrame(copy) }
                 try limits.checkFrame(width: Int(copy.pointee.width), height: Int(copy.pointee.height), uri: uri)
-                let upright = try FrameRotation.apply(info.rotation, to: copy, uri: uri)
+                let upright = try FrameRotation.apply(info.rotation, mirrored: info.mirrored, to: copy, uri: uri)
                 let seconds = self.seconds(timestamp)
                 frames.append(DecodedFrame(taking: upright, timestamp: seconds, requestedTimestamp: requested,
                                            index: frameIndex(seconds), isDamaged: damaged, uri: uri))

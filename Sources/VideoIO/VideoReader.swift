@@ -122,14 +122,17 @@ public final class VideoReader {
         let exactCount = stream.nb_frames > 0
         let frameCount = exactCount ? Int(stream.nb_frames) : estimatedFrameCount(duration: duration, frameRate: frameRate)
         let constant = average.num > 0 && real.num > 0 && av_cmp_q(average, real) == 0
-        return VideoStreamInfo(
+        let upright = Rotation.upright(displayMatrix: vl_stream_display_matrix(demuxer.stream))
+        var info = VideoStreamInfo(
             container: format.iformat.map { String(cString: $0.pointee.name) } ?? "unknown",
             codec: String(cString: avcodec_get_name(parameters.codec_id)),
             pixelFormat: av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.format)).map { String(cString: $0) } ?? "unknown",
             codedWidth: Int(parameters.width), codedHeight: Int(parameters.height),
-            rotation: Rotation(displayMatrix: vl_stream_display_matrix(demuxer.stream)),
+            rotation: upright.rotation,
             duration: duration, frameRate: frameRate, frameCount: frameCount, frameCountIsExact: exactCount,
             isConstantFrameRate: constant)
+        info.mirrored = upright.mirrored
+        return info
     }
 }
 

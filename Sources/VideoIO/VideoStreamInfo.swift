@@ -14,6 +14,8 @@ public struct VideoStreamInfo: Sendable, Equatable {
     public var codedHeight: Int
     /// The turn applied so frames come out upright.
     public var rotation: Rotation
+    /// After the turn, the picture is flipped left to right (a display matrix that mirrors).
+    public var mirrored = false
     /// Duration in seconds: the stream's own if known, else the container's.
     public var duration: Double
     /// Average frames per second (0 when unknown).

@@ -68,6 +68,42 @@ final class FrameOracleTests: XCTestCase {
         }
     }
 
+    /// Display matrices that mirror, written into the track header of a fresh MP4: a left-right
+    /// flip, a transpose (a quarter turn clockwise, mirrored) and an anti-transpose (three quarter
+    /// turns, mirrored). Each comes out as the CLI shows it. (Only the angle was read: the flip came
+    /// out turned upside down, the transposes turned and not mirrored.)
+    func testMirroringDisplayMatricesComeOutAsTheCLIShowsThem() throws {
+        let original = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).mp4").path
+        defer { try? FileManager.default.removeItem(atPath: original) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2",
+                                                     "-c:v", "libx264", "-pix_fmt", "yuv420p", "-threads", "1", original])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: original))
+        // The track header's matrix, still the identity: a, b, u, c, d as 16.16 (u: 2.30) big-endian.
+        let tkhd = try XCTUnwrap(bytes.range(of: Data("tkhd".utf8)))
+        let identity = Data([0, 1, 0, 0] + [UInt8](repeating: 0, count: 12) + [0, 1, 0, 0])
+        let matrix = try XCTUnwrap(bytes.range(of: identity, in: tkhd.upperBound..<bytes.count)).lowerBound
+        let one: [UInt8] = [0, 1, 0, 0], minusOne: [UInt8] = [0xFF, 0xFF, 0, 0], zero: [UInt8] = [0, 0, 0, 0]
+        let cases: [(name: String, a: [UInt8], b: [UInt8], c: [UInt8], d: [UInt8], rotation: Rotation, mirrored: Bool)] = [
+            ("hflip", minusOne, zero, zero, one, .none, true),
+            ("transpose", zero, one, one, zero, .clockwise90, true),
+            ("antitranspose", zero, minusOne, minusOne, zero, .clockwise270, true),
+        ]
+        for mirror in cases {
+            var patched = bytes
+            patched.replaceSubrange(matrix..<matrix + 4, with: mirror.a)
+            patched.replaceSubrange(matrix + 4..<matrix + 8, with: mirror.b)
+            patched.replaceSubrange(matrix + 12..<matrix + 16, with: mirror.c)
+            patched.replaceSubrange(matrix + 16..<matrix + 20, with: mirror.d)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(mirror.name)-\(UUID().uuidString).mp4").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try patched.write(to: URL(fileURLWithPath: path))
+            let info = try VideoReader(uri: path, store: TestVideos.store).info
+            XCTAssertEqual(info.rotation, mirror.rotation, mirror.name)
+            XCTAssertEqual(info.mirrored, mirror.mirrored, mirror.name)
+            try assertMatchesCLI(path: path, at: [0.5, 1.3])
+        }
+    }
+
     func testLongVideoSeeksLandOnTheCLIFrames() throws {
         try assertMatchesCLI("long_720p.mp4", at: [123.45, 301.0, 599.9], size: (320, 180))
     }
