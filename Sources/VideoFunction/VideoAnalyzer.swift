@@ -171,7 +171,7 @@ public final class VideoAnalyzer {
             sampledFrames: raw.count, missingFrames: missing.isEmpty ? nil : missing, stoppedEarly: stoppedEarly,
             bytesFetched: reader.readStatistics.bytesFetched, timings: timings)
         Postprocessor(spec: config.postprocess, labels: labels)
-            .apply(raw, timestamps: used, indices: indices, window: .init(planned: timestamps, windowEnd: plan.windowEnd(duration: info.duration)),
+            .apply(raw, timestamps: used, indices: indices, window: .init(planned: timestamps, windowEnd: plan.windowEnd(videoEnd: info.end)),
                    into: &result, perFrame: request.perFrame)
         result.timings.totalMs = Self.now() - started
         return result

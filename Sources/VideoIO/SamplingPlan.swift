@@ -19,12 +19,12 @@ public enum SamplingPlan: Sendable, Equatable {
         return .accurate
     }
 
-    /// The end of the time this plan samples in a video of `duration` seconds: its `end` within the
-    /// video for uniform and interval plans, the video's end for the others.
-    public func windowEnd(duration: Double) -> Double {
+    /// The end of the time this plan samples in a video that ends at `videoEnd` (`VideoStreamInfo.end`):
+    /// its `end` within the video for uniform and interval plans, the video's end for the others.
+    public func windowEnd(videoEnd: Double) -> Double {
         switch self {
-        case .uniform(_, _, let end), .every(_, _, let end): return min(duration, end ?? duration)
-        case .keyframes, .timestamps: return duration
+        case .uniform(_, _, let end), .every(_, _, let end): return min(videoEnd, end ?? videoEnd)
+        case .keyframes, .timestamps: return videoEnd
         }
     }
 
@@ -35,12 +35,16 @@ public enum SamplingPlan: Sendable, Equatable {
             throw VideoIOError(.noFrames, uri: uri, "the video stream has \(info.frameCount) frames over \(VideoLimits.format(info.duration)) s: there is nothing to sample")
         }
         func invalid(_ reason: String) -> VideoIOError { VideoIOError(.invalidRequest, uri: uri, reason) }
+        // The video's time in the file: a video that starts after its audio is sampled from its
+        // first frame (before it, every time would give that frame).
+        let (videoStart, videoEnd) = (info.start, info.end)
         // The last time that still shows a frame: past it `ffmpeg -ss` finds nothing.
-        let lastFrame = max(0, info.duration - (info.frameRate > 0 ? 1 / info.frameRate : 0))
+        let lastFrame = max(videoStart, videoEnd - (info.frameRate > 0 ? 1 / info.frameRate : 0))
         func range(_ start: Double?, _ end: Double?) throws -> (Double, Double) {
-            let from = max(0, start ?? 0), to = min(info.duration, end ?? info.duration)
+            let from = max(videoStart, start ?? videoStart), to = min(videoEnd, end ?? videoEnd)
             guard from.isFinite, to.isFinite, from < to else {
-                throw invalid("the range [\(VideoLimits.format(start ?? 0)), \(VideoLimits.format(end ?? info.duration))) s holds no time of this \(VideoLimits.format(info.duration)) s video; give start < end within it")
+                let span = videoStart > 0 ? "from \(VideoLimits.format(videoStart)) s to \(VideoLimits.format(videoEnd)) s" : "of \(VideoLimits.format(videoEnd)) s"
+                throw invalid("the range [\(VideoLimits.format(start ?? videoStart)), \(VideoLimits.format(end ?? videoEnd))) s holds no time of this video (it runs \(span)); give start < end within it")
             }
             return (from, to)
         }
@@ -64,7 +68,7 @@ public enum SamplingPlan: Sendable, Equatable {
             let count = Int(frames)
             times = (0..<count).map { from + Double($0) * seconds }.filter { $0 < to }
         case .keyframes(let maximumCount):
-            let all = (keyframes?.timestamps ?? []).filter { $0 >= 0 && $0 < info.duration }
+            let all = (keyframes?.timestamps ?? []).filter { $0 >= 0 && $0 < videoEnd }
             guard !all.isEmpty else { throw VideoIOError(.noFrames, uri: uri, "the video has no keyframes to sample") }
             let limit = min(maximumCount ?? all.count, limits.maximumFramesPerRequest)
             guard limit > 0 else { throw invalid("a keyframe plan needs a maximum count of at least 1, not \(limit)") }
@@ -74,7 +78,7 @@ public enum SamplingPlan: Sendable, Equatable {
             if let bad = requested.first(where: { !$0.isFinite }) { throw invalid("timestamp \(bad) is not a number of seconds") }
             times = requested
         }
-        return times.map { min(max(0, $0), lastFrame) }
+        return times.map { min(max(videoStart, $0), lastFrame) }
     }
 }
 

@@ -88,7 +88,7 @@ extension VideoReader {
     }
 
     private func truncationHint() -> String {
-        info.duration > 0 ? " (the container says it lasts \(format(info.duration)) s: the file is truncated or damaged)" : ""
+        info.duration > 0 ? " (the container says it lasts until \(format(info.end)) s: the file is truncated or damaged)" : ""
     }
 
     private func noteKeyframePacket(_ packet: UnsafeMutablePointer<AVPacket>) {

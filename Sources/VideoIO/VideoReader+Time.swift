@@ -27,7 +27,7 @@ extension VideoReader {
 
     func frameIndex(_ seconds: Double) -> Int? {
         guard info.isConstantFrameRate, info.frameRate > 0 else { return nil }
-        return Int((seconds * info.frameRate).rounded())
+        return Int(((seconds - info.start) * info.frameRate).rounded())
     }
 
     func format(_ seconds: Double) -> String { VideoLimits.threeDecimals(seconds) }

@@ -52,7 +52,7 @@ public final class VideoReader {
         containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
         samples = SampleTable.fromContainer(stream: demuxer.stream)
         if info.duration <= 0, let sibling {
-            (info.duration, info.frameCount) = (sibling.info.duration, sibling.info.frameCount)
+            (info.start, info.duration, info.frameCount) = (sibling.info.start, sibling.info.duration, sibling.info.frameCount)
             (containerKeyframes, scannedKeyframes) = (sibling.containerKeyframes, sibling.scannedKeyframes)
         } else if info.duration <= 0 {
             try measureDuration()
@@ -75,7 +75,7 @@ public final class VideoReader {
                                "the \(info.codec) stream has no timestamps and its container (\(info.container)) gives no duration: there is no time to sample at; a raw stream needs a container, e.g. `ffmpeg -r 30 -i in.\(info.codec) -c copy out.mp4`")
         }
         try limits.checkDuration(scan.endSeconds, uri: uri)
-        info.duration = scan.endSeconds
+        info.duration = max(0, scan.endSeconds - info.start)
         if !info.frameCountIsExact { info.frameCount = scan.packets }
         scannedKeyframes = scan.keyframes
         containerKeyframes = scan.keyframes
@@ -111,11 +111,14 @@ public final class VideoReader {
         let stream = demuxer.stream.pointee
         let parameters = stream.codecpar.pointee
         let format = demuxer.formatContext.pointee
+        // The video's start within the file (the container's start is the earliest stream's).
+        let containerStart = format.start_time == vl_nopts_value() ? 0 : Double(format.start_time) / Double(AV_TIME_BASE)
+        let start = stream.start_time == vl_nopts_value() ? 0 : max(0, Double(stream.start_time) * av_q2d(stream.time_base) - containerStart)
         var duration = 0.0
         if stream.duration != vl_nopts_value() && stream.duration > 0 {
             duration = Double(stream.duration) * av_q2d(stream.time_base)
-        } else if format.duration != vl_nopts_value() && format.duration > 0 {
-            duration = Double(format.duration) / Double(AV_TIME_BASE)
+        } else if format.duration != vl_nopts_value() && Double(format.duration) > start * Double(AV_TIME_BASE) {
+            duration = Double(format.duration) / Double(AV_TIME_BASE) - start
         }
         let average = stream.avg_frame_rate, real = stream.r_frame_rate
         let frameRate = average.num > 0 && average.den > 0 ? av_q2d(average) : (real.num > 0 && real.den > 0 ? av_q2d(real) : 0)
@@ -132,6 +135,7 @@ public final class VideoReader {
             duration: duration, frameRate: frameRate, frameCount: frameCount, frameCountIsExact: exactCount,
             isConstantFrameRate: constant)
         info.mirrored = upright.mirrored
+        info.start = start
         return info
     }
 }

@@ -16,7 +16,10 @@ public struct VideoStreamInfo: Sendable, Equatable {
     public var rotation: Rotation
     /// After the turn, the picture is flipped left to right (a display matrix that mirrors).
     public var mirrored = false
-    /// Duration in seconds: the stream's own if known, else the container's.
+    /// When the video's first frame is shown, in seconds from the start of the file: 0 but for a
+    /// video that starts after the file's other streams (its audio), as a cut or a mux can leave it.
+    public var start = 0.0
+    /// Duration in seconds: the stream's own if known, else the container's (less `start`).
     public var duration: Double
     /// Average frames per second (0 when unknown).
     public var frameRate: Double
@@ -26,6 +29,10 @@ public struct VideoStreamInfo: Sendable, Equatable {
     public var frameCountIsExact: Bool
     /// True when frames are evenly spaced, so a frame's index follows from its timestamp.
     public var isConstantFrameRate: Bool
+
+    /// When the video ends, in seconds from the start of the file: what sampling spans is
+    /// [start, end).
+    public var end: Double { start + duration }
 
     /// Size of the frames as they come out (after rotation).
     public var width: Int { rotation.swapsDimensions ? codedHeight : codedWidth }

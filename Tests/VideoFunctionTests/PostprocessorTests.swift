@@ -57,9 +57,9 @@ final class PostprocessorTests: XCTestCase {
         // A sample between two flagged ones that would not decode splits the range at it.
         XCTAssertEqual(Postprocessor.ranges(flagged: [true, true], timestamps: [12, 16], window: .init(planned: [10, 12, 14, 16], windowEnd: 18)),
                        [.init(start: 12, end: 14), .init(start: 16, end: 18)])
-        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 20).windowEnd(duration: 600), 20)
-        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 900).windowEnd(duration: 600), 600)
-        XCTAssertEqual(SamplingPlan.every(seconds: 2).windowEnd(duration: 600), 600)
+        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 20).windowEnd(videoEnd: 600), 20)
+        XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 900).windowEnd(videoEnd: 600), 600)
+        XCTAssertEqual(SamplingPlan.every(seconds: 2).windowEnd(videoEnd: 600), 600)
     }
 
     func testVotesBreakTiesByMeanScoreAndSoftmaxNormalises() {

@@ -104,6 +104,30 @@ final class FrameOracleTests: XCTestCase {
         }
     }
 
+    /// A video that starts 4 s after its audio is sampled over its own 8 s, from its first frame:
+    /// a uniform plan no longer spends samples before it (each was its first frame again) and
+    /// reaches its last seconds; frame indices count from its first frame.
+    func testAVideoThatStartsAfterItsAudioIsSampledOverItsOwnTime() throws {
+        let video = FileManager.default.temporaryDirectory.appendingPathComponent("video-\(UUID().uuidString).mp4").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("late-video-\(UUID().uuidString).mp4").path
+        defer { for file in [video, path] { try? FileManager.default.removeItem(atPath: file) } }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=8",
+                                                     "-c:v", "libx264", "-threads", "1", video])
+        // Copied, not encoded: an encoder would fill the first 4 s with copies of the first frame.
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=12", "-itsoffset", "4", "-i", video,
+                                                     "-map", "1:v", "-map", "0:a", "-c:v", "copy", "-c:a", "aac", path])
+        let reader = try VideoReader(uri: path, store: TestVideos.store)
+        XCTAssertEqual(reader.info.start, 4, accuracy: 0.05)
+        XCTAssertEqual(reader.info.end, 12, accuracy: 0.05)
+        let uniform = try reader.frames(.uniform(count: 4))
+        XCTAssertEqual(uniform.frames.map(\.requestedTimestamp), [0, 1, 2, 3].map { reader.info.start + Double($0) * reader.info.duration / 4 })
+        XCTAssertEqual(uniform.frames.first?.index, 0)
+        XCTAssertEqual(Set(uniform.frames.map(\.timestamp)).count, 4, "four different frames")
+        try assertMatchesCLI(path: path, at: [4.5, 11.9])
+        XCTAssertEqual(try reader.frames(.uniform(count: 2, start: 0, end: 6)).frames.map(\.requestedTimestamp), [reader.info.start, 5],
+                       "a range that begins before the video begins with it")
+    }
+
     func testLongVideoSeeksLandOnTheCLIFrames() throws {
         try assertMatchesCLI("long_720p.mp4", at: [123.45, 301.0, 599.9], size: (320, 180))
     }
