@@ -54,15 +54,17 @@ public final class ObjectStore: Sendable {
     private var requestDeadline: DispatchTime? { currentDeadline.withLock { $0 } }
 
     /// A reader for random access: files are read in place, remote objects by ranged GETs through a
-    /// block cache sized for `pattern`, never downloaded whole.
-    public func reader(for uri: String, pattern: ReadPattern = .sequential) throws -> ObjectReader {
+    /// block cache sized for `pattern`, never downloaded whole. `expectedETag` (S3 only, quoted as
+    /// the header gives it): the version to read, as an S3 notification names it; when the object
+    /// has been replaced since, the first read fails as `.changed` (S3's 412 to If-Match).
+    public func reader(for uri: String, pattern: ReadPattern = .sequential, expectedETag: String? = nil) throws -> ObjectReader {
         switch try ObjectURI(parsing: uri) {
         case .file(let path):
             let real = try policy.checkFile(path, uri: uri)
             return try FileObjectReader(uri: uri, realPath: real, maximumBytes: policy.maximumObjectBytes)
         case .https, .s3:
             return try inBucketRegion(uri) {
-                try RangeObjectReader(object: try remoteObject(uri), maximumBytes: policy.maximumObjectBytes,
+                try RangeObjectReader(object: try remoteObject(uri, expectedETag: expectedETag), maximumBytes: policy.maximumObjectBytes,
                                       blockSize: pattern.blockSize, cacheBytes: pattern.cacheBytes,
                                       maximumReadAheadBytes: pattern.maximumReadAheadBytes, openingBytes: pattern.openingBytes)
             }
@@ -135,7 +137,7 @@ public final class ObjectStore: Sendable {
         ObjectStoreError(.refusedByPolicy, uri: uri, "results are written to s3:// or file:// URIs, not HTTPS")
     }
 
-    private func remoteObject(_ uri: String) throws -> HTTPRemoteObject {
+    private func remoteObject(_ uri: String, expectedETag: String? = nil) throws -> HTTPRemoteObject {
         switch try ObjectURI(parsing: uri) {
         case .file:
             preconditionFailure("files are not remote")
@@ -149,7 +151,7 @@ public final class ObjectStore: Sendable {
             try policy.checkBucket(bucket, uri: uri)
             let request = s3Request(bucket: bucket, key: key, uri: uri, payloadHash: emptyPayloadSHA256)
             return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: true,
-                                    whyUnsigned: s3.whyUnsigned)
+                                    whyUnsigned: s3.whyUnsigned, version: expectedETag)
         }
     }
 

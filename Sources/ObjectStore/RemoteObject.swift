@@ -63,8 +63,10 @@ final class HTTPRemoteObject: RemoteObject {
     /// Why an S3 request went unsigned (nil: it was signed, or is not to S3).
     private let whyUnsigned: String?
 
-    init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool, whyUnsigned: String? = nil) {
+    /// `version`: an S3 ETag to pin from the first request on (nil: the first answer's).
+    init(uri: String, client: PooledHTTPClient, template: HTTPRequest, isS3: Bool, whyUnsigned: String? = nil, version: String? = nil) {
         self.uri = uri
+        if isS3, let version { pinnedVersion.withLock { $0 = version } }
         self.pooled = client
         self.template = template
         self.isS3 = isS3

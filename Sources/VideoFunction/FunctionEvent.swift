@@ -31,6 +31,10 @@ enum FunctionEvent {
         var eventName: String? = nil
         /// The object's size, when the record gives it.
         var size: Int64? = nil
+        /// The ETag of the object the record tells of (unquoted, as S3 writes it), when it gives one.
+        var eTag: String? = nil
+        /// The version to analyse: the one the record tells of, as an If-Match header quotes it.
+        var expectedETag: String? { eTag.map { "\"\($0)\"" } }
         var uri: String { "s3://\(bucket)/\(key)" }
         /// A "folder" the S3 console made: an object whose key ends in '/' (empty, when the record
         /// gives the size), no video.
@@ -210,7 +214,11 @@ enum FunctionEvent {
         try checkS3Key(decoded, "an S3 record's object key")
         var size: Int64? = nil
         if case .number(let bytes)? = object["size"], bytes >= 0, bytes < 9e18 { size = Int64(bytes) }
-        return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue, size: size)
+        // Only a plain ETag: it goes into a header, which a quote or a control character would break.
+        let eTag = object["eTag"]?.stringValue.flatMap { tag in
+            !tag.isEmpty && tag.utf8.count <= 128 && tag.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 }) ? tag : nil
+        }
+        return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue, size: size, eTag: eTag)
     }
 
     /// S3's own limit on an object key.

@@ -93,7 +93,7 @@ public final class VideoAnalyzer {
         let reader: ParallelVideoReader
         // One FFmpeg thread per decoder: frame threads are flushed at every seek, and sampling seeks
         // for nearly every frame. The cores decode several GOPs at once instead (lanes).
-        do { reader = try ParallelVideoReader(uri: request.video, store: store, maximumLanes: threads) }
+        do { reader = try ParallelVideoReader(uri: request.video, store: store, maximumLanes: threads, expectedETag: request.expectedETag) }
         catch { throw Self.videoError(error) }
         timings.fetchMs = Self.now() - started
         let timestamps: [Double]

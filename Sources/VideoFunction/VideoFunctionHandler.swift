@@ -137,7 +137,9 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 continue
             }
             do {
-                let summary = try analyzeAndStore(VideoRequest(video: record.uri, perFrame: true), key: record.key, { context.remainingTimeMs })
+                var request = VideoRequest(video: record.uri, perFrame: true)
+                request.expectedETag = record.expectedETag
+                let summary = try analyzeAndStore(request, key: record.key, { context.remainingTimeMs })
                 if let unfinished = Self.unfinished([summary]) { throw unfinished }
                 summaries.append(summary)
             } catch let error as VideoFunctionError where error.storeCode == .notFound && error.storeS3Code != "NoSuchBucket" {
@@ -146,6 +148,11 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 // a bucket that is not there, as in a sample event run by hand, is no deletion.)
                 context.logger.warn("skipped \(record.uri): it no longer exists (\(error))")
                 skipped.append(.init(key: record.key, eventName: record.eventName ?? "", reason: "the object no longer exists"))
+            } catch let error as VideoFunctionError where error.storeCode == .changed && record.eTag != nil {
+                // Replaced since S3 told of it: the new version has a notification of its own, and
+                // analysing it here would store its result under this one's (a retry too).
+                context.logger.warn("skipped \(record.uri): it was replaced since this notification (\(error))")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? "", reason: "the object was replaced since this notification"))
             } catch {
                 // Not logged here: the error thrown below names every failure, and its caller logs it.
                 failures.append(error)

@@ -10,6 +10,8 @@ public struct VideoRequest: Equatable, Sendable {
     public var end: Double?
     public var every: Double?
     public var perFrame: Bool
+    /// The S3 version to analyse (its quoted ETag), from a notification: not the event's to set.
+    public var expectedETag: String? = nil
 
     public init(video: String, frames: Int? = nil, start: Double? = nil, end: Double? = nil, every: Double? = nil, perFrame: Bool = false) {
         self.video = video

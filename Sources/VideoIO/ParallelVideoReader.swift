@@ -27,9 +27,11 @@ public final class ParallelVideoReader {
     /// What all lanes have fetched from the object, together.
     public var readStatistics: ReadStatistics { shared.statistics }
 
-    /// Opens `uri` through `store` (see `VideoReader.init(uri:store:limits:decoderThreads:)`).
-    public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default, maximumLanes: Int, decoderThreads: Int = 1) throws {
-        try self.init(reader: store.reader(for: uri, pattern: .scattered), limits: limits, maximumLanes: maximumLanes,
+    /// Opens `uri` through `store` (see `VideoReader.init(uri:store:limits:decoderThreads:)`);
+    /// `expectedETag`: the S3 version to read (`ObjectStore.reader(for:pattern:expectedETag:)`).
+    public convenience init(uri: String, store: ObjectStore, limits: VideoLimits = .default, maximumLanes: Int, decoderThreads: Int = 1,
+                            expectedETag: String? = nil) throws {
+        try self.init(reader: store.reader(for: uri, pattern: .scattered, expectedETag: expectedETag), limits: limits, maximumLanes: maximumLanes,
                       decoderThreads: decoderThreads)
     }
 

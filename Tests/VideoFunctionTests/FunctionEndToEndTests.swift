@@ -146,6 +146,17 @@ final class FunctionEndToEndTests: XCTestCase {
         let skipped = object(try await emulator.invoke(Array(gone.utf8)))
         XCTAssertEqual(skipped["skipped"] as? [[String: String]], [["key": "uploads/missing.mp4", "eventName": "", "reason": "the object no longer exists"]],
                        "\(skipped)")
+        // A record names the version it tells of (its eTag): that one is analysed; one replaced
+        // since is skipped, saying so, since its new version has a notification of its own.
+        let md5 = try CommandRun.run("/usr/bin/md5sum", [RepoPaths.cache("videos/h264.mp4").path]).output.prefix(32)
+        func versioned(_ eTag: some StringProtocol) -> String {
+            #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "videolambda-input"}, "object": {"key": "uploads/second.mp4", "eTag": "\#(eTag)"}}}]}"#
+        }
+        let current = object(try await emulator.invoke(Array(versioned(md5).utf8)))
+        XCTAssertEqual((current["results"] as? [[String: Any]])?.count, 1, "\(current)")
+        let stale = object(try await emulator.invoke(Array(versioned("0123456789abcdef0123456789abcdef").utf8)))
+        XCTAssertEqual(stale["skipped"] as? [[String: String]],
+                       [["key": "uploads/second.mp4", "eventName": "", "reason": "the object was replaced since this notification"]], "\(stale)")
         // A bucket that is not there is no deletion: it fails, naming S3's NoSuchBucket.
         let noBucket = #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "no-such-bucket"}, "object": {"key": "a.mp4"}}}]}"#
         let refused = try await emulator.invoke(Array(noBucket.utf8))
