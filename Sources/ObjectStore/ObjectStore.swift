@@ -166,10 +166,22 @@ public final class ObjectStore: Sendable {
         do {
             return try body()
         } catch let error as ObjectStoreError {
-            guard let region = error.bucketRegion, region != tried else { throw error }
+            let named = error.bucketRegion ?? (error.s3Code == "IllegalLocationConstraintException" ? askedRegion(of: bucket, uri: uri) : nil)
+            guard let region = named, region != tried else { throw error }
             bucketRegions.withLock { $0[bucket] = region }
             return try body()
         }
+    }
+
+    /// The region S3 gives for `bucket` with its answer to a HEAD of the bucket (a redirect or a
+    /// refusal alike carry it), as the AWS SDKs ask when a request to a bucket or an endpoint in an
+    /// opt-in region (ap-east-1, me-central-1...) gets IllegalLocationConstraintException, which
+    /// names none; nil when S3 does not say.
+    private func askedRegion(of bucket: String, uri: String) -> String? {
+        var request = s3Request(bucket: bucket, key: "", uri: uri, payloadHash: emptyPayloadSHA256)
+        request.method = "HEAD"
+        guard let response = try? PooledHTTPClient(pool: pool).client.send(request, uri: uri) else { return nil }
+        return response.headers["x-amz-bucket-region"].flatMap(HTTPRemoteObject.validRegion)
     }
 
     /// The region requests to `bucket` go to and are signed for.

@@ -223,6 +223,9 @@ final class HTTPRemoteObject: RemoteObject {
             return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); check AWS_SECRET_ACCESS_KEY and the clock")
         case (403, "RequestTimeTooSkewed"):
             return ObjectStoreError(.badSignature, uri: uri, "HTTP 403\(suffix); this machine's clock is off by more than S3 allows (15 minutes)")
+        case (400, "ExpiredToken"), (400, "TokenRefreshRequired"), (400, "InvalidToken"):
+            // Session credentials (AWS_SESSION_TOKEN) outlive their hour on a laptop, never in Lambda.
+            return ObjectStoreError(.accessDenied, uri: uri, "HTTP 400\(suffix); the session credentials have expired or are not valid: get fresh ones (`aws sso login`, or `aws configure export-credentials --format env`) and start again")
         case (403, _), (401, _):
             let why = whyUnsigned.map { "; the request went unsigned: \($0)" } ?? ""
             return ObjectStoreError(.accessDenied, uri: uri, "HTTP \(response.status)\(suffix)\(why)")

@@ -76,6 +76,34 @@ final class BucketRegionTests: XCTestCase {
         XCTAssertEqual(bytes, (900_000..<900_100).map { UInt8($0 % 251) })
     }
 
+    /// A bucket or an endpoint in an opt-in region: S3 answers IllegalLocationConstraintException
+    /// without naming the bucket's region. A HEAD of the bucket learns it (S3's x-amz-bucket-region),
+    /// and the read is signed again for it. (It failed as a 400.)
+    func testARegionS3DoesNotNameIsAskedWithAHeadOfTheBucket() throws {
+        let server = try ScriptedHTTPServer(doGET: """
+            if "/ap-east-1/s3/aws4_request" in self.headers.get("Authorization", ""):
+                body = b"hello"
+                self.send_response(200)
+            else:
+                body = b"<Error><Code>IllegalLocationConstraintException</Code><Message>The ap-east-1 location constraint is incompatible for the region specific endpoint this request was sent to.</Message></Error>"
+                self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            """, doHEAD: """
+            # Only once: a store that forgot the region would not learn it again.
+            self.server.heads = getattr(self.server, "heads", 0) + 1
+            self.send_response(301 if self.path == "/videos/" and self.server.heads == 1 else 403)
+            if self.server.heads == 1:
+                self.send_header("x-amz-bucket-region", "ap-east-1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            """)
+        let store = store(server)
+        XCTAssertEqual(try store.readAll("s3://videos/clip.mp4"), Array("hello".utf8))
+        XCTAssertEqual(try store.readAll("s3://videos/other.mp4"), Array("hello".utf8), "the region is remembered")
+    }
+
     func testAWriteIsSignedAgainForTheBucketsRegion() throws {
         let server = try euWestServer()
         XCTAssertNoThrow(try store(server).write(Array("{}".utf8), to: "s3://videos/results/a.json"))

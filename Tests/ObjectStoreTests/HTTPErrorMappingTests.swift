@@ -37,6 +37,12 @@ final class HTTPErrorMappingTests: XCTestCase {
         let skewed = error(403, body: "<Error><Code>RequestTimeTooSkewed</Code></Error>")
         XCTAssertEqual(skewed.code, .badSignature)
         XCTAssertTrue("\(skewed)".contains("clock"), "\(skewed)")
+        // Session credentials past their hour: refused, saying how to renew them (was a bare 400).
+        for code in ["ExpiredToken", "TokenRefreshRequired", "InvalidToken"] {
+            let expired = error(400, body: "<Error><Code>\(code)</Code><Message>The provided token has expired.</Message></Error>")
+            XCTAssertEqual(expired.code, .accessDenied, code)
+            XCTAssertTrue("\(expired)".contains("session credentials have expired") && "\(expired)".contains(code), "\(expired)")
+        }
     }
 
     /// A refusal of a request sent without credentials says so: the usual cause is a shell or a

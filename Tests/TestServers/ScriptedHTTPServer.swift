@@ -15,14 +15,15 @@ public final class ScriptedHTTPServer {
     }
 
     /// `doGET`: the statements of `do_GET(self)`, indented by four spaces or not at all; `doPUT`
-    /// likewise for `do_PUT(self)` (none: a PUT gets http.server's 501).
-    public init(doGET: String, doPUT: String? = nil) throws {
+    /// likewise for `do_PUT(self)` and `doHEAD` for `do_HEAD(self)` (none: http.server's 501).
+    public init(doGET: String, doPUT: String? = nil, doHEAD: String? = nil) throws {
         port = try FreePort.find()
         func indented(_ statements: String) -> String {
             statements.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n")
         }
         let body = indented(doGET)
         let put = doPUT.map { "\n    def do_PUT(self):\n" + indented($0) } ?? ""
+            + (doHEAD.map { "\n    def do_HEAD(self):\n" + indented($0) } ?? "")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", """
