@@ -48,6 +48,9 @@ final class HTTPClient {
         return Int.random(in: (ceiling / 2)...ceiling)
     }
 
+    /// The User-Agent of every request.
+    static let userAgent = "video-lambda/1"
+
     private let handle: UnsafeMutableRawPointer
 
     init() {
@@ -137,6 +140,8 @@ final class HTTPClient {
         defer { curl_slist_free_all(resolveList) }
 
         vl_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
+        // Some web servers and CDNs refuse a request that names no client.
+        vl_curl_setopt_ptr(handle, CURLOPT_USERAGENT, Self.userAgent)
         // The path as given: curl would remove "/../" and "/./", and S3 keys may hold them
         // (s3://allowed/../other/key is the key "../other/key" in bucket "allowed", not a way out).
         vl_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)

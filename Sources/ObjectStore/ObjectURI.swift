@@ -35,6 +35,8 @@ public enum ObjectURI: Equatable, Sendable {
         } else if let rest = text.dropPrefix("https://") {
             let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
             guard !authority.contains("@") else { throw invalid("credentials in an HTTPS URI are not accepted") }
+            // libcurl refuses such a URL; said here, it is a bad request rather than a network failure.
+            guard !text.contains(" ") else { throw invalid("an HTTPS URI cannot contain a space: percent-encode it as %20") }
             let (host, port) = try Self.splitHostPort(String(authority), uri: text)
             self = .https(url: text, host: host, port: port)
         } else if text.contains("://") {

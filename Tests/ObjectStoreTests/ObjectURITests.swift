@@ -29,6 +29,7 @@ final class ObjectURITests: XCTestCase {
             ("ftp://example.com/v.mp4", "scheme 'ftp'"),
             ("https://user:pw@example.com/v", "credentials"),
             ("https://example.com:99999/v", "is not a port"),
+            ("https://example.com/my video.mp4", "percent-encode it as %20"),
             ("file://otherhost/etc/passwd", "local absolute path"),
             ("file:///tmp/a%00b", "NUL"),
             ("file:///tmp/a%zzb", "bad percent escape"),

@@ -27,6 +27,18 @@ final class RetryTests: XCTestCase {
         ObjectStore(policy: AccessPolicy(allowedRoots: []), s3: .fromEnvironment(["AWS_ENDPOINT_URL_S3": server.endpoint]))
     }
 
+    /// Requests name their client: some web servers and CDNs refuse those that do not.
+    func testRequestsCarryAUserAgent() throws {
+        let server = try ScriptedHTTPServer(doGET: """
+            body = self.headers.get("User-Agent", "none").encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            """)
+        XCTAssertEqual(String(decoding: try store(server).readAll("s3://videos/clip.mp4"), as: UTF8.self), HTTPClient.userAgent)
+    }
+
     func testSlowDownIsRetriedUntilTheObjectComes() throws {
         let server = try throttlingServer(failures: HTTPClient.attempts - 1)
         XCTAssertEqual(try store(server).readAll("s3://videos/clip.mp4"), Array("hello".utf8))
