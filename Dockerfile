@@ -24,6 +24,19 @@ RUN mkdir -p /src/static-libstdc++ \
     && swift build -c release --product bootstrap -Xswiftc -static-stdlib \
         --disable-local-rpath -Xlinker --no-export-dynamic -Xlinker -L/src/static-libstdc++ \
     && install -D .build/release/bootstrap /out/bootstrap
+# function.json, events and the models `make models` put in functions/<name>/model/. After the
+# build, so that a changed model does not rebuild the binary.
+COPY functions /src/functions
+# The models are fetched, not committed: an image built without them would deploy and then fail
+# every cold start, so it fails here instead. Lambda runs the image as a user other than root, who
+# must read every file whatever the umask of the checkout (0600 files would fail each init);
+# made readable here, since COPY --chmod needs BuildKit, which sam build's builder lacks.
+RUN for function in /src/functions/*/; do \
+        [ -f "$function"function.json ] || continue; \
+        ls "$function"model/*.onnx.zst >/dev/null 2>&1 \
+            || { echo "no model in $function: run 'make models' before docker build or sam build" >&2; exit 1; }; \
+    done \
+    && chmod -R a+rX /src/functions
 
 # ---- runtime stage: only the shared libraries the bootstrap loads (kept in sync with ldd by
 # Tests/DeploymentTests/DockerfileTests.swift, which maps each library to its Debian package)
@@ -53,14 +66,6 @@ RUN apt-get update \
 ENV LAMBDA_TASK_ROOT=/var/task
 WORKDIR /var/task
 COPY --from=build /out/bootstrap /var/task/bootstrap
-# function.json, events and the models `make models` put in functions/<name>/model/.
-COPY functions /var/task/functions
-# The models are fetched, not committed: an image built without them would deploy and then fail
-# every cold start, so it fails here instead.
-RUN for function in /var/task/functions/*/; do \
-        [ -f "$function"function.json ] || continue; \
-        ls "$function"model/*.onnx.zst >/dev/null 2>&1 \
-            || { echo "no model in $function: run 'make models' before docker build or sam build" >&2; exit 1; }; \
-    done
+COPY --from=build /src/functions /var/task/functions
 ENTRYPOINT ["/var/task/bootstrap"]
 CMD ["video-moderation"]

@@ -137,12 +137,12 @@ final class DockerfileTests: XCTestCase {
         }
     }
 
-    /// The runtime stage refuses to build without the models (fetched, never committed): run here
-    /// on a copy of functions/'s layout with and without them.
-    func testTheImageRefusesToBuildWithoutTheModels() throws {
+    /// The image refuses to build without the models (fetched, never committed), and makes every
+    /// file of the functions readable by Lambda's user: the Dockerfile's step, run here on a copy of
+    /// functions/'s layout with and without them, its files made 0600 by a strict umask.
+    func testTheImageRefusesToBuildWithoutTheModelsAndMakesThemReadable() throws {
         let dockerfile = try String(contentsOf: RepoPaths.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
-        let stage = try XCTUnwrap(dockerfile.components(separatedBy: "\nFROM ").last)
-        let run = try XCTUnwrap(stage.components(separatedBy: "\nRUN ").first { $0.contains("make models") && $0.hasPrefix("for ") })
+        let run = try XCTUnwrap(dockerfile.components(separatedBy: "\nRUN ").first { $0.contains("make models") && $0.hasPrefix("for ") })
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         // The real functions/ folder's layout without its models: every folder, and the function.json
@@ -159,15 +159,26 @@ final class DockerfileTests: XCTestCase {
             withModels.append(folder)
         }
         XCTAssertEqual(withModels.sorted(), ["video-moderation", "video-orientation"])
-        let script = run.components(separatedBy: "\n").prefix { !$0.hasPrefix("ENTRYPOINT") && !$0.hasPrefix("CMD") }.joined(separator: "\n")
-            .replacingOccurrences(of: "/var/task/functions", with: root.appendingPathComponent("functions").path)
+        // The RUN instruction: its line and every line a backslash continues.
+        var lines: [String] = []
+        for line in run.components(separatedBy: "\n") {
+            lines.append(line)
+            if !line.hasSuffix("\\") { break }
+        }
+        let script = lines.joined(separator: "\n").replacingOccurrences(of: "/src/functions", with: root.appendingPathComponent("functions").path)
         let missing = try CommandRun.run("/bin/sh", ["-c", script])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("run 'make models'"), missing.output)
         for function in withModels {
-            FileManager.default.createFile(atPath: root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path, contents: Data([1]))
+            FileManager.default.createFile(atPath: root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path, contents: Data([1]),
+                                           attributes: [.posixPermissions: 0o600])
         }
         let present = try CommandRun.run("/bin/sh", ["-c", script])
         XCTAssertEqual(present.status, 0, present.output)
+        for function in withModels {
+            let model = root.appendingPathComponent("functions/\(function)/model/model.onnx.zst").path
+            let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: model)[.posixPermissions] as? Int)
+            XCTAssertEqual(mode & 0o444, 0o444, "\(model) is \(String(mode, radix: 8)): not readable by Lambda's user")
+        }
     }
 }

@@ -70,6 +70,27 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual((sqs["Resource"] as? [String: Any])?["Fn::GetAtt"] as? [String], ["OrientationQueue", "Arn"])
     }
 
+    /// Each function logs JSON to a log group of its own that expires (one Lambda creates itself
+    /// keeps logs forever), and the queue's trigger runs a bounded number of instances (unbounded, a
+    /// burst takes the account's concurrency and throttled messages count towards the DLQ).
+    func testLogsExpireAndTheQueueTriggerIsBounded() throws {
+        let resources = try transformedResources()
+        let functions = resources.filter { $0.value["Type"] as? String == "AWS::Lambda::Function" }
+        XCTAssertEqual(functions.count, 2)
+        for (name, function) in functions {
+            let logging = try XCTUnwrap((function["Properties"] as? [String: Any])?["LoggingConfig"] as? [String: Any], name)
+            XCTAssertEqual(logging["LogFormat"] as? String, "JSON", name)
+            let group = try XCTUnwrap((logging["LogGroup"] as? [String: Any])?["Ref"] as? String, name)
+            XCTAssertEqual(resources[group]?["Type"] as? String, "AWS::Logs::LogGroup", name)
+            XCTAssertNotNil((resources[group]?["Properties"] as? [String: Any])?["RetentionInDays"], name)
+        }
+        let mappings = resources.values.filter { $0["Type"] as? String == "AWS::Lambda::EventSourceMapping" }
+        for mapping in mappings {
+            let scaling = (mapping["Properties"] as? [String: Any])?["ScalingConfig"] as? [String: Any]
+            XCTAssertNotNil(scaling?["MaximumConcurrency"], "\(mapping)")
+        }
+    }
+
     /// The input bucket's name is written out wherever the moderation function names it (a !Ref
     /// there would close a dependency cycle): every copy must be the bucket's own.
     func testEveryCopyOfTheInputBucketNameIsTheBucketsOwn() throws {
