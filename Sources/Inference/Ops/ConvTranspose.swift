@@ -113,7 +113,10 @@ public struct ConvTranspose: Operator {
         for n in 0..<batch {
             for k in 0..<group {
                 // columns[groupOut * kernel, inputCount] = W_k^T [groupOut * kernel, groupIn] x X_k [groupIn, inputCount]
-                if inputCount > 0 && rows > 0 && groupIn > 0 {
+                // With no input channels there is nothing to add to the bias (and the scratch holds
+                // whatever the last operator left there).
+                let multiplied = inputCount > 0 && rows > 0 && groupIn > 0
+                if multiplied {
                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(inputCount), Int32(groupIn), 1,
                                 pw + k * groupIn * rows, Int32(rows), px + (n * inChannels + k * groupIn) * inputCount, Int32(inputCount),
                                 0, columns, Int32(inputCount))
@@ -122,7 +125,7 @@ public struct ConvTranspose: Operator {
                     let plane = py + (n * outChannels + k * groupOut + m) * outputCount
                     let b = bias?[k * groupOut + m] ?? 0
                     for i in 0..<outputCount { plane[i] = b }
-                    for tap in 0..<kernelCount {
+                    for tap in 0..<(multiplied ? kernelCount : 0) {
                         let e = tap % l.kernel[2], bb = (tap / l.kernel[2]) % l.kernel[1], a = tap / (l.kernel[2] * l.kernel[1])
                         let row = columns + (m * kernelCount + tap) * inputCount
                         for d in 0..<l.input[0] {

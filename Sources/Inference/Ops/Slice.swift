@@ -37,7 +37,9 @@ public struct Slice: Operator {
                 start = Swift.min(Swift.max(start, -1), dimension - 1)
                 end = Swift.min(Swift.max(end, -1), dimension - 1)
             }
-            let extent = step > 0 ? Swift.max(0, (end - start + step - 1) / step) : Swift.max(0, (start - end - step - 1) / -step)
+            // Counted without adding the step to the span: a step near Int64's bounds would overflow.
+            let span = step > 0 ? end - start : start - end
+            let extent = span <= 0 ? 0 : Int((span - 1).magnitude / step.magnitude) + 1
             window.start[a] = start
             window.step[a] = step
             window.extent[a] = extent

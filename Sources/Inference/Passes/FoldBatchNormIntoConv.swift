@@ -28,9 +28,8 @@ enum FoldBatchNormIntoConv {
             if convInputs.count > 2 && !convInputs[2].isEmpty && oldBias == nil { continue }
             let bias = (0..<outChannels).map { (oldBias?[$0] ?? 0) * multiplier[$0] + offset[$0] }
             let base = editor[index].name.isEmpty ? convOutput : editor[index].name
-            let weightName = "\(base)/folded_weights", biasName = "\(base)/folded_bias"
-            editor.addConstant(weightName, folded)
-            editor.addConstant(biasName, Tensor(float32: bias, shape: [outChannels]))
+            let weightName = editor.addConstant("\(base)/folded_weights", folded)
+            let biasName = editor.addConstant("\(base)/folded_bias", Tensor(float32: bias, shape: [outChannels]))
             conv.activation = nil
             editor.fuse(next, into: index, op: conv, inputs: [convInputs[0], weightName, biasName])
         }

@@ -20,8 +20,7 @@ enum FuseBiasAddIntoConv {
             let oldBias = convInputs.count > 2 && !convInputs[2].isEmpty ? editor.graph.floatConstant(convInputs[2], shape: [channels]) : nil
             if convInputs.count > 2 && !convInputs[2].isEmpty && oldBias == nil { continue }
             let values = constant.floats
-            let biasName = "\(output)/fused_bias"
-            editor.addConstant(biasName, Tensor(float32: (0..<channels).map { (oldBias?[$0] ?? 0) + values[$0] }, shape: [channels]))
+            let biasName = editor.addConstant("\(output)/fused_bias", Tensor(float32: (0..<channels).map { (oldBias?[$0] ?? 0) + values[$0] }, shape: [channels]))
             editor.fuse(next, into: index, op: conv, inputs: [convInputs[0], convInputs[1], biasName])
         }
         return editor.finished()

@@ -32,8 +32,24 @@ struct GraphEditor {
 
     var constants: [String: Tensor] { graph.constants }
 
-    /// Adds a constant in place (through a get-and-set the constants would be copied per fold).
-    mutating func addConstant(_ name: String, _ tensor: Tensor) { graph.constants[name] = tensor }
+    /// Adds a constant in place (through a get-and-set the constants would be copied per fold), named
+    /// `name`, or `name#2`, `#3`... when the graph already uses that name for any value, and returns
+    /// the name. (Node names and value names are separate in ONNX: a name made from a node's could be
+    /// another node's output, or another fold's constant, which would be overwritten.)
+    mutating func addConstant(_ name: String, _ tensor: Tensor) -> String {
+        func isTaken(_ candidate: String) -> Bool {
+            graph.constants[candidate] != nil || readers[candidate] != nil || producers[candidate] != nil
+                || graphOutputs.contains(candidate) || graph.inputs.contains { $0.name == candidate }
+        }
+        var unique = name
+        var suffix = 2
+        while isTaken(unique) {
+            unique = "\(name)#\(suffix)"
+            suffix += 1
+        }
+        graph.constants[unique] = tensor
+        return unique
+    }
 
     subscript(index: Int) -> Node { graph.nodes[index] }
 
