@@ -35,7 +35,7 @@ extension OperatorRegistry {
             guard a.int("antialias", default: 0) == 0 else { throw ModelError(.unsupportedOperators, "node '\(a.node)': Resize with antialias is not supported") }
             return Resize(mode: try a.choice("mode", default: Resize.Mode.nearest),
                           transformation: node.opset < 11 ? .asymmetric : try a.choice("coordinate_transformation_mode", default: Resize.CoordinateTransformation.halfPixel),
-                          rounding: node.opset < 11 ? .floor : try a.choice("nearest_mode", default: Resize.NearestRounding.roundPreferFloor),
+                          rounding: node.opset < 11 ? .opset10 : try a.choice("nearest_mode", default: Resize.NearestRounding.roundPreferFloor),
                           axes: a.ints("axes"), policy: try a.choice("keep_aspect_ratio_policy", default: Resize.AspectRatioPolicy.stretch),
                           scalesInputIndex: node.opset < 11 ? 1 : 2,
                           cubicCoefficient: Double(a.float("cubic_coeff_a", default: -0.75)), excludeOutside: a.int("exclude_outside", default: 0) != 0)

@@ -10,6 +10,9 @@ public struct Resize: Operator {
     }
     public enum NearestRounding: String, Sendable {
         case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
+        /// Resize-10's, which its spec leaves open: as onnxruntime rounds it, up along an axis that
+        /// shrinks, down along one that grows. (No nearest_mode names it: opset 10 has none.)
+        case opset10 = "(opset 10)"
     }
     public enum AspectRatioPolicy: String, Sendable { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
 
@@ -124,8 +127,10 @@ public struct Resize: Operator {
         }
     }
 
-    func nearest(_ value: Double) -> Int {
+    /// The input index nearest to `value` by the rounding mode; `shrinking`: the axis gets shorter.
+    func nearest(_ value: Double, shrinking: Bool) -> Int {
         switch rounding {
+        case .opset10: return Int(value.rounded(shrinking ? .up : .down))
         case .floor: return Int(value.rounded(.down))
         case .ceil: return Int(value.rounded(.up))
         case .roundPreferFloor: return value - value.rounded(.down) == 0.5 ? Int(value.rounded(.down)) : Int(value.rounded())
@@ -141,7 +146,7 @@ public struct Resize: Operator {
             let source = sourceCoordinate(x, inputLength: inputLength, outputLength: length, scale: scale)
             switch mode {
             case .nearest:
-                return [(Swift.min(Swift.max(nearest(source), 0), inputLength - 1), 1)]
+                return [(Swift.min(Swift.max(nearest(source, shrinking: scale < 1), 0), inputLength - 1), 1)]
             case .linear:
                 let clamped = Swift.min(Swift.max(source, 0), Double(inputLength - 1))
                 let low = Int(clamped.rounded(.down)), high = Swift.min(low + 1, inputLength - 1)
