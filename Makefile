@@ -52,7 +52,8 @@ build: deps-apt
 NODE_TESTS := $(CACHE)/onnx-node-tests/.onnx-1.17.0
 # The models: fetched and checked into the cache (the stamp), and their copies in functions/,
 # which the image ships; a copy removed (git clean) comes back from the cache.
-MODELS     := $(CACHE)/models/.done $(patsubst %/function.json,%/model/model.onnx.zst,$(wildcard functions/*/function.json))
+FUNCTION_MODELS := $(patsubst %/function.json,%/model/model.onnx.zst,$(wildcard functions/*/function.json))
+MODELS     := $(CACHE)/models/.done $(FUNCTION_MODELS)
 FIXTURES := $(NODE_TESTS) $(MODELS)
 
 # The ONNX backend node tests, from the onnx 1.17.0 wheel (the last one that ships them).
@@ -80,9 +81,9 @@ clean:
 models: $(MODELS)
 $(CACHE)/models/.done: scripts/fetch_models.py $(CACHE)/videos/.done | deps
 	$(PYTHON) scripts/fetch_models.py $(CACHE)
-	@touch $@
+	@touch $@ && touch -r $@ $(FUNCTION_MODELS)
 functions/%/model/model.onnx.zst: $(CACHE)/models/.done
-	$(PYTHON) scripts/fetch_models.py --install-only $(CACHE)
+	$(PYTHON) scripts/fetch_models.py --install-only $(CACHE) $*
 
 # ---------------------------------------------------------------------------------------------
 # Run

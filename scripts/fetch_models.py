@@ -100,21 +100,28 @@ def write_model_dir(directory, model_bytes, batches):
     return digest
 
 
-def install(cache):
-    """Copies each function's model from the cache into functions/<function>/model/, readable by all."""
+def install(cache, only=None):
+    """Copies each function's model (or `only` that function's) from the cache into
+    functions/<function>/model/, readable by all; written under another name and renamed, so that a
+    copy is never seen half written."""
     for function, name in FUNCTIONS.items():
+        if only is not None and function != only:
+            continue
         target = os.path.join(ROOT, "functions", function, "model")
         os.makedirs(target, exist_ok=True)
-        shutil.copyfile(os.path.join(cache, "models", name, "model.onnx.zst"), os.path.join(target, "model.onnx.zst"))
-        os.chmod(os.path.join(target, "model.onnx.zst"), 0o644)
+        partial = os.path.join(target, ".model.onnx.zst.partial")
+        shutil.copyfile(os.path.join(cache, "models", name, "model.onnx.zst"), partial)
+        os.chmod(partial, 0o644)
+        os.replace(partial, os.path.join(target, "model.onnx.zst"))
 
 
 def main():
-    # --install-only: the cache holds the models already; only their copies in functions/ are made.
+    # --install-only CACHE [FUNCTION]: the cache holds the models already; only their copies in
+    # functions/ (or that function's) are made.
     arguments = [a for a in sys.argv[1:] if a != "--install-only"]
     cache = os.path.abspath(arguments[0] if arguments else os.path.join(ROOT, ".cache"))
     if "--install-only" in sys.argv[1:]:
-        install(cache)
+        install(cache, arguments[1] if len(arguments) > 1 else None)
         return
     videos = os.path.join(cache, "videos")
     if not all(os.path.exists(os.path.join(videos, v)) for v, _ in FRAMES):

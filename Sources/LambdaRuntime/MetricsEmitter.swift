@@ -32,8 +32,10 @@ public struct MetricsEmitter: Sendable {
 
     /// The emitter for this function: namespace VideoLambda, dimension FunctionName from the environment.
     /// With JSON logs, Lambda filters application log lines by their `level` field and counts a line
-    /// without one as INFO: records carry the configured level when it is above INFO, so that
-    /// `ApplicationLogLevel: WARN` does not drop every metric along with the INFO lines.
+    /// without one (or without an RFC 3339 `timestamp`) as INFO: records carry both, the level the
+    /// configured one when it is above INFO, so that `ApplicationLogLevel: WARN` does not drop every
+    /// metric along with the INFO lines. (At ERROR, metric records are ERROR lines too: an alarm on
+    /// the level should leave out lines with `_aws`.)
     public static func fromEnvironment(_ environment: [String: String], sink: LogSink = .standardOutput) -> MetricsEmitter {
         let logger = LambdaLogger.fromEnvironment(environment)
         return MetricsEmitter(namespace: "VideoLambda",
@@ -96,6 +98,9 @@ public struct PreparedMetrics: Sendable {
         }
         var line = "{\"_aws\":{\"Timestamp\":\(milliseconds)" + afterTimestamp
         for (key, value) in zip(valueKeys, values) { line += key + Self.number(value) }
+        if emitter.level != nil {
+            line += ",\"timestamp\":\"\(LambdaLogger.iso8601(Date(timeIntervalSince1970: Double(milliseconds) / 1000)))\""
+        }
         return line + "}"
     }
 

@@ -214,9 +214,11 @@ enum FunctionEvent {
         try checkS3Key(decoded, "an S3 record's object key")
         var size: Int64? = nil
         if case .number(let bytes)? = object["size"], bytes >= 0, bytes < 9e18 { size = Int64(bytes) }
-        // Only a plain ETag: it goes into a header, which a quote or a control character would break.
-        let eTag = object["eTag"]?.stringValue.flatMap { tag in
-            !tag.isEmpty && tag.utf8.count <= 128 && tag.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 }) ? tag : nil
+        // Only a plain ETag (S3 writes it unquoted; an S3-compatible store may quote it): it goes
+        // into a header, which a quote or a control character inside would break.
+        let eTag = object["eTag"]?.stringValue.flatMap { written -> String? in
+            let tag = written.count >= 2 && written.hasPrefix("\"") && written.hasSuffix("\"") ? String(written.dropFirst().dropLast()) : written
+            return !tag.isEmpty && tag.utf8.count <= 128 && tag.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 }) ? tag : nil
         }
         return S3Record(bucket: name, key: decoded, eventName: fields["eventName"]?.stringValue, size: size, eTag: eTag)
     }

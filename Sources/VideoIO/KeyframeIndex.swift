@@ -33,16 +33,17 @@ public struct KeyframeIndex: Sendable, Equatable {
         return after == 0 ? nil : after - 1
     }
 
-    /// This index if it reaches to within a GOP or so of `duration` (unknown: 0), else an empty one.
+    /// This index if it reaches to within a GOP or so of the video's `end` (seconds from the file's
+    /// start, as the index's are; unknown: 0), else an empty one. The video starts at `start`.
     /// Demuxers that build their index as they read (Matroska without Cues, as browsers record
     /// WebM; FLV without keyframe metadata) hold only the keyframes probing passed: a target past
     /// them would seem to be in their last GOP, decoded to from there through the whole file.
     /// Without an index the reader seeks by time instead.
-    func reachingEnd(of duration: Double) -> KeyframeIndex {
-        guard let last = timestamps.last, duration > 0 else { return self }
-        var longestGap = max(0, timestamps[0])
+    func reachingEnd(_ end: Double, start: Double = 0) -> KeyframeIndex {
+        guard let last = timestamps.last, end > 0 else { return self }
+        var longestGap = max(0, timestamps[0] - start)
         for (earlier, later) in zip(timestamps, timestamps.dropFirst()) { longestGap = max(longestGap, later - earlier) }
-        return duration - last > max(Self.shortestMissingTail, 2 * longestGap) ? KeyframeIndex(timestamps: [], source: source) : self
+        return end - last > max(Self.shortestMissingTail, 2 * longestGap) ? KeyframeIndex(timestamps: [], source: source) : self
     }
 
     /// How much of a video's end an index may leave out and still count as whole (its last GOP).

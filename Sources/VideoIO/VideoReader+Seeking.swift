@@ -14,15 +14,19 @@ extension VideoReader {
         guard needsSeek(to: target, keyframes: keyframes) else { return try decodeForward(until: target, work: &work) }
         // A seek should land on a keyframe at or before the target. Without an index (MPEG-TS,
         // MPEG-PS) the demuxer bisects by timestamps and may land after it: the first frame is
-        // past the target, or, landing after the last keyframe, no frame decodes at all. Then it
-        // seeks again further back, each time twice as far, down to the start: the doubling ends
-        // there within log2(target) + 2 seeks.
+        // past the target, or, landing after the last keyframe, packets come and no frame decodes.
+        // Then it seeks again further back, each time twice as far, down to the start: the
+        // doubling ends there within log2(target) + 2 seeks. (With an index the seek lands on
+        // the keyframe, and nothing decoding means the data is missing there: a truncated file,
+        // answered at once.)
         var backoff = 0.0
         while true {
             let seekTime = max(0, seconds(target) - backoff)
             try seek(to: streamTime(seekTime), keyframes: keyframes, work: &work)
+            let packetsBefore = work.packetsRead
             let outcome = try decodeForward(until: target, work: &work)
-            let landedLate = position.firstTimestamp.map { $0 > target } ?? true
+            let landedLate = position.firstTimestamp.map { $0 > target }
+                ?? (keyframes.isEmpty && work.packetsRead > packetsBefore)
             guard landedLate, seekTime > 0 else { return outcome }
             backoff = max(1, backoff * 2)
         }

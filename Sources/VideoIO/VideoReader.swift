@@ -59,7 +59,7 @@ public final class VideoReader {
         } else if demuxer.indexGrowsWhileReading {
             // Only where the index grows as the file is read: an MP4's or AVI's is whole, however
             // few keyframes it has.
-            containerKeyframes = containerKeyframes.reachingEnd(of: info.duration)
+            containerKeyframes = containerKeyframes.reachingEnd(info.end, start: info.start)
         }
     }
 

@@ -35,7 +35,8 @@ final class RuntimeProcessTests: EmulatorTestCase {
         let nowhere = "http://127.0.0.1:1"
         var configuration = EmulatorConfiguration(command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo",
                                                   shutdownGraceSeconds: 1)
-        configuration.environment = ["http_proxy": nowhere, "ALL_PROXY": nowhere, "all_proxy": nowhere, "NO_PROXY": ""]
+        // The host's own no_proxy (often 127.0.0.1) must not let the runtime off.
+        configuration.environment = ["http_proxy": nowhere, "ALL_PROXY": nowhere, "all_proxy": nowhere, "NO_PROXY": "", "no_proxy": ""]
         let emulator = try await LambdaEmulator.start(configuration)
         shutDownAfterTest(emulator)
         let result = try await emulator.invoke(Array(#"{"n": 1}"#.utf8))

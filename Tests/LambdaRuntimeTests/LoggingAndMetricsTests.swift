@@ -69,6 +69,10 @@ final class LoggingAndMetricsTests: XCTestCase {
             MetricsEmitter.fromEnvironment(environment, sink: buffer.sink).emit([("InitDuration", 5, .milliseconds)])
             let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(buffer.lines[0].utf8)) as? [String: Any])
             XCTAssertEqual(record["InitDuration"] as? Int, 5)
+            // Without an RFC 3339 timestamp Lambda would count the line as INFO all the same.
+            let timestamp = record["timestamp"] as? String
+            XCTAssertEqual(timestamp == nil, record["level"] == nil)
+            if let timestamp { XCTAssertNotNil(timestamp.wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#), timestamp) }
             return record["level"] as? String
         }
         XCTAssertEqual(try level(["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "WARN"]), "WARN")

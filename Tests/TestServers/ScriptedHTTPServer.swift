@@ -22,7 +22,7 @@ public final class ScriptedHTTPServer {
             statements.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n")
         }
         let body = indented(doGET)
-        let put = doPUT.map { "\n    def do_PUT(self):\n" + indented($0) } ?? ""
+        let put = (doPUT.map { "\n    def do_PUT(self):\n" + indented($0) } ?? "")
             + (doHEAD.map { "\n    def do_HEAD(self):\n" + indented($0) } ?? "")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

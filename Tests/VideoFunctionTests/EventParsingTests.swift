@@ -67,6 +67,21 @@ final class EventParsingTests: XCTestCase {
         XCTAssertEqual(records[1].eventName, "ObjectRemoved:Delete")
     }
 
+    /// The record's eTag names the version to analyse, as an If-Match header quotes it: S3 writes it
+    /// bare, an S3-compatible store may quote it; one a header cannot carry is left out.
+    func testS3RecordsNameTheirVersion() throws {
+        func eTag(_ written: String) throws -> String? {
+            let event = #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "a.mp4", "eTag": \#(written)}}}]}"#
+            guard case .s3(let records) = try parse(event) else { XCTFail("not s3"); return nil }
+            return records.first?.expectedETag
+        }
+        XCTAssertEqual(try eTag(#""0123456789abcdef0123456789abcdef""#), #""0123456789abcdef0123456789abcdef""#)
+        XCTAssertEqual(try eTag(#""\"d41d8cd98f00b204e9800998ecf8427e-2\"""#), #""d41d8cd98f00b204e9800998ecf8427e-2""#)
+        XCTAssertNil(try eTag(#""a\"b""#))
+        XCTAssertNil(try eTag(#""a\nb""#))
+        XCTAssertNil(try eTag("17"))
+    }
+
     /// S3's check of a new notification, as a queue receives it, is recognised (not taken for a
     /// direct event without a video).
     func testS3TestEventIsRecognised() throws {

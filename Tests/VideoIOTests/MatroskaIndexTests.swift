@@ -66,13 +66,17 @@ final class MatroskaIndexTests: XCTestCase {
     /// end is whole, however few its keyframes.
     func testAnIndexThatStopsShortOfTheEndIsSetAside() {
         let probed = KeyframeIndex(timestamps: [0, 2, 4, 6], source: .containerIndex)
-        XCTAssertTrue(probed.reachingEnd(of: 120).isEmpty)
+        XCTAssertTrue(probed.reachingEnd(120).isEmpty)
         let whole = KeyframeIndex(timestamps: Array(stride(from: 0.0, through: 118, by: 2)), source: .containerIndex)
-        XCTAssertEqual(whole.reachingEnd(of: 120), whole)
+        XCTAssertEqual(whole.reachingEnd(120), whole)
         let longGOPs = KeyframeIndex(timestamps: [0, 30, 60, 90], source: .containerIndex)
-        XCTAssertEqual(longGOPs.reachingEnd(of: 120), longGOPs, "its last GOP is as long as the others")
+        XCTAssertEqual(longGOPs.reachingEnd(120), longGOPs, "its last GOP is as long as the others")
         let oneKeyframe = KeyframeIndex(timestamps: [0], source: .containerIndex)
-        XCTAssertEqual(oneKeyframe.reachingEnd(of: 8), oneKeyframe)
-        XCTAssertEqual(probed.reachingEnd(of: 0), probed, "an unknown duration says nothing")
+        XCTAssertEqual(oneKeyframe.reachingEnd(8), oneKeyframe)
+        XCTAssertEqual(probed.reachingEnd(0), probed, "an unknown duration says nothing")
+        // A video that starts 30 s into the file: the time before it is no GOP.
+        let late = KeyframeIndex(timestamps: [30, 32, 34], source: .containerIndex)
+        XCTAssertTrue(late.reachingEnd(90, start: 30).isEmpty)
+        XCTAssertEqual(late.reachingEnd(36, start: 30), late)
     }
 }
