@@ -35,7 +35,9 @@ public struct S3Configuration: Sendable {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         var credentials: AWSCredentials? = nil
         if let key = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
-            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
+            // AWS_SECURITY_TOKEN is the older name, which the AWS CLI still reads (first, as here).
+            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret,
+                                         sessionToken: value("AWS_SECURITY_TOKEN") ?? value("AWS_SESSION_TOKEN"))
         }
         let regionSet = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION")
         var endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")

@@ -80,7 +80,8 @@ struct SharedProfile {
     private static func keyPair(in section: [String: String]) -> AWSCredentials? {
         guard let key = section["aws_access_key_id"], !key.isEmpty,
               let secret = section["aws_secret_access_key"], !secret.isEmpty else { return nil }
-        let token = section["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 }
+        // aws_security_token is the older name, which the AWS CLI still reads (first, as here).
+        let token = ["aws_security_token", "aws_session_token"].lazy.compactMap { section[$0].flatMap { $0.isEmpty ? nil : $0 } }.first
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: token)
     }
 

@@ -136,6 +136,13 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 skipped.append(.init(key: record.key, eventName: record.eventName ?? ""))
                 continue
             }
+            // S3 allows them, URIs here do not (they would reach logs and headers as they are): a
+            // failure would be retried until the dead-letter queue, each time the same.
+            guard !record.key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                context.logger.warn("skipped s3://\(record.bucket)/…: its key holds control characters, which this function does not read; rename the object")
+                skipped.append(.init(key: record.key, eventName: record.eventName ?? "", reason: "the key holds control characters"))
+                continue
+            }
             do {
                 var request = VideoRequest(video: record.uri, perFrame: true)
                 request.expectedETag = record.expectedETag

@@ -101,6 +101,16 @@ final class SharedProfileTests: XCTestCase {
                        "AKIDDEFAULT")
     }
 
+    /// The session token's older name, which the AWS CLI still reads, in the environment and in the
+    /// credentials file (a request signed without it is refused).
+    func testTheTokensOlderNameIsRead() throws {
+        let environment = S3Configuration.fromEnvironment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret",
+                                                           "AWS_SECURITY_TOKEN": "old-name-token"])
+        XCTAssertEqual(environment.credentials?.sessionToken, "old-name-token")
+        try write("[default]\naws_access_key_id = AKIDOLD\naws_secret_access_key = old-secret\naws_security_token = old-token\n", to: "credentials")
+        XCTAssertEqual(S3Configuration.fromEnvironment(["HOME": home.path]).credentials?.sessionToken, "old-token")
+    }
+
     func testTheCredentialsFileWinsAndAPairIsNeverSplitAcrossFiles() throws {
         try write("[default]\naws_access_key_id = AKIDHALF\n", to: "credentials")
         try write("[default]\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = config-secret\n", to: "config")

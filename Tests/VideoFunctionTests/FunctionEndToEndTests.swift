@@ -157,6 +157,11 @@ final class FunctionEndToEndTests: XCTestCase {
         let stale = object(try await emulator.invoke(Array(versioned("0123456789abcdef0123456789abcdef").utf8)))
         XCTAssertEqual(stale["skipped"] as? [[String: String]],
                        [["key": "uploads/second.mp4", "eventName": "", "reason": "the object was replaced since this notification"]], "\(stale)")
+        // A key with a control character (S3 allows one; a notification escapes it) is skipped,
+        // saying why: each retry would fail the same way until the failure destination.
+        let control = object(try await emulator.invoke(Array(#"{"Records": [\#(record("uploads/a%0Ab.mp4"))]}"#.utf8)))
+        XCTAssertEqual(control["skipped"] as? [[String: String]],
+                       [["key": "uploads/a\nb.mp4", "eventName": "", "reason": "the key holds control characters"]], "\(control)")
         // A bucket that is not there is no deletion: it fails, naming S3's NoSuchBucket.
         let noBucket = #"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "no-such-bucket"}, "object": {"key": "a.mp4"}}}]}"#
         let refused = try await emulator.invoke(Array(noBucket.utf8))
