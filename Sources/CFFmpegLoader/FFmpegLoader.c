@@ -10,6 +10,7 @@
 #include <libavformat/avformat.h>
 #include <libavformat/avio.h>
 #include <libavutil/avutil.h>
+#include <libavutil/dict.h>
 #include <libavutil/display.h>
 #include <libavutil/frame.h>
 #include <libavutil/imgutils.h>
@@ -34,6 +35,8 @@ static struct vl_library ffmpeg = VL_LIBRARY("FFmpeg", sonames, handles);
 const char *vl_ffmpeg_load(void) { return vl_library_load(&ffmpeg); }
 
 // libavutil
+VL_FORWARD(&ffmpeg, AVDictionaryEntry *, av_dict_get, (const AVDictionary *m, const char *key, const AVDictionaryEntry *prev, int flags),
+           (m, key, prev, flags))
 VL_FORWARD(&ffmpeg, double, av_display_rotation_get, (const int32_t matrix[9]), (matrix))
 VL_FORWARD(&ffmpeg, AVFrame *, av_frame_alloc, (void), ())
 VL_FORWARD(&ffmpeg, AVFrame *, av_frame_clone, (const AVFrame *src), (src))

@@ -117,6 +117,10 @@ public final class VideoReader {
         var duration = 0.0
         if stream.duration != vl_nopts_value() && stream.duration > 0 {
             duration = Double(stream.duration) * av_q2d(stream.time_base)
+        } else if let tagged = Self.taggedDuration(demuxer.stream) {
+            // Matroska keeps no duration per track, but FFmpeg's muxer writes one as a tag: the
+            // container's is the longest track's, audio that outlasts the video included.
+            duration = tagged
         } else if format.duration != vl_nopts_value() && Double(format.duration) > start * Double(AV_TIME_BASE) {
             duration = Double(format.duration) / Double(AV_TIME_BASE) - start
         }
@@ -141,6 +145,21 @@ public final class VideoReader {
 }
 
 extension VideoReader {
+    /// The stream's DURATION tag ("HH:MM:SS.nnnnnnnnn", as FFmpeg's Matroska muxer writes it) in
+    /// seconds; nil without one, or one that does not read as such.
+    static func taggedDuration(_ stream: UnsafeMutablePointer<AVStream>) -> Double? {
+        guard let entry = av_dict_get(stream.pointee.metadata, "DURATION", nil, 0), let value = entry.pointee.value else { return nil }
+        return parsedDuration(String(cString: value))
+    }
+
+    static func parsedDuration(_ text: String) -> Double? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let hours = Int(parts[0]), let minutes = Int(parts[1]), let seconds = Double(parts[2]),
+              hours >= 0, (0..<60).contains(minutes), seconds >= 0, seconds < 60 else { return nil }
+        let total = Double(hours * 3600 + minutes * 60) + seconds
+        return total > 0 && total.isFinite ? total : nil
+    }
+
     /// Frees the frame the reader still holds; the demuxer and decoder free themselves.
     func releaseFrames() {
         position.reset(group: nil)

@@ -80,3 +80,29 @@ final class MatroskaIndexTests: XCTestCase {
         XCTAssertEqual(late.reachingEnd(36, start: 30), late)
     }
 }
+
+final class MatroskaTrackDurationTests: XCTestCase {
+    /// Matroska has no duration per track; the container's is the longest track's. A 6 s video
+    /// with 15 s of audio is sampled over its own 6 s (FFmpeg's muxer tags each track with its
+    /// DURATION), where samples past 6 s came back missing ("the file is truncated or damaged").
+    func testAVideoShorterThanItsAudioIsSampledOverItsOwnTime() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("short-video-\(UUID().uuidString).mkv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=6",
+                                                     "-f", "lavfi", "-i", "sine=d=15", "-c:v", "libx264", "-threads", "1", "-c:a", "aac", path])
+        let reader = try VideoReader(uri: path, store: TestVideos.store)
+        XCTAssertEqual(reader.info.duration, 6, accuracy: 0.05)
+        let batch = try reader.frames(.uniform(count: 4))
+        XCTAssertEqual(batch.missing, [])
+        XCTAssertEqual(batch.frames.map(\.requestedTimestamp), (0..<4).map { reader.info.start + Double($0) * reader.info.duration / 4 })
+        XCTAssertLessThan(reader.info.end, 6.1)
+    }
+
+    func testDurationTagsAreRead() {
+        XCTAssertEqual(VideoReader.parsedDuration("00:00:06.007000000") ?? 0, 6.007, accuracy: 1e-9)
+        XCTAssertEqual(VideoReader.parsedDuration("01:02:03.5") ?? 0, 3723.5, accuracy: 1e-9)
+        for bad in ["", "6.0", "00:61:00.0", "00:00:60.0", "-1:00:00.0", "00:00:00.000", "a:b:c"] {
+            XCTAssertNil(VideoReader.parsedDuration(bad), bad)
+        }
+    }
+}
