@@ -53,6 +53,11 @@ public enum ModelLoader {
     /// two run side by side, and a pin that does not match wins over whatever the parse found.
     private static func parse(_ modelBytes: consuming [UInt8], source: String, pin: String?) throws -> (Onnx_ModelProto, String) {
         let hashing = ModelDigest(copy modelBytes)
+        let integerBytes = IntegerDataBudget.decodedBytes(ofModel: modelBytes)
+        guard modelBytes.count + integerBytes <= MemoryLimit.bytes else {
+            try hashing.check(pin, source: source)
+            throw ModelError(.tooLarge, "\(source): its integer tensor data would take \(integerBytes) bytes once decoded (each value a byte or two in the file, eight in memory, twice), more than the \(MemoryLimit.bytes) bytes this process may use")
+        }
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: consume modelBytes) }
         catch {

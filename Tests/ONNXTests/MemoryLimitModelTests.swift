@@ -38,4 +38,48 @@ final class MemoryLimitModelTests: XCTestCase {
         XCTAssertTrue(result.output.contains("node 'fill'") || result.output.contains("ConstantOfShape"), result.output)
         XCTAssertTrue(result.output.contains("needs 1073741824 bytes, more than the 134217728 bytes this process may use"), result.output)
     }
+
+    /// 20 million zeros of int64_data: 20 MB in the file (a few KB compressed), 160 MB as SwiftProtobuf
+    /// decodes them and as much again as a tensor. Refused before decoding, naming why, where the
+    /// process would decode them (at ten times the size, a Lambda function was killed for memory).
+    func testIntegerDataThatWouldOutgrowTheMemoryIsRefusedBeforeDecoding() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integer-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("test_data_set_0"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var model = ModelLoaderTests.model()
+        var zeros = Onnx_TensorProto()
+        zeros.name = "zeros"
+        zeros.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        zeros.dims = [20_000_000]
+        zeros.int64Data = [Int64](repeating: 0, count: 20_000_000)
+        model.graph.initializer.append(zeros)
+        try Data(try model.serializedBytes() as [UInt8]).write(to: directory.appendingPathComponent("model.onnx"))
+        let result = try CommandRun.run(BuiltProducts.executable("video-lambda"), ["check-model", directory.path],
+                                        environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
+        XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)")
+        XCTAssertNotEqual(result.status, 0, result.output)
+        // 20 million values at 8 + 8 bytes, and the two initializers' dims.
+        XCTAssertTrue(result.output.contains("its integer tensor data would take 320000032 bytes once decoded"), result.output)
+        XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
+    }
+
+    /// The count walks the model's tensors wherever they are, and nothing else: the real models'
+    /// integer data is a few shape tensors.
+    func testTheCountFindsIntegerDataInInitializersAndAttributes() throws {
+        var model = ModelLoaderTests.model()
+        var packed = Onnx_TensorProto()
+        packed.dims = [3]
+        packed.int64Data = [1, 300, -1]
+        model.graph.initializer.append(packed)
+        var attribute = Onnx_AttributeProto()
+        attribute.name = "value"; attribute.type = .tensor
+        attribute.t.int32Data = [7, 8]
+        var constant = Onnx_NodeProto()
+        constant.opType = "Constant"; constant.output = ["c"]; constant.attribute = [attribute]
+        model.graph.node.append(constant)
+        // At 8 + 8 bytes each: the new initializer's one dim and three int64 values, and the float
+        // initializer b's one dim; at 4 + 8 each: the attribute tensor's two int32 values.
+        let counted = IntegerDataBudget.decodedBytes(ofModel: try model.serializedBytes())
+        XCTAssertEqual(counted, (1 + 3 + 1) * 16 + 2 * 12)
+    }
 }
