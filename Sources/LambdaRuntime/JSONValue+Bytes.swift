@@ -44,7 +44,10 @@ extension JSONValue {
     private static func write(number: Double, into out: inout [UInt8]) {
         if !number.isFinite {
             out.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
-        } else if number == number.rounded(), abs(number) < 1e15 {
+        } else if number == number.rounded(), abs(number) < 9.2e18 {
+            // Whole numbers as integers while Int64 holds them: 1234567890123456 is not written
+            // 1.234567890123456e+15, which a reader into an integer (Go's int64, a database id)
+            // refuses. (Past 2^53 the Double has already rounded what it read.)
             out.append(contentsOf: String(Int64(number)).utf8)
         } else {
             out.append(contentsOf: "\(number)".utf8)  // the shortest text that reads back the same

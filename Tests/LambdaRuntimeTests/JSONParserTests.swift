@@ -23,6 +23,9 @@ final class JSONParserTests: XCTestCase {
             XCTAssertEqual(try JSONValue(parsing: ours.jsonBytes), ours, document)
         }
         XCTAssertEqual(try parse(#""\ud83d\ude00 \u00e9""#), .string("😀 é"))
+        // Whole numbers are written back as integers while Int64 holds them (an id, a timestamp in µs).
+        XCTAssertEqual(String(decoding: try parse("[1234567890123456, 9007199254740992, -4e15, 1e19, 2.5]").jsonBytes, as: UTF8.self),
+                       "[1234567890123456,9007199254740992,-4000000000000000,1e+19,2.5]")
         XCTAssertEqual(String(decoding: try parse(#"{"b":[1,2.5],"a":"x\u0001"}"#).jsonBytes, as: UTF8.self), #"{"a":"x\u0001","b":[1,2.5]}"#)
     }
 
