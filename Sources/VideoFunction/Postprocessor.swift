@@ -36,7 +36,9 @@ struct Postprocessor {
         return stoppedEarly ? "incomplete" : verdicts.first ?? "clear"
     }
 
-    func apply(_ raw: [[Float]], timestamps: [Double], indices: [Int?], window: SampledWindow, into result: inout AnalysisResult, perFrame: Bool) {
+    /// `timestamps`: each frame's own time; `requested`: the planned time it was decoded for.
+    func apply(_ raw: [[Float]], timestamps: [Double], requested: [Double], indices: [Int?], window: SampledWindow,
+               into result: inout AnalysisResult, perFrame: Bool) {
         let scores = scores(raw)
         let topK = max(1, min(spec.topK ?? 1, labels.count))
         var flaggedFrames: [Bool] = Array(repeating: false, count: scores.count)
@@ -47,7 +49,7 @@ struct Postprocessor {
                 label: threshold.label, threshold: threshold.value, max: values.max() ?? 0,
                 mean: values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count),
                 flaggedFrames: flaggedFrames.filter { $0 }.count,
-                ranges: Self.ranges(flagged: flaggedFrames, timestamps: timestamps, window: window),
+                ranges: Self.ranges(flagged: flaggedFrames, requested: requested, window: window),
                 verdict: Self.verdict(flagged: flaggedFrames.contains(true), stoppedEarly: result.stoppedEarly != nil, threshold.verdicts))
         }
         if perFrame {
@@ -89,18 +91,19 @@ struct Postprocessor {
     }
 
     /// Flagged frames as time ranges. A range runs through flagged frames of consecutive planned
-    /// samples and ends at the next planned sample (or the end of the sampled window after the
-    /// last): a sample that is not flagged, that would not decode, or that an early stop left
-    /// unanalysed ends it, so time that was not analysed is never reported as flagged.
-    static func ranges(flagged: [Bool], timestamps: [Double], window: SampledWindow) -> [AnalysisResult.TimeRange] {
+    /// samples, from the first one's planned time to the next planned sample (or the end of the
+    /// sampled window after the last): a sample that is not flagged, that would not decode, or
+    /// that an early stop left unanalysed ends it, so time that was not analysed is never reported
+    /// as flagged. Frames are placed by the time they were planned for, not their own: sampled
+    /// faster than the video's frame rate, several samples give one frame, whose own time is the
+    /// last sample's; and a frame's time rounded to its stream's clock may fall just before its sample.
+    static func ranges(flagged: [Bool], requested: [Double], window: SampledWindow) -> [AnalysisResult.TimeRange] {
         let planned = window.planned
-        // The planned sample a frame was decoded for: the last at or before its time (a frame is
-        // the first at or after the time asked for).
         func sample(of time: Double) -> Int { max(0, planned.partitionIndex { $0 <= time + 1e-9 } - 1) }
         func end(after sample: Int) -> Double { sample + 1 < planned.count ? planned[sample + 1] : window.windowEnd }
         var ranges: [AnalysisResult.TimeRange] = []
         var open: (start: Double, lastSample: Int)? = nil
-        for (time, isFlagged) in zip(timestamps, flagged) {
+        for (time, isFlagged) in zip(requested, flagged) {
             let current = sample(of: time)
             if let range = open, !isFlagged || current > range.lastSample + 1 {
                 ranges.append(AnalysisResult.TimeRange(start: range.start, end: max(range.start, end(after: range.lastSample))))

@@ -5,7 +5,10 @@ import VideoIO
 /// The model's input for one batch of timestamps, and what it took to make it.
 struct PreparedBatch {
     var input: Tensor?
+    /// Each decoded frame's own time, the planned time it was decoded for (the frame is the first
+    /// at or after it), and its index.
     var timestamps: [Double] = []
+    var requested: [Double] = []
     var indices: [Int?] = []
     var missing: [MissingFrame] = []
     var decodeMs = 0.0
@@ -29,6 +32,7 @@ struct PreparedBatch {
         catch { throw VideoAnalyzer.videoError(error) }
         preprocessMs = VideoAnalyzer.now() - t
         self.timestamps = batch.frames.map(\.timestamp)
+        requested = batch.frames.map(\.requestedTimestamp)
         indices = batch.frames.map(\.index)
     }
 }

@@ -122,7 +122,7 @@ public final class VideoAnalyzer {
         // or stops at the deadline answers without waiting for a fetch still on its way (a stalled
         // one could take its retries' timeouts): it lands in a reader nobody reads any more.
         if let first = chunks.first { reader.prefetchInBackground(timestamps: first, mode: plan.seekMode) }
-        var raw: [[Float]] = [], used: [Double] = [], indices: [Int?] = []
+        var raw: [[Float]] = [], used: [Double] = [], requested: [Double] = [], indices: [Int?] = []
         var missing: [AnalysisResult.MissingFrame] = []
         var stoppedEarly: String? = nil
         for (number, chunk) in chunks.enumerated() {
@@ -153,6 +153,7 @@ public final class VideoAnalyzer {
                 raw += try infer(input, frames: prepared.timestamps.count)
                 timings.inferMs += Self.now() - t
                 used += prepared.timestamps
+                requested += prepared.requested
                 indices += prepared.indices
             }
             batchCost.record(frames: chunk.count, inferredFrames: prepared.input == nil ? 0 : prepared.timestamps.count, megapixels: megapixels,
@@ -171,7 +172,7 @@ public final class VideoAnalyzer {
             sampledFrames: raw.count, missingFrames: missing.isEmpty ? nil : missing, stoppedEarly: stoppedEarly,
             bytesFetched: reader.readStatistics.bytesFetched, timings: timings)
         Postprocessor(spec: config.postprocess, labels: labels)
-            .apply(raw, timestamps: used, indices: indices, window: .init(planned: timestamps, windowEnd: plan.windowEnd(videoEnd: info.end)),
+            .apply(raw, timestamps: used, requested: requested, indices: indices, window: .init(planned: timestamps, windowEnd: plan.windowEnd(videoEnd: info.end)),
                    into: &result, perFrame: request.perFrame)
         result.timings.totalMs = Self.now() - started
         return result

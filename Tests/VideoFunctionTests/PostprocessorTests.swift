@@ -15,7 +15,7 @@ final class PostprocessorTests: XCTestCase {
                                                   threshold: .init(label: "unsafe", value: 0.5, verdicts: ["safe", "unsafe"]), vote: nil)
         var result = emptyResult()
         let raw: [[Float]] = [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.9, 0.1], [0.4, 0.6]]
-        Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2, 4, 6, 8], indices: [0, 1, 2, 3, 4],
+        Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2, 4, 6, 8], requested: [0, 2, 4, 6, 8], indices: [0, 1, 2, 3, 4],
                                                                   window: .init(planned: [0, 2, 4, 6, 8], windowEnd: 10), into: &result, perFrame: true)
         XCTAssertEqual(result.threshold?.ranges, [.init(start: 2, end: 6), .init(start: 8, end: 10)])
         XCTAssertEqual(result.threshold?.verdict, "unsafe")
@@ -32,7 +32,7 @@ final class PostprocessorTests: XCTestCase {
         func verdict(_ raw: [[Float]], stoppedEarly: String?) -> String? {
             var result = emptyResult()
             result.stoppedEarly = stoppedEarly
-            Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2], indices: [0, 1],
+            Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2], requested: [0, 2], indices: [0, 1],
                                                                       window: .init(planned: [0, 2, 4, 6], windowEnd: 8), into: &result, perFrame: false)
             return result.threshold?.verdict
         }
@@ -47,19 +47,41 @@ final class PostprocessorTests: XCTestCase {
     func testAnOpenRangeEndsWhereTheAnalysisEnded() {
         let flagged = [false, true, true]
         let times: [Double] = [10, 12, 14]
-        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, timestamps: times, window: .init(planned: [10, 12, 14, 16, 18], windowEnd: 20)),
+        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, requested: times, window: .init(planned: [10, 12, 14, 16, 18], windowEnd: 20)),
                        [.init(start: 12, end: 16)], "stopped early after 14: the next planned sample is 16")
-        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, timestamps: times, window: .init(planned: [10, 12, 14], windowEnd: 16)),
+        XCTAssertEqual(Postprocessor.ranges(flagged: flagged, requested: times, window: .init(planned: [10, 12, 14], windowEnd: 16)),
                        [.init(start: 12, end: 16)], "every planned frame analysed: the window's end (the request's 'end')")
-        // A frame found after its time (the first at or after it) still ends at the next planned sample.
-        XCTAssertEqual(Postprocessor.ranges(flagged: [true], timestamps: [14.04], window: .init(planned: [14, 16], windowEnd: 18)),
-                       [.init(start: 14.04, end: 16)])
         // A sample between two flagged ones that would not decode splits the range at it.
-        XCTAssertEqual(Postprocessor.ranges(flagged: [true, true], timestamps: [12, 16], window: .init(planned: [10, 12, 14, 16], windowEnd: 18)),
+        XCTAssertEqual(Postprocessor.ranges(flagged: [true, true], requested: [12, 16], window: .init(planned: [10, 12, 14, 16], windowEnd: 18)),
                        [.init(start: 12, end: 14), .init(start: 16, end: 18)])
         XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 20).windowEnd(videoEnd: 600), 20)
         XCTAssertEqual(SamplingPlan.uniform(count: 4, start: 10, end: 900).windowEnd(videoEnd: 600), 600)
         XCTAssertEqual(SamplingPlan.every(seconds: 2).windowEnd(videoEnd: 600), 600)
+    }
+
+    /// Frames are placed by the sample they were decoded for, not by their own time: sampled faster
+    /// than the frame rate, several samples give one frame whose time is the last sample's (the
+    /// range was cut into one piece per frame); and a frame whose time, rounded to its stream's
+    /// clock, falls just before its sample (a hole in the range, or a range 0.3 ms long).
+    func testRangesFollowThePlannedSamplesNotTheFramesOwnTimes() {
+        let planned = (0..<8).map { Double($0) * 0.02 }  // every 20 ms, in a 25 fps video
+        let frameTimes: [Double] = [0, 0.04, 0.04, 0.08, 0.08, 0.12, 0.12, 0.16]
+        let processor = Postprocessor(spec: FunctionConfig.PostprocessSpec(activation: "none", topK: 1, aggregate: nil,
+                                                                           threshold: .init(label: "unsafe", value: 0.5, verdicts: ["safe", "unsafe"]), vote: nil),
+                                      labels: ["safe", "unsafe"])
+        var result = emptyResult()
+        processor.apply(Array(repeating: [0.1, 0.9], count: 8), timestamps: frameTimes, requested: planned, indices: Array(repeating: nil, count: 8),
+                        window: .init(planned: planned, windowEnd: 0.16), into: &result, perFrame: true)
+        XCTAssertEqual(result.threshold?.ranges, [.init(start: 0, end: 0.16)])
+        XCTAssertEqual(result.frames?.map(\.timestamp), frameTimes, "each frame still shows its own time")
+        // A frame at 0.333 s (a 1 ms clock) answering the sample at 0.3333: one range, from its sample.
+        let third = 1.0 / 3
+        XCTAssertEqual(Postprocessor.ranges(flagged: [true, true, true], requested: [0, third, 2 * third],
+                                            window: .init(planned: [0, third, 2 * third, 1], windowEnd: 10)),
+                       [.init(start: 0, end: 1)])
+        XCTAssertEqual(Postprocessor.ranges(flagged: [false, true, false], requested: [0, third, 2 * third],
+                                            window: .init(planned: [0, third, 2 * third, 1], windowEnd: 10)),
+                       [.init(start: third, end: 2 * third)])
     }
 
     func testVotesBreakTiesByMeanScoreAndSoftmaxNormalises() {
@@ -68,7 +90,7 @@ final class PostprocessorTests: XCTestCase {
         let raw: [[Float]] = [[1, 0, 0], [0, 3, 0], [0, 4, 0], [1.1, 0, 0]]
         let processor = Postprocessor(spec: spec, labels: ["a", "b", "c"])
         for row in processor.scores(raw) { XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5) }
-        processor.apply(raw, timestamps: [0, 1, 2, 3], indices: [nil, nil, nil, nil], window: .init(planned: [0, 1, 2, 3], windowEnd: 4),
+        processor.apply(raw, timestamps: [0, 1, 2, 3], requested: [0, 1, 2, 3], indices: [nil, nil, nil, nil], window: .init(planned: [0, 1, 2, 3], windowEnd: 4),
                         into: &result, perFrame: false)
         XCTAssertEqual(result.vote?.votes, ["a": 2, "b": 2])
         XCTAssertEqual(result.vote?.label, "b", "a tie goes to the higher mean probability")
