@@ -41,15 +41,21 @@ public struct InvocationResult: Sendable, Equatable {
         return InvocationResult(body: Array(body.utf8), functionError: nil, errorType: "TooManyRequestsException", invokeStatus: 429)
     }
 
-    /// The Invoke API's refusal of a tenant id a function cannot take, or of its absence when the
-    /// function needs one: 400, InvalidParameterValueException.
-    static func invalidTenant(_ message: String) -> InvocationResult {
-        invokeAPIError(status: 400, type: "InvalidParameterValueException", message: message)
-    }
-
     /// The Invoke API's refusal of a request whose content it cannot pass on: 400, InvalidRequestContentException.
     static func invalidRequestContent(_ message: String) -> InvocationResult {
         invokeAPIError(status: 400, type: "InvalidRequestContentException", message: message)
+    }
+
+    /// The Invoke API's answer for a function name this emulator does not serve: 404.
+    static func functionNotFound(_ name: String, serving served: String) -> InvocationResult {
+        invokeAPIError(status: 404, type: "ResourceNotFoundException",
+                       message: "Function not found: \(name) (this emulator serves '\(served)', also reachable as 'function')")
+    }
+
+    /// The Invoke API's refusal of a parameter (a tenant id a function cannot take, or its absence
+    /// when the function needs one; an unknown invocation type): 400, InvalidParameterValueException.
+    static func invalidParameter(_ message: String) -> InvocationResult {
+        invokeAPIError(status: 400, type: "InvalidParameterValueException", message: message)
     }
 
     /// The Invoke API's refusal of a payload over its limit: 413, RequestEntityTooLargeException,

@@ -10,23 +10,53 @@ extension LambdaEmulator {
               parts[3] == "invocations" else {
             return notFound(request, responder)
         }
+        // The RIE's name, the function's own, or its ARN: another is another function, not this one.
+        let named = String(parts[2]).removingPercentEncoding ?? String(parts[2])
+        guard named == "function" || named == configuration.functionName || named.hasSuffix(":function:\(configuration.functionName)") else {
+            return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
+        }
         guard !request.bodyTooLarge else { return Self.respond(.requestTooLarge, responder) }
+        let invocationType = request.headers.first(name: "X-Amz-Invocation-Type") ?? "RequestResponse"
+        guard ["RequestResponse", "Event", "DryRun"].contains(invocationType) else {
+            return Self.respond(.invalidParameter("X-Amz-Invocation-Type '\(invocationType)' is not one of RequestResponse, Event, DryRun"), responder)
+        }
+        // The Invoke API takes JSON only, and gives the function {} for an empty payload.
+        let event = request.body.isEmpty ? Array("{}".utf8) : request.body
+        if (try? JSONSerialization.jsonObject(with: Data(event), options: .fragmentsAllowed)) == nil {
+            return Self.respond(.invalidRequestContent("Could not parse request body into json: the payload is not JSON"), responder)
+        }
+        // Checked, and not run: what DryRun asks.
+        if invocationType == "DryRun" { return responder.respond(.noContent, headers: [("x-amzn-RequestId", UUID().uuidString.lowercased())]) }
         // The tenant as the Invoke API takes it for functions in tenant isolation mode.
         let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
                                         tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
-        guard let answer = submit(request.body, options: options) else { return Self.respond(Self.hasShutDown, responder) }
-        answer.whenSuccess { Self.respond($0, responder) }
+        let requestID = UUID().uuidString.lowercased()
+        guard let answer = submit(event, options: options, requestID: requestID) else { return Self.respond(Self.hasShutDown, responder) }
+        if invocationType == "Event" {
+            // Queued, answered at once; the result goes to the log (and REPORT), as Lambda's goes to
+            // its destinations. (Lambda's own retries of a failed asynchronous event are not made.)
+            answer.whenSuccess { result in
+                guard result.invokeStatus == nil else { return Self.respond(result, responder, requestID: requestID) }
+                responder.respond(.accepted, headers: [("x-amzn-RequestId", requestID)])
+            }
+            return
+        }
+        answer.whenSuccess { Self.respond($0, responder, requestID: requestID) }
     }
 
     /// An invocation's result as the Invoke API gives it: 200 with the function's answer (and
     /// X-Amz-Function-Error when it failed), or the API's own status (429) and error type.
-    static func respond(_ result: InvocationResult, _ responder: HTTPResponder) {
+    /// `requestID`: the invocation's, sent as x-amzn-RequestId (how a caller finds its START and
+    /// REPORT lines), when it got one.
+    static func respond(_ result: InvocationResult, _ responder: HTTPResponder, requestID: String? = nil) {
+        let identity = requestID.map { [("x-amzn-RequestId", $0)] } ?? []
         if let status = result.invokeStatus {
             return responder.respond(HTTPResponseStatus(statusCode: status),
-                                     headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", result.errorType ?? "")], body: result.body)
+                                     headers: [("Content-Type", "application/json"), ("X-Amzn-ErrorType", result.errorType ?? "")] + identity,
+                                     body: result.body)
         }
-        var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")] + identity
         if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
         responder.respond(.ok, headers: headers, body: result.body)
     }

@@ -10,11 +10,11 @@ extension LambdaEmulator {
         let function = configuration.functionName
         switch (configuration.tenantIsolation, tenant) {
         case (true, nil):
-            return .invalidTenant("function \(function) is in tenant isolation mode: every invocation must name its tenant (X-Amz-Tenant-Id)")
+            return .invalidParameter("function \(function) is in tenant isolation mode: every invocation must name its tenant (X-Amz-Tenant-Id)")
         case (false, .some):
-            return .invalidTenant("function \(function) is not in tenant isolation mode, so an invocation cannot name a tenant (X-Amz-Tenant-Id); serve it with --tenant-isolation (EmulatorConfiguration.tenantIsolation)")
+            return .invalidParameter("function \(function) is not in tenant isolation mode, so an invocation cannot name a tenant (X-Amz-Tenant-Id); serve it with --tenant-isolation (EmulatorConfiguration.tenantIsolation)")
         case (true, .some(let tenant)) where !Self.isValidTenantID(tenant):
-            return .invalidTenant("tenant id '\(tenant)' is not 1 to 256 of letters, digits, space and ._:/=+-@")
+            return .invalidParameter("tenant id '\(tenant)' is not 1 to 256 of letters, digits, space and ._:/=+-@")
         default:
             return nil
         }

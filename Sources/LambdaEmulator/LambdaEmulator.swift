@@ -162,7 +162,7 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
     /// the callbacks of any future made now, and whoever awaited it would wait forever.
-    func submit(_ event: [UInt8], options: InvocationOptions) -> EventLoopFuture<InvocationResult>? {
+    func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased()) -> EventLoopFuture<InvocationResult>? {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
@@ -173,7 +173,6 @@ public final class LambdaEmulator: @unchecked Sendable {
                 promise.succeed(.throttled(queuedBytes: self.queue.bytes))
                 return
             }
-            let requestID = UUID().uuidString.lowercased()
             self.arrivals += 1
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals))
             self.dispatch()

@@ -44,6 +44,46 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual((jsonObject(result.bodyText)["event"] as? [String: Int])?["n"], 1)
     }
 
+    /// The Invoke API's invocation types, payloads and function names, as Lambda's: Event is
+    /// queued and answered 202 at once, DryRun 204 without running, another type 400; a payload
+    /// that is not JSON 400 (the function never sees it), an empty one {}; another function's name
+    /// 404, the function's own name or ARN served; every answer names its request id.
+    func testTheInvokeAPIsTypesPayloadsAndNames() async throws {
+        var configuration = EmulatorConfiguration(command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo",
+                                                  region: "us-east-1", shutdownGraceSeconds: 1)
+        // Its REPORT lines count what ran.
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let empty = try await postInvocation(port: emulator.port, body: Data())
+        XCTAssertEqual(empty.status, 200, empty.body)
+        XCTAssertEqual((jsonObject(empty.body)["event"] as? [String: Any])?.isEmpty, true, empty.body)
+        XCTAssertEqual(empty.headers["x-amzn-requestid"], jsonObject(empty.body)["requestId"] as? String)
+        let notJSON = try await postInvocation(port: emulator.port, body: Data("hello".utf8))
+        XCTAssertEqual(notJSON.status, 400, notJSON.body)
+        XCTAssertEqual(notJSON.headers["x-amzn-errortype"], "InvalidRequestContentException")
+        let dryRun = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "DryRun"])
+        XCTAssertEqual(dryRun.status, 204)
+        let unknown = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "Later"])
+        XCTAssertEqual(unknown.status, 400)
+        XCTAssertEqual(unknown.headers["x-amzn-errortype"], "InvalidParameterValueException")
+        let queued = try await postInvocation(port: emulator.port, body: Data(#"{"n": 1}"#.utf8), headers: ["X-Amz-Invocation-Type": "Event"])
+        XCTAssertEqual(queued.status, 202)
+        XCTAssertEqual(queued.body, "")
+        XCTAssertEqual(queued.headers["x-amzn-requestid"]?.count, 36)
+        for name in ["echo", "arn:aws:lambda:us-east-1:000000000000:function:echo"] {
+            let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: name)
+            XCTAssertEqual(reply.status, 200, "\(name): \(reply.body)")
+        }
+        let other = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: "echoo")
+        XCTAssertEqual(other.status, 404)
+        XCTAssertEqual(other.headers["x-amzn-errortype"], "ResourceNotFoundException")
+        // Run: the empty payload, the Event, and the two by name; nothing else reached the function.
+        let ran = await eventually { await emulator.platformReportSummary().durationsMs.count == 4 }
+        let reported = await emulator.platformReportSummary().durationsMs.count
+        XCTAssertTrue(ran, "\(reported) invocations reported")
+    }
+
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
         let emulator = try await startTestFunction("throw")
         shutDownAfterTest(emulator)

@@ -38,9 +38,9 @@ struct HTTPReply {
     let body: String
 }
 
-/// POSTs to the emulator's RIE endpoint, as curl or SAM would.
-func postInvocation(port: Int, body: Data, headers: [String: String] = [:]) async throws -> HTTPReply {
-    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/2015-03-31/functions/function/invocations")!)
+/// POSTs to the emulator's RIE endpoint, as curl or SAM would (`function`: the name in the path).
+func postInvocation(port: Int, body: Data, headers: [String: String] = [:], function: String = "function") async throws -> HTTPReply {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/2015-03-31/functions/\(function)/invocations")!)
     request.httpMethod = "POST"
     request.httpBody = body
     request.timeoutInterval = 60
