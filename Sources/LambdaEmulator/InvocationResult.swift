@@ -100,12 +100,25 @@ public enum ProcessStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case signalled(Int32)
 
+    /// As Lambda words it (Go's ProcessState): "exit status 2", "signal: segmentation fault".
     public var description: String {
         switch self {
         case .exited(let code): return "exit status \(code)"
-        case .signalled(let signal): return "signal: \(signal == 9 ? "killed" : String(signal))"
+        case .signalled(let signal):
+            let names = Self.signalNames
+            return "signal: " + (signal >= 1 && Int(signal) <= names.count ? names[Int(signal) - 1] : "signal \(signal)")
         }
     }
+
+    /// Linux's signals 1 to 31 by the names Go gives them (a Swift fatalError is an illegal instruction).
+    static let signalNames = [
+        "hangup", "interrupt", "quit", "illegal instruction", "trace/breakpoint trap", "aborted", "bus error",
+        "floating point exception", "killed", "user defined signal 1", "segmentation fault", "user defined signal 2",
+        "broken pipe", "alarm clock", "terminated", "stack fault", "child exited", "continued", "stopped (signal)",
+        "stopped", "stopped (tty input)", "stopped (tty output)", "urgent I/O condition", "CPU time limit exceeded",
+        "file size limit exceeded", "virtual timer expired", "profiling timer expired", "window changed", "I/O possible",
+        "power failure", "bad system call",
+    ]
 }
 
 /// A JSON string literal (the emulator writes only a few fixed-shape bodies).

@@ -154,6 +154,22 @@ final class MisbehavingRuntimeTests: XCTestCase {
         XCTAssertEqual(violations, [], "the fresh runtime's GET next was not displaced")
     }
 
+    /// A runtime killed by a signal mid-invocation is named as Lambda names it (Go's wording):
+    /// "signal: segmentation fault", not "signal: 11".
+    func testARuntimeKilledByASignalIsNamedAsLambdaNamesIt() async throws {
+        let emulator = try await start(pythonRuntime("""
+            import signal
+            request_id, event = next_event()
+            os.kill(os.getpid(), signal.SIGSEGV)
+            """), timeout: 10)
+        let result = try await answer(emulator)
+        XCTAssertEqual(result.errorType, "Runtime.ExitError", result.bodyText)
+        XCTAssertTrue(result.bodyText.contains("signal: segmentation fault"), result.bodyText)
+        XCTAssertEqual(ProcessStatus.signalled(4).description, "signal: illegal instruction")
+        XCTAssertEqual(ProcessStatus.signalled(9).description, "signal: killed")
+        XCTAssertEqual(ProcessStatus.signalled(64).description, "signal: signal 64")
+    }
+
     /// Shutdown asks every runtime to stop at once: eight runtimes that ignore SIGTERM all get it
     /// before any is killed. (Each stop used to hold a thread of Swift's small task pool for the
     /// whole grace period, so on two cores the later runtimes got SIGTERM only grace periods later.)
