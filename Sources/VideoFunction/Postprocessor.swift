@@ -29,11 +29,12 @@ struct Postprocessor {
         var windowEnd: Double
     }
 
-    /// The verdict for a video with or without flagged frames. One that stopped early with none
-    /// flagged is "incomplete": the frames it never looked at could have been flagged.
-    static func verdict(flagged: Bool, stoppedEarly: Bool, _ verdicts: [String]) -> String {
+    /// The verdict for a video with or without flagged frames. One with none flagged that did not
+    /// look at every planned frame (it stopped early, or some would not decode: a truncated upload)
+    /// is "incomplete": the frames it never looked at could have been flagged.
+    static func verdict(flagged: Bool, unseenFrames: Bool, _ verdicts: [String]) -> String {
         if flagged { return verdicts.last ?? "flagged" }
-        return stoppedEarly ? "incomplete" : verdicts.first ?? "clear"
+        return unseenFrames ? "incomplete" : verdicts.first ?? "clear"
     }
 
     /// `timestamps`: each frame's own time; `requested`: the planned time it was decoded for.
@@ -50,7 +51,8 @@ struct Postprocessor {
                 mean: values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count),
                 flaggedFrames: flaggedFrames.filter { $0 }.count,
                 ranges: Self.ranges(flagged: flaggedFrames, requested: requested, window: window),
-                verdict: Self.verdict(flagged: flaggedFrames.contains(true), stoppedEarly: result.stoppedEarly != nil, threshold.verdicts))
+                verdict: Self.verdict(flagged: flaggedFrames.contains(true),
+                                      unseenFrames: result.stoppedEarly != nil || !(result.missingFrames ?? []).isEmpty, threshold.verdicts))
         }
         if perFrame {
             result.frames = scores.indices.map { i in

@@ -29,9 +29,10 @@ final class PostprocessorTests: XCTestCase {
     func testAnAnalysisCutShortIsIncompleteUnlessFlagged() {
         let spec = FunctionConfig.PostprocessSpec(activation: "none", topK: 1, aggregate: nil,
                                                   threshold: .init(label: "unsafe", value: 0.5, verdicts: ["safe", "unsafe"]), vote: nil)
-        func verdict(_ raw: [[Float]], stoppedEarly: String?) -> String? {
+        func verdict(_ raw: [[Float]], stoppedEarly: String?, missing: [AnalysisResult.MissingFrame]? = nil) -> String? {
             var result = emptyResult()
             result.stoppedEarly = stoppedEarly
+            result.missingFrames = missing
             Postprocessor(spec: spec, labels: ["safe", "unsafe"]).apply(raw, timestamps: [0, 2], requested: [0, 2], indices: [0, 1],
                                                                       window: .init(planned: [0, 2, 4, 6], windowEnd: 8), into: &result, perFrame: false)
             return result.threshold?.verdict
@@ -39,6 +40,10 @@ final class PostprocessorTests: XCTestCase {
         XCTAssertEqual(verdict([[0.9, 0.1], [0.8, 0.2]], stoppedEarly: nil), "safe")
         XCTAssertEqual(verdict([[0.9, 0.1], [0.8, 0.2]], stoppedEarly: "deadline: analysed 2 of 4 frames"), "incomplete")
         XCTAssertEqual(verdict([[0.9, 0.1], [0.2, 0.8]], stoppedEarly: "deadline: analysed 2 of 4 frames"), "unsafe")
+        // Frames that would not decode (a truncated upload) were never looked at either.
+        let truncated = [AnalysisResult.MissingFrame(timestamp: 4, reason: "the video data ends at 3.9 s")]
+        XCTAssertEqual(verdict([[0.9, 0.1], [0.8, 0.2]], stoppedEarly: nil, missing: truncated), "incomplete")
+        XCTAssertEqual(verdict([[0.9, 0.1], [0.2, 0.8]], stoppedEarly: nil, missing: truncated), "unsafe")
     }
 
     /// A flagged range open at the last analysed frame ends at the next planned sample when the
