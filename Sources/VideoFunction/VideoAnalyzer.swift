@@ -65,11 +65,17 @@ public final class VideoAnalyzer {
             guard let text = model.metadata[key] else {
                 throw VideoFunctionError(.invalidConfig, "\(name): the model's metadata has no '\(key)' entry for the labels")
             }
-            labels = text.split(separator: "\n").map(String.init)
+            // One per line; "\r\n" (metadata written on Windows) is one Character in Swift, not "\n".
+            labels = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         }
         // Scores are reported per label: a model with none (an empty metadata entry) has nothing to say.
         guard !labels.isEmpty else {
             throw VideoFunctionError(.invalidConfig, "\(name): no labels (function.json's labels, or the model metadata entry '\(config.labelsFromModelMetadata ?? "")', is empty)")
+        }
+        // A count that differs would fail every request; said at init, it fails the deploy instead.
+        if let width = Self.scoresPerFrame(session: session, input: input, output: output), width != labels.count {
+            let source = config.labels != nil ? "function.json's labels" : "the model metadata entry '\(config.labelsFromModelMetadata ?? "")'"
+            throw VideoFunctionError(.invalidConfig, "\(name): the model gives \(width) scores per frame but \(source) has \(labels.count) labels (\(labels.joined(separator: ", ")))")
         }
         // function.json checks this against its own labels; labels from the model are known only now.
         try config.postprocess.threshold?.check(labels: labels, owner: name)
@@ -180,6 +186,18 @@ public final class VideoAnalyzer {
 
     private static func noTimeForAnyFrame(_ video: String, remainingMs: Int64) -> VideoFunctionError {
         VideoFunctionError(.timeout, "\(video): \(remainingMs) ms left before the deadline is not enough to analyse any frame; raise the function's timeout or ask for fewer frames")
+    }
+
+    /// Scores per frame of `output`, from a plan for one frame (shape inference, nothing run); nil
+    /// when the model leaves a dimension other than the batch open, or has other inputs: then the
+    /// first inference checks it.
+    private static func scoresPerFrame(session: Session, input: String, output: String) -> Int? {
+        guard session.inputs.count == 1, let declared = session.inputs.first, declared.name == input,
+              declared.shape.count >= 2, declared.shape.dropFirst().allSatisfy({ $0 != nil }) else { return nil }
+        let shape = [1] + declared.shape.dropFirst().map { $0! }
+        guard let plan = try? session.plan(for: [input: Tensor(declared.elementType, shape: shape)]),
+              let type = plan.inferredTypes[output], type.shape.first == 1, type.shape.count >= 2 else { return nil }
+        return type.shape.dropFirst().reduce(1, *)
     }
 
     /// Runs the model on one batch and returns one row of scores per frame.

@@ -26,6 +26,29 @@ final class SemanticTests: XCTestCase {
         return try VideoAnalyzer(directory: path, name: function, store: store, threads: 2)
     }
 
+    /// Labels that do not match the model's scores per frame fail the init, naming both counts: they
+    /// failed every request instead (Function.InferenceFailed), and the deploy looked fine.
+    func testLabelsThatDoNotMatchTheModelFailTheInit() throws {
+        let shipped = RepoPaths.root.appendingPathComponent("functions/video-orientation")
+        guard FileManager.default.fileExists(atPath: shipped.path + "/model/model.onnx.zst") else { throw XCTSkip("run `make models`") }
+        let copy = directory.appendingPathComponent("three-labels")
+        try FileManager.default.createDirectory(at: copy.appendingPathComponent("model"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: copy.appendingPathComponent("model/model.onnx.zst"),
+                                                   withDestinationURL: shipped.appendingPathComponent("model/model.onnx.zst"))
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: shipped.appendingPathComponent("function.json"))) as? [String: Any])
+        config["labelsFromModelMetadata"] = nil
+        config["labels"] = ["0", "90", "180"]
+        var postprocess = try XCTUnwrap(config["postprocess"] as? [String: Any])
+        postprocess["labelMeanings"] = nil
+        config["postprocess"] = postprocess
+        try JSONSerialization.data(withJSONObject: config).write(to: copy.appendingPathComponent("function.json"))
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: [directory.path]), s3: .fromEnvironment([:]))
+        XCTAssertThrowsError(try VideoAnalyzer(directory: copy.path, name: "three-labels", store: store, threads: 1)) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidConfig, "\(error)")
+            XCTAssertTrue("\(error)".contains("gives 4 scores per frame but function.json's labels has 3 labels"), "\(error)")
+        }
+    }
+
     @discardableResult
     private func run(_ executable: String, _ arguments: [String]) throws -> Data {
         let process = Process()
