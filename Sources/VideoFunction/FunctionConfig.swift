@@ -116,6 +116,9 @@ public struct FunctionConfig: Decodable, Sendable {
         let config: FunctionConfig
         do { config = try JSONDecoder().decode(FunctionConfig.self, from: data) }
         catch { throw VideoFunctionError(.invalidConfig, "\(path): \(DecodingErrorText.describe(error))") }
+        if let unknown = unknownKey(in: data) {
+            throw VideoFunctionError(.invalidConfig, "\(path): '\(unknown)' is not a setting (misspelt? the README's function.json table lists them)")
+        }
         let options = try config.preprocessOptions(path: path)
         do { try options.check() } catch let error as VideoIOError {
             throw VideoFunctionError(.invalidConfig, "\(path): preprocess: \(error.reason)")

@@ -52,6 +52,15 @@ final class FunctionConfigTests: XCTestCase {
         assertInvalid("frames (300)") { json in self.set("sampling", "frames", 300)(&json) }
         assertInvalid("postprocess.topK must be at least 1") { json in self.set("postprocess", "topK", 0)(&json) }
         assertInvalid("labels is empty") { json in json["labels"] = [String]() }
+        // A misspelt setting would silently not apply (no threshold, so no verdict at all).
+        assertInvalid("'postprocess.treshold' is not a setting") { json in
+            self.set("postprocess", "treshold", ["label": "unsafe", "value": 0.5, "verdicts": ["a", "b"]])(&json)
+        }
+        assertInvalid("'sampling.frame' is not a setting") { json in self.set("sampling", "frame", 4)(&json) }
+        assertInvalid("'topk' is not a setting") { json in json["topk"] = 2 }
+        assertInvalid("'preprocess.resize.side' is not a setting") { json in
+            self.set("preprocess", "resize", ["mode": "shorter-side-then-crop", "shorterSide": 256, "side": 1])(&json)
+        }
         // An aggregate we do not compute must not come out as a mean under its name.
         assertInvalid("postprocess.aggregate 'min' is not mean or max") { json in self.set("postprocess", "aggregate", ["max", "min"])(&json) }
         assertInvalid("postprocess.threshold.label 'nope' is not one of the labels") { json in
