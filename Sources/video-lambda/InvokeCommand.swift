@@ -59,9 +59,15 @@ struct InvokeCommand: AsyncParsableCommand {
                                                   functionName: handler, handler: handler,
                                                   region: EmulatorConfiguration.callersProfileRegion)
         configuration.platformLog = .standardError(for: configuration)
+        // The runtime leads a process group of its own, which a Ctrl-C at the terminal does not
+        // reach: on SIGINT or SIGTERM it is stopped with us (the invocation ends as Runtime.Shutdown),
+        // instead of decoding and inferring on, orphaned, until its handler returns.
+        let termination = TerminationSignals()
         let emulator = try await LambdaEmulator.start(configuration)
+        let stopping = Task.detached { await termination.wait(); await emulator.shutdown() }
         let result = try await emulator.invoke(event)
         await emulator.shutdown()
+        _ = stopping
         return (result.body, result.functionError != nil)
     }
 }
