@@ -36,6 +36,11 @@ final class HTTPResponder: @unchecked Sendable {
 
     var isConnected: Bool { context.channel.isActive }
 
+    /// Runs `body` on the connection's loop when the connection closes (at once if it has).
+    func onClose(_ body: @escaping @Sendable () -> Void) {
+        context.channel.closeFuture.whenComplete { _ in body() }
+    }
+
     /// `onWriteFailure` runs (on the loop) when the answer could not be written: the connection
     /// went away first, or the answer was refused (a header value NIO will not write), and the
     /// client never got it. The connection is then closed, so that a client still on it does not

@@ -46,6 +46,9 @@ public struct InvocationResult: Sendable, Equatable {
         invokeAPIError(status: 400, type: "InvalidRequestContentException", message: message)
     }
 
+    /// What an invocation whose caller went away before a runtime took it ends with (no one reads it).
+    static let withdrawn = invokeAPIError(status: 499, type: "ClientClosedRequest", message: "the caller closed its connection before a runtime took the invocation")
+
     /// The Invoke API's answer for a function name this emulator does not serve: 404.
     static func functionNotFound(_ name: String, serving served: String) -> InvocationResult {
         invokeAPIError(status: 404, type: "ResourceNotFoundException",

@@ -43,6 +43,17 @@ extension LambdaEmulator {
             return
         }
         answer.whenSuccess { Self.respond($0, responder, requestID: requestID) }
+        // A caller that goes away while its invocation still waits for a runtime will not read the
+        // answer: the invocation is withdrawn, instead of running later ahead of callers who wait.
+        responder.onClose { [weak self] in self?.withdraw(requestID) }
+    }
+
+    /// Takes invocation `requestID` out of the queue if it still waits there (a runtime that has it
+    /// runs it on, as Lambda does). On the loop.
+    private func withdraw(_ requestID: String) {
+        guard let position = queue.enumerated().first(where: { $0.element.requestID == requestID })?.offset else { return }
+        log("invocation \(requestID) withdrawn: its caller closed the connection before a runtime took it")
+        queue.remove(at: position).complete(.withdrawn)
     }
 
     /// An invocation's result as the Invoke API gives it: 200 with the function's answer (and

@@ -34,6 +34,35 @@ final class HostileClientTests: XCTestCase {
         }
     }
 
+    /// A caller that goes away while its invocation waits for a runtime has it withdrawn: callers
+    /// that gave up (curl -m1 in a loop) used to leave work that all ran later, ahead of new callers.
+    func testAnInvocationWhoseCallerLeftIsWithdrawnFromTheQueue() async throws {
+        try await start()
+        let emulator = self.emulator!
+        let caller = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(emulator.port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(caller, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        XCTAssertTrue(connected)
+        let request = Array("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}".utf8)
+        XCTAssertEqual(request.withUnsafeBytes { send(caller, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }, request.count)
+        // No runtime asks for work here: it waits in the queue.
+        let queued = await eventually { await emulator.onLoop { emulator.queue.bytes } == 2 }
+        XCTAssertTrue(queued, "the event never reached the queue")
+        close(caller)
+        let withdrawn = await eventually { await emulator.onLoop { emulator.queue.isEmpty } }
+        XCTAssertTrue(withdrawn, "the invocation of a caller that left still waits")
+        // One whose caller waits stays.
+        let waiting = Task { try await postInvocation(port: emulator.port, body: Data("{}".utf8)) }
+        let stays = await eventually { await emulator.onLoop { emulator.queue.bytes } == 2 }
+        XCTAssertTrue(stays)
+        waiting.cancel()
+    }
+
     /// Events beyond what the queue takes get Lambda's throttling answer, over HTTP and in-process.
     func testEventsBeyondTheQueueLimitAre429() async throws {
         try await start(maximumQueuedBytes: 8)
