@@ -17,7 +17,11 @@ public struct EmulatorConfiguration: Sendable {
     public var region: String
     /// The main (invoke) endpoint's port; 0 picks a free one.
     public var port: Int
+    /// The address every listener binds: the Runtime API's, which only the runtimes the emulator
+    /// starts use, and the invoke endpoint's unless `invokeHost` says otherwise.
     public var host: String
+    /// The invoke endpoint's address when not `host` (0.0.0.0: reachable from outside a container).
+    public var invokeHost: String?
     /// Extra environment for the runtime, over the emulator's own and Lambda's variables.
     public var environment: [String: String]
     /// How long a runtime has to exit after SIGTERM before SIGKILL.

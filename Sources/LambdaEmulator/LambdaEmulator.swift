@@ -185,7 +185,7 @@ public final class LambdaEmulator: @unchecked Sendable {
     }
 
     private func bindListeners() async throws {
-        let invoke = try await HTTPServer.bind(group: group, host: configuration.host, port: configuration.port,
+        let invoke = try await HTTPServer.bind(group: group, host: configuration.invokeHost ?? configuration.host, port: configuration.port,
                                                bodyLimit: Self.requestLimit, budget: receivingBudget,
                                                throttle: { [limit = configuration.maximumReceivingBytes] responder in
                                                    Self.respond(.throttled("Rate Exceeded: the emulator is receiving \(limit) bytes of request bodies at once"), responder)

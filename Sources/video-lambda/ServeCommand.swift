@@ -14,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Port of the invoke endpoint (0 picks a free one).") var port = 9000
+    @Option(help: "Address of the invoke endpoint: 0.0.0.0 to be reached from outside a container (the Runtime API stays on 127.0.0.1).")
+    var host = "127.0.0.1"
     @Option(help: "Runtime processes to keep; each invocation goes to an idle one (of its tenant, with --tenant-isolation).") var concurrency = 1
     @Option(help: "Function timeout in seconds.") var timeout: Double = 30
     @Option(help: "Memory size reported to the function, in MB.") var memory = 1024
@@ -36,10 +38,11 @@ struct ServeCommand: AsyncParsableCommand {
             functionName: functionName, handler: handler, region: EmulatorConfiguration.callersProfileRegion, port: port,
             taskRoot: taskRoot)
         configuration.tenantIsolation = tenantIsolation
+        configuration.invokeHost = host
         configuration.platformLog = .standardError(for: configuration)
         let emulator = try await LambdaEmulator.start(configuration)
         FileHandle.standardError.write(Data("""
-            [emulator] invoke at http://127.0.0.1:\(emulator.port)/2015-03-31/functions/function/invocations \
+            [emulator] invoke at http://\(host):\(emulator.port)/2015-03-31/functions/function/invocations \
             (\(concurrency) runtime\(concurrency == 1 ? "" : "s"), timeout \(timeout) s); Ctrl-C or SIGTERM stops it
 
             """.utf8))
