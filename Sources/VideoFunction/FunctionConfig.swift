@@ -84,6 +84,14 @@ public struct FunctionConfig: Decodable, Sendable {
     }
 
     public struct PostprocessSpec: Decodable, Sendable {
+        /// Throws when topK asks for more labels than there are (`owner` names the function.json or
+        /// function): it would quietly give fewer.
+        func checkTopK(labels: [String], owner: String) throws {
+            if let topK, topK > labels.count {
+                throw VideoFunctionError(.invalidConfig, "\(owner): postprocess.topK is \(topK), but there are \(labels.count) labels")
+            }
+        }
+
         /// none | softmax | sigmoid, applied to the model's output per frame.
         public var activation: String
         /// Labels reported per frame, best first.
@@ -143,6 +151,7 @@ public struct FunctionConfig: Decodable, Sendable {
             }
             if let labels = config.labels { try threshold.check(labels: labels, owner: path) }
         }
+        if let labels = config.labels { try config.postprocess.checkTopK(labels: labels, owner: path) }
         return config
     }
 

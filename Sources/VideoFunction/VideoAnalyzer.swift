@@ -79,6 +79,7 @@ public final class VideoAnalyzer {
         }
         // function.json checks this against its own labels; labels from the model are known only now.
         try config.postprocess.threshold?.check(labels: labels, owner: name)
+        try config.postprocess.checkTopK(labels: labels, owner: name)
         preprocessor = Preprocessor(try config.preprocessOptions())
     }
 

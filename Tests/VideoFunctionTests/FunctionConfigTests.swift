@@ -51,6 +51,7 @@ final class FunctionConfigTests: XCTestCase {
         assertInvalid("maximumFrames (5000) <= 1024") { json in self.set("sampling", "maximumFrames", 5000)(&json) }
         assertInvalid("frames (300)") { json in self.set("sampling", "frames", 300)(&json) }
         assertInvalid("postprocess.topK must be at least 1") { json in self.set("postprocess", "topK", 0)(&json) }
+        assertInvalid("postprocess.topK is 3, but there are 2 labels") { json in self.set("postprocess", "topK", 3)(&json) }
         assertInvalid("labels is empty") { json in json["labels"] = [String]() }
         // A misspelt setting would silently not apply (no threshold, so no verdict at all).
         assertInvalid("'postprocess.treshold' is not a setting") { json in
