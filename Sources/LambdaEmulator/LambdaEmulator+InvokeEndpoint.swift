@@ -10,9 +10,12 @@ extension LambdaEmulator {
               parts[3] == "invocations" else {
             return notFound(request, responder)
         }
-        // The RIE's name, the function's own, or its ARN: another is another function, not this one.
+        // The RIE's name, the function's own, or its ARN, with or without a qualifier ($LATEST, an
+        // alias: one version is served): another is another function, not this one.
         let named = String(parts[2]).removingPercentEncoding ?? String(parts[2])
-        guard named == "function" || named == configuration.functionName || named.hasSuffix(":function:\(configuration.functionName)") else {
+        let afterARN = named.range(of: ":function:", options: .backwards).map { String(named[$0.upperBound...]) } ?? named
+        let name = afterARN.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? afterARN
+        guard name == "function" || name == configuration.functionName else {
             return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
         }
         guard !request.bodyTooLarge else { return Self.respond(.requestTooLarge, responder) }
@@ -32,16 +35,20 @@ extension LambdaEmulator {
                                         tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
         let requestID = UUID().uuidString.lowercased()
-        guard let answer = submit(event, options: options, requestID: requestID) else { return Self.respond(Self.hasShutDown, responder) }
         if invocationType == "Event" {
-            // Queued, answered at once; the result goes to the log (and REPORT), as Lambda's goes to
-            // its destinations. (Lambda's own retries of a failed asynchronous event are not made.)
-            answer.whenSuccess { result in
-                guard result.invokeStatus == nil else { return Self.respond(result, responder, requestID: requestID) }
+            // Answered 202 as soon as it is queued; the result goes to the log (and REPORT), as
+            // Lambda's goes to its destinations. (Lambda's own retries of a failed asynchronous
+            // event are not made.) A refusal (429, 400) is the answer instead.
+            let answer = submit(event, options: options, requestID: requestID) {
                 responder.respond(.accepted, headers: [("x-amzn-RequestId", requestID)])
+            }
+            guard let answer else { return Self.respond(Self.hasShutDown, responder) }
+            answer.whenSuccess { result in
+                if result.invokeStatus != nil { Self.respond(result, responder, requestID: requestID) }
             }
             return
         }
+        guard let answer = submit(event, options: options, requestID: requestID) else { return Self.respond(Self.hasShutDown, responder) }
         answer.whenSuccess { Self.respond($0, responder, requestID: requestID) }
         // A caller that goes away while its invocation still waits for a runtime will not read the
         // answer: the invocation is withdrawn, instead of running later ahead of callers who wait.

@@ -2,6 +2,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A Lambda emulator: the Runtime API for runtime child processes, and the RIE-compatible invoke
 /// endpoint for callers. All state lives on one event loop, so nothing needs a lock.
@@ -44,6 +45,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     var isShutDown = false
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
     let loopGate = LoopGate()
+    /// The one shutdown, which every call to `shutdown` waits for.
+    private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
 
     private init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
@@ -131,9 +134,19 @@ public final class LambdaEmulator: @unchecked Sendable {
     }
 
     /// Stops taking work, fails what is waiting, stops the runtimes (SIGTERM, SIGKILL after the
-    /// grace period) and closes the listeners.
-    /// Calling it again does nothing.
+    /// grace period) and closes the listeners. A second call, even one made while the first runs
+    /// (a signal's and the caller's own), waits for the first and does nothing more.
     public func shutdown() async {
+        let once = shutdownTask.withLock { task in
+            if let task { return task }
+            let started = Task { await self.stopEverything() }
+            task = started
+            return started
+        }
+        await once.value
+    }
+
+    private func stopEverything() async {
         guard !loopGate.isStopped else { return }
         let processes = await onLoop { self.beginShutdown() }
         let grace = configuration.shutdownGraceSeconds
@@ -162,7 +175,9 @@ public final class LambdaEmulator: @unchecked Sendable {
 
     /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
     /// the callbacks of any future made now, and whoever awaited it would wait forever.
-    func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased()) -> EventLoopFuture<InvocationResult>? {
+    /// `queued` runs on the loop once the invocation waits in the queue (not for one refused).
+    func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased(),
+                queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
@@ -175,6 +190,7 @@ public final class LambdaEmulator: @unchecked Sendable {
             }
             self.arrivals += 1
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals))
+            queued?()
             self.dispatch()
         }
         guard accepted else {

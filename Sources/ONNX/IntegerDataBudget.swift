@@ -8,9 +8,10 @@
 /// instead of the model refused. This walks the tensors of a ModelProto (initializers, sparse
 /// initializers, node attributes, subgraphs and functions) by field number, without decoding them.
 enum IntegerDataBudget {
-    /// Bytes that decoding `model` and making its tensors would set aside for integer data (an
-    /// upper bound: 8 bytes per element for the tensor, whatever its type). Malformed bytes end
-    /// the count there: the decoder reports them.
+    /// Bytes that decoding `model` and making its tensors would set aside for integer data: each
+    /// element as SwiftProtobuf decodes it, and again in the tensor at its data type's size (8
+    /// when the type comes after the data or is unknown). Malformed bytes end the count there: the
+    /// decoder reports them.
     static func decodedBytes(ofModel model: [UInt8]) -> Int {
         var walker = Walker(bytes: model)
         walker.walk(0..<model.count, as: .model, depth: 0)
@@ -39,13 +40,25 @@ enum IntegerDataBudget {
             }
         }
 
-        /// Bytes one decoded element of the tensor's varint field `number` takes (0: not one).
-        func elementBytes(_ number: UInt64) -> Int {
+        /// Bytes one element of the tensor's varint field `number` takes, decoded and then in the
+        /// tensor of `dataType` (0: not such a field). float16, int8, bool... are kept in int32_data.
+        func elementBytes(_ number: UInt64, dataType: UInt64?) -> Int {
             guard self == .tensor else { return 0 }
             switch number {
-            case 1, 7, 11: return 8  // dims, int64_data, uint64_data
-            case 5: return 4         // int32_data
+            case 1: return 8                                       // dims: decoded only
+            case 7, 11: return 8 + 8                               // int64_data, uint64_data
+            case 5: return 4 + (dataType.map(Self.tensorElementBytes) ?? 8)  // int32_data
             default: return 0
+            }
+        }
+
+        /// Bytes per element of TensorProto.DataType `type` (8 for one not listed).
+        static func tensorElementBytes(_ type: UInt64) -> Int {
+            switch type {
+            case 2, 3, 9: return 1       // uint8, int8, bool
+            case 4, 5, 10, 16: return 2  // uint16, int16, float16, bfloat16
+            case 1, 6, 12: return 4      // float, int32, uint32
+            default: return 8
             }
         }
     }
@@ -72,14 +85,17 @@ enum IntegerDataBudget {
         mutating func walk(_ range: Range<Int>, as message: Message, depth: Int) {
             guard depth < Self.maximumDepth else { return }
             var index = range.lowerBound
+            // A tensor's data_type (field 2), which protobuf writers put before its data.
+            var dataType: UInt64?
             while index < range.upperBound {
                 guard let (key, afterKey) = varint(at: index, end: range.upperBound) else { return }
                 let number = key >> 3
-                let width = message.elementBytes(number)
+                let width = message.elementBytes(number, dataType: dataType)
                 switch key & 7 {
                 case 0:  // a varint: one element of an unpacked repeated field, or any scalar
-                    guard let (_, next) = varint(at: afterKey, end: range.upperBound) else { return }
-                    if width > 0 { total += width + 8 }
+                    guard let (value, next) = varint(at: afterKey, end: range.upperBound) else { return }
+                    if message == .tensor, number == 2 { dataType = value }
+                    total += width
                     index = next
                 case 1:
                     index = afterKey + 8
@@ -93,7 +109,7 @@ enum IntegerDataBudget {
                         // Packed: every element's last byte has its high bit clear.
                         let elements = bytes[field].reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) }
                         // At most one per byte of a model under 2 GiB: no product here overflows.
-                        total += elements * (width + 8)
+                        total += elements * width
                     } else if let child = message.child(number) {
                         walk(field, as: child, depth: depth + 1)
                     }

@@ -56,7 +56,7 @@ public enum ModelLoader {
         let integerBytes = IntegerDataBudget.decodedBytes(ofModel: modelBytes)
         guard modelBytes.count + integerBytes <= MemoryLimit.bytes else {
             try hashing.check(pin, source: source)
-            throw ModelError(.tooLarge, "\(source): its integer tensor data would take \(integerBytes) bytes once decoded (each value a byte or two in the file, eight in memory, twice), more than the \(MemoryLimit.bytes) bytes this process may use")
+            throw ModelError(.tooLarge, "\(source): its integer tensor data would take \(integerBytes) bytes once decoded (each value a byte or two in the file, up to eight in memory, twice), more than the \(MemoryLimit.bytes) bytes this process may use")
         }
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: consume modelBytes) }

@@ -1,6 +1,11 @@
 // The keys function.json may hold, where: decoding alone leaves out a key it does not know, and a
 // misspelt setting ("treshold") would silently not apply.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import LambdaRuntime
 
 extension FunctionConfig {
     /// Each object's keys, by its path in the file ("" for the top).
@@ -17,13 +22,14 @@ extension FunctionConfig {
     /// The first key of `data` (function.json) no setting reads, as "postprocess.treshold"; nil
     /// when every key is known (or the file is not a JSON object, which decoding reports).
     static func unknownKey(in data: Data) -> String? {
-        guard let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        func find(_ object: [String: Any], at path: String) -> String? {
+        // The runtime's own JSON reader: the bootstrap links FoundationEssentials only.
+        guard case .object(let top)? = try? JSONValue(parsing: [UInt8](data)) else { return nil }
+        func find(_ object: [String: JSONValue], at path: String) -> String? {
             guard let known = knownKeys[path] else { return nil }
             for key in object.keys.sorted() {
                 let place = path.isEmpty ? key : "\(path).\(key)"
                 guard known.contains(key) else { return place }
-                if let child = object[key] as? [String: Any], let found = find(child, at: place) { return found }
+                if case .object(let child)? = object[key], let found = find(child, at: place) { return found }
             }
             return nil
         }

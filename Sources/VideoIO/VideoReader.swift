@@ -117,10 +117,11 @@ public final class VideoReader {
         var duration = 0.0
         if stream.duration != vl_nopts_value() && stream.duration > 0 {
             duration = Double(stream.duration) * av_q2d(stream.time_base)
-        } else if let tagged = Self.taggedDuration(demuxer.stream) {
-            // Matroska keeps no duration per track, but FFmpeg's muxer writes one as a tag: the
-            // container's is the longest track's, audio that outlasts the video included.
-            duration = tagged
+        } else if let tagged = Self.taggedDuration(demuxer.stream), tagged > containerStart + start {
+            // Matroska keeps no duration per track, but FFmpeg's muxer writes a DURATION tag: the
+            // container's is the longest track's, audio that outlasts the video included. The tag
+            // is where the track ends on its clock, so a video that starts late lasts less.
+            duration = tagged - (containerStart + start)
         } else if format.duration != vl_nopts_value() && Double(format.duration) > start * Double(AV_TIME_BASE) {
             duration = Double(format.duration) / Double(AV_TIME_BASE) - start
         }

@@ -79,6 +79,9 @@ final class TerminationSignals: @unchecked Sendable {
             DispatchQueue.global().async { [self] in
                 received.wait()
                 sources.forEach { $0.cancel() }
+                // A second Ctrl-C while the runtimes are given their grace ends the process at once.
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
                 continuation.resume()
             }
         }

@@ -36,6 +36,11 @@ final class MisbehavingRuntimeTests: XCTestCase {
         return try result.get()
     }
 
+    private actor Arrival {
+        var happened = false
+        func mark() { happened = true }
+    }
+
     private actor AnswerBox {
         var result: Result<InvocationResult, Error>?
         func set(_ result: Result<InvocationResult, Error>) { self.result = result }
@@ -152,6 +157,37 @@ final class MisbehavingRuntimeTests: XCTestCase {
         XCTAssertTrue(outcome.hasPrefix("closed"), outcome)
         let violations = await emulator.protocolViolations()
         XCTAssertEqual(violations, [], "the fresh runtime's GET next was not displaced")
+    }
+
+    /// An Event invocation is answered 202 as soon as it is queued, while the function still runs
+    /// (here it waits for a file the test makes after the answer). It used to be answered when the
+    /// function had finished, as a RequestResponse without its body.
+    func testAnEventInvocationIsAnsweredBeforeTheFunctionFinishes() async throws {
+        let flag = FileManager.default.temporaryDirectory.appendingPathComponent("event-flag-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: flag) }
+        var configuration = EmulatorConfiguration(command: pythonRuntime("""
+            while True:
+                request_id, event = next_event()
+                while not os.path.exists("\(flag)"): time.sleep(0.02)
+                respond(request_id, b'{"done": true}')
+            """), timeoutSeconds: 60, handler: "echo", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        addTeardownBlock { await emulator.shutdown() }
+        let arrived = Arrival()
+        let call = Task {
+            defer { Task { await arrived.mark() } }
+            return try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "Event"])
+        }
+        let answered = await eventually(20) { await arrived.happened }
+        XCTAssertTrue(answered, "no 202 while the function ran")
+        let reply = try await call.value
+        XCTAssertEqual(reply.status, 202)
+        let reportsBefore = await emulator.platformReportSummary().durationsMs.count
+        XCTAssertEqual(reportsBefore, 0, "the function had not finished when the 202 came")
+        FileManager.default.createFile(atPath: flag, contents: Data())
+        let finished = await eventually(20) { await emulator.platformReportSummary().durationsMs.count == 1 }
+        XCTAssertTrue(finished, "the queued invocation did not run to its end")
     }
 
     /// A runtime killed by a signal mid-invocation is named as Lambda names it (Go's wording):

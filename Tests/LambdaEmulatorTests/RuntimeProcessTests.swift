@@ -71,15 +71,15 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertEqual(queued.status, 202)
         XCTAssertEqual(queued.body, "")
         XCTAssertEqual(queued.headers["x-amzn-requestid"]?.count, 36)
-        for name in ["echo", "arn:aws:lambda:us-east-1:000000000000:function:echo"] {
+        for name in ["echo", "arn:aws:lambda:us-east-1:000000000000:function:echo", "echo:$LATEST"] {
             let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: name)
             XCTAssertEqual(reply.status, 200, "\(name): \(reply.body)")
         }
         let other = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: "echoo")
         XCTAssertEqual(other.status, 404)
         XCTAssertEqual(other.headers["x-amzn-errortype"], "ResourceNotFoundException")
-        // Run: the empty payload, the Event, and the two by name; nothing else reached the function.
-        let ran = await eventually { await emulator.platformReportSummary().durationsMs.count == 4 }
+        // Run: the empty payload, the Event, and the three by name; nothing else reached the function.
+        let ran = await eventually { await emulator.platformReportSummary().durationsMs.count == 5 }
         let reported = await emulator.platformReportSummary().durationsMs.count
         XCTAssertTrue(ran, "\(reported) invocations reported")
     }

@@ -58,8 +58,8 @@ final class MemoryLimitModelTests: XCTestCase {
                                         environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
         XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)")
         XCTAssertNotEqual(result.status, 0, result.output)
-        // 20 million values at 8 + 8 bytes, and the two initializers' dims.
-        XCTAssertTrue(result.output.contains("its integer tensor data would take 320000032 bytes once decoded"), result.output)
+        // 20 million values at 8 + 8 bytes, and the two initializers' dims at 8.
+        XCTAssertTrue(result.output.contains("its integer tensor data would take 320000016 bytes once decoded"), result.output)
         XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
     }
 
@@ -77,9 +77,14 @@ final class MemoryLimitModelTests: XCTestCase {
         var constant = Onnx_NodeProto()
         constant.opType = "Constant"; constant.output = ["c"]; constant.attribute = [attribute]
         model.graph.node.append(constant)
-        // At 8 + 8 bytes each: the new initializer's one dim and three int64 values, and the float
-        // initializer b's one dim; at 4 + 8 each: the attribute tensor's two int32 values.
+        // 8 bytes for each dim (the new initializer's one, the float initializer b's one), 8 + 8
+        // for each of the three int64 values, 4 + 8 for each int32 value of the attribute tensor
+        // (its type unset), 4 + 2 for each value of a float16 tensor kept in int32_data.
+        var half = Onnx_TensorProto()
+        half.dataType = Int32(Onnx_TensorProto.DataType.float16.rawValue)
+        half.int32Data = [15360, 15360, 15360]
+        model.graph.initializer.append(half)
         let counted = IntegerDataBudget.decodedBytes(ofModel: try model.serializedBytes())
-        XCTAssertEqual(counted, (1 + 3 + 1) * 16 + 2 * 12)
+        XCTAssertEqual(counted, 2 * 8 + 3 * 16 + 2 * 12 + 3 * 6)
     }
 }
