@@ -21,6 +21,7 @@ final class HostileClientTests: XCTestCase {
 
     private var runtimeAPIPort: Int { Int(emulator.runtimeAPIAddresses[0].split(separator: ":")[1])! }
 
+
     /// After an Upgrade (or CONNECT) the HTTP parser stops and kept every later byte: refused, closed.
     func testAnUpgradeIsRefusedAndItsConnectionClosed() async throws {
         try await start()
@@ -39,15 +40,7 @@ final class HostileClientTests: XCTestCase {
     func testAnInvocationWhoseCallerLeftIsWithdrawnFromTheQueue() async throws {
         try await start()
         let emulator = self.emulator!
-        let caller = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(emulator.port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(caller, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        XCTAssertTrue(connected)
+        let caller = try XCTUnwrap(connectedSocket(port: emulator.port))
         let request = Array("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}".utf8)
         XCTAssertEqual(request.withUnsafeBytes { send(caller, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }, request.count)
         // No runtime asks for work here: it waits in the queue.
@@ -90,15 +83,7 @@ final class HostileClientTests: XCTestCase {
     func testBodiesArrivingAtOnceAreBounded() async throws {
         try await start(maximumReceivingBytes: 1000)
         // A caller that sends 600 of its 900 bytes and stalls there.
-        let stalled = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(emulator.port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(stalled, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        XCTAssertTrue(connected)
+        let stalled = try XCTUnwrap(connectedSocket(port: emulator.port))
         let partial = Array("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n".utf8)
             + [UInt8](repeating: 0x20, count: 600)
         XCTAssertEqual(partial.withUnsafeBytes { send(stalled, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }, partial.count)

@@ -72,13 +72,9 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
     return await condition()
 }
 
-/// Sends `request` as it is to 127.0.0.1:`port` and returns what comes back until the server closes
-/// the connection or `seconds` pass (a raw exchange: for requests URLSession would not send).
-func rawExchange(port: Int, _ request: [UInt8], seconds: Int = 10) -> String {
+/// A TCP socket connected to 127.0.0.1:`port` (the caller closes it); nil when the connection fails.
+func connectedSocket(port: Int) -> Int32? {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -86,7 +82,18 @@ func rawExchange(port: Int, _ request: [UInt8], seconds: Int = 10) -> String {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
-    guard connected else { return "" }
+    if connected { return descriptor }
+    close(descriptor)
+    return nil
+}
+
+/// Sends `request` as it is to 127.0.0.1:`port` and returns what comes back until the server closes
+/// the connection or `seconds` pass (a raw exchange: for requests URLSession would not send).
+func rawExchange(port: Int, _ request: [UInt8], seconds: Int = 10) -> String {
+    guard let descriptor = connectedSocket(port: port) else { return "" }
+    defer { close(descriptor) }
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var offset = 0
     while offset < request.count {
         let sent = request.withUnsafeBytes { send(descriptor, $0.baseAddress! + offset, request.count - offset, Int32(MSG_NOSIGNAL)) }

@@ -108,14 +108,7 @@ final class FrameOracleTests: XCTestCase {
     /// a uniform plan no longer spends samples before it (each was its first frame again) and
     /// reaches its last seconds; frame indices count from its first frame.
     func testAVideoThatStartsAfterItsAudioIsSampledOverItsOwnTime() throws {
-        let video = FileManager.default.temporaryDirectory.appendingPathComponent("video-\(UUID().uuidString).mp4").path
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("late-video-\(UUID().uuidString).mp4").path
-        defer { for file in [video, path] { try? FileManager.default.removeItem(atPath: file) } }
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=8",
-                                                     "-c:v", "libx264", "-threads", "1", video])
-        // Copied, not encoded: an encoder would fill the first 4 s with copies of the first frame.
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=12", "-itsoffset", "4", "-i", video,
-                                                     "-map", "1:v", "-map", "0:a", "-c:v", "copy", "-c:a", "aac", path])
+        let path = try TestVideos.videoAfterAudio("mp4", for: self)
         let reader = try VideoReader(uri: path, store: TestVideos.store)
         XCTAssertEqual(reader.info.start, 4, accuracy: 0.05)
         XCTAssertEqual(reader.info.end, 12, accuracy: 0.05)

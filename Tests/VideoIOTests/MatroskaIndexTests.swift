@@ -101,13 +101,7 @@ final class MatroskaTrackDurationTests: XCTestCase {
     /// The DURATION tag is where the track ends on its clock: a video muxed 4 s after its audio
     /// ends at 12 s, not 16.
     func testADurationTagCountsFromTheFilesStart() throws {
-        let video = FileManager.default.temporaryDirectory.appendingPathComponent("v8-\(UUID().uuidString).mp4").path
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("late-\(UUID().uuidString).mkv").path
-        defer { for file in [video, path] { try? FileManager.default.removeItem(atPath: file) } }
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=8",
-                                                     "-c:v", "libx264", "-threads", "1", video])
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=12", "-itsoffset", "4", "-i", video,
-                                                     "-map", "1:v", "-map", "0:a", "-c:v", "copy", "-c:a", "aac", path])
+        let path = try TestVideos.videoAfterAudio("mkv", for: self)
         let reader = try VideoReader(uri: path, store: TestVideos.store)
         XCTAssertEqual(reader.info.start, 4, accuracy: 0.05)
         XCTAssertEqual(reader.info.end, 12, accuracy: 0.05)

@@ -21,6 +21,20 @@ enum TestVideos {
     static let store = ObjectStore(policy: AccessPolicy(allowedRoots: [directory.path, NSTemporaryDirectory()]),
                                    s3: .fromEnvironment([:]))
 
+    /// An 8 s 160x90 video muxed 4 s after 12 s of audio, in a temporary file of `ext` (mp4,
+    /// mkv) that `test` removes when it ends. Copied, not encoded: an encoder would fill the first
+    /// 4 s with copies of the first frame.
+    static func videoAfterAudio(_ ext: String, for test: XCTestCase) throws -> String {
+        let video = FileManager.default.temporaryDirectory.appendingPathComponent("video-\(UUID().uuidString).mp4").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("late-video-\(UUID().uuidString).\(ext)").path
+        test.addTeardownBlock { for file in [video, path] { try? FileManager.default.removeItem(atPath: file) } }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=8",
+                                                     "-c:v", "libx264", "-threads", "1", video])
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=12", "-itsoffset", "4", "-i", video,
+                                                     "-map", "1:v", "-map", "0:a", "-c:v", "copy", "-c:a", "aac", path])
+        return path
+    }
+
     static func open(_ name: String, limits: VideoLimits = .default) throws -> VideoReader {
         try VideoReader(uri: try path(name), store: store, limits: limits)
     }
