@@ -21,6 +21,9 @@ final class Demuxer {
     var formatContext: UnsafeMutablePointer<AVFormatContext> { format! }
     /// The container's index is built as packets are read, so at open it may hold only the start.
     let indexGrowsWhileReading: Bool
+    /// MPEG transport and program streams and raw elementary streams: packets from the first byte,
+    /// and no index for a seek by time (see `rewind`).
+    private let rewindsByBytes: Bool
     var timeBase: AVRational { stream.pointee.time_base }
     var streamIndex: Int32 { stream.pointee.index }
     var statistics: ReadStatistics { bridge.reader.statistics }
@@ -94,6 +97,7 @@ final class Demuxer {
         let start = format!.pointee.start_time
         startTime = start == vl_nopts_value() ? 0 : start
         indexGrowsWhileReading = name.contains("matroska") || name == "flv"
+        rewindsByBytes = ["mpegts", "mpeg", "mpegvideo", "h264", "hevc", "m4v", "h263", "cavsvideo", "vc1"].contains(name)
         if name.contains("matroska") {
             // Matroska's demuxer reads the index (the Cues, usually at the end of the file) only
             // when first asked to seek: until then the stream's index holds just the keyframes
@@ -214,13 +218,6 @@ final class Demuxer {
         let result = av_seek_frame(format, -1, 0, AVSEEK_FLAG_BYTE)
         try bridge.rethrowReaderFailure()
         return try result >= 0 || (rewindsByBytes && seek(toMicroseconds: 0))
-    }
-
-    /// MPEG transport and program streams and raw elementary streams: packets from the first byte,
-    /// and no index for a seek by time.
-    private var rewindsByBytes: Bool {
-        let name = formatContext.pointee.iformat.map { String(cString: $0.pointee.name) } ?? ""
-        return ["mpegts", "mpeg", "mpegvideo", "h264", "hevc", "m4v", "h263", "cavsvideo", "vc1"].contains(name)
     }
 
     /// Reads `range` through the object reader (and drops it) so its cache holds it.

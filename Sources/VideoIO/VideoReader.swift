@@ -112,7 +112,7 @@ public final class VideoReader {
         let parameters = stream.codecpar.pointee
         let format = demuxer.formatContext.pointee
         // The video's start within the file (the container's start is the earliest stream's).
-        let containerStart = format.start_time == vl_nopts_value() ? 0 : Double(format.start_time) / Double(AV_TIME_BASE)
+        let containerStart = Double(demuxer.startTime) / Double(AV_TIME_BASE)
         let start = stream.start_time == vl_nopts_value() ? 0 : max(0, Double(stream.start_time) * av_q2d(stream.time_base) - containerStart)
         var duration = 0.0
         if stream.duration != vl_nopts_value() && stream.duration > 0 {
