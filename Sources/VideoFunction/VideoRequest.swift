@@ -25,6 +25,10 @@ public struct VideoRequest: Equatable, Sendable {
     /// The longest `video` URI accepted.
     static let maximumURIBytes = 8192
 
+    /// The keys a direct event may hold. Another is refused rather than left out: a misspelt
+    /// setting ("frame", "Every") would otherwise analyse the video with the defaults, and say nothing.
+    static let knownKeys: Set<String> = ["video", "frames", "start", "end", "every", "perFrame"]
+
     /// Reads a direct event object, naming the field that is wrong.
     init(_ object: [String: JSONValue]) throws {
         func invalid(_ reason: String) -> VideoFunctionError { VideoFunctionError(.invalidEvent, reason) }
@@ -34,6 +38,11 @@ public struct VideoRequest: Equatable, Sendable {
         // video names its URI, and a 5 MB one would make a 5 MB error.
         guard uri.utf8.count <= Self.maximumURIBytes else {
             throw invalid("\"video\" is \(uri.utf8.count) bytes long; a URI may have at most \(Self.maximumURIBytes)")
+        }
+        if let unknown = object.keys.filter({ !Self.knownKeys.contains($0) }).min() {
+            // Quoted cut short: the error goes back to the caller, and a key can be as long as the event.
+            let shown = unknown.count > 64 ? unknown.prefix(64) + "…" : unknown
+            throw invalid("the event has a key \"\(shown)\" that no setting reads; a direct event takes \(Self.knownKeys.sorted().joined(separator: ", "))")
         }
         func number(_ key: String) throws -> Double? {
             switch object[key] {

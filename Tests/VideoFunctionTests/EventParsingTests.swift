@@ -27,6 +27,10 @@ final class EventParsingTests: XCTestCase {
         assertInvalid(#"{"video": "a.mp4", "every": 0}"#, "positive number of seconds")
         assertInvalid(#"{"video": "a.mp4", "start": 5, "end": 2}"#, "must be after")
         assertInvalid(#"{"video": "a.mp4", "perFrame": "yes"}"#, "true or false")
+        // A misspelt setting is named, not left out (8 frames asked, the default 16 analysed).
+        assertInvalid(#"{"video": "a.mp4", "frame": 8}"#, #"a key "frame" that no setting reads; a direct event takes end, every, frames, perFrame, start, video"#)
+        assertInvalid(#"{"video": "a.mp4", "Every": 2, "start": 1}"#, #"a key "Every""#)
+        assertInvalid(#"{"video": "a.mp4", "\#(String(repeating: "k", count: 500))": 1}"#, #"a key "\#(String(repeating: "k", count: 64))…" that"#)
         // Numbers no Int holds are refused before they become one (they used to stop the process).
         assertInvalid(#"{"video": "a.mp4", "frames": 1e300}"#, #""frames" is 1e+300; at most 1024 frames"#)
         assertInvalid(#"{"video": "a.mp4", "frames": 20000}"#, #""frames" is 20000; at most 1024 frames"#)
@@ -169,9 +173,10 @@ final class EventParsingTests: XCTestCase {
         XCTAssertEqual(unsized.map(\.isFolderMarker), [true])
     }
 
-    /// A direct event that happens to carry SNS's field names is still a direct event.
+    /// A direct event that happens to carry SNS's field names is read as a direct event (whose
+    /// keys it then refuses), not as the notification.
     func testADirectEventIsNotTakenForAnSNSNotification() throws {
-        guard case .direct(let request) = try parse(#"{"video": "a.mp4", "Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message": "{}"}"#) else { return XCTFail("not direct") }
-        XCTAssertEqual(request.video, "a.mp4")
+        assertInvalid(#"{"video": "a.mp4", "Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message": "{}"}"#,
+                      #"a key "Message" that no setting reads; a direct event takes"#)
     }
 }
