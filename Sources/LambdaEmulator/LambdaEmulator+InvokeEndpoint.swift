@@ -23,6 +23,10 @@ extension LambdaEmulator {
         guard ["RequestResponse", "Event", "DryRun"].contains(invocationType) else {
             return Self.respond(.invalidParameter("X-Amz-Invocation-Type '\(invocationType)' is not one of RequestResponse, Event, DryRun"), responder)
         }
+        let logType = request.headers.first(name: "X-Amz-Log-Type") ?? "None"
+        guard ["None", "Tail"].contains(logType) else {
+            return Self.respond(.invalidParameter("X-Amz-Log-Type '\(logType)' is not one of None, Tail"), responder)
+        }
         // The Invoke API takes JSON only, and gives the function {} for an empty payload.
         let event = request.body.isEmpty ? Array("{}".utf8) : request.body
         if (try? JSONSerialization.jsonObject(with: Data(event), options: .fragmentsAllowed)) == nil {
@@ -48,8 +52,14 @@ extension LambdaEmulator {
             }
             return
         }
-        guard let answer = submit(event, options: options, requestID: requestID) else { return Self.respond(Self.hasShutDown, responder) }
-        answer.whenSuccess { Self.respond($0, responder, requestID: requestID) }
+        // A synchronous caller may ask for the end of its invocation's log, which is complete once
+        // REPORT is written: at the runtime's next GET next, just after its answer.
+        let logTail = logType == "Tail" ? InvocationLogTail(on: loop) : nil
+        guard let answer = submit(event, options: options, requestID: requestID, logTail: logTail) else { return Self.respond(Self.hasShutDown, responder) }
+        answer.whenSuccess { result in
+            guard let logTail, logTail.taken, result.invokeStatus == nil else { return Self.respond(result, responder, requestID: requestID) }
+            logTail.result.whenSuccess { Self.respond(result, responder, requestID: requestID, logResult: $0) }
+        }
         // A caller that goes away while its invocation still waits for a runtime will not read the
         // answer: the invocation is withdrawn, instead of running later ahead of callers who wait.
         responder.onClose { [weak self] in self?.withdraw(requestID) }
@@ -67,7 +77,9 @@ extension LambdaEmulator {
     /// X-Amz-Function-Error when it failed), or the API's own status (429) and error type.
     /// `requestID`: the invocation's, sent as x-amzn-RequestId (how a caller finds its START and
     /// REPORT lines), when it got one.
-    static func respond(_ result: InvocationResult, _ responder: HTTPResponder, requestID: String? = nil) {
+    /// `logResult`: the end of the invocation's log, sent base64 as X-Amz-Log-Result, for a caller
+    /// that asked for it.
+    static func respond(_ result: InvocationResult, _ responder: HTTPResponder, requestID: String? = nil, logResult: [UInt8]? = nil) {
         let identity = requestID.map { [("x-amzn-RequestId", $0)] } ?? []
         if let status = result.invokeStatus {
             return responder.respond(HTTPResponseStatus(statusCode: status),
@@ -76,6 +88,7 @@ extension LambdaEmulator {
         }
         var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")] + identity
         if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
+        if let logResult { headers.append(("X-Amz-Log-Result", Data(logResult).base64EncodedString())) }
         responder.respond(.ok, headers: headers, body: result.body)
     }
 

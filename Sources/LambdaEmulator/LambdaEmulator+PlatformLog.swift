@@ -13,6 +13,8 @@ struct OpenPlatformReport {
     let process: RuntimeProcess?
     /// How it ended, once the caller has its result.
     var status: PlatformLog.Status?
+    /// The end of its log, when its caller asked for it: given to the caller with REPORT.
+    let tail: InvocationLogTail?
 }
 
 extension LambdaEmulator {
@@ -22,9 +24,12 @@ extension LambdaEmulator {
         let initDurationMs = slot.unreportedInitMs
         slot.unreportedInitMs = nil
         guard let log = configuration.platformLog else { return }
-        log.start(requestID: invocation.requestID, functionARN: configuration.functionARN)
+        // What the runtime wrote before this hand-over goes before START, and not into the tail.
+        if invocation.logTail != nil { slot.process?.output.collect() } else { slot.process?.output.drain() }
+        log.start(requestID: invocation.requestID, functionARN: configuration.functionARN, tail: invocation.logTail)
+        invocation.reportOpened = true
         slot.openReport = OpenPlatformReport(requestID: invocation.requestID, started: .now(), initDurationMs: initDurationMs,
-                                             process: slot.process, status: nil)
+                                             process: slot.process, status: nil, tail: invocation.logTail)
         let requestID = invocation.requestID
         // The request id, not the invocation, is captured: the invocation holds this closure.
         invocation.onComplete = { [weak slot] result, answeredByRuntime in
@@ -41,10 +46,14 @@ extension LambdaEmulator {
         // Every path that ends an invocation completes it before closing its report.
         let status = open.status ?? .runtimeError(type: "Runtime.Unknown")
         let durationMs = status == .timeout ? configuration.timeoutSeconds * 1000 : open.started.millisecondsUntilNow
-        if status == .timeout { log.timedOut(requestID: open.requestID, seconds: configuration.timeoutSeconds) }
+        // What the runtime wrote in its invoke phase goes before END (it wrote it before its next
+        // Runtime API call, or before it was stopped).
+        if let tail = open.tail { tail.append(open.process?.output.takeCollected() ?? []) } else { open.process?.output.drain() }
+        if status == .timeout { log.timedOut(requestID: open.requestID, seconds: configuration.timeoutSeconds, tail: open.tail) }
         let report = PlatformLog.Report(requestID: open.requestID, durationMs: durationMs, initDurationMs: open.initDurationMs,
                                         memorySizeMB: configuration.memoryMB, maxMemoryUsedMB: open.process?.peakResidentMB, status: status)
-        log.end(report)
+        log.end(report, tail: open.tail)
+        open.tail?.finish()
         reportSummary.add(report)
     }
 }

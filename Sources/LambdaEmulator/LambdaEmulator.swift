@@ -176,8 +176,9 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
     /// the callbacks of any future made now, and whoever awaited it would wait forever.
     /// `queued` runs on the loop once the invocation waits in the queue (not for one refused).
+    /// `logTail` collects the invocation's log for a caller that asked for it.
     func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased(),
-                queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
+                logTail: InvocationLogTail? = nil, queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
@@ -189,7 +190,8 @@ public final class LambdaEmulator: @unchecked Sendable {
                 return
             }
             self.arrivals += 1
-            self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals))
+            self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals,
+                                                logTail: logTail))
             queued?()
             self.dispatch()
         }

@@ -59,28 +59,35 @@ public struct PlatformLog: Sendable {
         environment["AWS_LAMBDA_LOG_FORMAT"]?.uppercased() == "JSON" ? .json : .text
     }
 
-    func start(requestID: String, functionARN: String) {
+    /// The invocation's START; `tail`, when its caller asked for the log, gets the line too (as
+    /// do the invocation's other lines).
+    func start(requestID: String, functionARN: String, tail: InvocationLogTail? = nil) {
         switch format {
-        case .text: write("START RequestId: \(requestID) Version: $LATEST")
+        case .text: write("START RequestId: \(requestID) Version: $LATEST", tail)
         case .json:
-            write(Self.record("platform.start", "{\"requestId\":\(quoted(requestID)),\"functionArn\":\(quoted(functionARN)),\"version\":\"$LATEST\"}"))
+            write(Self.record("platform.start", "{\"requestId\":\(quoted(requestID)),\"functionArn\":\(quoted(functionARN)),\"version\":\"$LATEST\"}"), tail)
         }
     }
 
     /// The line Lambda adds to a text log when an invocation times out (the caller's error says the same).
-    func timedOut(requestID: String, seconds: Double) {
+    func timedOut(requestID: String, seconds: Double, tail: InvocationLogTail? = nil) {
         guard format == .text else { return }
-        write("\(Self.timestamp(Date())) \(requestID) Task timed out after \(InvocationResult.formatSeconds(seconds)) seconds")
+        write("\(Self.timestamp(Date())) \(requestID) Task timed out after \(InvocationResult.formatSeconds(seconds)) seconds", tail)
     }
 
-    func end(_ report: Report) {
+    func end(_ report: Report, tail: InvocationLogTail? = nil) {
         switch format {
         case .text:
-            write("END RequestId: \(report.requestID)")
-            write(Self.textReport(report))
+            write("END RequestId: \(report.requestID)", tail)
+            write(Self.textReport(report), tail)
         case .json:
-            write(Self.record("platform.report", Self.jsonReport(report)))
+            write(Self.record("platform.report", Self.jsonReport(report)), tail)
         }
+    }
+
+    private func write(_ line: String, _ tail: InvocationLogTail?) {
+        write(line)
+        tail?.append(line)
     }
 
     /// Where an init ran: in the init phase, or again in the invoke phase of the invocation that

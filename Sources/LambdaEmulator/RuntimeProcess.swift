@@ -17,6 +17,8 @@ import Glibc
 /// process.) A Ctrl-C at the terminal reaches the emulator only, which stops the runtimes in order.
 final class RuntimeProcess: @unchecked Sendable {
     let pid: pid_t
+    /// What the runtime writes to its stdout and stderr.
+    let output: RuntimeOutput
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var running = true
@@ -39,11 +41,15 @@ final class RuntimeProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        // The runtime's stdout (logs, EMF records) goes to our stderr: our stdout stays the caller's.
+        // The runtime's stdout (logs, EMF records) and stderr come to us through a pipe, passed on
+        // to our stderr (our stdout stays the caller's) and kept for a caller that asks for its
+        // invocation's log.
+        let output = try RuntimeOutput(keptLimit: InvocationLogTail.limit)
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_adddup2(&fileActions, 2, 1)
+        posix_spawn_file_actions_adddup2(&fileActions, output.writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&fileActions, output.writeEnd, 2)
         // No stdin, as on Lambda: in a process group of its own, a runtime reading the terminal would be stopped (SIGTTIN).
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         // Nothing else of ours leaks into the runtime: not our listening sockets, and not the pipes
@@ -61,6 +67,9 @@ final class RuntimeProcess: @unchecked Sendable {
         defer { (arguments + variables).forEach { free($0) } }
         var child = pid_t()
         let result = posix_spawn(&child, path, &fileActions, &attributes, arguments, variables)
+        // Reads until the child and its group have closed the pipe (at once, when it did not start).
+        output.startReading()
+        self.output = output
         guard result == 0 else {
             throw EmulatorError(.badCommand, "could not start runtime '\(command.joined(separator: " "))': \(String(cString: strerror(result)))")
         }

@@ -22,19 +22,28 @@ final class PendingInvocation: @unchecked Sendable {
     /// The event could not be written to the runtime's GET next (its connection broke): the runtime
     /// gets it when it asks again, or the invocation fails with its exit or at its deadline.
     var undelivered = false
+    /// The end of its log, when its caller asked for it.
+    let logTail: InvocationLogTail?
+    /// Its START is written: its REPORT, when written, finishes the tail.
+    var reportOpened = false
 
-    init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>, arrival: Int) {
+    init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>, arrival: Int,
+         logTail: InvocationLogTail? = nil) {
         self.arrival = arrival
         self.requestID = requestID
         self.event = event
         self.options = options
         self.promise = promise
+        self.logTail = logTail
+        logTail?.taken = true
     }
 
     func complete(_ result: InvocationResult) {
         timeout?.cancel()
         onComplete?(result, answeredByRuntime)
         onComplete = nil
+        // Without a START (withdrawn, shut down, no platform log) there is no log to wait for.
+        if !reportOpened { logTail?.finish() }
         promise.succeed(result)
     }
 }

@@ -46,7 +46,9 @@ struct FaultHandler: LambdaByteHandler {
             let checksum = stride(from: 0, to: bytes, by: 4096).reduce(0) { $0 &+ Int(block[$1]) }
             return Array("{\"allocated\":\(bytes),\"checksum\":\(checksum)}".utf8)
         case "log":
+            // {"lines": N}: N info lines (one by default), numbered after the first.
             context.logger.info("info line from the test handler")
+            for line in 1..<max(1, number(in: text, key: "lines") ?? 1) { context.logger.info("info line \(line) from the test handler") }
             context.logger.debug("debug line from the test handler")
             return event
         default:
