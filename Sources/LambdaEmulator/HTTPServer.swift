@@ -15,6 +15,10 @@ struct HTTPRequest {
     let bodyBytes: Int
     /// What the listener's `tagConnection` gave the request's connection when it was accepted.
     var connectionTag = 0
+    /// The target's query, after its "?" ("" for none).
+    var query = ""
+    /// The trailer fields after a chunked body (a streamed response's error), when it had any.
+    var trailers: HTTPHeaders? = nil
 }
 
 /// Answers one request, now or later (a long-polled GET next is answered when work arrives).
@@ -192,7 +196,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 // Too many bodies arriving at once: this request is throttled, its connection closed.
                 refuse(context: context, bodyComing: true)
             }
-        case .end:
+        case .end(let trailers):
             if closeAtEnd {
                 closeAtEnd = false
                 context.close(promise: nil)
@@ -201,7 +205,8 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
-                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes, connectionTag: connectionTag)
+                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes, connectionTag: connectionTag,
+                                      query: Self.query(of: head), trailers: trailers)
             body = []
             // Received: from here the queue's own bound (or the invocation) accounts for the body.
             releaseReserved()
@@ -230,6 +235,10 @@ extension HTTPRequestCollector {
 
     static func path(of head: HTTPRequestHead) -> String {
         String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+    }
+
+    static func query(of head: HTTPRequestHead) -> String {
+        head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? ""
     }
 
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {

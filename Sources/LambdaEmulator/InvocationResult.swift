@@ -65,6 +65,8 @@ public struct InvocationResult: Sendable, Equatable {
     /// with the type in X-Amzn-ErrorType, where the AWS SDKs read it.
     static let requestTooLarge = invokeAPIError(status: 413, type: "RequestEntityTooLargeException",
         message: "Request must be smaller than \(LambdaEmulator.requestLimit) bytes for the InvokeFunction operation")
+    static let eventTooLarge = invokeAPIError(status: 413, type: "RequestEntityTooLargeException",
+        message: "Request must be smaller than \(LambdaEmulator.eventLimit) bytes for an asynchronous (Event) invocation")
 
     /// An error of the Invoke API itself (not the function's), as Lambda shapes its body.
     private static func invokeAPIError(status: Int, type: String, message: String) -> InvocationResult {

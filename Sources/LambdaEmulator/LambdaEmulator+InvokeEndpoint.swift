@@ -10,12 +10,18 @@ extension LambdaEmulator {
               parts[3] == "invocations" else {
             return notFound(request, responder)
         }
-        // The RIE's name, the function's own, or its ARN, with or without a qualifier ($LATEST, an
-        // alias: one version is served): another is another function, not this one.
+        // The RIE's name, the function's own, or its ARN (full or partial), with or without a
+        // qualifier ($LATEST, an alias: one version is served, and the runtime is told which was
+        // asked for); another is another function, not this one.
         let named = String(parts[2]).removingPercentEncoding ?? String(parts[2])
-        let afterARN = named.range(of: ":function:", options: .backwards).map { String(named[$0.upperBound...]) } ?? named
-        let name = afterARN.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? afterARN
-        guard name == "function" || name == configuration.functionName else {
+        let target: InvokeTarget
+        do { target = try InvokeTarget.parse(functionName: named, query: request.query) } catch {
+            switch error {
+            case .notAFunctionName: return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
+            case .badQualifier(let why): return Self.respond(.invalidParameter(why), responder)
+            }
+        }
+        guard target.name == "function" || target.name == configuration.functionName else {
             return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
         }
         guard !request.bodyTooLarge else { return Self.respond(.requestTooLarge, responder) }
@@ -27,6 +33,8 @@ extension LambdaEmulator {
         guard ["None", "Tail"].contains(logType) else {
             return Self.respond(.invalidParameter("X-Amz-Log-Type '\(logType)' is not one of None, Tail"), responder)
         }
+        // Lambda queues an asynchronous event of at most 1 MB.
+        if invocationType == "Event", request.body.count > Self.eventLimit { return Self.respond(.eventTooLarge, responder) }
         // The Invoke API takes JSON only, and gives the function {} for an empty payload.
         let event = request.body.isEmpty ? Array("{}".utf8) : request.body
         if (try? JSONSerialization.jsonObject(with: Data(event), options: .fragmentsAllowed)) == nil {
@@ -34,10 +42,19 @@ extension LambdaEmulator {
         }
         // Checked, and not run: what DryRun asks.
         if invocationType == "DryRun" { return responder.respond(.noContent, headers: [("x-amzn-RequestId", UUID().uuidString.lowercased())]) }
+        // The client context goes to synchronous invocations only, as in Lambda; it is checked all the same.
+        var clientContext: String?
+        if let header = request.headers.first(name: "X-Amz-Client-Context") {
+            guard let decoded = Self.clientContext(header) else {
+                return Self.respond(.invalidRequestContent("Client context must be a valid Base64-encoded JSON object."), responder)
+            }
+            if invocationType == "RequestResponse" { clientContext = decoded }
+        }
         // The tenant as the Invoke API takes it for functions in tenant isolation mode.
-        let options = InvocationOptions(clientContext: Self.clientContext(request.headers.first(name: "X-Amz-Client-Context")),
+        let options = InvocationOptions(clientContext: clientContext,
                                         tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
-                                        traceID: request.headers.first(name: "X-Amzn-Trace-Id"))
+                                        traceID: request.headers.first(name: "X-Amzn-Trace-Id"),
+                                        qualifier: target.qualifier)
         let requestID = UUID().uuidString.lowercased()
         if invocationType == "Event" {
             // Answered 202 as soon as it is queued; the result goes to the log (and REPORT), as
@@ -104,12 +121,19 @@ extension LambdaEmulator {
         return nil
     }
 
+    /// The largest Event payload Lambda queues.
+    static let eventLimit = 1_048_576
+
+    /// The longest client context header Lambda takes (base64).
+    static let clientContextLimit = 3583
+
     /// The Invoke API carries the client context base64-encoded (as the SDKs send it); Lambda gives
-    /// runtimes the JSON itself. A header that does not decode to text starting with "{" (a caller
-    /// sending the JSON plain) is passed on as it is.
-    static func clientContext(_ header: String?) -> String? {
-        guard let header, let data = Data(base64Encoded: header), let text = String(data: data, encoding: .utf8),
-              text.first(where: { !$0.isWhitespace }) == "{", !text.utf8.contains(0) else { return header }
+    /// runtimes the JSON itself. nil for a header Lambda refuses: longer than it takes, not base64,
+    /// or not a JSON object (the JSON sent plain, which works nowhere else).
+    static func clientContext(_ header: String) -> String? {
+        guard header.utf8.count <= clientContextLimit, let data = Data(base64Encoded: header),
+              let text = String(data: data, encoding: .utf8), !text.utf8.contains(0),
+              (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else { return nil }
         // A header value cannot hold line breaks; outside strings (the only place valid JSON has
         // them raw) they are whitespace, so pretty-printed JSON is sent on one line.
         return String(decoding: text.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)

@@ -150,7 +150,7 @@ extension LambdaEmulator {
     func deliver(_ invocation: PendingInvocation, over responder: HTTPResponder, slot: RuntimeSlot) {
         var headers = [("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
                        ("Lambda-Runtime-Deadline-Ms", String(invocation.deadline?.epochMs ?? 0)),
-                       ("Lambda-Runtime-Invoked-Function-Arn", configuration.functionARN),
+                       ("Lambda-Runtime-Invoked-Function-Arn", configuration.functionARN + (invocation.options.qualifier.map { ":\($0)" } ?? "")),
                        ("Lambda-Runtime-Trace-Id", invocation.options.traceID ?? Self.newTraceID()),
                        ("Content-Type", "application/json")]
         if let value = invocation.options.clientContext { headers.append(("Lambda-Runtime-Client-Context", value)) }

@@ -54,12 +54,16 @@ public struct InvocationOptions: Sendable {
     public var cognitoIdentity: String?
     public var tenantID: String?
     public var traceID: String?
+    /// The version or alias the caller named: the ARN the runtime is told was invoked carries it.
+    public var qualifier: String?
 
-    public init(clientContext: String? = nil, cognitoIdentity: String? = nil, tenantID: String? = nil, traceID: String? = nil) {
+    public init(clientContext: String? = nil, cognitoIdentity: String? = nil, tenantID: String? = nil, traceID: String? = nil,
+                qualifier: String? = nil) {
         self.clientContext = clientContext
         self.cognitoIdentity = cognitoIdentity
         self.tenantID = tenantID
         self.traceID = traceID
+        self.qualifier = qualifier
     }
 }
 

@@ -84,6 +84,46 @@ final class RuntimeProcessTests: EmulatorTestCase {
         XCTAssertTrue(ran, "\(reported) invocations reported")
     }
 
+    /// A qualifier, in the name or the query, reaches the runtime in the invoked ARN (as an alias
+    /// does in Lambda); the client context must be base64 JSON of at most 3583 bytes; an Event's
+    /// payload at most 1 MB.
+    func testQualifiersClientContextsAndEventPayloadsAsTheInvokeAPITakesThem() async throws {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(
+            command: [TestPaths.executable("bootstrap")], functionName: "echo", handler: "echo", region: "us-east-1", shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:echo"
+        // The RIE's name in a full ARN with a qualifier: "function:function:prod" is name then qualifier.
+        let named: [(function: String, query: String?, invoked: String)] = [
+            ("arn:aws:lambda:us-east-1:000000000000:function:function:prod", nil, arn + ":prod"),
+            ("000000000000:function:echo", nil, arn),
+            ("echo", "Qualifier=live", arn + ":live"),
+            ("echo:live", "Qualifier=live", arn + ":live"),
+        ]
+        for (function, query, invoked) in named {
+            let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: function, query: query)
+            XCTAssertEqual(reply.status, 200, "\(function) \(query ?? ""): \(reply.body)")
+            XCTAssertEqual(jsonObject(reply.body)["functionArn"] as? String, invoked, function)
+        }
+        for (function, query) in [("echo:prod", "Qualifier=live"), ("echo", "Qualifier=no%20spaces")] {
+            let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), function: function, query: query)
+            XCTAssertEqual(reply.status, 400, "\(function) \(query): \(reply.body)")
+            XCTAssertEqual(reply.headers["x-amzn-errortype"], "InvalidParameterValueException")
+        }
+        // Lambda refuses a client context sent as plain JSON, one that is no object, and a long one.
+        let long = Data(#"{"custom":{"k":"\#(String(repeating: "v", count: 2700))"}}"#.utf8).base64EncodedString()
+        for context in [#"{"custom":{}}"#, Data("[1,2]".utf8).base64EncodedString(), long] {
+            let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8), headers: ["X-Amz-Client-Context": context])
+            XCTAssertEqual(reply.status, 400, reply.body)
+            XCTAssertTrue(reply.body.contains("Client context must be a valid Base64-encoded JSON object."), reply.body)
+        }
+        let payload = Data(("{\"pad\":\"" + String(repeating: "x", count: 1_048_576) + "\"}").utf8)
+        let event = try await postInvocation(port: emulator.port, body: payload, headers: ["X-Amz-Invocation-Type": "Event"])
+        XCTAssertEqual(event.status, 413, event.body)
+        XCTAssertEqual(event.headers["x-amzn-errortype"], "RequestEntityTooLargeException")
+        let synchronous = try await postInvocation(port: emulator.port, body: payload)
+        XCTAssertEqual(synchronous.status, 200)
+    }
+
     func testHandlerErrorComesBackWithTheFunctionErrorHeader() async throws {
         let emulator = try await startTestFunction("throw")
         shutDownAfterTest(emulator)

@@ -38,9 +38,12 @@ struct HTTPReply {
     let body: String
 }
 
-/// POSTs to the emulator's RIE endpoint, as curl or SAM would (`function`: the name in the path).
-func postInvocation(port: Int, body: Data, headers: [String: String] = [:], function: String = "function") async throws -> HTTPReply {
-    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/2015-03-31/functions/\(function)/invocations")!)
+/// POSTs to the emulator's RIE endpoint, as curl or SAM would (`function`: the name in the path;
+/// `query`: the query string, as "Qualifier=prod").
+func postInvocation(port: Int, body: Data, headers: [String: String] = [:], function: String = "function",
+                    query: String? = nil) async throws -> HTTPReply {
+    let target = "http://127.0.0.1:\(port)/2015-03-31/functions/\(function)/invocations" + (query.map { "?\($0)" } ?? "")
+    var request = URLRequest(url: URL(string: target)!)
     request.httpMethod = "POST"
     request.httpBody = body
     request.timeoutInterval = 60
