@@ -35,6 +35,35 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(isAlive(Int32(runtimePID)), "runtime \(runtimePID) outlived the emulator")
     }
 
+    /// An Event's failure has no caller to reach: `serve` logs it, beside the runtime's own lines,
+    /// which come through the emulator's pipe onto its standard error.
+    func testServeLogsAFailedEventInvocation() async throws {
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
+        serve.arguments = ["serve", "--port", "0", "--handler", "throw", "--", TestPaths.executable("lambda-test-function")]
+        let stderr = Pipe()
+        serve.standardError = stderr
+        try serve.run()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        var banner = ""
+        while !banner.contains("invoke at"), case let chunk = stderr.fileHandleForReading.availableData, !chunk.isEmpty {
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        let port = try XCTUnwrap(banner.firstMatch(of: #/127\.0\.0\.1:(\d+)/#).flatMap { Int($0.1) }, banner)
+        let event = try await postInvocation(port: port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "Event"])
+        XCTAssertEqual(event.status, 202)
+        let requestID = try XCTUnwrap(event.headers["x-amzn-requestid"])
+        // One runtime: this one runs after the Event has ended.
+        let after = try await postInvocation(port: port, body: Data("{}".utf8))
+        XCTAssertEqual(after.headers["x-amz-function-error"], "Unhandled")
+        kill(serve.processIdentifier, SIGTERM)
+        let stopped = await eventually(10) { !serve.isRunning }
+        XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
+        let log = banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("[emulator] Event invocation \(requestID) failed (Function.InvalidEvent): "), log)
+        XCTAssertTrue(log.contains("the test handler was asked to fail"), log)
+    }
+
     /// Settings out of range end `serve` (and `invoke`, and the benchmarks) at once with a message naming them (a port of 99999 used to
     /// listen on 34463, a concurrency of 0 to report "0 runtimes", a timeout of 1e300 to overflow).
     func testSettingsOutOfRangeAreErrors() throws {
