@@ -10,7 +10,10 @@ public final class FileObjectReader: ObjectReader {
 
     init(uri: String, realPath: String, maximumBytes: Int64) throws {
         self.uri = uri
-        descriptor = open(realPath, O_RDONLY | O_CLOEXEC)
+        // Without blocking: opening a FIFO for reading waits for a writer, which would hold the
+        // invocation to its timeout; it is opened at once, then refused below as no regular file.
+        // (O_NONBLOCK changes nothing for a regular file's reads.)
+        descriptor = open(realPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             let code: ObjectStoreError.Code = errno == ENOENT ? .notFound : (errno == EACCES ? .accessDenied : .io)
             throw ObjectStoreError(code, uri: uri, String(cString: strerror(errno)))

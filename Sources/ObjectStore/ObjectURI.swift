@@ -32,6 +32,9 @@ public enum ObjectURI: Equatable, Sendable {
             else if let local = rest.dropPrefix("localhost/") { path = "/" + local }
             else { throw invalid("a file URI must name a local absolute path (file:///path)") }
             self = .file(path: try Self.percentDecoded(String(path), uri: text))
+        } else if let rest = text.dropPrefix("file:"), rest.hasPrefix("/") {
+            // file:/abs/path, the form without an authority (RFC 8089), which some tools write.
+            self = .file(path: try Self.percentDecoded(String(rest), uri: text))
         } else if let rest = text.dropPrefix("https://") {
             let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
             guard !authority.contains("@") else { throw invalid("credentials in an HTTPS URI are not accepted") }

@@ -50,6 +50,15 @@ struct OutputLocation: Equatable {
         return key.utf8.count >= before.utf8.count + after.utf8.count && key.hasPrefix(before) && key.hasSuffix(after)
     }
 
+    /// Throws when `key`'s result could not be kept apart under a local OUTPUT_URI: a "." or ".."
+    /// segment (an S3 key may have one; a message id may be anything) would put it elsewhere in the
+    /// file tree, over another result or outside the prefix. S3 stores such keys as they are.
+    func checkStaysInside(key: String, video: String) throws {
+        guard case .file? = try? ObjectURI(parsing: place(Self.keyPlaceholder)),
+              let segment = key.split(separator: "/", omittingEmptySubsequences: false).first(where: { $0 == "." || $0 == ".." }) else { return }
+        throw VideoFunctionError(.outputFailed, "the result of \(video) cannot be stored under the local OUTPUT_URI \(uri): its key '\(key)' has a '\(segment)' segment, which would put it outside its place")
+    }
+
     /// The URI with `key` where the key goes.
     private func place(_ key: String) -> String {
         // A file URI is percent-decoded when opened; a key's own '%' must stay one.

@@ -231,6 +231,8 @@ public final class VideoAnalyzer {
         if let error = error as? VideoFunctionError { return error }
         if let error = error as? ObjectStoreError {
             if error.code == .deadline { return VideoFunctionError(.timeout, error.description, storeCode: error.code) }
+            // A URI that does not parse, or of a scheme not served, is the event's fault: a bad field.
+            if error.code == .invalidURI { return VideoFunctionError(.invalidEvent, error.description, storeCode: error.code) }
             return VideoFunctionError(.videoUnavailable, error.description, storeCode: error.code, storeS3Code: error.s3Code)
         }
         if let error = error as? VideoIOError {

@@ -94,6 +94,7 @@ public struct VideoFunctionHandler: LambdaByteHandler {
     /// Without OUTPUT_URI there is nowhere to store it, and the full result is returned instead.
     private func analyzeAndStore(_ request: VideoRequest, key: String, _ remaining: @escaping () -> Int64) throws -> AnalysisResult {
         guard let output else { return try analyzer.analyze(request, remainingMs: remaining) }
+        try output.checkStaysInside(key: key, video: request.video)
         let target = output.target(forKey: key)
         // Checked before the analysis, which would be for nothing: S3 refuses a key this long.
         if case .s3(_, let targetKey)? = try? ObjectURI(parsing: target) {

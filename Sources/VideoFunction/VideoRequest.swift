@@ -66,6 +66,8 @@ public struct VideoRequest: Equatable, Sendable {
         }
         let every = try number("every")
         if let every, every <= 0 { throw invalid("\"every\" must be a positive number of seconds") }
+        // One of the two plans: "every" would otherwise win, and the count asked for be silently another.
+        if every != nil, frames != nil { throw invalid("give \"frames\" (a count spread over the video) or \"every\" (seconds between frames), not both") }
         self.init(video: uri, frames: frames.map { Int($0) }, start: try number("start"), end: try number("end"), every: every, perFrame: perFrame)
         if let start, let end, end <= start { throw invalid("\"end\" (\(end)) must be after \"start\" (\(start))") }
     }

@@ -29,6 +29,15 @@ struct InvokeCommand: AsyncParsableCommand {
         guard let eventBytes = FileManager.default.contents(atPath: event) else {
             throw ValidationError("cannot read the event file '\(event)'")
         }
+        // Lambda takes no larger event (the emulator's endpoint answers 413); the library's invoke passes any on.
+        guard eventBytes.count <= LambdaEmulator.requestLimit else {
+            throw ValidationError("the event file '\(event)' is \(eventBytes.count) bytes; Lambda takes events of at most \(LambdaEmulator.requestLimit) bytes")
+        }
+        // As under the emulator (and in Lambda, where it is /var/task): the function's task root,
+        // an allowed root for its files, is where it runs from, so a sample event's relative video
+        // path reads the same in process and --emulated. Set in the process's environment, which
+        // the function's store reads.
+        if !emulated { setenv("LAMBDA_TASK_ROOT", FileManager.default.currentDirectoryPath, 0) }
         let environment = ProcessInfo.processInfo.environment
         let handler = function ?? environment["_HANDLER"] ?? "echo"
         let (body, failed) = emulated

@@ -100,6 +100,27 @@ final class ServeCommandTests: XCTestCase {
         }
     }
 
+    /// An event over Lambda's 6 MB request limit is refused by `invoke`, in process and emulated,
+    /// as the invoke endpoint refuses it (413), rather than run.
+    func testInvokeRefusesAnEventLambdaWouldNotTake() throws {
+        let event = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).json")
+        try Data(("{\"pad\":\"" + String(repeating: "x", count: 6_291_456) + "\"}").utf8).write(to: event)
+        defer { try? FileManager.default.removeItem(at: event) }
+        for extra in [[], ["--emulated"]] {
+            let invoke = Process()
+            invoke.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
+            invoke.arguments = ["invoke", "--event", event.path, "--function", "echo"] + extra
+            let stderr = Pipe()
+            invoke.standardOutput = FileHandle.nullDevice
+            invoke.standardError = stderr
+            try invoke.run()
+            let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            invoke.waitUntilExit()
+            XCTAssertNotEqual(invoke.terminationStatus, 0, "\(extra)")
+            XCTAssertTrue(output.contains("is 6291466 bytes; Lambda takes events of at most 6291456 bytes"), output)
+        }
+    }
+
     /// `invoke --emulated` runs the real bootstrap under the emulator with the memory asked for, in
     /// the region of the caller's AWS profile when no region variable is set, and prints the
     /// function's answer.

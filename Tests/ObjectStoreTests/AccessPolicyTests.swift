@@ -58,6 +58,19 @@ final class AccessPolicyTests: XCTestCase {
         XCTAssertThrowsError(try store().reader(for: root)) { XCTAssertEqual(($0 as? ObjectStoreError)?.code, .io) }
     }
 
+    /// A FIFO is no regular file: refused at once. (Opening one for reading waited for a writer,
+    /// which held the invocation to its timeout.)
+    func testAFIFOIsRefusedWithoutWaitingForAWriter() {
+        XCTAssertEqual(mkfifo(root + "/pipe.mp4", 0o644), 0)
+        let store = store(), uri = root + "/pipe.mp4"
+        let outcome = Outcome()
+        Thread {
+            do { _ = try store.reader(for: uri); outcome.set("opened") } catch { outcome.set("\(error)") }
+        }.start()
+        let answered = outcome.wait(seconds: 10)
+        XCTAssertTrue(answered?.contains("not a regular file") == true, answered ?? "still waiting after 10 s")
+    }
+
     func testRefusesObjectsOverTheSizeLimit() {
         assertRefused(root + "/clip.mp4", by: store(maximumBytes: 4), code: .tooLarge, mentioning: "over the limit of 4 bytes")
     }
@@ -147,3 +160,11 @@ final class AccessPolicyTests: XCTestCase {
     }
 }
 
+
+/// What a thread ended with, waited for with a bound (a thread blocked for good leaves the test failing, not hanging).
+private final class Outcome: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var text: String?
+    func set(_ value: String) { text = value; done.signal() }
+    func wait(seconds: Double) -> String? { done.wait(timeout: .now() + seconds) == .success ? text : nil }
+}

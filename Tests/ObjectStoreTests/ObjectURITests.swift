@@ -10,6 +10,8 @@ final class ObjectURITests: XCTestCase {
         XCTAssertEqual(try ObjectURI(parsing: "https://[::1]:9000/v"), .https(url: "https://[::1]:9000/v", host: "::1", port: 9000))
         XCTAssertEqual(try ObjectURI(parsing: "file:///tmp/a%20b.mp4"), .file(path: "/tmp/a b.mp4"))
         XCTAssertEqual(try ObjectURI(parsing: "file://localhost/tmp/x"), .file(path: "/tmp/x"))
+        // The form without an authority (RFC 8089) was read as a relative path named "file:".
+        XCTAssertEqual(try ObjectURI(parsing: "file:/tmp/a%20b.mp4"), .file(path: "/tmp/a b.mp4"))
         XCTAssertEqual(try ObjectURI(parsing: "clips/x.mp4"), .file(path: "clips/x.mp4"))
         // A key starting with a combining mark: the '/' before it is still where the key begins.
         XCTAssertEqual(try ObjectURI(parsing: "s3://inbox/\u{301}a.mp4"), .s3(bucket: "inbox", key: "\u{301}a.mp4"))

@@ -25,6 +25,7 @@ final class EventParsingTests: XCTestCase {
         assertInvalid(#"{"video": "a.mp4", "frames": 2.5}"#, "positive whole number")
         assertInvalid(#"{"video": "a.mp4", "frames": -1}"#, "non-negative")
         assertInvalid(#"{"video": "a.mp4", "every": 0}"#, "positive number of seconds")
+        assertInvalid(#"{"video": "a.mp4", "every": 0.5, "frames": 3}"#, #"give "frames" (a count spread over the video) or "every""#)
         assertInvalid(#"{"video": "a.mp4", "start": 5, "end": 2}"#, "must be after")
         assertInvalid(#"{"video": "a.mp4", "perFrame": "yes"}"#, "true or false")
         // A misspelt setting is named, not left out (8 frames asked, the default 16 analysed).

@@ -188,6 +188,48 @@ final class FunctionEndToEndTests: XCTestCase {
         XCTAssertEqual((removed["batchItemFailures"] as? [Any])?.count, 0, "\(removed)")
     }
 
+    /// A local OUTPUT_URI keeps every result under it: a message whose id would lead out of it fails
+    /// (and is retried), instead of writing beside the prefix.
+    func testALocalOutputKeepsResultsUnderItsPrefix() async throws {
+        let directory = NSTemporaryDirectory() + "video-lambda-out-\(getpid())"
+        try? FileManager.default.removeItem(atPath: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let emulator = try await start("video-orientation", outputURI: directory + "/results/")
+        let body = #"{\"video\": \".cache/videos/h264.mp4\", \"frames\": 1}"#
+        let batch = #"{"Records": [{"messageId": "../escaped", "eventSource": "aws:sqs", "body": "\#(body)"}, {"messageId": "m-1", "eventSource": "aws:sqs", "body": "\#(body)"}]}"#
+        let answer = object(try await emulator.invoke(Array(batch.utf8)))
+        XCTAssertEqual((answer["batchItemFailures"] as? [[String: String]])?.map { $0["itemIdentifier"] ?? "" }, ["../escaped"], "\(answer)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/escaped.json"), "a result was written outside the prefix")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/results/m-1.json"))
+    }
+
+    /// `video-lambda invoke` in process reads a sample event's relative video path as `--emulated`
+    /// does: its task root is where it runs from. (Outside `make invoke`, which set
+    /// LAMBDA_TASK_ROOT, the function's own sample event was refused as outside the allowed roots.)
+    func testInvokeInProcessReadsTheSampleEventsVideo() throws {
+        guard FileManager.default.fileExists(atPath: RepoPaths.root.appendingPathComponent("functions/video-orientation/model/model.onnx.zst").path) else {
+            throw XCTSkip("models are missing: run `make models` (make test does)")
+        }
+        let event = FileManager.default.temporaryDirectory.appendingPathComponent("in-process-\(UUID().uuidString).json")
+        try Data(#"{"video": ".cache/videos/h264.mp4", "frames": 1}"#.utf8).write(to: event)
+        defer { try? FileManager.default.removeItem(at: event) }
+        let invoke = Process()
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["LAMBDA_TASK_ROOT", "VIDEO_LAMBDA_FUNCTIONS", "OUTPUT_URI"] { environment[name] = nil }
+        invoke.environment = environment
+        invoke.currentDirectoryURL = RepoPaths.root
+        invoke.executableURL = BuiltProducts.directory.appendingPathComponent("video-lambda")
+        invoke.arguments = ["invoke", "--event", event.path, "--function", "video-orientation"]
+        let stdout = Pipe()
+        invoke.standardOutput = stdout
+        invoke.standardError = FileHandle.nullDevice
+        try invoke.run()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        invoke.waitUntilExit()
+        XCTAssertEqual(invoke.terminationStatus, 0, output)
+        XCTAssertEqual((try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["sampledFrames"] as? Int, 1, output)
+    }
+
     func testOrientationSampleEvents() async throws {
         // The template form of OUTPUT_URI, as template.yaml deploys it.
         let emulator = try await start("video-orientation", outputURI: "s3://videolambda-output/results/<key>.json")
@@ -356,10 +398,18 @@ final class FunctionEndToEndTests: XCTestCase {
 
     func testBadEventsAreFunctionErrorsAndTheRuntimeKeepsServing() async throws {
         let emulator = try await start("video-moderation")
+        // A FIFO under an allowed root: opening it for reading used to wait for a writer until the timeout.
+        let fifo = NSTemporaryDirectory() + "video-lambda-fifo-\(getpid()).mp4"
+        unlink(fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        defer { unlink(fifo) }
         let cases: [(String, String, String)] = [
             ("this is not json", "Function.InvalidEvent", "not JSON"),
             (#"{"frames": 4}"#, "Function.InvalidEvent", "field (a URI"),
             (#"{"video": "/proc/self/environ"}"#, "Function.VideoUnavailable", "refused by policy"),
+            // A URI that does not parse is a bad field, as over HTTP (400).
+            (#"{"video": "ftp://host/a.mp4"}"#, "Function.InvalidEvent", "scheme 'ftp' is not supported"),
+            (#"{"video": "\#(fifo)"}"#, "Function.VideoUnavailable", "not a regular file"),
             (#"{"video": "s3://videolambda-input/missing.mp4"}"#, "Function.VideoUnavailable", "not found"),
             (#"{"video": ".cache/videos/random.bin"}"#, "Function.InvalidVideo", "random.bin"),
             (#"{"video": ".cache/videos/audio_only.m4a"}"#, "Function.InvalidVideo", "no video stream"),

@@ -15,6 +15,22 @@ final class OutputLocationTests: XCTestCase {
         XCTAssertEqual(try OutputLocation("/tmp/results/").target(forKey: "a%20b.mp4"), "/tmp/results/a%20b.mp4.json")
     }
 
+    /// Under a local OUTPUT_URI a key with a "." or ".." segment would put its result elsewhere in
+    /// the tree (a message id "../escaped" wrote beside the prefix): refused. S3 keeps such keys as they are.
+    func testALocalResultStaysUnderItsPrefix() throws {
+        for uri in ["/tmp/results/", "file:///tmp/results/<key>.json"] {
+            let output = try OutputLocation(uri)
+            for key in ["../escaped", "dir/../x.mp4", "./a", "a/."] {
+                XCTAssertThrowsError(try output.checkStaysInside(key: key, video: "v.mp4"), "\(uri) \(key)") { error in
+                    XCTAssertEqual((error as? VideoFunctionError)?.code, .outputFailed)
+                    XCTAssertTrue("\(error)".contains("its key '\(key)' has a"), "\(error)")
+                }
+            }
+            XCTAssertNoThrow(try output.checkStaysInside(key: "a..b/c.mp4", video: "v.mp4"))
+        }
+        XCTAssertNoThrow(try OutputLocation("s3://out/results/").checkStaysInside(key: "../escaped", video: "v.mp4"))
+    }
+
     /// An object where the function writes its results is recognised, so that a bucket that is both
     /// input and output does not have the function analyse (and fail on, and retry) its own results.
     func testItKnowsItsOwnResults() throws {
