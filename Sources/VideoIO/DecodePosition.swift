@@ -20,6 +20,8 @@ struct DecodePosition {
     var ended = false
     /// Nothing has been read since the file was opened (the demuxer stands at the first packet).
     var atStart = true
+    /// Where damage left frames undecodable, found so far: a property of the file, kept across seeks.
+    var damagedGaps: [DamagedGap] = []
 
     /// Replaces the last frame, freeing the previous one.
     mutating func keep(_ frame: UnsafeMutablePointer<AVFrame>, timestamp: Int64, damaged: Bool) {
@@ -43,4 +45,12 @@ struct DecodePosition {
         atStart = false
         self.group = group
     }
+}
+
+/// Frames lost to damage (stream units): from a target on, until the next frame that decoded.
+struct DamagedGap {
+    let from: Int64
+    let until: Int64
+    /// The decode errors and damaged frames met on the way.
+    let errors: Int
 }

@@ -2,6 +2,9 @@
 import CFFmpeg
 
 extension VideoReader {
+    /// The target that any frame answers: the first out of the decoder (keyframe sampling).
+    static let firstFrameOut = Int64.min + 1
+
     func decodeForward(until target: Int64, skipsUnneededFrames: Bool = true, work: inout DecodeWork) throws -> Outcome {
         if position.ended { return endOfStream(target) }
         guard let packet = av_packet_alloc() else {
@@ -12,6 +15,12 @@ extension VideoReader {
         var draining = false
         // Damage can make the demuxer or decoder fail without moving on; give up after this many in a row.
         var failuresInARow = 0
+        // Damage met on the way (decode errors here, or a frame decoded from damaged data): then a
+        // first frame at or after the target that comes a frame or more after it is not the
+        // target's frame, which was lost. (Frames at or after the target are never skipped, and
+        // with frame threads the errors come out a few frames before the frames they cost.)
+        var damageSeen = 0
+        let decodedBefore = position.lastTimestamp != nil
         while failuresInARow < 64 {
             guard let frame = av_frame_alloc() else {
                 throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating a frame")
@@ -21,10 +30,17 @@ extension VideoReader {
                 failuresInARow = 0
                 work.framesDecoded += 1
                 let damaged = frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
-                if damaged { work.decodeErrors += 1 }
+                if damaged { work.decodeErrors += 1; damageSeen += 1 }
                 let timestamp = frameTimestamp(frame)
                 position.keep(frame, timestamp: timestamp, damaged: damaged)
                 if timestamp >= target {
+                    // Not for the first frame after a seek (a seek that lands late looks the same,
+                    // and is tried again further back), nor when any first frame is wanted.
+                    let decodedOneBefore = decodedBefore || position.firstTimestamp != timestamp
+                    if damageSeen > 0, decodedOneBefore, target != Self.firstFrameOut, timestamp - target >= frameDuration() {
+                        position.damagedGaps.append(DamagedGap(from: target, until: timestamp, errors: damageSeen))
+                    }
+                    if let reason = damagedGapReason(holding: target) { return .missing(reason) }
                     position.lastAnswered = target
                     return .frame(frame, timestamp, damaged)
                 }
@@ -37,6 +53,7 @@ extension VideoReader {
             }
             if received != FFmpegResult.again {
                 work.decodeErrors += 1
+                damageSeen += 1
                 failuresInARow += 1
                 continue
             }
@@ -59,10 +76,12 @@ extension VideoReader {
                 }
                 if decoder.send(packet) < 0 {
                     work.decodeErrors += 1
+                    damageSeen += 1
                     failuresInARow += 1
                 }
             case .damaged:
                 work.decodeErrors += 1
+                damageSeen += 1
                 failuresInARow += 1
             case .endOfData:
                 draining = true
@@ -71,6 +90,13 @@ extension VideoReader {
         }
         position.ended = true
         return .missing("the data around \(format(seconds(target))) s is too damaged to decode (\(failuresInARow) errors in a row)")
+    }
+
+    /// Why `target` has no frame when damage lost the frames from it on (found by `decodeForward`),
+    /// nil otherwise. The frame after the gap still answers a target within one frame before it.
+    func damagedGapReason(holding target: Int64) -> String? {
+        guard let gap = position.damagedGaps.first(where: { target >= $0.from && $0.until - target >= frameDuration() }) else { return nil }
+        return "no frame decodes from \(format(seconds(gap.from))) s until \(format(seconds(gap.until))) s (\(gap.errors) decode errors on the way): the video data there is damaged"
     }
 
     /// At the end of the data: the last frame still answers a target it covers (one inside its

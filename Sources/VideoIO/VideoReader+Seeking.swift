@@ -5,6 +5,8 @@ extension VideoReader {
     // MARK: - Accurate: the first frame at or after the target
 
     func decodeAccurately(_ target: Int64, keyframes: KeyframeIndex, work: inout DecodeWork) throws -> Outcome {
+        // A gap found damaged already: decoding towards it again would only find it again.
+        if let reason = damagedGapReason(holding: target) { return .missing(reason) }
         // The frame handed out last is also the first at or after a later target it is not before.
         if let last = position.lastFrame, let lastTime = position.lastTimestamp, let answered = position.lastAnswered,
            answered <= target, lastTime >= target {
@@ -78,6 +80,6 @@ extension VideoReader {
         }
         try seek(to: keyTime, keyframes: keyframes, work: &work)
         // With non-keyframes skipped, the first frame out is the keyframe the seek landed on.
-        return try decodeForward(until: Int64.min + 1, skipsUnneededFrames: false, work: &work)
+        return try decodeForward(until: Self.firstFrameOut, skipsUnneededFrames: false, work: &work)
     }
 }

@@ -60,6 +60,27 @@ final class BadFileTests: XCTestCase {
         XCTAssertEqual(try reader.frames(at: [9.5]).frames.first?.timestamp ?? -1, 9.5, accuracy: 1e-6)
     }
 
+    /// Damage that leaves frames undecodable between two that decode: a time in the gap is missing,
+    /// saying so, rather than answered by the frame after the gap (which came up to the gap's length
+    /// late, silently, and counted as a sample of its own). The ffmpeg CLI tells where the gap is.
+    func testATimeInAGapDamageLeftIsMissing() throws {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: TestVideos.path("h264.mp4")))
+        let start = bytes.count / 2
+        for index in 0..<20_000 { bytes[start + index] = UInt8(truncatingIfNeeded: index &* 167 &+ 13) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gap-\(UUID().uuidString).mp4").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (_, log) = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-hide_banner", "-i", path, "-an", "-vf", "showinfo", "-f", "null", "-"])
+        let decoded = log.matches(of: #/pts_time:([0-9.]+)/#).compactMap { Double($0.1) }
+        let gap = try XCTUnwrap(zip(decoded, decoded.dropFirst()).first { $1 - $0 > 0.07 }, "the damage left no gap: \(decoded)")
+        let reader = try VideoReader(reader: MemoryReader(uri: "memory://gap.mp4", bytes: bytes))
+        let inside = (gap.0 + gap.1) / 2
+        let batch = try reader.frames(at: [gap.0 - 0.5, inside, gap.1])
+        XCTAssertEqual(batch.frames.map(\.timestamp), [gap.0 - 0.5, gap.1], accuracy: 1e-5)
+        XCTAssertEqual(batch.missing.map(\.requestedTimestamp), [inside], "\(batch.work)")
+        XCTAssertTrue(batch.missing.first?.reason.contains("the video data there is damaged") == true, "\(batch.missing)")
+    }
+
     /// A playlist uploaded as a video must not make FFmpeg fetch what it lists (a loopback or private
     /// address, a local file): the access policy never saw those. The listener stands for such an
     /// address; nothing may connect to it.
