@@ -12,7 +12,7 @@ enum FileWriter {
         let target = realDirectory + "/" + lexical[lexical.index(after: lexical.lastIndex(of: "/")!)...]
         let temporary = target + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ObjectStoreError(.io, uri: uri, String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw ObjectStoreError(.writeFailed, uri: uri, String(cString: strerror(errno))) }
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
@@ -20,7 +20,7 @@ enum FileWriter {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
                 close(descriptor); unlink(temporary)
-                throw ObjectStoreError(.io, uri: uri, reason)
+                throw ObjectStoreError(.writeFailed, uri: uri, reason)
             }
             written += count
         }
@@ -28,7 +28,7 @@ enum FileWriter {
         guard rename(temporary, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw ObjectStoreError(.io, uri: uri, reason)
+            throw ObjectStoreError(.writeFailed, uri: uri, reason)
         }
     }
 
@@ -68,7 +68,7 @@ enum FileWriter {
             let parent = slash == directory.startIndex ? "/" : String(directory[..<slash])
             let created = try makeDirectory(parent, uri: uri, policy: policy) + "/" + directory[directory.index(after: slash)...]
             guard mkdir(created, 0o755) == 0 || errno == EEXIST else {
-                throw ObjectStoreError(.io, uri: uri, "creating \(created): \(String(cString: strerror(errno)))")
+                throw ObjectStoreError(.writeFailed, uri: uri, "creating \(created): \(String(cString: strerror(errno)))")
             }
             return try policy.checkFile(created, uri: uri)
         }

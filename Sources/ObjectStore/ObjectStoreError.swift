@@ -19,6 +19,8 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case network
         /// A local read failed for a reason other than absence (permissions, I/O error).
         case io
+        /// A local result file could not be written (a directory in the way, no space, permissions).
+        case writeFailed
         /// The server answered something we cannot use (no size, a malformed range reply).
         case badResponse
         /// The deadline the caller set (`ObjectStore.withDeadline`) came before the request could finish.
@@ -53,6 +55,7 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case .tooLarge: what = "too large"
         case .network: what = "network failure"
         case .io: what = "read failed"
+        case .writeFailed: what = "write failed"
         case .badResponse: what = "unusable response"
         case .deadline: what = "out of time"
         case .changed: what = "changed while read"

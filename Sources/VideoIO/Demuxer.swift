@@ -17,6 +17,11 @@ final class Demuxer {
     let stream: UnsafeMutablePointer<AVStream>
     /// The container's start time in AV_TIME_BASE units: `ffmpeg -ss` counts from here.
     let startTime: Int64
+    /// The same start on the video stream's own clock, exactly, when the video stream is what
+    /// starts the container (nil when another stream starts first). `startTime` is rounded to the
+    /// microsecond: counted from it, a transport stream starting at 1.4666… s had its first frame at
+    /// -3.3e-07 s and every other a third of a microsecond early.
+    let startInStreamTicks: Int64?
 
     var formatContext: UnsafeMutablePointer<AVFormatContext> { format! }
     /// The container's index is built as packets are read, so at open it may hold only the start.
@@ -119,6 +124,8 @@ final class Demuxer {
             throw VideoIOError(.corruptData, uri: uri,
                                "the \(name) file says its video starts at \(containerSeconds) s (its stream at \(streamSeconds) s), beyond any recording's clock (at most \(Int(Self.maximumStartSeconds)) s): its timestamps are damaged")
         }
+        let streamHasStart = chosen.pointee.start_time != vl_nopts_value()
+        startInStreamTicks = streamHasStart && av_rescale_q(streamStart, chosen.pointee.time_base, vl_time_base_q()) == startTime ? streamStart : nil
     }
 
     /// The latest start a container may give: about 3,000 years, far past wall-clock stamps

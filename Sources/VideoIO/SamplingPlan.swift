@@ -43,7 +43,7 @@ public enum SamplingPlan: Sendable, Equatable {
         func range(_ start: Double?, _ end: Double?) throws -> (Double, Double) {
             let from = max(videoStart, start ?? videoStart), to = min(videoEnd, end ?? videoEnd)
             guard from.isFinite, to.isFinite, from < to else {
-                let span = videoStart > 0 ? "from \(VideoLimits.format(videoStart)) s to \(VideoLimits.format(videoEnd)) s" : "of \(VideoLimits.format(videoEnd)) s"
+                let span = videoStart > 0 ? "from \(VideoLimits.format(videoStart)) s to \(VideoLimits.format(videoEnd)) s" : "for \(VideoLimits.format(videoEnd)) s"
                 throw invalid("the range [\(VideoLimits.format(start ?? videoStart)), \(VideoLimits.format(end ?? videoEnd))) s holds no time of this video (it runs \(span)); give start < end within it")
             }
             return (from, to)

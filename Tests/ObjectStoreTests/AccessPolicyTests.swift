@@ -146,6 +146,11 @@ final class AccessPolicyTests: XCTestCase {
         let store = store()
         try store.write(Array("{}".utf8), to: "file://" + root + "/results/uploads/clip%25one.mp4.json")
         XCTAssertEqual(try store.readAll(root + "/results/uploads/clip%one.mp4.json"), Array("{}".utf8))
+        // A file where a directory must go: the write failed (it was worded "read failed").
+        XCTAssertThrowsError(try store.write([1], to: root + "/clip.mp4/result.json")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .writeFailed, "\(error)")
+            XCTAssertTrue("\(error)".contains(": write failed: "), "\(error)")
+        }
         let outside = "/var/tmp/video-lambda-\(getpid())"
         XCTAssertThrowsError(try store.write([1], to: outside + "/nested/result.json")) {
             XCTAssertEqual(($0 as? ObjectStoreError)?.code, .refusedByPolicy)

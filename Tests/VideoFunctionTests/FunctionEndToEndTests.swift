@@ -416,7 +416,7 @@ final class FunctionEndToEndTests: XCTestCase {
             // Numbers no Int holds (these used to stop the process).
             (#"{"video": ".cache/videos/h264.mp4", "frames": 1e300}"#, "Function.InvalidEvent", "at most 1024 frames"),
             (#"{"video": ".cache/videos/h264.mp4", "every": 1e-300}"#, "Function.InvalidEvent", "over the limit of"),
-            (#"{"video": ".cache/videos/h264.mp4", "start": 1e300}"#, "Function.InvalidEvent", "[1e+300, 10) s holds no time"),
+            (#"{"video": ".cache/videos/h264.mp4", "start": 1e300}"#, "Function.InvalidEvent", "[1e+300, 10) s holds no time of this video (it runs for 10 s)"),
             // "every" counts against the function's frame limit (256 here), not only the library's 1024.
             (#"{"video": ".cache/videos/h264.mp4", "every": 0.02}"#, "Function.InvalidEvent", "500 frames, over the limit of 256"),
             // An error quoting a 200 KB field made an X-Ray cause header the Runtime API refused, and the runtime exit.

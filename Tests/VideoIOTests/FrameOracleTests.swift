@@ -150,6 +150,18 @@ final class FrameOracleTests: XCTestCase {
         XCTAssertEqual(late.map { "\($0.requestedTimestamp) -> \($0.timestamp)" }, [])
     }
 
+    /// Times count from the container's start on the stream's own clock: a transport stream starting
+    /// at 1.4666… s (off the microsecond grid) had its first frame at -3.3e-07 s and 0.5 at 0.4999997.
+    func testTimesFromAStartOffTheMicrosecondAreExact() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("offset-\(UUID().uuidString).ts").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", TestVideos.path("h264.mp4"), "-an", "-c", "copy",
+                                                     "-output_ts_offset", "0.0666667", path])
+        let frames = try VideoReader(uri: path, store: TestVideos.store).frames(at: [0, 0.5]).frames
+        XCTAssertEqual(frames.map(\.timestamp), [0, 0.5], accuracy: 1e-9)
+        XCTAssertEqual(frames.first?.timestamp.sign, .plus)
+    }
+
     func testAContainerWithoutIndexIsScannedAndSeeksLikeTheCLI() throws {
         // MPEG-TS keeps no index and starts its clock at 1.4 s: times count from the file's start.
         // The CLI's -ss bisects TS by timestamps and can land past the target (-ss 0.7 gives the

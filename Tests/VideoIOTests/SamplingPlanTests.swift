@@ -121,8 +121,3 @@ final class SamplingPlanTests: XCTestCase {
         XCTAssertLessThan(reader.readStatistics.bytesRead, 50_066_596 / 10, "\(reader.readStatistics)")
     }
 }
-
-private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
-    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
-}

@@ -39,3 +39,9 @@ enum TestVideos {
         try VideoReader(uri: try path(name), store: store, limits: limits)
     }
 }
+
+/// Two lists of times, equal in length and each pair within `accuracy`.
+func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
+}
