@@ -52,6 +52,7 @@ extension VideoReader {
                 return endOfStream(target)
             }
             if received != FFmpegResult.again {
+                if let reason = oversizedPictureReason() { return .missing(reason) }
                 work.decodeErrors += 1
                 damageSeen += 1
                 failuresInARow += 1
@@ -75,6 +76,7 @@ extension VideoReader {
                     decoder.skipFrames = shownBefore ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
                 }
                 if decoder.send(packet) < 0 {
+                    if let reason = oversizedPictureReason() { return .missing(reason) }
                     work.decodeErrors += 1
                     damageSeen += 1
                     failuresInARow += 1
@@ -97,6 +99,15 @@ extension VideoReader {
     func damagedGapReason(holding target: Int64) -> String? {
         guard let gap = position.damagedGaps.first(where: { target >= $0.from && $0.until - target >= frameDuration() }) else { return nil }
         return "no frame decodes from \(format(seconds(gap.from))) s until \(format(seconds(gap.until))) s (\(gap.errors) decode errors on the way): the video data there is damaged"
+    }
+
+    /// Why the decoder failed, when the stream changed mid-way to pictures over the pixel limit
+    /// (the decoder refuses them itself; the error alone read as damage, and the end of the data
+    /// as a truncated file). The decoder has taken the new size when it refuses it.
+    private func oversizedPictureReason() -> String? {
+        let (width, height) = (Int(decoder.codecContext.pointee.width), Int(decoder.codecContext.pointee.height))
+        guard width * height > limits.maximumPixelsPerFrame else { return nil }
+        return "the video changes to \(width)x\(height) pictures here, \(width * height) pixels per frame, over the limit of \(limits.maximumPixelsPerFrame); downscale the video or raise maximumPixelsPerFrame"
     }
 
     /// At the end of the data: the last frame still answers a target it covers (one inside its

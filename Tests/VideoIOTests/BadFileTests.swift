@@ -137,6 +137,26 @@ final class BadFileTests: XCTestCase {
         XCTAssertEqual(try exact.frames(at: [0.5, 1.5]).frames.count, 2)
     }
 
+    /// A stream that grows over the pixel limit mid-way: the frames before decode, those after are
+    /// missing for that reason (they were reported as the end of a truncated file).
+    func testAStreamThatGrowsOverThePixelLimitSaysSo() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grows-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, size) in [("small", "160x90"), ("large", "640x360")] {
+            _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=\(size):r=25:d=2",
+                                                         "-c:v", "libx264", "-threads", "1", "-f", "mpegts", "\(directory)/\(name).ts"])
+        }
+        let path = directory + "/grows.ts"
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", "concat:\(directory)/small.ts|\(directory)/large.ts", "-c", "copy", path])
+        let reader = try VideoReader(uri: path, store: TestVideos.store, limits: VideoLimits(maximumPixelsPerFrame: 100_000))
+        let batch = try reader.frames(at: [1, 3])
+        XCTAssertEqual(batch.frames.map(\.timestamp), [1], accuracy: 1e-6)
+        XCTAssertEqual(batch.missing.map(\.requestedTimestamp), [3])
+        XCTAssertTrue(batch.missing.first?.reason.contains("changes to 640x360 pictures here, 230400 pixels per frame, over the limit of 100000") == true,
+                      "\(batch.missing)")
+    }
+
     func testAVideoWithZeroFramesHasNothingToSample() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("zero-frames-\(UUID().uuidString).avi").path
         defer { try? FileManager.default.removeItem(atPath: path) }
