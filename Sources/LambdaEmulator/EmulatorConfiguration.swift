@@ -55,6 +55,11 @@ public struct EmulatorConfiguration: Sendable {
     /// (X-Amz-Tenant-Id), and a runtime process serves one tenant for its whole life. Off, as for
     /// a function created without it, an invocation that names a tenant is refused.
     public var tenantIsolation = false
+    /// How often a failed Event invocation is tried again (Lambda's MaximumRetryAttempts: 0 to 2,
+    /// 2 by default), and the wait before the first retry (Lambda's is about a minute; each
+    /// later one waits that much longer again: about two minutes before the second).
+    public var eventRetries = 2
+    public var eventRetryDelaySeconds: Double = 60
 
     /// The region the caller works in (AWS_REGION, else AWS_DEFAULT_REGION), us-east-1 without one:
     /// a runtime signs its S3 requests for the region it is given, so it must be the caller's.
@@ -122,6 +127,10 @@ public struct EmulatorConfiguration: Sendable {
         guard Self.isValidTimeout(initLimitSeconds) else { throw invalid("init limit \(initLimitSeconds) s is not above 0 and at most 900 s") }
         guard maximumQueuedBytes >= 0 else { throw invalid("maximumQueuedBytes \(maximumQueuedBytes) is negative") }
         guard maximumReceivingBytes >= 0 else { throw invalid("maximumReceivingBytes \(maximumReceivingBytes) is negative") }
+        guard (0...2).contains(eventRetries) else { throw invalid("event retries \(eventRetries) is not 0 to 2, Lambda's range") }
+        guard eventRetryDelaySeconds >= 0, eventRetryDelaySeconds <= 3600 else {
+            throw invalid("event retry delay \(eventRetryDelaySeconds) s is not 0 to 3600 s")
+        }
         guard stalledRequestSeconds > 0, stalledRequestSeconds <= 86_400 else {
             throw invalid("stalled-request time \(stalledRequestSeconds) s is not above 0 and at most a day")
         }

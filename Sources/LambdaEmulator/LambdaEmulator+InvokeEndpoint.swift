@@ -57,20 +57,15 @@ extension LambdaEmulator {
                                         qualifier: target.qualifier)
         let requestID = UUID().uuidString.lowercased()
         if invocationType == "Event" {
-            // Answered 202 as soon as it is queued. (Lambda's own retries of a failed asynchronous
-            // event are not made.) A refusal (429, 400) is the answer instead.
+            // Answered 202 as soon as it is queued; a failure is tried again as Lambda does
+            // (`eventEnded`). A refusal (429, 400) is the answer instead.
             let answer = submit(event, options: options, requestID: requestID) {
                 responder.respond(.accepted, headers: [("x-amzn-RequestId", requestID)])
             }
             guard let answer else { return Self.respond(Self.hasShutDown, responder) }
             answer.whenSuccess { [weak self] result in
                 if result.invokeStatus != nil { return Self.respond(result, responder, requestID: requestID) }
-                // Nobody waits for it: a failure is told here, where Lambda would send it to the
-                // function's failure destination. (Its output went to the log between START and REPORT.)
-                if result.functionError != nil {
-                    let body = result.bodyText
-                    self?.log("Event invocation \(requestID) failed (\(result.errorType ?? "Unhandled")): \(body.count > 1024 ? body.prefix(1024) + "…" : body)")
-                }
+                self?.eventEnded(result, event: event, options: options, requestID: requestID, attempt: 1)
             }
             return
         }

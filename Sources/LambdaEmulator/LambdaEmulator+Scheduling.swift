@@ -246,6 +246,7 @@ extension LambdaEmulator {
     /// Fails all waiting work and returns the processes to stop.
     func beginShutdown() -> [RuntimeProcess] {
         isShutDown = true
+        dropEventRetries()
         let stopping = Self.isShuttingDown
         for invocation in queue.removeAll() { invocation.complete(stopping) }
         var processes: [RuntimeProcess] = []

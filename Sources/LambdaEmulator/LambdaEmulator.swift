@@ -43,6 +43,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// its clients are the runtimes, and a refused answer would be lost.)
     let receivingBudget: ReceivingBudget
     var isShutDown = false
+    /// Failed Event invocations waiting for their retry, by request id (cancelled at shutdown).
+    var eventRetries: [String: Scheduled<Void>] = [:]
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
     let loopGate = LoopGate()
     /// The one shutdown, which every call to `shutdown` waits for.

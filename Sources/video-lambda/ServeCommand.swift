@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "LAMBDA_TASK_ROOT and working directory of the runtime (default: this directory).") var taskRoot = ""
     @Flag(help: "Tenant isolation mode: every invocation names its tenant (X-Amz-Tenant-Id), and a runtime serves one tenant.")
     var tenantIsolation = false
+    @Option(help: "How often a failed Event invocation is tried again, 0 to 2 (Lambda's MaximumRetryAttempts).") var eventRetries = 2
+    @Option(help: "Seconds before the first retry of a failed Event invocation; each later one waits that much longer again (Lambda: about 60).")
+    var eventRetryDelay: Double = 60
     @Argument(parsing: .postTerminator, help: "The runtime command, after --.") var command: [String] = []
 
     func run() async throws {
@@ -38,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
             functionName: functionName, handler: handler, region: EmulatorConfiguration.callersProfileRegion, port: port,
             taskRoot: taskRoot)
         configuration.tenantIsolation = tenantIsolation
+        configuration.eventRetries = eventRetries
+        configuration.eventRetryDelaySeconds = eventRetryDelay
         configuration.invokeHost = host
         configuration.platformLog = .standardError(for: configuration)
         let emulator = try await LambdaEmulator.start(configuration)

@@ -61,6 +61,9 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
         let log = banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertTrue(log.contains("[emulator] Event invocation \(requestID) failed (Function.InvalidEvent): "), log)
+        // Lambda tries it again in a minute; stopped before, the emulator says the retry is dropped.
+        XCTAssertTrue(log.contains("; trying it again in 60.00 s (attempt 2 of 3)"), log)
+        XCTAssertTrue(log.contains("[emulator] 1 failed Event invocation not tried again: the emulator is stopping (\(requestID))"), log)
         XCTAssertTrue(log.contains("the test handler was asked to fail"), log)
     }
 
@@ -73,6 +76,7 @@ final class ServeCommandTests: XCTestCase {
             (["--timeout", "1e300"], "at most 900 s"),
             (["--timeout", "nan"], "is not above 0"),
             (["--memory", "64"], "memory 64 MB is not 128 to 10240 MB"),
+            (["--event-retries", "3"], "event retries 3 is not 0 to 2"),
         ]
         // invoke's timeout makes the deadline in process: 1e300 s stopped it with an overflow.
         let invoke: [([String], String)] = [(["--timeout", "1e300"], "--timeout 1e+300 is not above 0 and at most 900 seconds"),
