@@ -59,6 +59,10 @@ public struct EmulatorConfiguration: Sendable {
     /// 2 by default), and the wait before the first retry (Lambda's is about a minute; each
     /// later one waits that much longer again: about two minutes before the second).
     public var eventRetries = 2
+    /// As a function with reserved concurrency `concurrency`: a synchronous invocation that finds
+    /// every runtime spoken for gets 429 at once, as Lambda throttles it, instead of waiting its
+    /// turn (Event invocations still wait: Lambda queues those).
+    public var throttlesWhenBusy = false
     public var eventRetryDelaySeconds: Double = 60
 
     /// The region the caller works in (AWS_REGION, else AWS_DEFAULT_REGION), us-east-1 without one:

@@ -8,6 +8,7 @@ struct InvocationQueue: Sequence {
     private(set) var bytes = 0
 
     var isEmpty: Bool { waiting.isEmpty }
+    var count: Int { waiting.count }
 
     mutating func append(_ invocation: PendingInvocation) {
         waiting.append(invocation)

@@ -72,7 +72,9 @@ extension LambdaEmulator {
         // A synchronous caller may ask for the end of its invocation's log, which is complete once
         // REPORT is written: at the runtime's next GET next, just after its answer.
         let logTail = logType == "Tail" ? InvocationLogTail(on: loop) : nil
-        guard let answer = submit(event, options: options, requestID: requestID, logTail: logTail) else { return Self.respond(Self.hasShutDown, responder) }
+        guard let answer = submit(event, options: options, requestID: requestID, logTail: logTail, mayThrottle: true) else {
+            return Self.respond(Self.hasShutDown, responder)
+        }
         answer.whenSuccess { result in
             guard let logTail, logTail.taken, result.invokeStatus == nil else { return Self.respond(result, responder, requestID: requestID) }
             logTail.result.whenSuccess { Self.respond(result, responder, requestID: requestID, logResult: $0) }

@@ -178,14 +178,19 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
     /// the callbacks of any future made now, and whoever awaited it would wait forever.
     /// `queued` runs on the loop once the invocation waits in the queue (not for one refused).
-    /// `logTail` collects the invocation's log for a caller that asked for it.
+    /// `logTail` collects the invocation's log for a caller that asked for it. `mayThrottle`: a
+    /// synchronous invocation, refused when every runtime is spoken for and `throttlesWhenBusy`.
     func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased(),
-                logTail: InvocationLogTail? = nil, queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
+                logTail: InvocationLogTail? = nil, mayThrottle: Bool = false,
+                queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
         let accepted = loopGate.execute(on: loop) {
             guard !self.isShutDown else { return promise.succeed(Self.isShuttingDown) }
             if let refusal = Self.optionsRefusal(options) ?? self.tenantRefusal(options.tenantID) { return promise.succeed(refusal) }
+            if mayThrottle, self.configuration.throttlesWhenBusy, self.runtimesFree <= self.queue.count {
+                return promise.succeed(.throttled("Rate Exceeded: all \(self.configuration.concurrency) runtimes are busy (reserved concurrency)"))
+            }
             // One event always gets in: the bound is on what waits behind it.
             guard self.queue.isEmpty || self.queue.bytes + event.count <= self.configuration.maximumQueuedBytes else {
                 promise.succeed(.throttled(queuedBytes: self.queue.bytes))
@@ -203,6 +208,10 @@ public final class LambdaEmulator: @unchecked Sendable {
         }
         return promise.futureResult
     }
+
+    /// Runtimes that could take an invocation now or once started: idle, starting with none owed,
+    /// or stopped (started again for work). On the loop.
+    var runtimesFree: Int { slots.filter { $0.isIdle || $0.isStartingFresh || $0.isStopped }.count }
 
     private func bindListeners() async throws {
         let invoke = try await HTTPServer.bind(group: group, host: configuration.invokeHost ?? configuration.host, port: configuration.port,

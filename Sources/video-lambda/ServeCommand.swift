@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "LAMBDA_TASK_ROOT and working directory of the runtime (default: this directory).") var taskRoot = ""
     @Flag(help: "Tenant isolation mode: every invocation names its tenant (X-Amz-Tenant-Id), and a runtime serves one tenant.")
     var tenantIsolation = false
+    @Flag(help: "Throttle as a function with reserved concurrency --concurrency: a synchronous invocation that finds every runtime busy gets 429 at once instead of waiting.")
+    var throttle = false
     @Option(help: "How often a failed Event invocation is tried again, 0 to 2 (Lambda's MaximumRetryAttempts).") var eventRetries = 2
     @Option(help: "Seconds before the first retry of a failed Event invocation; each later one waits that much longer again (Lambda: about 60).")
     var eventRetryDelay: Double = 60
@@ -41,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             functionName: functionName, handler: handler, region: EmulatorConfiguration.callersProfileRegion, port: port,
             taskRoot: taskRoot)
         configuration.tenantIsolation = tenantIsolation
+        configuration.throttlesWhenBusy = throttle
         configuration.eventRetries = eventRetries
         configuration.eventRetryDelaySeconds = eventRetryDelay
         configuration.invokeHost = host
