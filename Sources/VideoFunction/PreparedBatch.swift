@@ -25,14 +25,20 @@ struct PreparedBatch {
         do { batch = try reader.framesAllowingNone(at: timestamps, mode: mode, lanes: lanes) }
         catch { throw VideoAnalyzer.videoError(error) }
         decodeMs = VideoAnalyzer.now() - t
-        missing = batch.missing
-        guard !batch.frames.isEmpty else { return }
+        // Every planned sample counts, as samples that land on one frame always did: the reader
+        // decodes a time once, and a time planned twice (samples past the last frame are moved
+        // onto it) was analysed once, so that 256 samples of a 60-frame video gave 253.
+        let frameFor = Dictionary(batch.frames.map { ($0.requestedTimestamp, $0) }, uniquingKeysWith: { first, _ in first })
+        let missingFor = Dictionary(batch.missing.map { ($0.requestedTimestamp, $0) }, uniquingKeysWith: { first, _ in first })
+        let frames = timestamps.compactMap { frameFor[$0] }
+        missing = timestamps.compactMap { frameFor[$0] == nil ? missingFor[$0] : nil }
+        guard !frames.isEmpty else { return }
         t = VideoAnalyzer.now()
-        do { input = try preprocessor.tensor(from: batch.frames) }
+        do { input = try preprocessor.tensor(from: frames) }
         catch { throw VideoAnalyzer.videoError(error) }
         preprocessMs = VideoAnalyzer.now() - t
-        self.timestamps = batch.frames.map(\.timestamp)
-        requested = batch.frames.map(\.requestedTimestamp)
-        indices = batch.frames.map(\.index)
+        self.timestamps = frames.map(\.timestamp)
+        requested = frames.map(\.requestedTimestamp)
+        indices = frames.map(\.index)
     }
 }

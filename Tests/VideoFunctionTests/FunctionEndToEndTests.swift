@@ -431,6 +431,9 @@ final class FunctionEndToEndTests: XCTestCase {
         }
         let good = object(try await emulator.invoke(Array(#"{"video": ".cache/videos/h264.mp4", "frames": 2}"#.utf8)))
         XCTAssertEqual(good["sampledFrames"] as? Int, 2)
+        // Four samples within the last frame's time are moved onto it: four samples of it (was one).
+        let last = object(try await emulator.invoke(Array(#"{"video": ".cache/videos/h264.mp4", "start": 9.99, "frames": 4}"#.utf8)))
+        XCTAssertEqual(last["sampledFrames"] as? Int, 4, "\(last)")
         let after = await emulator.runtimePIDs()
         XCTAssertEqual(after, pids, "the same runtime process served every event")
     }
