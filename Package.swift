@@ -66,7 +66,7 @@ let emulatorTargets: [Target] = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
-    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "bootstrap", "lambda-test-function", "video-lambda"]),
+    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "TestServers", "bootstrap", "lambda-test-function", "video-lambda"]),
 ]
 
 // MARK: - Object store: URI → random-access bytes

@@ -1,35 +1,58 @@
 // `video-lambda serve` as a user runs it: invoke over HTTP, then SIGTERM stops it and its runtimes.
 import Foundation
+import TestServers
 import XCTest
 
-final class ServeCommandTests: XCTestCase {
-    func testServeAnswersAndShutsDownOnSIGTERM() async throws {
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-        serve.arguments = ["serve", "--port", "0", "--concurrency", "2", "--handler", "pid", "--",
-                           TestPaths.executable("lambda-test-function")]
-        let stderr = Pipe()
-        serve.standardError = stderr
-        try serve.run()
-        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+/// `video-lambda serve` running the test function, its stderr read as far as its banner.
+private final class RunningServe {
+    let process = Process()
+    private let stderr = Pipe()
+    private var banner = ""
+    let port: Int
 
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
+        process.arguments = ["serve", "--port", "0"] + arguments + ["--", TestPaths.executable("lambda-test-function")]
+        process.standardError = stderr
+        try process.run()
         // The first line names the endpoint (read until it arrives, bounded by the read itself).
-        var banner = ""
         while !banner.contains("invoke at"), case let chunk = stderr.fileHandleForReading.availableData, !chunk.isEmpty {
             banner += String(decoding: chunk, as: UTF8.self)
         }
-        let port = try XCTUnwrap(banner.firstMatch(of: #/127\.0\.0\.1:(\d+)/#).flatMap { Int($0.1) }, banner)
-        let reply = try await postInvocation(port: port, body: Data(#"{"ms":1}"#.utf8))
+        guard let port = banner.firstMatch(of: #/127\.0\.0\.1:(\d+)/#).flatMap({ Int($0.1) }) else {
+            process.terminate()
+            throw ServeDidNotStart(banner: banner)
+        }
+        self.port = port
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// SIGTERM, then its whole log once it has exited (nil if it does not within 10 s).
+    func stop() async -> String? {
+        kill(process.processIdentifier, SIGTERM)
+        guard await eventually(10, { !self.process.isRunning }) else { return nil }
+        return banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+}
+
+private struct ServeDidNotStart: Error, CustomStringConvertible {
+    let banner: String
+    var description: String { "serve printed no endpoint: \(banner)" }
+}
+
+final class ServeCommandTests: XCTestCase {
+    func testServeAnswersAndShutsDownOnSIGTERM() async throws {
+        let serve = try RunningServe(["--concurrency", "2", "--handler", "pid"])
+        let reply = try await postInvocation(port: serve.port, body: Data(#"{"ms":1}"#.utf8))
         XCTAssertEqual(reply.status, 200)
         let runtimePID = try XCTUnwrap(jsonObject(reply.body)["pid"] as? Int)
         XCTAssertTrue(isAlive(Int32(runtimePID)))
 
-        kill(serve.processIdentifier, SIGTERM)
-        let stopped = await eventually(10) { !serve.isRunning }
-        XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
-        XCTAssertEqual(serve.terminationStatus, 0)
+        let stopped = await serve.stop()
+        let log = try XCTUnwrap(stopped, "serve did not exit after SIGTERM")
+        XCTAssertEqual(serve.process.terminationStatus, 0)
         // Its platform lines, and on stopping the summary of what it served.
-        let log = banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertTrue(log.contains("START RequestId: ") && log.contains("REPORT RequestId: "), log)
         XCTAssertTrue(log.contains("[emulator] served 1 invocation; Duration p50 "), log)
         XCTAssertFalse(isAlive(Int32(runtimePID)), "runtime \(runtimePID) outlived the emulator")
@@ -38,28 +61,15 @@ final class ServeCommandTests: XCTestCase {
     /// An Event's failure has no caller to reach: `serve` logs it, beside the runtime's own lines,
     /// which come through the emulator's pipe onto its standard error.
     func testServeLogsAFailedEventInvocation() async throws {
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-        serve.arguments = ["serve", "--port", "0", "--handler", "throw", "--", TestPaths.executable("lambda-test-function")]
-        let stderr = Pipe()
-        serve.standardError = stderr
-        try serve.run()
-        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
-        var banner = ""
-        while !banner.contains("invoke at"), case let chunk = stderr.fileHandleForReading.availableData, !chunk.isEmpty {
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
-        let port = try XCTUnwrap(banner.firstMatch(of: #/127\.0\.0\.1:(\d+)/#).flatMap { Int($0.1) }, banner)
-        let event = try await postInvocation(port: port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "Event"])
+        let serve = try RunningServe(["--handler", "throw"])
+        let event = try await postInvocation(port: serve.port, body: Data("{}".utf8), headers: ["X-Amz-Invocation-Type": "Event"])
         XCTAssertEqual(event.status, 202)
         let requestID = try XCTUnwrap(event.headers["x-amzn-requestid"])
         // One runtime: this one runs after the Event has ended.
-        let after = try await postInvocation(port: port, body: Data("{}".utf8))
+        let after = try await postInvocation(port: serve.port, body: Data("{}".utf8))
         XCTAssertEqual(after.headers["x-amz-function-error"], "Unhandled")
-        kill(serve.processIdentifier, SIGTERM)
-        let stopped = await eventually(10) { !serve.isRunning }
-        XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
-        let log = banner + String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stopped = await serve.stop()
+        let log = try XCTUnwrap(stopped, "serve did not exit after SIGTERM")
         XCTAssertTrue(log.contains("[emulator] Event invocation \(requestID) failed (Function.InvalidEvent): "), log)
         // Lambda tries it again in a minute; stopped before, the emulator says the retry is dropped.
         XCTAssertTrue(log.contains("; trying it again in 60.00 s (attempt 2 of 3)"), log)
@@ -91,16 +101,9 @@ final class ServeCommandTests: XCTestCase {
         ]
         for (options, expected) in cases.map({ (["serve"] + $0.0 + ["--", TestPaths.executable("lambda-test-function")], $0.1) })
             + invoke.map({ (["invoke", "--event", TestPaths.repoRoot.appendingPathComponent("functions/echo/events/sample.json").path] + $0.0, $0.1) }) + bench.map({ (["bench"] + $0.0, $0.1) }) {
-            let serve = Process()
-            serve.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-            serve.arguments = options
-            let stderr = Pipe()
-            serve.standardError = stderr
-            try serve.run()
-            let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            serve.waitUntilExit()
-            XCTAssertNotEqual(serve.terminationStatus, 0, "\(options)")
-            XCTAssertTrue(output.contains(expected), "\(options): \(output)")
+            let run = try CommandRun.run(TestPaths.executable("video-lambda"), options)
+            XCTAssertNotEqual(run.status, 0, "\(options)")
+            XCTAssertTrue(run.output.contains(expected), "\(options): \(run.output)")
         }
     }
 
@@ -111,17 +114,9 @@ final class ServeCommandTests: XCTestCase {
         try Data(("{\"pad\":\"" + String(repeating: "x", count: 6_291_456) + "\"}").utf8).write(to: event)
         defer { try? FileManager.default.removeItem(at: event) }
         for extra in [[], ["--emulated"]] {
-            let invoke = Process()
-            invoke.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-            invoke.arguments = ["invoke", "--event", event.path, "--function", "echo"] + extra
-            let stderr = Pipe()
-            invoke.standardOutput = FileHandle.nullDevice
-            invoke.standardError = stderr
-            try invoke.run()
-            let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            invoke.waitUntilExit()
-            XCTAssertNotEqual(invoke.terminationStatus, 0, "\(extra)")
-            XCTAssertTrue(output.contains("is 6291466 bytes; Lambda takes events of at most 6291456 bytes"), output)
+            let run = try CommandRun.run(TestPaths.executable("video-lambda"), ["invoke", "--event", event.path, "--function", "echo"] + extra)
+            XCTAssertNotEqual(run.status, 0, "\(extra)")
+            XCTAssertTrue(run.output.contains("is 6291466 bytes; Lambda takes events of at most 6291456 bytes"), run.output)
         }
     }
 
@@ -134,21 +129,12 @@ final class ServeCommandTests: XCTestCase {
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-config-\(UUID().uuidString)")
         try Data("[profile dev]\nregion = eu-north-1\n".utf8).write(to: config)
         defer { for file in [event, config] { try? FileManager.default.removeItem(at: file) } }
-        let invoke = Process()
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] { environment[name] = nil }
-        environment["AWS_CONFIG_FILE"] = config.path
-        environment["AWS_PROFILE"] = "dev"
-        invoke.environment = environment
-        invoke.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-        invoke.arguments = ["invoke", "--event", event.path, "--function", "echo", "--emulated", "--memory", "1769"]
-        let stdout = Pipe()
-        invoke.standardOutput = stdout
-        invoke.standardError = FileHandle.nullDevice
-        try invoke.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        invoke.waitUntilExit()
-        XCTAssertEqual(invoke.terminationStatus, 0, output)
+        let run = try CommandRun.run(TestPaths.executable("video-lambda"),
+                                     ["invoke", "--event", event.path, "--function", "echo", "--emulated", "--memory", "1769"],
+                                     environment: ["AWS_CONFIG_FILE": config.path, "AWS_PROFILE": "dev"],
+                                     unset: ["AWS_REGION", "AWS_DEFAULT_REGION"], errors: false)
+        let output = run.output
+        XCTAssertEqual(run.status, 0, output)
         XCTAssertEqual((jsonObject(output)["event"] as? [String: String])?["video"], "file:///tmp/a.mp4", output)
         let arn = jsonObject(output)["functionArn"] as? String ?? ""
         XCTAssertTrue(arn.hasPrefix("arn:aws:lambda:eu-north-1:") && arn.hasSuffix(":function:echo"), output)

@@ -8,17 +8,21 @@ public struct CommandRun {
     /// Standard output and standard error, interleaved.
     public let output: String
 
-    /// Runs `executable` with `arguments` (and `environment` over this process's) in `directory`.
+    /// Runs `executable` with `arguments` (and `environment` over this process's, less `unset`) in
+    /// `directory`. `errors`: standard error goes into `output` too; else it is dropped (the
+    /// output is then a command's answer alone, as JSON a test reads).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           in directory: URL? = nil) throws -> CommandRun {
+                           unset: [String] = [], in directory: URL? = nil, errors: Bool = true) throws -> CommandRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        for name in unset { variables[name] = nil }
+        process.environment = variables
         if let directory { process.currentDirectoryURL = directory }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errors ? pipe : FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -213,21 +213,11 @@ final class FunctionEndToEndTests: XCTestCase {
         let event = FileManager.default.temporaryDirectory.appendingPathComponent("in-process-\(UUID().uuidString).json")
         try Data(#"{"video": ".cache/videos/h264.mp4", "frames": 1}"#.utf8).write(to: event)
         defer { try? FileManager.default.removeItem(at: event) }
-        let invoke = Process()
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["LAMBDA_TASK_ROOT", "VIDEO_LAMBDA_FUNCTIONS", "OUTPUT_URI"] { environment[name] = nil }
-        invoke.environment = environment
-        invoke.currentDirectoryURL = RepoPaths.root
-        invoke.executableURL = BuiltProducts.directory.appendingPathComponent("video-lambda")
-        invoke.arguments = ["invoke", "--event", event.path, "--function", "video-orientation"]
-        let stdout = Pipe()
-        invoke.standardOutput = stdout
-        invoke.standardError = FileHandle.nullDevice
-        try invoke.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        invoke.waitUntilExit()
-        XCTAssertEqual(invoke.terminationStatus, 0, output)
-        XCTAssertEqual((try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["sampledFrames"] as? Int, 1, output)
+        let run = try CommandRun.run(BuiltProducts.directory.appendingPathComponent("video-lambda").path,
+                                     ["invoke", "--event", event.path, "--function", "video-orientation"],
+                                     unset: ["LAMBDA_TASK_ROOT", "VIDEO_LAMBDA_FUNCTIONS", "OUTPUT_URI"], in: RepoPaths.root, errors: false)
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual((try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])?["sampledFrames"] as? Int, 1, run.output)
     }
 
     func testOrientationSampleEvents() async throws {
