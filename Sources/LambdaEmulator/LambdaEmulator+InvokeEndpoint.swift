@@ -107,7 +107,8 @@ extension LambdaEmulator {
         }
         var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")] + identity
         if let functionError = result.functionError { headers.append(("X-Amz-Function-Error", functionError)) }
-        if let logResult { headers.append(("X-Amz-Log-Result", Data(logResult).base64EncodedString())) }
+        // None for an invocation that never started (it wrote no log).
+        if let logResult, !logResult.isEmpty { headers.append(("X-Amz-Log-Result", Data(logResult).base64EncodedString())) }
         responder.respond(.ok, headers: headers, body: result.body)
     }
 

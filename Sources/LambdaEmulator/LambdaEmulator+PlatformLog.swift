@@ -24,8 +24,12 @@ extension LambdaEmulator {
         let initDurationMs = slot.unreportedInitMs
         slot.unreportedInitMs = nil
         guard let log = configuration.platformLog else { return }
-        // What the runtime wrote before this hand-over goes before START, and not into the tail.
-        if invocation.logTail != nil { slot.process?.output.collect() } else { slot.process?.output.drain() }
+        // What the runtime wrote before this hand-over goes before START, and not into the tail;
+        // but a process started for this invocation (its init tried again in its invoke phase)
+        // has been collected from its first byte.
+        if slot.invokePhaseInit !== invocation {
+            if invocation.logTail != nil { slot.process?.output.collect() } else { slot.process?.output.drain() }
+        }
         log.start(requestID: invocation.requestID, functionARN: configuration.functionARN, tail: invocation.logTail)
         invocation.reportOpened = true
         slot.openReport = OpenPlatformReport(requestID: invocation.requestID, started: .now(), initDurationMs: initDurationMs,

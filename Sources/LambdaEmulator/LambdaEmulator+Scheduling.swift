@@ -14,7 +14,9 @@ extension LambdaEmulator {
         }
     }
 
-    func startRuntime(in slot: RuntimeSlot) throws {
+    /// `collectsOutput`: the process is started for an invocation whose caller wants its log's tail,
+    /// which then holds the process's output from its first byte (its init's lines).
+    func startRuntime(in slot: RuntimeSlot, collectsOutput: Bool = false) throws {
         slot.generation += 1
         slot.initFailedBeforeWork = false
         slot.initError = nil
@@ -27,7 +29,7 @@ extension LambdaEmulator {
         let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
                                                           inherited: inheritedEnvironment)
         slot.process = try RuntimeProcess(command: configuration.command, environment: environment,
-                                          directory: environment["LAMBDA_TASK_ROOT"]) { [loop, loopGate] status in
+                                          directory: environment["LAMBDA_TASK_ROOT"], collectsOutput: collectsOutput) { [loop, loopGate] status in
             loopGate.execute(on: loop) { self.runtimeExited(slot: slot, generation: generation, status: status) }
         }
         started.append(slot.process!.pid)
@@ -66,7 +68,7 @@ extension LambdaEmulator {
     private func retryInitInInvokePhase(in slot: RuntimeSlot) -> Bool {
         guard let position = positionOwedARetry() else { return false }
         let waiting = queue.remove(at: position)
-        do { try startRuntime(in: slot) } catch {
+        do { try startRuntime(in: slot, collectsOutput: waiting.logTail != nil) } catch {
             waiting.complete(.lambdaError(type: "Runtime.InvalidEntrypoint", message: "\(error)"))
             return true
         }

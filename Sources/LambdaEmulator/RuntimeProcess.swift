@@ -25,7 +25,10 @@ final class RuntimeProcess: @unchecked Sendable {
     /// The peak resident memory (kB) the reaped process's resource usage gave; nil until then.
     private var exitedPeakKB: Int?
 
-    init(command: [String], environment: [String: String], directory: String?, onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
+    /// `collectsOutput`: keep what the process writes from its first byte, for the tail of the
+    /// invocation it is started for (see `RuntimeOutput`).
+    init(command: [String], environment: [String: String], directory: String?, collectsOutput: Bool = false,
+         onExit: @escaping @Sendable (ProcessStatus) -> Void) throws {
         guard let executable = command.first else {
             throw EmulatorError(.badCommand, "no runtime command given")
         }
@@ -44,10 +47,17 @@ final class RuntimeProcess: @unchecked Sendable {
         // The runtime's stdout (logs, EMF records) and stderr come to us through a pipe, passed on
         // to our stderr (our stdout stays the caller's) and kept for a caller that asks for its
         // invocation's log.
-        let output = try RuntimeOutput(keptLimit: InvocationLogTail.limit)
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
+        // Lambda runs a function from its task root; runtimes resolve handler modules from there.
+        if let directory {
+            guard let addChdir = Self.addChdir, addChdir(&fileActions, directory) == 0 else {
+                throw EmulatorError(.badCommand, "cannot start the runtime in '\(directory)'")
+            }
+        }
+        // Made once nothing else can fail before the spawn, which hands its ends on.
+        let output = try RuntimeOutput(keptLimit: InvocationLogTail.limit, collecting: collectsOutput)
         posix_spawn_file_actions_adddup2(&fileActions, output.writeEnd, 1)
         posix_spawn_file_actions_adddup2(&fileActions, output.writeEnd, 2)
         // No stdin, as on Lambda: in a process group of its own, a runtime reading the terminal would be stopped (SIGTTIN).
@@ -55,12 +65,6 @@ final class RuntimeProcess: @unchecked Sendable {
         // Nothing else of ours leaks into the runtime: not our listening sockets, and not the pipes
         // of whoever started us, which a runtime outliving us would otherwise hold open.
         if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&fileActions, 3) }
-        // Lambda runs a function from its task root; runtimes resolve handler modules from there.
-        if let directory {
-            guard let addChdir = Self.addChdir, addChdir(&fileActions, directory) == 0 else {
-                throw EmulatorError(.badCommand, "cannot start the runtime in '\(directory)'")
-            }
-        }
 
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -89,6 +93,9 @@ final class RuntimeProcess: @unchecked Sendable {
             let (status, peakKB) = Self.waitForExit(spawned)
             exitedPeakKB = peakKB
             lock.unlock()
+            // Its group is gone; a daemon it started outside the group would keep the pipe (and its
+            // reader) for as long as it lives.
+            output.stop()
             exited.signal()
             onExit(status)
         }

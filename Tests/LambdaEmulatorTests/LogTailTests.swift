@@ -72,4 +72,66 @@ final class LogTailTests: EmulatorTestCase {
         XCTAssertEqual(other.status, 400)
         XCTAssertTrue(other.body.contains("X-Amz-Log-Type 'Full' is not one of None, Tail"), other.body)
     }
+
+    /// An init that failed before the invocation came is tried again in its invoke phase: the new
+    /// process's own lines (usually why init failed) are in the tail. (The process started before
+    /// the tail began, and its first lines went only to the emulator's log.)
+    func testAnInvokePhaseInitsLinesAreInTheTail() async throws {
+        let runtime = """
+            import os, sys, urllib.request
+            print("init line from process", os.getpid(), flush=True)
+            api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/init/error"
+            body = b'{"errorType": "Runtime.BadInit", "errorMessage": "no model"}'
+            urllib.request.urlopen(urllib.request.Request(api, data=body, method="POST")).read()
+            sys.exit(1)
+            """
+        var configuration = EmulatorConfiguration(command: ["/usr/bin/env", "python3", "-c", runtime], timeoutSeconds: 10,
+                                                  functionName: "bad-init", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        // The first init fails before any invocation: the next one has it tried again.
+        let failedOnce = await eventually(10) { await emulator.platformReportSummary().failedInits >= 1 }
+        XCTAssertTrue(failedOnce)
+        let (reply, log) = try await invokeWithTail(emulator, "{}")
+        XCTAssertEqual(reply.headers["x-amz-function-error"], "Unhandled")
+        XCTAssertTrue(log.hasPrefix("START RequestId: "), log)
+        XCTAssertTrue(log.contains("init line from process"), log)
+        XCTAssertTrue(log.contains("END RequestId: ") && log.contains("REPORT RequestId: "), log)
+    }
+
+    /// A runtime that leaves a daemon behind (outside its process group, holding its output pipe)
+    /// does not leave the pipe's reader behind: it stops once the runtime has exited.
+    func testADaemonHoldingTheOutputPipeDoesNotKeepItsReader() async throws {
+        let pids = FileManager.default.temporaryDirectory.appendingPathComponent("daemons-\(UUID().uuidString)").path
+        defer {
+            for pid in ((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(atPath: pids)
+        }
+        let runtime = """
+            import os, subprocess, sys, urllib.request
+            api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+            daemon = subprocess.Popen(["sleep", "60"], start_new_session=True)
+            with open(\(String(reflecting: pids)), "a") as f: f.write(str(daemon.pid) + "\\n")
+            with urllib.request.urlopen(api + "next") as r:
+                request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+            urllib.request.urlopen(urllib.request.Request(api + request_id + "/response", data=b'"ok"', method="POST")).read()
+            sys.exit(0)
+            """
+        func readers() -> Int {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.filter { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix("runtime-output") == true }.count
+        }
+        let before = readers()
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: ["/usr/bin/env", "python3", "-c", runtime],
+                                                                            functionName: "daemons", shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        for _ in 0..<3 {
+            let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
+            XCTAssertEqual(reply.body, #""ok""#)
+        }
+        // Each exited runtime's reader ends; the runtime now serving has one.
+        let settled = await eventually(10) { readers() <= before + 1 }
+        XCTAssertTrue(settled, "\(readers() - before) pipe readers for 1 live runtime")
+    }
 }

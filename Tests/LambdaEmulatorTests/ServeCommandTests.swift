@@ -10,9 +10,10 @@ private final class RunningServe {
     private var banner = ""
     let port: Int
 
-    init(_ arguments: [String]) throws {
+    /// `runtime`: the runtime command (the test function by default).
+    init(_ arguments: [String], runtime: [String] = [TestPaths.executable("lambda-test-function")]) throws {
         process.executableURL = URL(fileURLWithPath: TestPaths.executable("video-lambda"))
-        process.arguments = ["serve", "--port", "0"] + arguments + ["--", TestPaths.executable("lambda-test-function")]
+        process.arguments = ["serve", "--port", "0"] + arguments + ["--"] + runtime
         process.standardError = stderr
         try process.run()
         // The first line names the endpoint (read until it arrives, bounded by the read itself).
@@ -27,6 +28,15 @@ private final class RunningServe {
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// Reads (and drops) serve's standard error from now on at about 3 MB/s, as a slow log
+    /// collector would, until serve exits.
+    func readSlowlyInBackground() {
+        let handle = stderr.fileHandleForReading
+        Thread {
+            while case let chunk = handle.readData(ofLength: 16_384), !chunk.isEmpty { usleep(5_000) }
+        }.start()
+    }
 
     /// SIGTERM, then its whole log once it has exited (nil if it does not within 10 s).
     func stop() async -> String? {
@@ -75,6 +85,31 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(log.contains("; trying it again in 60.00 s (attempt 2 of 3)"), log)
         XCTAssertTrue(log.contains("[emulator] 1 failed Event invocation not tried again: the emulator is stopping (\(requestID))"), log)
         XCTAssertTrue(log.contains("the test handler was asked to fail"), log)
+    }
+
+    /// A runtime whose output never pauses (a child writing without end), read slowly: the
+    /// emulator still answers. (Draining the runtime's pipe held a lock until the pipe was empty,
+    /// which it never was: no invocation was answered, and no timeout fired.)
+    func testARuntimeThatWritesWithoutPauseDoesNotStopTheEmulator() async throws {
+        let runtime = """
+            import os, subprocess, urllib.request
+            api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+            subprocess.Popen(["yes", "output without end"])
+            while True:
+                with urllib.request.urlopen(api + "next") as r:
+                    request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+                urllib.request.urlopen(urllib.request.Request(api + request_id + "/response", data=b'"ok"', method="POST")).read()
+            """
+        let serve = try RunningServe(["--timeout", "5"], runtime: ["/usr/bin/env", "python3", "-c", runtime])
+        serve.readSlowlyInBackground()
+        for _ in 0..<3 {
+            let reply = try await postInvocation(port: serve.port, body: Data("{}".utf8))
+            XCTAssertEqual(reply.status, 200, reply.body)
+            XCTAssertEqual(reply.body, #""ok""#)
+        }
+        kill(serve.process.processIdentifier, SIGTERM)
+        let stopped = await eventually(10) { !serve.process.isRunning }
+        XCTAssertTrue(stopped, "serve did not exit after SIGTERM")
     }
 
     /// Settings out of range end `serve` (and `invoke`, and the benchmarks) at once with a message naming them (a port of 99999 used to
