@@ -8,6 +8,9 @@ struct InvokeTarget: Equatable {
     /// The version or alias asked for ("$LATEST", "prod"); nil when none was.
     var qualifier: String?
 
+    /// A name, or a name and its qualifier: read first, as the pattern below would take
+    /// "function:prod" (the RIE's name with a qualifier) for a function named "prod".
+    nonisolated(unsafe) private static let nameAndQualifier = #/^([a-zA-Z0-9_.-]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+))?$/#
     /// The Invoke API's FunctionName pattern, with the name and the qualifier captured.
     nonisolated(unsafe) private static let pattern =
         #/^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9_.-]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+))?$/#
@@ -24,8 +27,14 @@ struct InvokeTarget: Equatable {
     /// `functionName`: the path's segment, percent-decoded; `query`: the request's query string.
     /// A qualifier in both must be the same one, as Lambda requires.
     static func parse(functionName: String, query: String) throws(Refusal) -> InvokeTarget {
-        guard let match = try? pattern.wholeMatch(in: functionName) else { throw .notAFunctionName }
-        var target = InvokeTarget(name: String(match.1), qualifier: match.2.map(String.init))
+        var target: InvokeTarget
+        if let match = try? nameAndQualifier.wholeMatch(in: functionName) {
+            target = InvokeTarget(name: String(match.1), qualifier: match.2.map(String.init))
+        } else if let match = try? pattern.wholeMatch(in: functionName) {
+            target = InvokeTarget(name: String(match.1), qualifier: match.2.map(String.init))
+        } else {
+            throw .notAFunctionName
+        }
         if let asked = queryQualifier(query), !asked.isEmpty {
             guard asked.count <= maximumQualifierLength, (try? #/\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+/#.wholeMatch(in: asked)) != nil else {
                 throw .badQualifier("the Qualifier '\(asked)' is not a version or an alias name")
