@@ -15,11 +15,13 @@ extension VideoReader {
         var draining = false
         // Damage can make the demuxer or decoder fail without moving on; give up after this many in a row.
         var failuresInARow = 0
-        // Damage met on the way (decode errors here, or a frame decoded from damaged data): then a
-        // first frame at or after the target that comes a frame or more after it is not the
-        // target's frame, which was lost. (Frames at or after the target are never skipped, and
-        // with frame threads the errors come out a few frames before the frames they cost.)
-        var damageSeen = 0
+        // Damage met lately (decode errors, or frames decoded from damaged data): then a first
+        // frame at or after the target that comes well after it is not the target's frame, which
+        // was lost. (Frames at or after the target are never skipped.) The damage counts until as
+        // many clean frames have come as the decoder holds in flight (its threads and reorder
+        // delay), after which the errors cannot be the ones that cost the frames to come.
+        var damageSeen = 0, cleanSince = 0
+        let inFlight = max(1, Int(decoder.codecContext.pointee.thread_count)) + Int(decoder.codecContext.pointee.has_b_frames) + 1
         let decodedBefore = position.lastTimestamp != nil
         while failuresInARow < 64 {
             guard let frame = av_frame_alloc() else {
@@ -30,14 +32,15 @@ extension VideoReader {
                 failuresInARow = 0
                 work.framesDecoded += 1
                 let damaged = frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
-                if damaged { work.decodeErrors += 1; damageSeen += 1 }
+                if damaged { work.decodeErrors += 1; damageSeen += 1; cleanSince = 0 } else { cleanSince += 1 }
+                if cleanSince > inFlight { damageSeen = 0 }
                 let timestamp = frameTimestamp(frame)
                 position.keep(frame, timestamp: timestamp, damaged: damaged)
                 if timestamp >= target {
                     // Not for the first frame after a seek (a seek that lands late looks the same,
                     // and is tried again further back), nor when any first frame is wanted.
                     let decodedOneBefore = decodedBefore || position.firstTimestamp != timestamp
-                    if damageSeen > 0, decodedOneBefore, target != Self.firstFrameOut, timestamp - target >= frameDuration() {
+                    if damageSeen > 0, decodedOneBefore, target != Self.firstFrameOut, isWellAfter(timestamp, target) {
                         position.damagedGaps.append(DamagedGap(from: target, until: timestamp, errors: damageSeen))
                     }
                     if let reason = damagedGapReason(holding: target) { return .missing(reason) }
@@ -55,6 +58,7 @@ extension VideoReader {
                 if let reason = oversizedPictureReason() { return .missing(reason) }
                 work.decodeErrors += 1
                 damageSeen += 1
+                cleanSince = 0
                 failuresInARow += 1
                 continue
             }
@@ -79,11 +83,13 @@ extension VideoReader {
                     if let reason = oversizedPictureReason() { return .missing(reason) }
                     work.decodeErrors += 1
                     damageSeen += 1
+                    cleanSince = 0
                     failuresInARow += 1
                 }
             case .damaged:
                 work.decodeErrors += 1
                 damageSeen += 1
+                cleanSince = 0
                 failuresInARow += 1
             case .endOfData:
                 draining = true
@@ -94,10 +100,17 @@ extension VideoReader {
         return .missing("the data around \(format(seconds(target))) s is too damaged to decode (\(failuresInARow) errors in a row)")
     }
 
+    /// Whether `frame` comes more than one and a half frames (at the stream's average rate) after
+    /// `target`: a frame was due in between. The half is room for clocks that round each frame's
+    /// time (33 or 34 ms at 30 fps) and a rate that varies. Never, without a known rate.
+    func isWellAfter(_ frame: Int64, _ target: Int64) -> Bool {
+        info.frameRate > 0 && seconds(frame) - seconds(target) > 1.5 / info.frameRate
+    }
+
     /// Why `target` has no frame when damage lost the frames from it on (found by `decodeForward`),
-    /// nil otherwise. The frame after the gap still answers a target within one frame before it.
+    /// nil otherwise. The frame after the gap still answers a target it is not well after.
     func damagedGapReason(holding target: Int64) -> String? {
-        guard let gap = position.damagedGaps.first(where: { target >= $0.from && $0.until - target >= frameDuration() }) else { return nil }
+        guard let gap = position.damagedGaps.first(where: { target >= $0.from && isWellAfter($0.until, target) }) else { return nil }
         return "no frame decodes from \(format(seconds(gap.from))) s until \(format(seconds(gap.until))) s (\(gap.errors) decode errors on the way): the video data there is damaged"
     }
 

@@ -81,6 +81,29 @@ final class BadFileTests: XCTestCase {
         XCTAssertTrue(batch.missing.first?.reason.contains("the video data there is damaged") == true, "\(batch.missing)")
     }
 
+    /// Damage seconds before a target says nothing of the frames there: a variable-rate video's
+    /// longer frame after it is its frame. (Damage anywhere earlier in the decode made such a
+    /// target missing, "no frame decodes from 5.12 s until 5.2 s".)
+    func testDamageLongBeforeATargetLeavesItsFrame() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vfr-\(UUID().uuidString).mp4").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // 30 fps with a 100 ms pause after every 10th frame, one GOP: frames at 5.067 s, then 5.2 s.
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=8",
+                                                     "-vf", "setpts='(N/30+floor(N/10)*0.1)/TB'", "-fps_mode", "passthrough",
+                                                     "-c:v", "libx264", "-g", "300", "-threads", "1", "-video_track_timescale", "90000", path])
+        let (packets, _) = try FFmpegOracle.run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,pos",
+                                                                     "-of", "csv=p=0", path])
+        let rows = String(decoding: packets, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        let at2s = try XCTUnwrap(rows.first { $0.count == 2 && $0[0] >= 2 }, "\(rows.prefix(5))")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let start = Int(at2s[1]) + 200
+        for index in 0..<1500 { bytes[start + index] = UInt8(truncatingIfNeeded: index &* 167 &+ 13) }
+        let reader = try VideoReader(reader: MemoryReader(uri: "memory://vfr-damaged.mp4", bytes: bytes))
+        let batch = try reader.frames(at: [1, 5.12, 5.15])
+        XCTAssertEqual(batch.missing.map(\.requestedTimestamp), [], "\(batch.missing)")
+        XCTAssertEqual(batch.frames.map(\.timestamp), [1, 5.2, 5.2], accuracy: 1e-6)
+    }
+
     /// A playlist uploaded as a video must not make FFmpeg fetch what it lists (a loopback or private
     /// address, a local file): the access policy never saw those. The listener stands for such an
     /// address; nothing may connect to it.
