@@ -140,6 +140,15 @@ final class Demuxer {
         avformat_close_input(&format)
     }
 
+    /// Seconds from the start of the file at `streamTime` (the video stream's time base): exact
+    /// when the video stream starts the container, else counted from its microsecond start.
+    func seconds(_ streamTime: Int64) -> Double {
+        if let start = startInStreamTicks { return Double(streamTime &- start) * av_q2d(timeBase) }
+        let value = Double(streamTime) * av_q2d(timeBase) - Double(startTime) / Double(AV_TIME_BASE)
+        // The first frame of a stream that does not start the container, a rounding below zero: 0.
+        return value < 0 && value > -1e-6 ? 0 : value
+    }
+
     /// Demuxers that read a description of a network stream and connect to it (the sdp demuxer
     /// binds the RTP ports it names and waits for packets from anywhere): refused by name once
     /// probing picks one, before any socket is opened.

@@ -49,8 +49,9 @@ public struct KeyframeIndex: Sendable, Equatable {
     /// How much of a video's end an index may leave out and still count as whole (its last GOP).
     static let shortestMissingTail = 10.0
 
-    /// From the stream's index entries; empty when the container keeps no index.
-    static func fromContainer(stream: UnsafeMutablePointer<AVStream>, startTime: Int64) -> KeyframeIndex {
+    /// From the stream's index entries; empty when the container keeps no index. `seconds`: a
+    /// stream time in seconds from the start of the file (the reader's own conversion).
+    static func fromContainer(stream: UnsafeMutablePointer<AVStream>, seconds: (Int64) -> Double) -> KeyframeIndex {
         let count = avformat_index_get_entries_count(stream)
         var keyTimes: [Int64] = []
         var firstTime: Int64?
@@ -63,9 +64,6 @@ public struct KeyframeIndex: Sendable, Equatable {
         guard let firstTime else { return KeyframeIndex(timestamps: [], source: .containerIndex) }
         let streamStart = stream.pointee.start_time
         let shift = streamStart == vl_nopts_value() ? 0 : max(0, streamStart - firstTime)
-        let timeBase = stream.pointee.time_base
-        let origin = Double(startTime) / Double(AV_TIME_BASE)
-        let seconds = keyTimes.map { Double($0 + shift) * av_q2d(timeBase) - origin }.sorted()
-        return KeyframeIndex(timestamps: seconds, source: .containerIndex)
+        return KeyframeIndex(timestamps: keyTimes.map { seconds($0 + shift) }.sorted(), source: .containerIndex)
     }
 }

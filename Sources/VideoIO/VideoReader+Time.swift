@@ -8,12 +8,7 @@ extension VideoReader {
         return av_rescale_q(microseconds, vl_time_base_q(), demuxer.timeBase)
     }
 
-    func seconds(_ streamTime: Int64) -> Double {
-        if let start = demuxer.startInStreamTicks { return Double(streamTime &- start) * av_q2d(demuxer.timeBase) }
-        let value = Double(streamTime) * av_q2d(demuxer.timeBase) - Double(demuxer.startTime) / Double(AV_TIME_BASE)
-        // The first frame of a stream that does not start the container, a rounding below zero: 0.
-        return value < 0 && value > -1e-6 ? 0 : value
-    }
+    func seconds(_ streamTime: Int64) -> Double { demuxer.seconds(streamTime) }
 
     /// The frame's presentation time as FFmpeg's CLI takes it (best effort: pts, else guessed).
     func frameTimestamp(_ frame: UnsafeMutablePointer<AVFrame>) -> Int64 {

@@ -49,7 +49,7 @@ public final class VideoReader {
         try limits.checkFrame(width: info.codedWidth, height: info.codedHeight, uri: uri)
         try limits.checkDuration(info.duration, uri: uri)
         decoder = try Decoder(stream: demuxer.stream, uri: uri, threads: decoderThreads, maximumPixels: limits.maximumPixelsPerFrame)
-        containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, startTime: demuxer.startTime)
+        containerKeyframes = KeyframeIndex.fromContainer(stream: demuxer.stream, seconds: demuxer.seconds)
         samples = SampleTable.fromContainer(stream: demuxer.stream)
         if info.duration <= 0, let sibling {
             (info.start, info.duration, info.frameCount) = (sibling.info.start, sibling.info.duration, sibling.info.frameCount)
@@ -113,7 +113,7 @@ public final class VideoReader {
         let format = demuxer.formatContext.pointee
         // The video's start within the file (the container's start is the earliest stream's).
         let containerStart = Double(demuxer.startTime) / Double(AV_TIME_BASE)
-        let start = stream.start_time == vl_nopts_value() ? 0 : max(0, Double(stream.start_time) * av_q2d(stream.time_base) - containerStart)
+        let start = stream.start_time == vl_nopts_value() ? 0 : max(0, demuxer.seconds(stream.start_time))
         var duration = 0.0
         if stream.duration != vl_nopts_value() && stream.duration > 0 {
             duration = Double(stream.duration) * av_q2d(stream.time_base)

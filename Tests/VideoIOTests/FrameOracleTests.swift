@@ -153,13 +153,20 @@ final class FrameOracleTests: XCTestCase {
     /// Times count from the container's start on the stream's own clock: a transport stream starting
     /// at 1.4666… s (off the microsecond grid) had its first frame at -3.3e-07 s and 0.5 at 0.4999997.
     func testTimesFromAStartOffTheMicrosecondAreExact() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("offset-\(UUID().uuidString).ts").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", TestVideos.path("h264.mp4"), "-an", "-c", "copy",
-                                                     "-output_ts_offset", "0.0666667", path])
-        let frames = try VideoReader(uri: path, store: TestVideos.store).frames(at: [0, 0.5]).frames
-        XCTAssertEqual(frames.map(\.timestamp), [0, 0.5], accuracy: 1e-9)
-        XCTAssertEqual(frames.first?.timestamp.sign, .plus)
+        // Starts rounded down (1.4666667 s) and up (1.4000444 s) to the microsecond.
+        for offset in ["0.0666667", "0.00004444"] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("offset-\(UUID().uuidString).ts").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", TestVideos.path("h264.mp4"), "-an", "-c", "copy",
+                                                         "-output_ts_offset", offset, path])
+            let reader = try VideoReader(uri: path, store: TestVideos.store)
+            // The video starts the file: sampling from 0 asks for 0 (it asked for 4.4e-07).
+            XCTAssertEqual(reader.info.start, 0, offset)
+            let frames = try reader.frames(at: [0, 0.5]).frames
+            XCTAssertEqual(frames.map(\.timestamp), [0, 0.5], accuracy: 1e-9)
+            XCTAssertEqual(frames.first?.timestamp.sign, .plus, offset)
+            XCTAssertEqual(try reader.frames(.uniform(count: 2)).frames.first?.requestedTimestamp, 0, offset)
+        }
     }
 
     func testAContainerWithoutIndexIsScannedAndSeeksLikeTheCLI() throws {
