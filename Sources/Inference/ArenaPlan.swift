@@ -27,15 +27,22 @@ struct ArenaPlan: Equatable {
     /// Offsets are multiples of 64, the alignment kernels' vector loads expect.
     static let alignment = 64
 
+    /// Lifetimes of at most this many steps are found through the steps they live in; longer ones
+    /// are kept in one list by offset, which every value checks. (Through the steps alone, K values
+    /// alive together over K steps cost K^3: a 20,000-branch model planned for minutes.)
+    static let shortLifetime = 64
+
     init(_ values: [Value]) {
-        var placed: [(offset: Int, bytes: Int)] = []
+        var placed: [(offset: Int, bytes: Int, lifetime: ClosedRange<Int>)] = []
         var offsets: [String: Int] = [:], sizes: [String: Int] = [:]
         var end = 0
-        // The placed values alive at each step, so that a value is checked against those alive in
-        // its own lifetime only (a long chain of short lives stays linear, not quadratic).
+        // The short-lived placed values alive at each step, so that a value is checked against
+        // those alive in its own lifetime only (a long chain of short lives stays linear).
         let steps = (values.map(\.lifetime.upperBound).max() ?? -1) + 1
         var aliveAt = [[Int]](repeating: [], count: steps)
         var lastSeen = [Int](repeating: -1, count: values.count)
+        // The long-lived placed values, by offset.
+        var longLived: [Int] = []
         // Largest first (then earliest): the large ones fix the layout, the small fill the gaps.
         let order = values.indices.sorted {
             (values[$0].bytes, -values[$0].lifetime.lowerBound) > (values[$1].bytes, -values[$1].lifetime.lowerBound)
@@ -43,23 +50,43 @@ struct ArenaPlan: Equatable {
         for (number, index) in order.enumerated() {
             let value = values[index]
             let bytes = Self.aligned(max(value.bytes, 1))
-            var overlapping: [(offset: Int, bytes: Int)] = []
+            var shortOverlapping: [Int] = []
             for step in value.lifetime {
                 for other in aliveAt[step] where lastSeen[other] != number {
                     lastSeen[other] = number
-                    overlapping.append(placed[other])
+                    shortOverlapping.append(other)
                 }
             }
-            overlapping.sort { $0.offset < $1.offset }
-            // The lowest gap between the values alive at the same time that holds this one.
+            shortOverlapping.sort { placed[$0].offset < placed[$1].offset }
+            // The lowest gap that holds this value between those alive at the same time, taken in
+            // offset order: the two sorted lists merged.
             var offset = 0
-            for other in overlapping {
-                if offset + bytes <= other.offset { break }
-                offset = max(offset, other.offset + other.bytes)
+            var short = 0, long = 0
+            while true {
+                let other: Int
+                if short < shortOverlapping.count, long >= longLived.count || placed[shortOverlapping[short]].offset <= placed[longLived[long]].offset {
+                    other = shortOverlapping[short]; short += 1
+                } else if long < longLived.count {
+                    other = longLived[long]; long += 1
+                    guard placed[other].lifetime.overlaps(value.lifetime) else { continue }
+                } else {
+                    break
+                }
+                if offset + bytes <= placed[other].offset { break }
+                offset = max(offset, placed[other].offset + placed[other].bytes)
             }
             let slot = placed.count
-            placed.append((offset, bytes))
-            for step in value.lifetime { aliveAt[step].append(slot) }
+            placed.append((offset, bytes, value.lifetime))
+            if value.lifetime.count <= Self.shortLifetime {
+                for step in value.lifetime { aliveAt[step].append(slot) }
+            } else {
+                var low = 0, high = longLived.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if placed[longLived[middle]].offset <= offset { low = middle + 1 } else { high = middle }
+                }
+                longLived.insert(slot, at: low)
+            }
             offsets[value.name] = offset
             sizes[value.name] = value.bytes
             end = max(end, offset + bytes)

@@ -45,8 +45,19 @@ public enum VideoFunctions {
         FFmpegLibraries.startLoading()
         BLASLibrary.startLoading()
         let store = ObjectStore.fromEnvironment(functionsDirectory: root)
-        let output = try VideoFunctionHandler.checkedOutput(context.environment["OUTPUT_URI"], store: store)
-        let analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
+        let output: OutputLocation?
+        let analyzer: VideoAnalyzer
+        do {
+            output = try VideoFunctionHandler.checkedOutput(context.environment["OUTPUT_URI"], store: store)
+            analyzer = try VideoAnalyzer(directory: "\(root)/\(name)", name: name, store: store)
+        } catch {
+            // A failed init ends the process: not while a library is still loading on another
+            // thread, whose constructors (FFmpeg's dependencies register GObject types) would run
+            // beside exit's destructors and abort it now and then. Asking for them waits for them.
+            _ = try? FFmpegLibraries.load()
+            _ = try? BLASLibrary.load()
+            throw error
+        }
         FreedMemoryReuse.returnFreedPages()
         context.logger.info("\(name): model \(analyzer.config.model.name) (sha256 \(analyzer.modelSHA256.prefix(12))…) loaded, \(KernelContext.availableCores) threads")
         let handler = VideoFunctionHandler(analyzer: analyzer, output: output)
