@@ -43,6 +43,24 @@ public struct Graph: Sendable {
         self.constants = constants
     }
 
+    /// Throws for a graph whose values do not each have one writer, as ONNX requires (the ONNX
+    /// loader asks; a graph built here may rewrite a name): a value that
+    /// two nodes write (or a node and an input or initializer: the later write shadowed the weights),
+    /// or a graph output nothing writes (every run would fail on it).
+    public func checkWriters() throws(InferenceError) {
+        var written = Set(inputs.map(\.name)).union(constants.keys)
+        for node in nodes {
+            for output in node.outputs where !output.isEmpty {
+                guard written.insert(output).inserted else {
+                    throw InferenceError(.invalidGraph, "node '\(node.name)' writes '\(output)', which an input, an initializer or another node already writes (ONNX allows one writer per value)")
+                }
+            }
+        }
+        if let unwritten = outputs.first(where: { !written.contains($0) }) {
+            throw InferenceError(.invalidGraph, "graph output '\(unwritten)' is written by no node, input or initializer")
+        }
+    }
+
     /// How many node inputs (and graph outputs) read each value.
     func consumerCounts() -> [String: Int] {
         var counts: [String: Int] = [:]

@@ -42,7 +42,9 @@ struct GraphBuilder {
             throw ModelError(.unsupportedOperators, "\(source): \(unsupported.count) unsupported operator(s): \(unsupported.joined(separator: "; "))")
         }
         let sorted = try topologicallySorted(nodes, available: Set(constants.keys).union(inputs.map(\.name)))
-        return Graph(nodes: sorted, inputs: inputs, outputs: proto.output.map(\.name), constants: constants)
+        let graph = Graph(nodes: sorted, inputs: inputs, outputs: proto.output.map(\.name), constants: constants)
+        do { try graph.checkWriters() } catch { throw ModelError(.invalidModel, "\(source): \(error)") }
+        return graph
     }
 
     private func graphInput(_ value: Onnx_ValueInfoProto) throws -> GraphInput {

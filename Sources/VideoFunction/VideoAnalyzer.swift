@@ -46,7 +46,10 @@ public final class VideoAnalyzer {
             throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)")
         }
         modelSHA256 = model.sha256
-        session = try Session(graph: model.graph, options: SessionOptions(threads: threads))
+        // A graph that breaks ONNX's rules, or whose constants will not fold within memory, is the
+        // model's fault like a load error.
+        do { session = try Session(graph: model.graph, options: SessionOptions(threads: threads)) }
+        catch { throw VideoFunctionError(.invalidConfig, "model of \(name): \(error)") }
         let graph = model.graph
         let input = config.model.input ?? graph.inputs.first?.name ?? ""
         let output = config.model.output ?? graph.outputs.first ?? ""
@@ -55,6 +58,10 @@ public final class VideoAnalyzer {
         }
         guard graph.outputs.contains(output) else {
             throw VideoFunctionError(.invalidConfig, "\(name): the model has no output '\(output)'")
+        }
+        // The function feeds one input: a model that needs another would fail every request.
+        if let other = graph.inputs.first(where: { $0.name != input }) {
+            throw VideoFunctionError(.invalidConfig, "\(name): the model also needs input '\(other.name)', and the function gives only '\(input)'")
         }
         inputName = input
         outputName = output
@@ -73,7 +80,7 @@ public final class VideoAnalyzer {
             throw VideoFunctionError(.invalidConfig, "\(name): no labels (function.json's labels, or the model metadata entry '\(config.labelsFromModelMetadata ?? "")', is empty)")
         }
         // A count that differs would fail every request; said at init, it fails the deploy instead.
-        if let width = Self.scoresPerFrame(session: session, input: input, output: output), width != labels.count {
+        if let width = try Self.scoresPerFrame(session: session, input: input, output: output, owner: name), width != labels.count {
             let source = config.labels != nil ? "function.json's labels" : "the model metadata entry '\(config.labelsFromModelMetadata ?? "")'"
             throw VideoFunctionError(.invalidConfig, "\(name): the model gives \(width) scores per frame but \(source) has \(labels.count) labels (\(labels.joined(separator: ", ")))")
         }
@@ -191,13 +198,17 @@ public final class VideoAnalyzer {
 
     /// Scores per frame of `output`, from a plan for one frame (shape inference, nothing run); nil
     /// when the model leaves a dimension other than the batch open, or has other inputs: then the
-    /// first inference checks it.
-    private static func scoresPerFrame(session: Session, input: String, output: String) -> Int? {
+    /// first inference checks it. A model that cannot be planned for one frame (weights that do not
+    /// fit their node, an attribute out of range) would fail every request: an init error.
+    private static func scoresPerFrame(session: Session, input: String, output: String, owner: String) throws -> Int? {
         guard session.inputs.count == 1, let declared = session.inputs.first, declared.name == input,
               declared.shape.count >= 2, declared.shape.dropFirst().allSatisfy({ $0 != nil }) else { return nil }
         let shape = [1] + declared.shape.dropFirst().map { $0! }
-        guard let plan = try? session.plan(for: [input: Tensor(declared.elementType, shape: shape)]),
-              let type = plan.inferredTypes[output], type.shape.first == 1, type.shape.count >= 2 else { return nil }
+        let plan: ExecutionPlan
+        do { plan = try session.plan(for: [input: Tensor(declared.elementType, shape: shape)]) } catch {
+            throw VideoFunctionError(.invalidConfig, "\(owner): the model cannot run on a frame of its input's shape \(shape): \(error)")
+        }
+        guard let type = plan.inferredTypes[output], type.shape.first == 1, type.shape.count >= 2 else { return nil }
         return type.shape.dropFirst().reduce(1, *)
     }
 

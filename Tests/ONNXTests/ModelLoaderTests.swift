@@ -224,6 +224,31 @@ final class ModelLoaderTests: XCTestCase {
         assertError(.invalidModel, containing: "reads missing, which nothing produces") { try ModelLoader.load(bytes: try self.bytes(model), source: "m") }
     }
 
+    /// ONNX's one writer per value: a node writing an initializer's name (it shadowed the weights,
+    /// and failed later in a broadcast), a second writer of a value, and an output nothing writes
+    /// (every run failed on it) are load errors.
+    func testEveryValueHasOneWriter() throws {
+        var shadow = Onnx_NodeProto()
+        shadow.opType = "Relu"; shadow.name = "shadow"; shadow.input = ["x"]; shadow.output = ["b"]
+        var model = Self.model()
+        model.graph.node.insert(shadow, at: 0)
+        assertError(.invalidModel, containing: "node 'shadow' writes 'b', which an input, an initializer or another node already writes") {
+            try ModelLoader.load(bytes: try self.bytes(model), source: "m")
+        }
+        var again = Onnx_NodeProto()
+        again.opType = "Relu"; again.name = "again"; again.input = ["x"]; again.output = ["r"]
+        assertError(.invalidModel, containing: "node 'again' writes 'r'") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [again])), source: "m")
+        }
+        model = Self.model()
+        var ghost = Onnx_ValueInfoProto()
+        ghost.name = "ghost"
+        model.graph.output.append(ghost)
+        assertError(.invalidModel, containing: "graph output 'ghost' is written by no node, input or initializer") {
+            try ModelLoader.load(bytes: try self.bytes(model), source: "m")
+        }
+    }
+
     /// Nodes listed out of order run in an order where each follows its inputs, with valid stretches
     /// kept as they are: here the add waits for the relu that completes it, and then runs.
     func testNodesOutOfOrderAreSortedKeepingTheValidOrder() throws {
