@@ -63,6 +63,28 @@ final class MemoryLimitModelTests: XCTestCase {
         XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
     }
 
+    /// A model of 80 MB under a 128 MB function: loading holds it twice, so it is refused before
+    /// parsing, naming what loading takes (it loaded, and went past the memory).
+    func testAModelLoadingHoldsTwiceIsRefusedPastTheMemory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("twice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("test_data_set_0"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var model = ModelLoaderTests.model()
+        var weights = Onnx_TensorProto()
+        weights.name = "weights"
+        weights.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        weights.dims = [20_000_000]
+        weights.rawData = Data(count: 80_000_000)
+        model.graph.initializer.append(weights)
+        try Data(try model.serializedBytes() as [UInt8]).write(to: directory.appendingPathComponent("model.onnx"))
+        let result = try CommandRun.run(BuiltProducts.executable("video-lambda"), ["check-model", directory.path],
+                                        environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
+        XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)")
+        XCTAssertNotEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("bytes twice, as the file's and as the tensors made from them"), result.output)
+        XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
+    }
+
     /// The count walks the model's tensors wherever they are, and nothing else: the real models'
     /// integer data is a few shape tensors.
     func testTheCountFindsIntegerDataInInitializersAndAttributes() throws {
