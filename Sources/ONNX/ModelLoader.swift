@@ -18,7 +18,9 @@ public enum ModelLoader {
     /// Loads the model at `path` (`.onnx` or zstd-compressed `.onnx.zst`).
     public static func load(path: String, sha256: String? = nil) throws -> Model {
         FreedMemoryReuse.enable
-        return try load(bytes: try readFile(path), source: path, sha256: sha256)
+        let bytes = try readFile(path)
+        try checkCompressed(bytes, path: path)
+        return try load(bytes: consume bytes, source: path, sha256: sha256)
     }
 
     /// Loads a model from its file bytes. `sha256` (hex) pins the ONNX model itself, i.e. the
@@ -47,6 +49,14 @@ public enum ModelLoader {
 
     private static func decompressed(_ bytes: consuming [UInt8], source: String) throws -> [UInt8] {
         ZstdDecompressor.isCompressed(bytes) ? try ZstdDecompressor.decompress(bytes, source: source) : bytes
+    }
+
+    /// A file named .zst whose bytes are not zstd: said so, rather than what the protobuf parser
+    /// makes of them ("malformedProtobuf").
+    private static func checkCompressed(_ bytes: [UInt8], path: String) throws {
+        guard path.hasSuffix(".zst"), !ZstdDecompressor.isCompressed(bytes) else { return }
+        let start = bytes.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        throw ModelError(.notONNX, "\(path): named .zst but not zstd-compressed (it starts \(start.isEmpty ? "with nothing" : start.joined(separator: " ")), not 28 b5 2f fd); compress the model with `zstd -19`")
     }
 
     /// The protobuf and the model's sha256. Hashing a large model takes as long as parsing it: the

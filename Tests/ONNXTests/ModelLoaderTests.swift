@@ -156,6 +156,14 @@ final class ModelLoaderTests: XCTestCase {
         assertError(.sha256Mismatch, containing: "not the model pinned") { try ModelLoader.load(bytes: Array("{}".utf8), source: "m", sha256: model.sha256) }
     }
 
+    /// A file named .zst whose bytes are not zstd (gzip here) says so, not "protobuf decoding failed".
+    func testAFileNamedZstThatIsNotZstdSaysSo() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).onnx.zst").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data([0x1f, 0x8b, 0x08, 0x00, 0x00]).write(to: URL(fileURLWithPath: path))
+        assertError(.notONNX, containing: "named .zst but not zstd-compressed (it starts 1f 8b 08 00, not 28 b5 2f fd)") { try ModelLoader.load(path: path) }
+    }
+
     func testNotAnONNXModel() {
         assertError(.notONNX, containing: "not an ONNX model") { try ModelLoader.load(bytes: Array("{\"json\": true}".utf8), source: "x.json") }
         assertError(.notONNX, containing: "not an ONNX model") { try ModelLoader.load(bytes: [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], source: "x.jpg") }
