@@ -198,17 +198,19 @@ public final class VideoAnalyzer {
 
     /// Scores per frame of `output`, from a plan for one frame (shape inference, nothing run); nil
     /// when the model leaves a dimension other than the batch open, or has other inputs: then the
-    /// first inference checks it. A model that cannot be planned for one frame (weights that do not
+    /// first inference checks it. A model that cannot be planned for a batch (weights that do not
     /// fit their node, an attribute out of range) would fail every request: an init error.
     private static func scoresPerFrame(session: Session, input: String, output: String, owner: String) throws -> Int? {
         guard session.inputs.count == 1, let declared = session.inputs.first, declared.name == input,
               declared.shape.count >= 2, declared.shape.dropFirst().allSatisfy({ $0 != nil }) else { return nil }
-        let shape = [1] + declared.shape.dropFirst().map { $0! }
+        // One frame, or the batch the model fixes (it runs on batches of that size only).
+        let batch = declared.shape.first.flatMap { $0 } ?? 1
+        let shape = [batch] + declared.shape.dropFirst().map { $0! }
         let plan: ExecutionPlan
         do { plan = try session.plan(for: [input: Tensor(declared.elementType, shape: shape)]) } catch {
-            throw VideoFunctionError(.invalidConfig, "\(owner): the model cannot run on a frame of its input's shape \(shape): \(error)")
+            throw VideoFunctionError(.invalidConfig, "\(owner): the model cannot run on a batch of its input's shape \(shape): \(error)")
         }
-        guard let type = plan.inferredTypes[output], type.shape.first == 1, type.shape.count >= 2 else { return nil }
+        guard let type = plan.inferredTypes[output], type.shape.first == batch, type.shape.count >= 2 else { return nil }
         return type.shape.dropFirst().reduce(1, *)
     }
 

@@ -49,30 +49,46 @@ final class SemanticTests: XCTestCase {
         }
     }
 
-    /// A model that loads but cannot run on a frame (here a Transpose whose perm repeats an axis)
-    /// fails the init, naming its node: it loaded, and failed every request.
-    func testAModelThatCannotRunOnAFrameFailsTheInit() throws {
+    /// A function of the orientation function's settings whose model is `python`'s (writing
+    /// sys.argv[1], input "x", output "y"), and the analyzer made from it.
+    private func analyzer(model python: String, name: String) throws -> VideoAnalyzer {
         let shipped = RepoPaths.root.appendingPathComponent("functions/video-orientation")
-        let copy = directory.appendingPathComponent("unrunnable")
+        let copy = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: copy.appendingPathComponent("model"), withIntermediateDirectories: true)
-        let model = copy.appendingPathComponent("model/model.onnx").path
-        try run(RepoPaths.root.appendingPathComponent(".venv/bin/python").path, ["-c", """
+        try run(RepoPaths.root.appendingPathComponent(".venv/bin/python").path, ["-c", python, copy.appendingPathComponent("model/model.onnx").path])
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: shipped.appendingPathComponent("function.json"))) as? [String: Any])
+        config["model"] = ["name": name, "uri": "model/model.onnx", "input": "x", "output": "y"]
+        config["labelsFromModelMetadata"] = nil
+        config["labels"] = ["0", "90", "180", "270"]
+        try JSONSerialization.data(withJSONObject: config).write(to: copy.appendingPathComponent("function.json"))
+        let store = ObjectStore(policy: AccessPolicy(allowedRoots: [directory.path]), s3: .fromEnvironment([:]))
+        return try VideoAnalyzer(directory: copy.path, name: name, store: store, threads: 1)
+    }
+
+    /// A model that loads but cannot run on its input (here a Transpose whose perm repeats an axis)
+    /// fails the init, naming its node: it loaded, and failed every request. One whose batch is
+    /// fixed is planned for that batch, the only one it runs on.
+    func testAModelThatCannotRunOnItsInputFailsTheInit() throws {
+        let transpose = """
             import onnx, onnx.helper as h, sys
             x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 8, 8])
             y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
             node = h.make_node("Transpose", ["x"], ["y"], name="repeats-an-axis", perm=[0, 0, 1, 2])
             onnx.save(h.make_model(h.make_graph([node], "g", [x], [y]), opset_imports=[h.make_opsetid("", 17)]), sys.argv[1])
-            """, model])
-        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: shipped.appendingPathComponent("function.json"))) as? [String: Any])
-        config["model"] = ["name": "unrunnable", "uri": "model/model.onnx", "input": "x", "output": "y"]
-        config["labelsFromModelMetadata"] = nil
-        config["labels"] = ["0", "90", "180", "270"]
-        try JSONSerialization.data(withJSONObject: config).write(to: copy.appendingPathComponent("function.json"))
-        let store = ObjectStore(policy: AccessPolicy(allowedRoots: [directory.path]), s3: .fromEnvironment([:]))
-        XCTAssertThrowsError(try VideoAnalyzer(directory: copy.path, name: "unrunnable", store: store, threads: 1)) { error in
+            """
+        XCTAssertThrowsError(try analyzer(model: transpose, name: "unrunnable")) { error in
             XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidConfig, "\(error)")
-            XCTAssertTrue("\(error)".contains("unrunnable: the model cannot run on a frame of its input's shape [1, 3, 8, 8]: node 'repeats-an-axis'"), "\(error)")
+            XCTAssertTrue("\(error)".contains("unrunnable: the model cannot run on a batch of its input's shape [1, 3, 8, 8]: node 'repeats-an-axis'"), "\(error)")
         }
+        // Batches of 8, four scores each (a mean over the picture's rows): planned for 8, it loads.
+        let fixedBatch = """
+            import onnx, onnx.helper as h, sys
+            x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [8, 3, 4, 4])
+            y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [8, 4])
+            node = h.make_node("ReduceMean", ["x"], ["y"], axes=[1, 2], keepdims=0)
+            onnx.save(h.make_model(h.make_graph([node], "g", [x], [y]), opset_imports=[h.make_opsetid("", 17)]), sys.argv[1])
+            """
+        XCTAssertNoThrow(try analyzer(model: fixedBatch, name: "fixed-batch"))
     }
 
     @discardableResult
