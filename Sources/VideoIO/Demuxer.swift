@@ -29,6 +29,9 @@ final class Demuxer {
     /// MPEG transport and program streams and raw elementary streams: packets from the first byte,
     /// and no index for a seek by time (see `rewind`).
     private let rewindsByBytes: Bool
+    /// The same containers seek by bisecting timestamps (the index they build as they read is
+    /// not used to seek), and may land after the target's keyframe.
+    var seeksByBisection: Bool { rewindsByBytes }
     var timeBase: AVRational { stream.pointee.time_base }
     var streamIndex: Int32 { stream.pointee.index }
     var statistics: ReadStatistics { bridge.reader.statistics }

@@ -27,8 +27,13 @@ extension VideoReader {
             try seek(to: streamTime(seekTime), keyframes: keyframes, work: &work)
             let packetsBefore = work.packetsRead
             let outcome = try decodeForward(until: target, work: &work)
+            // Without an index to seek by (none, or the one an MPEG-PS demuxer builds as it reads,
+            // which its seek does not use), no frame at all is a late landing too: after the last
+            // keyframe (packets came, none decoded), or past the last packet of a file whose clock
+            // says it holds the target.
+            let bisects = keyframes.isEmpty || demuxer.seeksByBisection
             let landedLate = position.firstTimestamp.map { $0 > target }
-                ?? (keyframes.isEmpty && work.packetsRead > packetsBefore)
+                ?? (bisects && (work.packetsRead > packetsBefore || seconds(target) < info.end))
             guard landedLate, seekTime > 0 else { return outcome }
             backoff = max(1, backoff * 2)
         }

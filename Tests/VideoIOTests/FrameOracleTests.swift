@@ -150,6 +150,21 @@ final class FrameOracleTests: XCTestCase {
         XCTAssertEqual(late.map { "\($0.requestedTimestamp) -> \($0.timestamp)" }, [])
     }
 
+    /// MPEG-PS seeks by bisecting timestamps too; the index its demuxer builds as it reads is not
+    /// what it seeks by. A seek near the end landed after the last keyframe, and the last frames
+    /// were missing ("the video data ends before it"); each is the CLI's frame, with or without
+    /// B-frames.
+    func testTheLastFramesOfAProgramStreamAreReached() throws {
+        for bFrames in ["0", "2"] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ps-\(UUID().uuidString).mpg").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=6",
+                                                         "-c:v", "mpeg2video", "-bf", bFrames, "-f", "mpeg", path])
+            try assertMatchesCLI(path: path, at: [5.72], decodingFromStart: true)
+            try assertMatchesCLI(path: path, at: [5.9], decodingFromStart: true)
+        }
+    }
+
     /// Times count from the container's start on the stream's own clock: a transport stream starting
     /// at 1.4666… s (off the microsecond grid) had its first frame at -3.3e-07 s and 0.5 at 0.4999997.
     func testTimesFromAStartOffTheMicrosecondAreExact() throws {
