@@ -32,38 +32,34 @@ final class ArenaPlanTests: XCTestCase {
         XCTAssertEqual(plan.byteCount, 30 * megabyte, "stem and pool are the most alive at once")
     }
 
-    /// Random lifetimes and sizes: never an overlap, never less than the peak, never more than all.
-    func testRandomValuesNeverShareBytesWhileAlive() {
+    /// `rounds` random sets of values (sizes up to 5000 bytes, lifetimes from `lifetime`): never an
+    /// overlap, never less than the peak alive at once, never more than all of them.
+    private func assertRandomPlans(rounds: Int, count: ClosedRange<Int>, starts: Int, lifetime: (inout SystemRandomNumberGenerator) -> Int,
+                                   file: StaticString = #filePath, line: UInt = #line) {
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<200 {
-            let values = (0..<Int.random(in: 1...40, using: &generator)).map { index -> ArenaPlan.Value in
-                let start = Int.random(in: 0..<30, using: &generator)
-                return .init(name: "v\(index)", bytes: Int.random(in: 1...5000, using: &generator),
-                             lifetime: start...(start + Int.random(in: 0..<8, using: &generator)))
+        for _ in 0..<rounds {
+            let values = (0..<Int.random(in: count, using: &generator)).map { index -> ArenaPlan.Value in
+                let start = Int.random(in: 0..<starts, using: &generator)
+                return .init(name: "v\(index)", bytes: Int.random(in: 1...5000, using: &generator), lifetime: start...(start + lifetime(&generator)))
             }
             let plan = ArenaPlan(values)
-            assertNoOverlap(values, plan)
-            let peak = (0..<40).map { step in values.filter { $0.lifetime.contains(step) }.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) } }.max()!
-            XCTAssertGreaterThanOrEqual(plan.byteCount, peak)
-            XCTAssertLessThanOrEqual(plan.byteCount, values.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) })
+            assertNoOverlap(values, plan, file: file, line: line)
+            let lastStep = values.map(\.lifetime.upperBound).max()!
+            let peak = (0...lastStep).map { step in values.filter { $0.lifetime.contains(step) }.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) } }.max()!
+            XCTAssertGreaterThanOrEqual(plan.byteCount, peak, file: file, line: line)
+            XCTAssertLessThanOrEqual(plan.byteCount, values.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) }, file: file, line: line)
         }
+    }
+
+    func testRandomValuesNeverShareBytesWhileAlive() {
+        assertRandomPlans(rounds: 200, count: 1...40, starts: 30) { Int.random(in: 0..<8, using: &$0) }
     }
 
     /// Lifetimes long and short together (the long ones are found by offset, the short by step):
     /// the same guarantees.
     func testLongAndShortLifetimesNeverShareBytesWhileAlive() {
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<50 {
-            let values = (0..<Int.random(in: 1...80, using: &generator)).map { index -> ArenaPlan.Value in
-                let start = Int.random(in: 0..<200, using: &generator)
-                let length = Bool.random(using: &generator) ? Int.random(in: 0..<8, using: &generator) : Int.random(in: 60..<300, using: &generator)
-                return .init(name: "v\(index)", bytes: Int.random(in: 1...5000, using: &generator), lifetime: start...(start + length))
-            }
-            let plan = ArenaPlan(values)
-            assertNoOverlap(values, plan)
-            let peak = (0..<500).map { step in values.filter { $0.lifetime.contains(step) }.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) } }.max()!
-            XCTAssertGreaterThanOrEqual(plan.byteCount, peak)
-            XCTAssertLessThanOrEqual(plan.byteCount, values.reduce(0) { $0 + ArenaPlan.aligned($1.bytes) })
+        assertRandomPlans(rounds: 50, count: 1...80, starts: 200) { generator in
+            Bool.random(using: &generator) ? Int.random(in: 0..<8, using: &generator) : Int.random(in: 60..<300, using: &generator)
         }
     }
 

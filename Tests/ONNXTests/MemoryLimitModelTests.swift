@@ -39,50 +39,47 @@ final class MemoryLimitModelTests: XCTestCase {
         XCTAssertTrue(result.output.contains("needs 1073741824 bytes, more than the 134217728 bytes this process may use"), result.output)
     }
 
+    /// `check-model` in a 128 MB function on the small test model with `initializer` added; it
+    /// must end by itself with an error saying it needs more than the 134217728 bytes there are.
+    private func checkModelIn128MB(adding initializer: Onnx_TensorProto, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("test_data_set_0"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var model = ModelLoaderTests.model()
+        model.graph.initializer.append(initializer)
+        try Data(try model.serializedBytes() as [UInt8]).write(to: directory.appendingPathComponent("model.onnx"))
+        let result = try CommandRun.run(BuiltProducts.executable("video-lambda"), ["check-model", directory.path],
+                                        environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
+        XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)", file: file, line: line)
+        XCTAssertNotEqual(result.status, 0, result.output, file: file, line: line)
+        XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output, file: file, line: line)
+        return result.output
+    }
+
     /// 20 million zeros of int64_data: 20 MB in the file (a few KB compressed), 160 MB as SwiftProtobuf
     /// decodes them and as much again as a tensor. Refused before decoding, naming why, where the
     /// process would decode them (at ten times the size, a Lambda function was killed for memory).
     func testIntegerDataThatWouldOutgrowTheMemoryIsRefusedBeforeDecoding() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("integer-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("test_data_set_0"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var model = ModelLoaderTests.model()
         var zeros = Onnx_TensorProto()
         zeros.name = "zeros"
         zeros.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
         zeros.dims = [20_000_000]
         zeros.int64Data = [Int64](repeating: 0, count: 20_000_000)
-        model.graph.initializer.append(zeros)
-        try Data(try model.serializedBytes() as [UInt8]).write(to: directory.appendingPathComponent("model.onnx"))
-        let result = try CommandRun.run(BuiltProducts.executable("video-lambda"), ["check-model", directory.path],
-                                        environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
-        XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)")
-        XCTAssertNotEqual(result.status, 0, result.output)
+        let output = try checkModelIn128MB(adding: zeros)
         // 20 million values at 8 + 8 bytes, and the two initializers' dims at 8.
-        XCTAssertTrue(result.output.contains("its integer tensor data would take 320000016 bytes once decoded"), result.output)
-        XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
+        XCTAssertTrue(output.contains("its integer tensor data would take 320000016 bytes once decoded"), output)
     }
 
     /// A model of 80 MB under a 128 MB function: loading holds it twice, so it is refused before
     /// parsing, naming what loading takes (it loaded, and went past the memory).
     func testAModelLoadingHoldsTwiceIsRefusedPastTheMemory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("twice-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("test_data_set_0"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var model = ModelLoaderTests.model()
         var weights = Onnx_TensorProto()
         weights.name = "weights"
         weights.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
         weights.dims = [20_000_000]
         weights.rawData = Data(count: 80_000_000)
-        model.graph.initializer.append(weights)
-        try Data(try model.serializedBytes() as [UInt8]).write(to: directory.appendingPathComponent("model.onnx"))
-        let result = try CommandRun.run(BuiltProducts.executable("video-lambda"), ["check-model", directory.path],
-                                        environment: ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"])
-        XCTAssertTrue(result.exited, "killed instead of failing: \(result.output)")
-        XCTAssertNotEqual(result.status, 0, result.output)
-        XCTAssertTrue(result.output.contains("bytes twice, as the file's and as the tensors made from them"), result.output)
-        XCTAssertTrue(result.output.contains("more than the 134217728 bytes this process may use"), result.output)
+        let output = try checkModelIn128MB(adding: weights)
+        XCTAssertTrue(output.contains("bytes twice, as the file's and as the tensors made from them"), output)
     }
 
     /// The count walks the model's tensors wherever they are, and nothing else: the real models'
