@@ -14,8 +14,9 @@ final class ThrottlingTests: EmulatorTestCase {
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready)
         let port = emulator.port
-        let busy = Task { try await postInvocation(port: port, body: Data(#"{"ms": 1500}"#.utf8)) }
-        // Until the runtime has taken it, a second call would still find the runtime free.
+        let busy = Task { try await postInvocation(port: port, body: Data(#"{"ms": 3000}"#.utf8)) }
+        // Until the runtime has taken it, a second call would still find the runtime free. (It sleeps
+        // 3 s: the calls below come long before it is free again.)
         let taken = await eventually(5) { await emulator.onLoop { emulator.runtimesFree == 0 } }
         XCTAssertTrue(taken)
         let throttled = try await postInvocation(port: port, body: Data(#"{"ms": 1}"#.utf8))
