@@ -26,7 +26,7 @@ public final class FileObjectReader: ObjectReader {
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             close(descriptor)
-            throw ObjectStoreError(.io, uri: uri, "not a regular file")
+            throw ObjectStoreError(.notAFile, uri: uri, "not a regular file")
         }
         size = Int64(info.st_size)
         guard size <= maximumBytes else {

@@ -19,6 +19,8 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case network
         /// A local read failed for a reason other than absence (permissions, I/O error).
         case io
+        /// A local path names something other than a regular file (a directory, a FIFO, a device).
+        case notAFile
         /// A local result file could not be written (a directory in the way, no space, permissions).
         case writeFailed
         /// The server answered something we cannot use (no size, a malformed range reply).
@@ -56,6 +58,7 @@ public struct ObjectStoreError: Error, CustomStringConvertible, Equatable {
         case .network: what = "network failure"
         case .io: what = "read failed"
         case .writeFailed: what = "write failed"
+        case .notAFile: what = "not a file"
         case .badResponse: what = "unusable response"
         case .deadline: what = "out of time"
         case .changed: what = "changed while read"

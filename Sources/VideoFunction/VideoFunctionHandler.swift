@@ -272,7 +272,8 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 case .invalidURI?: status = 400
                 case .refusedByPolicy?, .accessDenied?, .badSignature?: status = 403
                 case .notFound?: status = 404
-                case .tooLarge?: status = 422
+                // A directory or a FIFO where the video should be: nothing to take, as for one too large.
+                case .tooLarge?, .notAFile?: status = 422
                 // Replaced while it was read: the caller may ask again, and gets the new one.
                 case .changed?: status = 409
                 // The store or the network failed us: the gateway's upstream error.

@@ -55,7 +55,7 @@ final class AccessPolicyTests: XCTestCase {
 
     func testMissingFilesAndDirectoriesAreNotFound() {
         assertRefused(root + "/missing.mp4", by: store(), code: .notFound, mentioning: "no such file")
-        XCTAssertThrowsError(try store().reader(for: root)) { XCTAssertEqual(($0 as? ObjectStoreError)?.code, .io) }
+        XCTAssertThrowsError(try store().reader(for: root)) { XCTAssertEqual(($0 as? ObjectStoreError)?.code, .notAFile) }
     }
 
     /// A FIFO is no regular file: refused at once. (Opening one for reading waited for a writer,

@@ -272,7 +272,13 @@ final class FunctionEndToEndTests: XCTestCase {
             let reply = object(try await emulator.invoke(Array(request.utf8)))
             return (reply["statusCode"] as? Int, reply["body"] as? String ?? "")
         }
+        // A FIFO where the video should be: nothing to take (it was a 502, "the store failed").
+        let fifo = NSTemporaryDirectory() + "video-lambda-http-fifo-\(getpid()).mp4"
+        unlink(fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        defer { unlink(fifo) }
         let cases: [(String, Int, String)] = [
+            (#"{"video": "\#(fifo)"}"#, 422, "not a regular file"),
             (#"{"video": "ftp://host/a.mp4"}"#, 400, "scheme 'ftp' is not supported"),
             (#"{"video": "s3://Bad_Bucket/a.mp4"}"#, 400, "not a valid bucket name"),
             (#"{"video": "/etc/passwd"}"#, 403, "refused by policy"),
