@@ -96,14 +96,14 @@ final class RuntimeOutput: @unchecked Sendable {
     /// Passes on what the pipe holds now. On the emulator's loop.
     func drain() {
         lock.lock()
-        if reading { reading = passOnLocked(upTo: available()) }
+        passOnWhatIsThere()
         lock.unlock()
     }
 
     /// Drains, then keeps what comes from now on, until `takeCollected()`.
     func collect() {
         lock.lock()
-        if reading { reading = passOnLocked(upTo: available()) }
+        passOnWhatIsThere()
         collected = []
         lock.unlock()
     }
@@ -112,10 +112,16 @@ final class RuntimeOutput: @unchecked Sendable {
     func takeCollected() -> [UInt8] {
         lock.lock()
         defer { lock.unlock() }
-        if reading { reading = passOnLocked(upTo: available()) }
+        passOnWhatIsThere()
         let taken = collected ?? []
         collected = nil
         return taken
+    }
+
+    /// Passes on what the pipe holds now (no more: a writer that never pauses does not keep the
+    /// caller). Under the lock.
+    private func passOnWhatIsThere() {
+        if reading { reading = passOnLocked(upTo: available()) }
     }
 
     /// The bytes the pipe holds now.

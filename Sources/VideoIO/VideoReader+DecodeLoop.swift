@@ -23,6 +23,13 @@ extension VideoReader {
         var damageSeen = 0, cleanSince = 0
         let inFlight = max(1, Int(decoder.codecContext.pointee.thread_count)) + Int(decoder.codecContext.pointee.has_b_frames) + 1
         let decodedBefore = position.lastTimestamp != nil
+        // A decode or demux error: counted, as damage, and toward giving up.
+        func noteError() {
+            work.decodeErrors += 1
+            damageSeen += 1
+            cleanSince = 0
+            failuresInARow += 1
+        }
         while failuresInARow < 64 {
             guard let frame = av_frame_alloc() else {
                 throw VideoIOError(.internalFailure, uri: uri, "out of memory allocating a frame")
@@ -56,10 +63,7 @@ extension VideoReader {
             }
             if received != FFmpegResult.again {
                 if let reason = oversizedPictureReason() { return .missing(reason) }
-                work.decodeErrors += 1
-                damageSeen += 1
-                cleanSince = 0
-                failuresInARow += 1
+                noteError()
                 continue
             }
             if draining {
@@ -81,16 +85,10 @@ extension VideoReader {
                 }
                 if decoder.send(packet) < 0 {
                     if let reason = oversizedPictureReason() { return .missing(reason) }
-                    work.decodeErrors += 1
-                    damageSeen += 1
-                    cleanSince = 0
-                    failuresInARow += 1
+                    noteError()
                 }
             case .damaged:
-                work.decodeErrors += 1
-                damageSeen += 1
-                cleanSince = 0
-                failuresInARow += 1
+                noteError()
             case .endOfData:
                 draining = true
                 _ = decoder.send(nil)
