@@ -146,8 +146,16 @@ extension LambdaEmulator {
         invocation.complete(result)
         slot.recordEnd(invocation.requestID, how)
         slot.state = .ready
-        // A runtime the emulator did not start cannot be replaced: it is left to ask when it will.
-        guard let deadline = invocation.deadline?.loopTime, !configuration.command.isEmpty else { return }
+        guard let deadline = invocation.deadline?.loopTime else { return }
+        guard !configuration.command.isEmpty else {
+            // A runtime the emulator did not start cannot be replaced: it is left to ask when it
+            // will. Its invoke phase (and the log a Tail caller waits for) ends at the deadline.
+            slot.answeredTimeout?.cancel()
+            slot.answeredTimeout = loop.scheduleTask(deadline: deadline) { [weak self] in
+                self?.invokePhaseOutlasted(invocation.requestID, slot: slot)
+            }
+            return
+        }
         let generation = slot.generation
         slot.answeredTimeout?.cancel()
         slot.answeredTimeout = loop.scheduleTask(deadline: deadline) { [weak self] in

@@ -209,6 +209,14 @@ extension LambdaEmulator {
         replaceRuntime(in: slot)
     }
 
+    /// An external runtime answered `requestID` and has not asked for work by its deadline: the
+    /// invocation's END and REPORT are written now, not when it next asks, which may be never.
+    func invokePhaseOutlasted(_ requestID: String, slot: RuntimeSlot) {
+        guard slot.openReport?.requestID == requestID, case .ready = slot.state else { return }
+        log("the runtime answered \(requestID) but did not ask for the next invocation before its deadline; its report is written now")
+        closePlatformReport(in: slot)
+    }
+
     private func runtimeExited(slot: RuntimeSlot, generation: Int, status: ProcessStatus) {
         guard generation == slot.generation, !isShutDown else { return }
         let exitedPID = slot.process?.pid ?? 0

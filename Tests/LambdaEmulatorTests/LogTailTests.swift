@@ -2,6 +2,9 @@
 // the runtime wrote, END, REPORT), base64 in X-Amz-Log-Result, as `aws lambda invoke --log-type
 // Tail` reads it.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 @testable import LambdaEmulator
 import XCTest
 
@@ -98,6 +101,29 @@ final class LogTailTests: EmulatorTestCase {
         XCTAssertTrue(log.hasPrefix("START RequestId: "), log)
         XCTAssertTrue(log.contains("init line from process"), log)
         XCTAssertTrue(log.contains("END RequestId: ") && log.contains("REPORT RequestId: "), log)
+    }
+
+    /// A runtime the emulator did not start answers and then does not ask for work again: its
+    /// invoke phase ends at the deadline, and the Tail caller gets the log then, END and REPORT
+    /// included (it waited for a next GET next that might never come).
+    func testAnExternalRuntimeThatStopsAskingEndsItsTailAtTheDeadline() async throws {
+        var configuration = EmulatorConfiguration(command: [], timeoutSeconds: 2, functionName: "external-tail")
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let api = "http://\(emulator.runtimeAPIAddresses[0])/2018-06-01/runtime/invocation/"
+        async let tail = invokeWithTail(emulator, "{}")
+        let (_, next) = try await URLSession.shared.data(from: URL(string: api + "next")!)
+        let requestID = try XCTUnwrap((next as? HTTPURLResponse)?.value(forHTTPHeaderField: "Lambda-Runtime-Aws-Request-Id"))
+        var response = URLRequest(url: URL(string: api + requestID + "/response")!)
+        response.httpMethod = "POST"
+        response.httpBody = Data(#""answered""#.utf8)
+        _ = try await URLSession.shared.data(for: response)
+        // (Without the deadline the caller's request runs into its own 60 s timeout and throws.)
+        let (reply, log) = try await tail
+        XCTAssertEqual(reply.body, #""answered""#)
+        XCTAssertTrue(log.hasPrefix("START RequestId: \(requestID)"), log)
+        XCTAssertTrue(log.contains("END RequestId: \(requestID)") && log.contains("REPORT RequestId: \(requestID)"), log)
     }
 
     /// A runtime that leaves a daemon behind (outside its process group, holding its output pipe)
