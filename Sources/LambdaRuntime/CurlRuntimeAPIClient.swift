@@ -68,10 +68,12 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 
     /// One HTTP exchange, retried a bounded number of times when the connection fails before any of
-    /// the answer came; an HTTP status, whatever it is, is an answer and is never retried. Nor is a
-    /// request whose answer broke off or could not be read: the server has taken it (an answer
-    /// posted, an event handed out), and sending it again would answer twice or ask for a second
-    /// event with the first unanswered. The process stops instead, as on a 500.
+    /// the answer came. Whether the server took such a request cannot be told (a reset may come
+    /// before or after it read it), and sending it again is safe: a second answer for one
+    /// invocation is refused with a 4xx, which the loop logs and passes over, and a GET next that
+    /// had been handed an event gets the same event again (as the emulator does it).
+    /// An HTTP status, whatever it is, is an answer and is never retried. Nor is a request whose
+    /// answer broke off midway: the server has taken it, and the process stops, as on a 500.
     private func perform(method: String, path: String, headers: [String], body: [UInt8]?) throws(LambdaRuntimeError) -> HTTPResponse {
         let head = requestHead(method: method, path: path, headers: headers, bodyCount: body?.count)
         var lastError = ""

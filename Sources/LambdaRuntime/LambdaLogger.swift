@@ -79,7 +79,18 @@ public struct LambdaLogger: Sendable {
         sink.write(line(level, message(), timestamp: Date()))
     }
 
-    func line(_ level: Level, _ message: String, timestamp: Date) -> String {
+    /// An invocation's failure as Lambda's managed runtimes log it: "Type: message" as the line,
+    /// and in JSON also `errorType`, `errorMessage` and `stackTrace` as fields of their own, where a
+    /// Logs Insights query or a metric filter on `errorType` finds them.
+    public func error(_ report: ErrorReport) {
+        guard Level.error >= minimumLevel else { return }
+        let fields = [("errorType", JSONText.quoted(report.errorType)), ("errorMessage", JSONText.quoted(report.errorMessage)),
+                      ("stackTrace", "[" + report.stackTrace.map(JSONText.quoted).joined(separator: ",") + "]")]
+        sink.write(line(.error, "\(report.errorType): \(report.errorMessage)", timestamp: Date(), jsonFields: fields))
+    }
+
+    /// `jsonFields`: more fields for a JSON line, each value already JSON (text lines leave them out).
+    func line(_ level: Level, _ message: String, timestamp: Date, jsonFields: [(String, String)] = []) -> String {
         let time = Self.iso8601(timestamp)
         switch format {
         case .text:
@@ -94,7 +105,8 @@ public struct LambdaLogger: Sendable {
             var fields = [("timestamp", time), ("level", level.name), ("message", message)]
             if let requestID { fields.append(("requestId", requestID)) }
             if let tenantID { fields.append(("tenantId", tenantID)) }
-            return "{" + fields.map { "\(JSONText.quoted($0.0)):\(JSONText.quoted($0.1))" }.joined(separator: ",") + "}"
+            let quotedFields = fields.map { ($0.0, JSONText.quoted($0.1)) } + jsonFields
+            return "{" + quotedFields.map { "\(JSONText.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
         }
     }
 

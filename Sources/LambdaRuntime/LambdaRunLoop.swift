@@ -113,7 +113,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
     }
 
     private func postError(_ report: ErrorReport, for invocation: Invocation, context: LambdaContext) throws(LambdaRuntimeError) {
-        context.logger.error("\(report.errorType): \(report.errorMessage)")
+        context.logger.error(report)
         try client.sendError(requestID: invocation.requestID, report: report)
     }
 }

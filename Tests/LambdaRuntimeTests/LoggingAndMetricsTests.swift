@@ -19,6 +19,30 @@ final class LoggingAndMetricsTests: XCTestCase {
         XCTAssertNotNil(try? #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/#.wholeMatch(in: first?["timestamp"] ?? ""))
     }
 
+    /// As Lambda's managed runtimes log a failed invocation in JSON: errorType, errorMessage and
+    /// stackTrace are fields of their own (a metric filter on errorType finds them); in text, one line.
+    func testAFailedInvocationsLogLineCarriesTheErrorsFields() throws {
+        let lines = LineBuffer()
+        let client = MockRuntimeAPIClient([invocation("a")])
+        let logger = LambdaLogger.fromEnvironment(["AWS_LAMBDA_LOG_FORMAT": "JSON"], sink: lines.sink)
+        _ = LambdaRunLoop(client: client, environment: [:], logger: logger, metrics: MetricsEmitter(namespace: "T", dimensions: [], sink: LogSink { _ in }))
+            .run { _ in ClosureHandler { _, _ in throw FunctionError("InvalidEvent", "no \"video\" field") } }
+        let errorLines = try lines.lines.compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["level"] as? String == "ERROR" }
+        XCTAssertEqual(errorLines.count, 1, "\(lines.lines)")
+        let line = try XCTUnwrap(errorLines.first)
+        XCTAssertEqual(line["errorType"] as? String, "Function.InvalidEvent")
+        XCTAssertEqual(line["errorMessage"] as? String, "no \"video\" field")
+        XCTAssertEqual(line["message"] as? String, "Function.InvalidEvent: no \"video\" field")
+        XCTAssertEqual(line["requestId"] as? String, "a")
+        XCTAssertNotNil(line["stackTrace"] as? [String], "\(line)")
+
+        let text = LineBuffer()
+        LambdaLogger(format: .text, sink: text.sink).with(requestID: "b").error(ErrorReport(errorType: "Function.X", errorMessage: "why"))
+        XCTAssertEqual(text.lines.count, 1)
+        XCTAssertTrue(text.lines[0].hasSuffix("\tb\tERROR\tFunction.X: why"), text.lines[0])
+    }
+
     func testTextFormatAndDefaults() {
         let buffer = LineBuffer()
         let logger = LambdaLogger.fromEnvironment([:], sink: buffer.sink)
