@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """A loopback HTTPS file server with Range support, for the object store's HTTPS tests.
 
-Usage: https_range_server.py DIRECTORY CERT KEY PORT
+Usage: https_range_server.py DIRECTORY CERT KEY PORT [ADDRESS]
 
-Serves DIRECTORY on 127.0.0.1:PORT; answers Range: bytes=a-b with 206 and Content-Range, as CDNs do.
+Serves DIRECTORY on ADDRESS:PORT (127.0.0.1 by default; ::1 for IPv6's loopback; PORT 0 takes a
+free one); answers Range: bytes=a-b with 206 and Content-Range, as CDNs do. Prints the port it
+listens on as its first line.
 """
 import http.server
 import os
+import socket
 import ssl
 import sys
 
@@ -50,8 +53,13 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
 def main():
     directory, cert, key, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    address = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
     os.chdir(directory)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), RangeHandler)
+    server_class = http.server.ThreadingHTTPServer
+    if ":" in address:
+        server_class = type("IPv6Server", (http.server.ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+    server = server_class((address, port), RangeHandler)
+    print(server.server_address[1], flush=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

@@ -195,7 +195,7 @@ final class HTTPClient {
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
             let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_SSL_CACERT_BADFILE,
-                             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM]
+                             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SETOPT_OPTION_SYNTAX]
             return .failure(reason, retryable: !permanent.contains(code))
         }
         var status = 0

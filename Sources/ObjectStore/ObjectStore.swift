@@ -34,7 +34,12 @@ public final class ObjectStore: Sendable {
         let environment = ProcessInfo.processInfo.environment
         return ObjectStore(policy: .fromEnvironment(environment, functionsDirectory: functionsDirectory),
                            s3: .fromEnvironment(environment),
-                           caBundle: environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"])
+                           caBundle: caBundle(in: environment))
+    }
+
+    /// The CA bundle the environment names for HTTPS and S3, as curl and OpenSSL read it.
+    public static func caBundle(in environment: [String: String]) -> String? {
+        environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"]
     }
 
     /// Runs `body` with every request the store starts meanwhile (and the background prefetches of
@@ -144,7 +149,11 @@ public final class ObjectStore: Sendable {
         case .https(let url, let host, let port):
             let address = try policy.checkHTTPSHost(host, port: port, uri: uri)
             let literal = address.bytes.count == 16 ? "[\(address.text)]" : address.text
-            var request = HTTPRequest(url: url, pinnedResolve: "\(host):\(port):\(literal)", httpsOnly: true, caBundle: caBundle)
+            // The address checked is the one connected to: a name is pinned to it, so that a
+            // second lookup cannot give another. An address in the URI has no lookup to pin (and
+            // libcurl refuses an IPv6 one as a CURLOPT_RESOLVE name).
+            let pin = NetworkAddress(literal: host) == nil ? "\(host):\(port):\(literal)" : nil
+            var request = HTTPRequest(url: url, pinnedResolve: pin, httpsOnly: true, caBundle: caBundle)
             request.deadline = requestDeadline
             return HTTPRemoteObject(uri: uri, client: PooledHTTPClient(pool: pool), template: request, isS3: false)
         case .s3(let bucket, let key):

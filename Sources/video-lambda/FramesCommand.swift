@@ -105,11 +105,12 @@ struct FramesCommand: ParsableCommand {
     }
 
     /// The person running the command may read any local file; remote access follows the
-    /// environment (AWS_* credentials, AWS_ENDPOINT_URL_S3) as in the function.
+    /// environment (AWS_* credentials, AWS_ENDPOINT_URL_S3, CURL_CA_BUNDLE) as in the function.
     private static func store() -> ObjectStore {
-        var policy = AccessPolicy.fromEnvironment(ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        var policy = AccessPolicy.fromEnvironment(environment)
         policy.allowedRoots.append("/")
-        return ObjectStore(policy: policy, s3: .fromEnvironment(ProcessInfo.processInfo.environment))
+        return ObjectStore(policy: policy, s3: .fromEnvironment(environment), caBundle: ObjectStore.caBundle(in: environment))
     }
 
     private func write(_ bytes: [UInt8], to name: String) throws {

@@ -1,5 +1,6 @@
 // `video-lambda frames` end to end: PNG, raw RGB, frames.json and the contact sheet, against the ffmpeg CLI.
 import Foundation
+import TestServers
 import XCTest
 
 final class FramesCommandTests: XCTestCase {
@@ -67,6 +68,22 @@ final class FramesCommandTests: XCTestCase {
         }
         let (probe, _) = try FFmpegOracle.run("/usr/bin/ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width", "-of", "csv=p=0", sheet])
         XCTAssertTrue(String(decoding: probe, as: UTF8.self).hasPrefix("png,"), String(decoding: probe, as: UTF8.self))
+    }
+
+    /// The CLI reads HTTPS as the function does, trusting the CA bundle CURL_CA_BUNDLE names (it
+    /// ignored it: a server with its own certificate authority was "not OK").
+    func testFramesOverHTTPSTrustTheEnvironmentsCABundle() throws {
+        let video = URL(fileURLWithPath: try TestVideos.path("h264.mp4"))
+        let server = try HTTPSRangeServer(serving: video.deletingLastPathComponent())
+        defer { server.stop() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("frames-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try CommandRun.run(Self.executable, ["frames", "https://127.0.0.1:\(server.port)/\(video.lastPathComponent)",
+                                                          "--at", "1.01", "--out", out.path],
+                                        environment: ["CURL_CA_BUNDLE": server.certificate, "VIDEO_LAMBDA_ALLOWED_HOSTS": "127.0.0.1"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: out.appendingPathComponent("frames.json")))
+        XCTAssertEqual(report.frames.map(\.index), [31])
     }
 
     func testABadFileExitsWithItsError() throws {
