@@ -41,13 +41,15 @@ public struct AccessPolicy: Sendable {
         if let functionsDirectory { roots.append(functionsDirectory) }
         roots += (environment["VIDEO_LAMBDA_ALLOWED_ROOTS"] ?? "").split(separator: ":").map(String.init)
         func list(_ name: String) -> [String] {
-            (environment[name] ?? "").split(separator: ",").map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }
+            (environment[name] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
         }
+        // Host names are compared case-blind; bucket names as written (a legacy bucket's capitals
+        // are its own: 'Videos' and 'videos' may be two buckets).
         let buckets = list("VIDEO_LAMBDA_ALLOWED_BUCKETS")
         var seen = Set<String>()
         var policy = AccessPolicy(
             allowedRoots: roots.filter { seen.insert($0).inserted },
-            privateHostAllowlist: Set(list("VIDEO_LAMBDA_ALLOWED_HOSTS")),
+            privateHostAllowlist: Set(list("VIDEO_LAMBDA_ALLOWED_HOSTS").map { $0.lowercased() }),
             bucketAllowlist: buckets.isEmpty ? nil : Set(buckets),
             maximumObjectBytes: environment["VIDEO_LAMBDA_MAX_OBJECT_BYTES"].flatMap { Int64($0) } ?? defaultMaximumObjectBytes,
             runtimeAPIAddress: environment["AWS_LAMBDA_RUNTIME_API"])

@@ -21,7 +21,8 @@ public enum ObjectURI: Equatable, Sendable {
             let bucket = String(scalars[..<slash])
             let key = String(scalars[scalars.index(after: slash)...])
             guard Self.isValidBucketName(bucket) else {
-                throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-', a letter or digit at each end, no '..')")
+                throw invalid("'\(bucket)' is not a valid bucket name (3-63 characters: a-z, 0-9, '.', '-', a letter or digit at each end, no '..'; "
+                              + "buckets made in us-east-1 before March 2018 may also have A-Z and '_', up to 255)")
             }
             guard !key.isEmpty else { throw invalid("an S3 URI needs a key after the bucket") }
             self = .s3(bucket: bucket, key: key)
@@ -51,12 +52,29 @@ public enum ObjectURI: Equatable, Sendable {
     }
 
     /// S3's rules for bucket names: 3-63 of a-z, 0-9, '.' and '-', starting and ending with a letter
-    /// or digit, no two periods in a row. (Only a request to S3 could tell otherwise: three attempts
-    /// at a host name that cannot exist.)
+    /// or digit, no two periods in a row; or a name S3 took in us-east-1 before March 2018, which
+    /// may also have A-Z and '_' and be up to 255 long (such buckets still exist). (Only a request
+    /// to S3 could tell otherwise: three attempts at a host name that cannot exist.)
     static func isValidBucketName(_ name: String) -> Bool {
-        (3...63).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+        name.utf8.count <= 255 && hasBucketNameShape(name) { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2E || byte == 0x2D || byte == 0x5F
+        }
+    }
+
+    /// A name by today's rules, which can be a host name's first label (virtual-hosted requests);
+    /// a legacy one is read path-style.
+    static func isCurrentBucketName(_ name: String) -> Bool {
+        name.utf8.count <= 63 && hasBucketNameShape(name) { byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
-        } && name.first != "." && name.first != "-" && name.last != "." && name.last != "-" && !name.contains("..")
+        }
+    }
+
+    /// At least 3 bytes, each `allowed`, a letter or digit at each end, no two periods in a row.
+    private static func hasBucketNameShape(_ name: String, allowed: (UInt8) -> Bool) -> Bool {
+        func alphanumeric(_ byte: UInt8?) -> Bool { byte.map { allowed($0) && $0 != 0x2E && $0 != 0x2D && $0 != 0x5F } ?? false }
+        return name.utf8.count >= 3 && name.utf8.allSatisfy(allowed) && alphanumeric(name.utf8.first) && alphanumeric(name.utf8.last)
+            && !name.contains("..")
     }
 
     private static func splitHostPort(_ authority: String, uri: String) throws -> (String, Int) {

@@ -52,13 +52,13 @@ public struct S3Configuration: Sendable {
     }
 
     /// The request URL of an object (in `region`, by default the configured one): path-style under an overridden endpoint (local servers have no
-    /// per-bucket host names) or for bucket names with dots (they break the TLS wildcard), else
-    /// virtual-hosted style as AWS recommends.
+    /// per-bucket host names), for bucket names with dots (they break the TLS wildcard) and for
+    /// legacy names (upper case, '_': no host name), else virtual-hosted style as AWS recommends.
     func url(bucket: String, key: String, region: String? = nil) -> String {
         let path = Self.encodedKey(key)
         let region = region ?? self.region
         if let endpoint { return "\(endpoint)/\(bucket)/\(path)" }
-        if bucket.contains(".") { return "https://s3.\(region).\(Self.domain(region))/\(bucket)/\(path)" }
+        if bucket.contains(".") || !ObjectURI.isCurrentBucketName(bucket) { return "https://s3.\(region).\(Self.domain(region))/\(bucket)/\(path)" }
         return "https://\(bucket).s3.\(region).\(Self.domain(region))/\(path)"
     }
 

@@ -103,11 +103,12 @@ final class AccessPolicyTests: XCTestCase {
 
     func testEnvironmentDefaults() {
         let policy = AccessPolicy.fromEnvironment(["LAMBDA_TASK_ROOT": "/var/task", "VIDEO_LAMBDA_ALLOWED_HOSTS": "Minio.local, cdn",
-                                                   "VIDEO_LAMBDA_ALLOWED_BUCKETS": "in,out", "VIDEO_LAMBDA_MAX_OBJECT_BYTES": "1000"],
+                                                   "VIDEO_LAMBDA_ALLOWED_BUCKETS": "in,out, Legacy_In", "VIDEO_LAMBDA_MAX_OBJECT_BYTES": "1000"],
                                                   functionsDirectory: "/opt/functions")
         XCTAssertEqual(policy.allowedRoots, ["/tmp", "/var/task", "/opt/functions"])
         XCTAssertEqual(policy.privateHostAllowlist, ["minio.local", "cdn"])
-        XCTAssertEqual(policy.bucketAllowlist, ["in", "out"])
+        // Bucket names as written: a legacy bucket's capitals are its own (they were lower-cased).
+        XCTAssertEqual(policy.bucketAllowlist, ["in", "out", "Legacy_In"])
         XCTAssertEqual(policy.maximumObjectBytes, 1000)
         XCTAssertNil(AccessPolicy.fromEnvironment([:]).bucketAllowlist)
         // A root named twice (task root and allowed roots alike) is listed once, in refusals too.

@@ -15,13 +15,17 @@ final class ObjectURITests: XCTestCase {
         XCTAssertEqual(try ObjectURI(parsing: "clips/x.mp4"), .file(path: "clips/x.mp4"))
         // A key starting with a combining mark: the '/' before it is still where the key begins.
         XCTAssertEqual(try ObjectURI(parsing: "s3://inbox/\u{301}a.mp4"), .s3(bucket: "inbox", key: "\u{301}a.mp4"))
+        // A bucket S3 named in us-east-1 before March 2018 may have capitals and '_' (it was refused).
+        XCTAssertEqual(try ObjectURI(parsing: "s3://Legacy_Videos/a.mp4"), .s3(bucket: "Legacy_Videos", key: "a.mp4"))
     }
 
     func testRejectsMalformedURIsWithTheReason() {
         let cases: [(String, String)] = [
             ("", "empty"),
             ("s3://bucket-only", "needs a key"),
-            ("s3://Bad_Bucket/key", "not a valid bucket name"),
+            ("s3://Bad_Bucket_/key", "not a valid bucket name"),
+            ("s3://ab/key", "not a valid bucket name"),
+            ("s3://bad bucket/key", "not a valid bucket name"),
             // S3's other rules, which used to be found out by three attempts at an impossible host.
             ("s3://a..b/key", "not a valid bucket name"),
             ("s3://bucket-/key", "not a valid bucket name"),
@@ -67,6 +71,8 @@ final class ObjectURITests: XCTestCase {
         let aws = S3Configuration(credentials: nil, region: "eu-west-1", endpoint: nil)
         XCTAssertEqual(aws.url(bucket: "videos", key: "a.mp4"), "https://videos.s3.eu-west-1.amazonaws.com/a.mp4")
         XCTAssertEqual(aws.url(bucket: "my.videos", key: "a.mp4"), "https://s3.eu-west-1.amazonaws.com/my.videos/a.mp4")
+        // A legacy name is no host name: path-style.
+        XCTAssertEqual(aws.url(bucket: "Legacy_Videos", key: "a.mp4"), "https://s3.eu-west-1.amazonaws.com/Legacy_Videos/a.mp4")
         // China's regions are in a partition of their own, with its own domain.
         let china = S3Configuration(credentials: nil, region: "cn-north-1", endpoint: nil)
         XCTAssertEqual(china.url(bucket: "videos", key: "a.mp4"), "https://videos.s3.cn-north-1.amazonaws.com.cn/a.mp4")

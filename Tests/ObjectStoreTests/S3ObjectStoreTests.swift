@@ -21,8 +21,9 @@ final class S3ObjectStoreTests: XCTestCase {
             let server = try MotoServer.start()
             Self.server = server
             credentials = try server.prepare(
-                buckets: ["videos", "results"],
-                objects: ["videos/big.bin": big.path, "videos/dir/a b+ü.bin": big.path, "videos/empty.bin": empty.path],
+                buckets: ["videos", "results", "Legacy_Videos"],
+                objects: ["videos/big.bin": big.path, "videos/dir/a b+ü.bin": big.path, "videos/empty.bin": empty.path,
+                          "Legacy_Videos/big.bin": big.path],
                 enforceAuth: true)
         } catch {
             startFailure = error
@@ -55,6 +56,15 @@ final class S3ObjectStoreTests: XCTestCase {
         XCTAssertEqual(try store.readAll("s3://videos/big.bin"), Self.payload)
         XCTAssertEqual(try store.readAll("s3://videos/dir/a b+ü.bin").count, Self.payload.count)
         XCTAssertEqual(try store.readAll("s3://videos/empty.bin"), [])
+    }
+
+    /// A bucket named by S3's rules before March 2018 (capitals, '_') is read, signed, path-style;
+    /// an allow list names it as it is written.
+    func testALegacyBucketNameIsRead() throws {
+        XCTAssertEqual(try store(buckets: ["Legacy_Videos"]).readAll("s3://Legacy_Videos/big.bin"), Self.payload)
+        XCTAssertThrowsError(try store(buckets: ["legacy_videos"]).readAll("s3://Legacy_Videos/big.bin")) { error in
+            XCTAssertEqual((error as? ObjectStoreError)?.code, .refusedByPolicy, "\(error)")
+        }
     }
 
     /// Dot segments are part of a key, as S3 reads them: s3://results/../videos/big.bin is the key
