@@ -126,6 +126,15 @@ enum FunctionEvent {
             case .sqs, .http: throw VideoFunctionError(.invalidEvent, "an SNS notification's message must be an S3 notification or a direct event")
             }
         }
+        // What SNS sends a queue before it delivers anything (or as it stops): no video event. An
+        // endpoint in another account confirms it by opening SubscribeURL, so the error says so.
+        if let type = object["Type"]?.stringValue, ["SubscriptionConfirmation", "UnsubscribeConfirmation"].contains(type),
+           object["video"] == nil, let topic = object["TopicArn"]?.stringValue, topic.hasPrefix("arn:") {
+            let url = object["SubscribeURL"]?.stringValue ?? "(none given)"
+            throw VideoFunctionError(.invalidEvent, type == "SubscriptionConfirmation"
+                ? "an SNS subscription confirmation from \(topic), not a video event: confirm the subscription by opening its SubscribeURL, \(url)"
+                : "an SNS unsubscribe confirmation from \(topic), not a video event")
+        }
         if case .array(let records)? = object["Records"] {
             let sources = Set(records.compactMap { record -> String? in
                 guard case .object(let fields) = record else { return nil }

@@ -270,13 +270,14 @@ public struct VideoFunctionHandler: LambdaByteHandler {
                 // The caller named something that cannot be read: a URI that does not parse (or an
                 // unsupported scheme), one the policy refuses, none there, or one over the size limit.
                 case .invalidURI?: status = 400
-                case .refusedByPolicy?, .accessDenied?, .badSignature?: status = 403
+                case .refusedByPolicy?, .accessDenied?: status = 403
                 case .notFound?: status = 404
                 // A directory or a FIFO where the video should be: nothing to take, as for one too large.
                 case .tooLarge?, .notAFile?: status = 422
                 // Replaced while it was read: the caller may ask again, and gets the new one.
                 case .changed?: status = 409
-                // The store or the network failed us: the gateway's upstream error.
+                // The store or the network failed us, or S3 refused the function's own signature
+                // (its credentials or clock): the gateway's upstream error, not the caller's.
                 default: status = 502
                 }
             case .invalidVideo: status = 422

@@ -164,6 +164,17 @@ final class EventParsingTests: XCTestCase {
         XCTAssertThrowsError(try parse(snsEvent([#"{"video": "a.mp4"}"#]))) { XCTAssertTrue("\($0)".contains("must be an S3 notification"), "\($0)") }
     }
 
+    /// What SNS sends a subscribed queue first is named, with the URL that confirms it (it was
+    /// "the event has no "video" field").
+    func testSNSConfirmationsAreNamed() {
+        assertInvalid(#"{"Type": "SubscriptionConfirmation", "TopicArn": "arn:aws:sns:us-east-1:1:uploads", "Token": "t", "#
+                      + #""Message": "You have chosen to subscribe", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t"}"#,
+                      "an SNS subscription confirmation from arn:aws:sns:us-east-1:1:uploads, not a video event: confirm the subscription "
+                      + "by opening its SubscribeURL, https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t")
+        assertInvalid(#"{"Type": "UnsubscribeConfirmation", "TopicArn": "arn:aws:sns:us-east-1:1:uploads", "Message": "unsubscribed"}"#,
+                      "an SNS unsubscribe confirmation from arn:aws:sns:us-east-1:1:uploads")
+    }
+
     /// An empty object whose key ends in '/' is a folder the S3 console made, not a video.
     func testFolderMarkersAreKnown() throws {
         guard case .s3(let records) = try parse(#"{"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "in"}, "object": {"key": "uploads/", "size": 0}}}]}"#) else { return XCTFail("not s3") }

@@ -280,7 +280,7 @@ final class FunctionEndToEndTests: XCTestCase {
         let cases: [(String, Int, String)] = [
             (#"{"video": "\#(fifo)"}"#, 422, "not a regular file"),
             (#"{"video": "ftp://host/a.mp4"}"#, 400, "scheme 'ftp' is not supported"),
-            (#"{"video": "s3://Bad_Bucket/a.mp4"}"#, 400, "not a valid bucket name"),
+            (#"{"video": "s3://bad_bucket_/a.mp4"}"#, 400, "not a valid bucket name"),
             (#"{"video": "/etc/passwd"}"#, 403, "refused by policy"),
             (#"{"video": "s3://videolambda-input/missing.mp4"}"#, 404, "not found"),
             (#"{"video": ".cache/videos/random.bin"}"#, 422, "random.bin"),
@@ -295,6 +295,12 @@ final class FunctionEndToEndTests: XCTestCase {
         let reply = object(try await limited.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "{\"video\": \"s3://videolambda-input/uploads/clip one.mp4\"}"}"#.utf8)))
         XCTAssertEqual(reply["statusCode"] as? Int, 422, "\(reply)")
         XCTAssertTrue((reply["body"] as? String ?? "").contains("over the limit of 1000 bytes"), "\(reply)")
+        // S3 refusing the function's own signature (its secret, its clock) is no fault of the caller's
+        // (it was a 403, as if the caller had named a video it may not read).
+        let misconfigured = try await start("video-moderation", environment: ["AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+        let refused = object(try await misconfigured.invoke(Array(#"{"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "body": "{\"video\": \"s3://videolambda-input/uploads/clip one.mp4\"}"}"#.utf8)))
+        XCTAssertEqual(refused["statusCode"] as? Int, 502, "\(refused)")
+        XCTAssertTrue((refused["body"] as? String ?? "").contains("bad signature"), "\(refused)")
     }
 
     /// An S3 that takes the connection and never answers: the function gives up by its deadline and
