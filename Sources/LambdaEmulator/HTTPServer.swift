@@ -31,6 +31,8 @@ final class HTTPResponder: @unchecked Sendable {
     /// answer, so the collector closes it at the request's end instead.
     private let closesWhenWritten: Bool
     private(set) var answered = false
+    /// A streamed answer has begun and not ended.
+    private var streaming = false
 
     init(context: ChannelHandlerContext, keepAlive: Bool, closesWhenWritten: Bool = true) {
         self.context = context
@@ -69,6 +71,32 @@ final class HTTPResponder: @unchecked Sendable {
         if !keepAlive && closesWhenWritten { done.whenComplete { [context] _ in context.close(promise: nil) } }
     }
 
+    /// Starts an answer whose body follows in parts (`stream`), chunked; `endStream` ends it.
+    func beginStream(_ status: HTTPResponseStatus, headers: [(String, String)]) {
+        guard !answered else { return }
+        answered = true
+        streaming = true
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        head.headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+    }
+
+    /// Sends one part of a streamed answer at once.
+    func stream(_ bytes: [UInt8]) {
+        guard streaming, !bytes.isEmpty else { return }
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+    }
+
+    /// Ends a streamed answer.
+    func endStream() {
+        guard streaming else { return }
+        streaming = false
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        done.whenFailure { [context] _ in context.close(promise: nil) }
+        if !keepAlive && closesWhenWritten { done.whenComplete { [context] _ in context.close(promise: nil) } }
+    }
+
     /// JSON with a status, the shape of the Runtime API's own answers.
     func respondJSON(_ status: HTTPResponseStatus, _ json: String) {
         respond(status, headers: [("Content-Type", "application/json")], body: Array(json.utf8))
@@ -104,6 +132,11 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// is closed.
     private var closeAtEnd = false
     private let route: (HTTPRequest, HTTPResponder) -> Void
+    /// Asked at each request's head for a receiver of its body's parts as they arrive (besides the
+    /// whole body at the end): a streamed response passed on to its caller while it is posted.
+    private let observeBody: BodyObserver?
+    /// The current request's receiver of body parts, if `observeBody` gave one.
+    private var bodyReceiver: (([UInt8]) -> Void)?
     /// The connection's tag, given when it was accepted: every request on it carries it.
     private let connectionTag: Int
     /// Requests whose head has arrived on this connection.
@@ -115,9 +148,13 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
+    /// Given a request's head and its connection's tag: where its body's parts go as they arrive, or nil.
+    typealias BodyObserver = (HTTPRequestHead, Int) -> (([UInt8]) -> Void)?
+
     init(bodyLimit: Int, budget: ReceivingBudget?, throttle: @escaping (HTTPResponder) -> Void, connectionTag: Int = 0,
-         route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
+         observeBody: BodyObserver? = nil, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
         self.connectionTag = connectionTag
+        self.observeBody = observeBody
         self.bodyLimit = bodyLimit
         self.budget = budget
         self.throttle = throttle
@@ -161,6 +198,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             receivedBytes = 0
             answeredFromHead = false
             releaseReserved()
+            bodyReceiver = observeBody?(requestHead, connectionTag)
             // A body whose length is declared holds it from the start: a slow sender holds what
             // it will send. One that does not fit is refused before it is sent, where the client
             // waits for 100 Continue.
@@ -192,6 +230,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 releaseReserved()
             } else if receivedBytes <= reserved || take(receivedBytes - reserved) {
                 body.append(contentsOf: buffer.readableBytesView)
+                bodyReceiver?(Array(buffer.readableBytesView))
             } else {
                 // Too many bodies arriving at once: this request is throttled, its connection closed.
                 refuse(context: context, bodyComing: true)
@@ -202,6 +241,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
+            bodyReceiver = nil
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
@@ -263,6 +303,7 @@ enum HTTPServer {
     static func bind(group: EventLoopGroup, host: String, port: Int, bodyLimit: Int, budget: ReceivingBudget?,
                      throttle: @escaping (HTTPResponder) -> Void = { _ in }, stalledRequestSeconds: Double,
                      tagConnection: @escaping @Sendable () -> Int = { 0 },
+                     observeBody: HTTPRequestCollector.BodyObserver? = nil,
                      route: @escaping (HTTPRequest, HTTPResponder) -> Void) -> EventLoopFuture<Channel> {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -274,7 +315,7 @@ enum HTTPServer {
                     try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(stalledRequestSeconds * 1000))))
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
                     try pipeline.addHandler(HTTPRequestCollector(bodyLimit: bodyLimit, budget: budget, throttle: throttle,
-                                                                 connectionTag: tagConnection(), route: route))
+                                                                 connectionTag: tagConnection(), observeBody: observeBody, route: route))
                 }
             }
             .bind(host: host, port: port)

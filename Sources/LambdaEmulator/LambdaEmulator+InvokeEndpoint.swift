@@ -1,4 +1,5 @@
-// The RIE-compatible invoke endpoint: POST /2015-03-31/functions/function/invocations.
+// The invoke endpoints: the RIE-compatible POST /2015-03-31/functions/function/invocations, and
+// the checks it shares with InvokeWithResponseStream (LambdaEmulator+ResponseStreaming).
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -6,47 +7,79 @@ import NIOHTTP1
 extension LambdaEmulator {
     func routeInvoke(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let parts = request.path.split(separator: "/")
-        guard request.method == .POST, parts.count == 4, parts[0] == "2015-03-31", parts[1] == "functions",
-              parts[3] == "invocations" else {
-            return notFound(request, responder)
+        guard request.method == .POST, parts.count == 4, parts[1] == "functions" else { return notFound(request, responder) }
+        switch (parts[0], parts[3]) {
+        case ("2015-03-31", "invocations"): invoke(request, functionName: parts[2], responder)
+        case ("2021-11-15", "response-streaming-invocations"): invokeWithResponseStream(request, functionName: parts[2], responder)
+        default: notFound(request, responder)
         }
+    }
+
+    /// What an invoke request asks for, once the checks both invoke APIs make have passed.
+    struct InvokeRequest {
+        let event: [UInt8]
+        let invocationType: String
+        let wantsLogTail: Bool
+        let options: InvocationOptions
+        let requestID = UUID().uuidString.lowercased()
+    }
+
+    /// Checks an invoke request as Lambda does, taking invocation types `invocationTypes`; answers a
+    /// refused one (and a DryRun, which asks for the checks alone) and gives nil for it.
+    func checkedInvokeRequest(_ request: HTTPRequest, functionName: Substring, invocationTypes: [String],
+                              _ responder: HTTPResponder) -> InvokeRequest? {
         // The RIE's name, the function's own, or its ARN (full or partial), with or without a
         // qualifier ($LATEST, an alias: one version is served, and the runtime is told which was
         // asked for); another is another function, not this one.
-        let named = String(parts[2]).removingPercentEncoding ?? String(parts[2])
+        let named = String(functionName).removingPercentEncoding ?? String(functionName)
         let target: InvokeTarget
         do { target = try InvokeTarget.parse(functionName: named, query: request.query) } catch {
             switch error {
-            case .notAFunctionName: return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
-            case .badQualifier(let why): return Self.respond(.invalidParameter(why), responder)
+            case .notAFunctionName: Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
+            case .badQualifier(let why): Self.respond(.invalidParameter(why), responder)
             }
+            return nil
         }
         guard target.name == "function" || target.name == configuration.functionName else {
-            return Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
+            Self.respond(.functionNotFound(named, serving: configuration.functionName), responder)
+            return nil
         }
-        guard !request.bodyTooLarge else { return Self.respond(.requestTooLarge, responder) }
+        guard !request.bodyTooLarge else {
+            Self.respond(.requestTooLarge, responder)
+            return nil
+        }
         let invocationType = request.headers.first(name: "X-Amz-Invocation-Type") ?? "RequestResponse"
-        guard ["RequestResponse", "Event", "DryRun"].contains(invocationType) else {
-            return Self.respond(.invalidParameter("X-Amz-Invocation-Type '\(invocationType)' is not one of RequestResponse, Event, DryRun"), responder)
+        guard invocationTypes.contains(invocationType) else {
+            Self.respond(.invalidParameter("X-Amz-Invocation-Type '\(invocationType)' is not one of \(invocationTypes.joined(separator: ", "))"), responder)
+            return nil
         }
         let logType = request.headers.first(name: "X-Amz-Log-Type") ?? "None"
         guard ["None", "Tail"].contains(logType) else {
-            return Self.respond(.invalidParameter("X-Amz-Log-Type '\(logType)' is not one of None, Tail"), responder)
+            Self.respond(.invalidParameter("X-Amz-Log-Type '\(logType)' is not one of None, Tail"), responder)
+            return nil
         }
         // Lambda queues an asynchronous event of at most 1 MB.
-        if invocationType == "Event", request.body.count > Self.eventLimit { return Self.respond(.eventTooLarge, responder) }
+        if invocationType == "Event", request.body.count > Self.eventLimit {
+            Self.respond(.eventTooLarge, responder)
+            return nil
+        }
         // The Invoke API takes JSON only, and gives the function {} for an empty payload.
         let event = request.body.isEmpty ? Array("{}".utf8) : request.body
         if (try? JSONSerialization.jsonObject(with: Data(event), options: .fragmentsAllowed)) == nil {
-            return Self.respond(.invalidRequestContent("Could not parse request body into json: the payload is not JSON"), responder)
+            Self.respond(.invalidRequestContent("Could not parse request body into json: the payload is not JSON"), responder)
+            return nil
         }
         // Checked, and not run: what DryRun asks.
-        if invocationType == "DryRun" { return responder.respond(.noContent, headers: [("x-amzn-RequestId", UUID().uuidString.lowercased())]) }
+        if invocationType == "DryRun" {
+            responder.respond(.noContent, headers: [("x-amzn-RequestId", UUID().uuidString.lowercased())])
+            return nil
+        }
         // The client context goes to synchronous invocations only, as in Lambda; it is checked all the same.
         var clientContext: String?
         if let header = request.headers.first(name: "X-Amz-Client-Context") {
             guard let decoded = Self.clientContext(header) else {
-                return Self.respond(.invalidRequestContent("Client context must be a valid Base64-encoded JSON object."), responder)
+                Self.respond(.invalidRequestContent("Client context must be a valid Base64-encoded JSON object."), responder)
+                return nil
             }
             if invocationType == "RequestResponse" { clientContext = decoded }
         }
@@ -55,8 +88,15 @@ extension LambdaEmulator {
                                         tenantID: request.headers.first(name: "X-Amz-Tenant-Id"),
                                         traceID: request.headers.first(name: "X-Amzn-Trace-Id"),
                                         qualifier: target.qualifier)
-        let requestID = UUID().uuidString.lowercased()
-        if invocationType == "Event" {
+        return InvokeRequest(event: event, invocationType: invocationType, wantsLogTail: logType == "Tail", options: options)
+    }
+
+    /// Invoke: POST /2015-03-31/functions/{name}/invocations, the RIE's endpoint.
+    private func invoke(_ request: HTTPRequest, functionName: Substring, _ responder: HTTPResponder) {
+        guard let invocation = checkedInvokeRequest(request, functionName: functionName, invocationTypes: ["RequestResponse", "Event", "DryRun"],
+                                                    responder) else { return }
+        let (event, options, requestID) = (invocation.event, invocation.options, invocation.requestID)
+        if invocation.invocationType == "Event" {
             // Answered 202 as soon as it is queued; a failure is tried again as Lambda does
             // (`eventEnded`). A refusal (429, 400) is the answer instead.
             let answer = submit(event, options: options, requestID: requestID) {
@@ -71,7 +111,7 @@ extension LambdaEmulator {
         }
         // A synchronous caller may ask for the end of its invocation's log, which is complete once
         // REPORT is written: at the runtime's next GET next, just after its answer.
-        let logTail = logType == "Tail" ? InvocationLogTail(on: loop) : nil
+        let logTail = invocation.wantsLogTail ? InvocationLogTail(on: loop) : nil
         guard let answer = submit(event, options: options, requestID: requestID, logTail: logTail, mayThrottle: true) else {
             return Self.respond(Self.hasShutDown, responder)
         }
@@ -86,7 +126,7 @@ extension LambdaEmulator {
 
     /// Takes invocation `requestID` out of the queue if it still waits there (a runtime that has it
     /// runs it on, as Lambda does). On the loop.
-    private func withdraw(_ requestID: String) {
+    func withdraw(_ requestID: String) {
         guard let position = queue.enumerated().first(where: { $0.element.requestID == requestID })?.offset else { return }
         log("invocation \(requestID) withdrawn: its caller closed the connection before a runtime took it")
         queue.remove(at: position).complete(.withdrawn)

@@ -11,7 +11,7 @@ extension LambdaEmulator {
 
     func routeRuntimeAPI(_ request: HTTPRequest, _ responder: HTTPResponder, slot: RuntimeSlot) {
         guard request.path.hasPrefix(Self.prefix) else { return notFound(request, responder) }
-        if let why = staleness(of: request, slot: slot) {
+        if let why = staleness(connectionTag: request.connectionTag, slot: slot) {
             // Not a violation: the runtime could not know. Its connection is closed unanswered, so
             // that a process the emulator has let go of takes no part in the slot's work.
             log("a request from a runtime process that is no longer the slot's was dropped (\(why)): \(request.method) \(request.path)")
@@ -38,9 +38,9 @@ extension LambdaEmulator {
     /// other has started. A runtime the emulator did not start is never replaced, and one shutting
     /// down is let be. (Connections are told apart by when they were accepted: one a left-behind
     /// child opens after the replacement, or one still in the kernel's backlog then, passes.)
-    private func staleness(of request: HTTPRequest, slot: RuntimeSlot) -> String? {
+    func staleness(connectionTag: Int, slot: RuntimeSlot) -> String? {
         guard !configuration.command.isEmpty, !isShutDown else { return nil }
-        if request.connectionTag != slot.generation { return "its connection was opened by the process before the current one" }
+        if connectionTag != slot.generation { return "its connection was opened by the process before the current one" }
         if slot.isStopped { return "the slot's process was stopped" }
         return nil
     }

@@ -178,10 +178,11 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// The answer to `event`, or nil once the emulator has shut down: its stopped loop would drop
     /// the callbacks of any future made now, and whoever awaited it would wait forever.
     /// `queued` runs on the loop once the invocation waits in the queue (not for one refused).
-    /// `logTail` collects the invocation's log for a caller that asked for it. `mayThrottle`: a
+    /// `logTail` collects the invocation's log for a caller that asked for it; `responseStream`
+    /// passes a streamed response on to its caller as it arrives. `mayThrottle`: a
     /// synchronous invocation, refused when every runtime is spoken for and `throttlesWhenBusy`.
     func submit(_ event: [UInt8], options: InvocationOptions, requestID: String = UUID().uuidString.lowercased(),
-                logTail: InvocationLogTail? = nil, mayThrottle: Bool = false,
+                logTail: InvocationLogTail? = nil, responseStream: ResponseStream? = nil, mayThrottle: Bool = false,
                 queued: (@Sendable () -> Void)? = nil) -> EventLoopFuture<InvocationResult>? {
         guard !loopGate.isStopped else { return nil }
         let promise = loop.makePromise(of: InvocationResult.self)
@@ -198,7 +199,7 @@ public final class LambdaEmulator: @unchecked Sendable {
             }
             self.arrivals += 1
             self.queue.append(PendingInvocation(requestID: requestID, event: event, options: options, promise: promise, arrival: self.arrivals,
-                                                logTail: logTail))
+                                                logTail: logTail, responseStream: responseStream))
             queued?()
             self.dispatch()
         }
@@ -229,7 +230,9 @@ public final class LambdaEmulator: @unchecked Sendable {
                                                      bodyLimit: Self.responseLimit, budget: nil,
                                                      stalledRequestSeconds: configuration.stalledRequestSeconds,
                                                      // On the emulator's one loop, which owns the slot.
-                                                     tagConnection: { slot.generation }) { [unowned self] request, responder in
+                                                     tagConnection: { slot.generation },
+                                                     observeBody: { [unowned self] head, tag in self.streamedResponseReceiver(head, connectionTag: tag, slot: slot) }) {
+                [unowned self] request, responder in
                 self.routeRuntimeAPI(request, responder, slot: slot)
             }.get()
             slot.listener = listener

@@ -26,9 +26,12 @@ final class PendingInvocation: @unchecked Sendable {
     let logTail: InvocationLogTail?
     /// Its START is written: its REPORT, when written, finishes the tail.
     var reportOpened = false
+    /// Where a streamed response goes as the runtime posts it, for an InvokeWithResponseStream caller.
+    let responseStream: ResponseStream?
 
     init(requestID: String, event: [UInt8], options: InvocationOptions, promise: EventLoopPromise<InvocationResult>, arrival: Int,
-         logTail: InvocationLogTail? = nil) {
+         logTail: InvocationLogTail? = nil, responseStream: ResponseStream? = nil) {
+        self.responseStream = responseStream
         self.arrival = arrival
         self.requestID = requestID
         self.event = event

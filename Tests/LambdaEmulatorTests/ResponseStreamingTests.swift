@@ -1,0 +1,153 @@
+// InvokeWithResponseStream, read by boto3 as users' code reads it (scripts/invoke_stream.py): a
+// streaming runtime's chunks reach the caller while it is still writing, a runtime that answers in
+// one piece gives one chunk, and errors and the log tail come in InvokeComplete.
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestServers
+import XCTest
+@testable import LambdaEmulator
+
+final class ResponseStreamingTests: EmulatorTestCase {
+    /// A runtime that answers in streaming mode: "first ", then, once `signal` exists (the caller
+    /// has read the first chunk), "second"; with {"fail": true} its trailers name an error.
+    private static let streamingRuntime = """
+        import base64, http.client, json, os, sys, time
+        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        signal = sys.argv[1]
+        api = http.client.HTTPConnection(host, int(port))
+        while True:
+            api.request("GET", "/2018-06-01/runtime/invocation/next")
+            answer = api.getresponse()
+            event = json.loads(answer.read())
+            request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+            api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
+            api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            api.putheader("Transfer-Encoding", "chunked")
+            api.putheader("Content-Type", "text/plain")
+            api.endheaders()
+            def send(data):
+                api.send(b"%x\\r\\n%s\\r\\n" % (len(data), data))
+            send(b"first ")
+            while not os.path.exists(signal):
+                time.sleep(0.01)
+            send(b"second")
+            if event.get("fail"):
+                body = base64.b64encode(b'{"errorMessage": "broke midway", "errorType": "Function.Broken"}')
+                api.send(b"0\\r\\nLambda-Runtime-Function-Error-Type: Function.Broken\\r\\nLambda-Runtime-Function-Error-Body: " + body + b"\\r\\n\\r\\n")
+            else:
+                api.send(b"0\\r\\n\\r\\n")
+            api.getresponse().read()
+        """
+
+    private struct StreamRead: Decodable {
+        var status: Int
+        var contentType: String?
+        var requestId: String
+        var chunks: [String]
+        var complete: [String: String]?
+    }
+
+    private func python() throws -> String {
+        let python = TestPaths.repoRoot.appendingPathComponent(".venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no .venv: run `make deps-python` (make test does)") }
+        return python
+    }
+
+    /// Calls InvokeWithResponseStream through boto3.
+    private func invokeStream(_ emulator: LambdaEmulator, _ payload: String, arguments: [String] = []) async throws -> StreamRead {
+        let command = [TestPaths.repoRoot.appendingPathComponent("scripts/invoke_stream.py").path, "http://127.0.0.1:\(emulator.port)",
+                       "function", payload] + arguments
+        let python = try python()
+        let run = try await Task.detached { try CommandRun.run(python, command, errors: false) }.value
+        XCTAssertEqual(run.status, 0, run.output)
+        return try JSONDecoder().decode(StreamRead.self, from: Data(run.output.utf8))
+    }
+
+    private func startStreamingRuntime(signal: String) async throws -> LambdaEmulator {
+        var configuration = EmulatorConfiguration(command: [try python(), "-c", Self.streamingRuntime, signal], timeoutSeconds: 20,
+                                                  functionName: "streaming", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        return emulator
+    }
+
+    private func signalFile() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stream-signal-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// The runtime sends its second chunk only after the caller has read the first: buffered until
+    /// the end, the invocation would time out with nothing read.
+    func testAStreamingRuntimesChunksReachTheCallerAsTheyAreWritten() async throws {
+        let signal = signalFile()
+        let emulator = try await startStreamingRuntime(signal: signal)
+        let read = try await invokeStream(emulator, "{}", arguments: ["--signal", signal])
+        XCTAssertEqual(read.status, 200)
+        XCTAssertEqual(read.contentType, "text/plain")
+        XCTAssertEqual(read.chunks, ["first ", "second"])
+        XCTAssertEqual(read.complete, [:])
+        // The same answer through the buffered endpoint: the whole body.
+        try FileManager.default.removeItem(atPath: signal)
+        FileManager.default.createFile(atPath: signal, contents: nil)
+        let buffered = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
+        XCTAssertEqual(buffered.body, "first second")
+    }
+
+    func testAStreamThatEndsInAnErrorSaysSoInInvokeComplete() async throws {
+        let signal = signalFile()
+        let emulator = try await startStreamingRuntime(signal: signal)
+        let read = try await invokeStream(emulator, #"{"fail": true}"#, arguments: ["--signal", signal, "--log-type", "Tail"])
+        XCTAssertEqual(read.chunks, ["first ", "second"])
+        XCTAssertEqual(read.complete?["ErrorCode"], "Function.Broken")
+        XCTAssertEqual(read.complete?["ErrorDetails"], "broke midway")
+        let log = String(decoding: Data(base64Encoded: read.complete?["LogResult"] ?? "") ?? Data(), as: UTF8.self)
+        XCTAssertTrue(log.contains("START RequestId: \(read.requestId)") && log.contains("REPORT RequestId: \(read.requestId)"), log)
+    }
+
+    /// Our runtime answers in one piece: one chunk, and a function error in InvokeComplete.
+    func testABufferedAnswerIsOneChunkAndItsErrorIsInInvokeComplete() async throws {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")],
+                                                                            timeoutSeconds: 20, functionName: "buffered", handler: "echo",
+                                                                            shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        let read = try await invokeStream(emulator, #"{"n": 1}"#)
+        XCTAssertEqual(read.chunks.count, 1)
+        // (The test function's echo answers with the event and its context.)
+        XCTAssertEqual((jsonObject(read.chunks.first ?? "")["event"] as? [String: Any])?["n"] as? Int, 1, "\(read.chunks)")
+        XCTAssertEqual(read.complete, [:])
+        let failing = try await LambdaEmulator.start(EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")],
+                                                                           timeoutSeconds: 20, functionName: "failing", handler: "throw",
+                                                                           shutdownGraceSeconds: 1))
+        shutDownAfterTest(failing)
+        let failed = try await invokeStream(failing, "{}")
+        XCTAssertEqual(failed.chunks, [])
+        XCTAssertTrue(failed.complete?["ErrorCode"]?.hasPrefix("Function.") == true, "\(String(describing: failed.complete))")
+        XCTAssertFalse(failed.complete?["ErrorDetails"]?.isEmpty ?? true, "\(String(describing: failed.complete))")
+    }
+
+    /// The checks are Invoke's: an unknown function is 404, and Event is not a streaming type.
+    func testTheInvokeChecksApply() async throws {
+        let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")],
+                                                                            functionName: "checked", handler: "echo", shutdownGraceSeconds: 1))
+        shutDownAfterTest(emulator)
+        func post(_ function: String, headers: [String: String] = [:]) async throws -> HTTPReply {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(emulator.port)/2021-11-15/functions/\(function)/response-streaming-invocations")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data("{}".utf8)
+            for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return HTTPReply(status: (response as! HTTPURLResponse).statusCode, headers: [:], body: String(decoding: data, as: UTF8.self))
+        }
+        let unknown = try await post("other-function")
+        XCTAssertEqual(unknown.status, 404, unknown.body)
+        let event = try await post("checked", headers: ["X-Amz-Invocation-Type": "Event"])
+        XCTAssertEqual(event.status, 400, event.body)
+        XCTAssertTrue(event.body.contains("is not one of RequestResponse, DryRun"), event.body)
+        let dryRun = try await post("checked", headers: ["X-Amz-Invocation-Type": "DryRun"])
+        XCTAssertEqual(dryRun.status, 204, dryRun.body)
+    }
+}
