@@ -56,12 +56,15 @@ enum FrameRotation {
         return !rotation.swapsDimensions || descriptor.log2_chroma_w == descriptor.log2_chroma_h
     }
 
-    /// 4:4:4 YUV (or RGB for RGB sources) at the same size, which every turn keeps intact.
+    /// 4:4:4 at the same size, which every turn keeps intact, as the CLI converts a frame for its
+    /// transpose filter (its scaler's default, bicubic): the same range (a full-range "J" format
+    /// such as MJPEG's yuvj422p to yuvj444p; to plain yuv444p it was squeezed into the limited
+    /// range while still tagged full, and came out washed out) and the same bit depth; RGB for
+    /// RGB sources.
     private static func convertForTurning(_ frame: UnsafeMutablePointer<AVFrame>, uri: String) throws -> UnsafeMutablePointer<AVFrame> {
         let format = AVPixelFormat(rawValue: frame.pointee.format)
-        let isRGB = (av_pix_fmt_desc_get(format)?.pointee.flags ?? 0) & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
         guard let converted = av_frame_alloc() else { throw outOfMemory(uri) }
-        converted.pointee.format = (isRGB ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV444P).rawValue
+        converted.pointee.format = fullChromaFormat(for: format).rawValue
         converted.pointee.width = frame.pointee.width
         converted.pointee.height = frame.pointee.height
         guard av_frame_get_buffer(converted, 0) >= 0, av_frame_copy_props(converted, frame) >= 0 else {
@@ -69,7 +72,7 @@ enum FrameRotation {
             throw outOfMemory(uri)
         }
         let context = sws_getContext(frame.pointee.width, frame.pointee.height, format, frame.pointee.width, frame.pointee.height,
-                                     AVPixelFormat(rawValue: converted.pointee.format), SWS_BILINEAR, nil, nil, nil)
+                                     AVPixelFormat(rawValue: converted.pointee.format), SWS_BICUBIC, nil, nil, nil)
         defer { sws_freeContext(context) }
         let rows = withUnsafePointer(to: &frame.pointee.data) { source in
             withUnsafePointer(to: &frame.pointee.linesize) { sourceStrides in
@@ -89,6 +92,19 @@ enum FrameRotation {
             throw VideoIOError(.internalFailure, uri: uri, "cannot convert a \(frame.pointee.width)x\(frame.pointee.height) frame to 4:4:4 to rotate it")
         }
         return converted
+    }
+
+    /// The 4:4:4 format a frame of `format` is turned in.
+    private static func fullChromaFormat(for format: AVPixelFormat) -> AVPixelFormat {
+        guard let descriptor = av_pix_fmt_desc_get(format)?.pointee else { return AV_PIX_FMT_RGB24 }
+        if descriptor.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 { return AV_PIX_FMT_RGB24 }
+        if String(cString: descriptor.name).hasPrefix("yuvj") { return AV_PIX_FMT_YUVJ444P }
+        switch descriptor.comp.0.depth {
+        case ...8: return AV_PIX_FMT_YUV444P
+        case 9...10: return AV_PIX_FMT_YUV444P10LE
+        case 11...12: return AV_PIX_FMT_YUV444P12LE
+        default: return AV_PIX_FMT_YUV444P16LE
+        }
     }
 
     private static func planeData(_ frame: UnsafeMutablePointer<AVFrame>, _ index: Int) -> UnsafeMutablePointer<UInt8> {

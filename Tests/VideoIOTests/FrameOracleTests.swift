@@ -73,15 +73,8 @@ final class FrameOracleTests: XCTestCase {
     /// turns, mirrored). Each comes out as the CLI shows it. (Only the angle was read: the flip came
     /// out turned upside down, the transposes turned and not mirrored.)
     func testMirroringDisplayMatricesComeOutAsTheCLIShowsThem() throws {
-        let original = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).mp4").path
+        let original = try makeVideo(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-threads", "1"], extension: "mp4")
         defer { try? FileManager.default.removeItem(atPath: original) }
-        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2",
-                                                     "-c:v", "libx264", "-pix_fmt", "yuv420p", "-threads", "1", original])
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: original))
-        // The track header's matrix, still the identity: a, b, u, c, d as 16.16 (u: 2.30) big-endian.
-        let tkhd = try XCTUnwrap(bytes.range(of: Data("tkhd".utf8)))
-        let identity = Data([0, 1, 0, 0] + [UInt8](repeating: 0, count: 12) + [0, 1, 0, 0])
-        let matrix = try XCTUnwrap(bytes.range(of: identity, in: tkhd.upperBound..<bytes.count)).lowerBound
         let one: [UInt8] = [0, 1, 0, 0], minusOne: [UInt8] = [0xFF, 0xFF, 0, 0], zero: [UInt8] = [0, 0, 0, 0]
         let cases: [(name: String, a: [UInt8], b: [UInt8], c: [UInt8], d: [UInt8], rotation: Rotation, mirrored: Bool)] = [
             ("hflip", minusOne, zero, zero, one, .none, true),
@@ -89,19 +82,57 @@ final class FrameOracleTests: XCTestCase {
             ("antitranspose", zero, minusOne, minusOne, zero, .clockwise270, true),
         ]
         for mirror in cases {
-            var patched = bytes
-            patched.replaceSubrange(matrix..<matrix + 4, with: mirror.a)
-            patched.replaceSubrange(matrix + 4..<matrix + 8, with: mirror.b)
-            patched.replaceSubrange(matrix + 12..<matrix + 16, with: mirror.c)
-            patched.replaceSubrange(matrix + 16..<matrix + 20, with: mirror.d)
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(mirror.name)-\(UUID().uuidString).mp4").path
+            let path = try withDisplayMatrix(original, a: mirror.a, b: mirror.b, c: mirror.c, d: mirror.d)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            try patched.write(to: URL(fileURLWithPath: path))
             let info = try VideoReader(uri: path, store: TestVideos.store).info
             XCTAssertEqual(info.rotation, mirror.rotation, mirror.name)
             XCTAssertEqual(info.mirrored, mirror.mirrored, mirror.name)
             try assertMatchesCLI(path: path, at: [0.5, 1.3])
         }
+    }
+
+    /// 4:2:2 cannot be turned plane by plane: such a frame is converted to 4:4:4 first, as the CLI
+    /// does for its autorotation, in its own range and depth. Camera MJPEG (full-range yuvj422p)
+    /// came out washed out (limited-range values read as full).
+    func testTurned422FramesMatchTheCLI() throws {
+        let one: [UInt8] = [0, 1, 0, 0], minusOne: [UInt8] = [0xFF, 0xFF, 0, 0], zero: [UInt8] = [0, 0, 0, 0]
+        let sources = [(["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p"], "mov"),
+                       (["-c:v", "libx264", "-pix_fmt", "yuv422p", "-threads", "1"], "mp4"),
+                       (["-c:v", "libx264", "-pix_fmt", "yuv422p10le", "-threads", "1"], "mp4")]
+        for (arguments, container) in sources {
+            let original = try makeVideo(arguments, extension: container)
+            defer { try? FileManager.default.removeItem(atPath: original) }
+            for (b, c) in [(one, minusOne), (minusOne, one)] {
+                let path = try withDisplayMatrix(original, a: zero, b: b, c: c, d: zero)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                XCTAssertTrue(try VideoReader(uri: path, store: TestVideos.store).info.rotation.swapsDimensions, arguments.joined(separator: " "))
+                try assertMatchesCLI(path: path, at: [0.5, 1.3])
+                try assertMatchesCLI(path: path, at: [1.0], size: (90, 160))
+            }
+        }
+    }
+
+    /// A 2 s 320x180 test pattern encoded with `arguments`, in a temporary file.
+    private func makeVideo(_ arguments: [String], extension container: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).\(container)").path
+        _ = try FFmpegOracle.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2"] + arguments + [path])
+        return path
+    }
+
+    /// A copy of `original` whose track header's display matrix (still the identity) has a, b, c
+    /// and d (16.16, big-endian) as given.
+    private func withDisplayMatrix(_ original: String, a: [UInt8], b: [UInt8], c: [UInt8], d: [UInt8]) throws -> String {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: original))
+        let tkhd = try XCTUnwrap(bytes.range(of: Data("tkhd".utf8)))
+        let identity = Data([0, 1, 0, 0] + [UInt8](repeating: 0, count: 12) + [0, 1, 0, 0])
+        let matrix = try XCTUnwrap(bytes.range(of: identity, in: tkhd.upperBound..<bytes.count)).lowerBound
+        bytes.replaceSubrange(matrix..<matrix + 4, with: a)
+        bytes.replaceSubrange(matrix + 4..<matrix + 8, with: b)
+        bytes.replaceSubrange(matrix + 12..<matrix + 16, with: c)
+        bytes.replaceSubrange(matrix + 16..<matrix + 20, with: d)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-\(UUID().uuidString)." + URL(fileURLWithPath: original).pathExtension).path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     /// A video that starts 4 s after its audio is sampled over its own 8 s, from its first frame:
