@@ -31,7 +31,7 @@ SUPPORTED_OPS = set("""
     MaxPool AveragePool GlobalAveragePool GlobalMaxPool BatchNormalization Gemm MatMul
     Add Sub Mul Div Sum Softmax Flatten Reshape Transpose Concat Squeeze Unsqueeze ReduceMean
     Resize Pad Identity Dropout Shape Gather Slice Split LayerNormalization
-    Constant ConstantOfShape Cast
+    Constant ConstantOfShape Cast PRelu Expand Range
 """.split())
 
 # The engine's tensor element types.

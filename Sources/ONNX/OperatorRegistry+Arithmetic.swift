@@ -35,6 +35,7 @@ extension OperatorRegistry {
         register("Sqrt") { _ in Sqrt() }
         register("HardSwish") { _ in HardSwish() }
         register("LeakyRelu") { node in LeakyRelu(alpha: node.attributes.float("alpha", default: 0.01)) }
+        register("PRelu") { _ in PRelu() }
         register("HardSigmoid") { node in
             HardSigmoid(alpha: node.attributes.float("alpha", default: 0.2), beta: node.attributes.float("beta", default: 0.5))
         }

@@ -35,6 +35,8 @@ extension OperatorRegistry {
             throw ModelError(.unsupportedOperators, "node '\(a.node)': Constant without a tensor, float(s) or int(s) value is not supported")
         }
         register("ConstantOfShape") { node in ConstantOfShape(value: try node.attributes.tensor("value")) }
+        register("Expand") { _ in Expand() }
+        register("Range") { _ in NumericRange() }
         register("Cast") { node in
             let a = node.attributes
             // `to` is any 64-bit value in a model; ONNX's type codes fit an Int32.

@@ -31,9 +31,13 @@ public struct Softmax: Operator {
                         let base = (lane / inner) * extent * inner + lane % inner
                         var maximum = -Float.infinity
                         for k in 0..<extent { maximum = Swift.max(maximum, x[base + k * inner]) }
-                        var sum: Float = 0
-                        for k in 0..<extent { let e = expf(x[base + k * inner] - maximum); y[base + k * inner] = e; sum += e }
-                        for k in 0..<extent { y[base + k * inner] /= sum }
+                        // Summed in Double: with one logit far ahead (an OCR model's 18,710 classes),
+                        // each small term is under half a float step of the running sum and was
+                        // lost one by one (1.4e-4 off on such a model; onnxruntime 1e-5).
+                        var sum: Double = 0
+                        for k in 0..<extent { let e = expf(x[base + k * inner] - maximum); y[base + k * inner] = e; sum += Double(e) }
+                        let total = Float(sum)
+                        for k in 0..<extent { y[base + k * inner] /= total }
                     }
                 }
             }
