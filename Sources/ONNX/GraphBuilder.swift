@@ -9,11 +9,19 @@ struct GraphBuilder {
 
     func build() throws -> Graph {
         var constants: [String: Tensor] = [:]
+        // Weights of a type the engine lacks (a quantized model's uint8, float16) are listed with
+        // the unsupported operators, in one message, rather than ending the load at the first.
+        var unsupportedWeights: [String] = []
         for initializer in proto.initializer {
+            guard ElementType(onnx: initializer.dataType) != nil else {
+                unsupportedWeights.append("'\(initializer.name)' (\(ElementType.onnxName(initializer.dataType)))")
+                continue
+            }
             constants[initializer.name] = try Tensor(onnx: initializer, what: "initializer '\(initializer.name)'")
         }
         // Older exporters list initializers among the inputs too; those are not fed by the caller.
-        let inputs = try proto.input.filter { constants[$0.name] == nil }.map(graphInput)
+        let initializers = Set(proto.initializer.map(\.name))
+        let inputs = try proto.input.filter { !initializers.contains($0.name) }.map(graphInput)
         var nodes: [Node] = []
         var unsupported: [String] = []
         for node in proto.node {
@@ -38,8 +46,14 @@ struct GraphBuilder {
                 unsupported.append("\(node.opType) (\(error.message))")
             }
         }
-        guard unsupported.isEmpty else {
-            throw ModelError(.unsupportedOperators, "\(source): \(unsupported.count) unsupported operator(s): \(unsupported.joined(separator: "; "))")
+        guard unsupported.isEmpty, unsupportedWeights.isEmpty else {
+            var parts: [String] = []
+            if !unsupported.isEmpty { parts.append("\(unsupported.count) unsupported operator(s): \(unsupported.joined(separator: "; "))") }
+            if !unsupportedWeights.isEmpty {
+                parts.append("\(unsupportedWeights.count) weight(s) of a type the engine lacks (float, int64, int32 and bool it has; "
+                             + "export a quantized or float16 model in float32): \(unsupportedWeights.joined(separator: ", "))")
+            }
+            throw ModelError(unsupported.isEmpty ? .invalidModel : .unsupportedOperators, "\(source): \(parts.joined(separator: "; and "))")
         }
         let sorted = try topologicallySorted(nodes, available: Set(constants.keys).union(inputs.map(\.name)))
         let graph = Graph(nodes: sorted, inputs: inputs, outputs: proto.output.map(\.name), constants: constants)

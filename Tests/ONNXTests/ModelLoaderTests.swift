@@ -183,6 +183,29 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    /// A quantized model: its uint8 weights are listed with its unsupported operators, in one
+    /// message naming the file (the load ended at the first weight, naming neither).
+    func testQuantizedWeightsAreListedWithTheUnsupportedOperators() throws {
+        var dequantize = Onnx_NodeProto(); dequantize.opType = "DequantizeLinear"; dequantize.name = "dq"
+        dequantize.input = ["qz", "scale"]; dequantize.output = ["w"]
+        var model = Self.model(extraNodes: [dequantize])
+        var weights = Onnx_TensorProto(); weights.name = "qz"; weights.dims = [3]
+        weights.dataType = Int32(Onnx_TensorProto.DataType.uint8.rawValue); weights.rawData = Data([1, 2, 3])
+        model.graph.initializer += [weights, Tensor(float32: [0.5], shape: []).onnxProto(name: "scale")]
+        // Older exporters list the weights among the inputs too.
+        var listed = Onnx_ValueInfoProto(); listed.name = "qz"
+        var type = Onnx_TypeProto.Tensor(); type.elemType = weights.dataType
+        listed.type.tensorType = type
+        model.graph.input.append(listed)
+        assertError(.unsupportedOperators, containing: "quantized.onnx: 1 unsupported operator(s): DequantizeLinear (node 'dq'); "
+                    + "and 1 weight(s) of a type the engine lacks") {
+            try ModelLoader.load(bytes: try self.bytes(model), source: "quantized.onnx")
+        }
+        assertError(.unsupportedOperators, containing: "export a quantized or float16 model in float32): 'qz' (uint8)") {
+            try ModelLoader.load(bytes: try self.bytes(model), source: "quantized.onnx")
+        }
+    }
+
     /// A Cast's `to` is a 64-bit attribute; one past Int32 is an unsupported type, not a trap.
     func testACastToATypeCodePastInt32IsUnsupported() throws {
         var cast = Onnx_NodeProto(); cast.opType = "Cast"; cast.name = "cast"; cast.input = ["y"]; cast.output = ["c"]
