@@ -32,6 +32,8 @@ SUPPORTED_OPS = set("""
     Add Sub Mul Div Sum Softmax Flatten Reshape Transpose Concat Squeeze Unsqueeze ReduceMean
     Resize Pad Identity Dropout Shape Gather Slice Split LayerNormalization
     Constant ConstantOfShape Cast PRelu Expand Range
+    Exp Log Neg Abs Reciprocal Floor Ceil Round Sign Softplus Softsign Mish Elu Selu ThresholdedRelu Gelu
+    Max Min ArgMax ArgMin ReduceSum ReduceMax ReduceMin
 """.split())
 
 # The engine's tensor element types.

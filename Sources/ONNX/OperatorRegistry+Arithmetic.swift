@@ -15,10 +15,21 @@ extension OperatorRegistry {
             return Gemm(alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1),
                         transA: a.int("transA", default: 0) != 0, transB: a.int("transB", default: 0) != 0)
         }
-        register("ReduceMean") { node in
-            let a = node.attributes
-            return ReduceMean(axes: a.ints("axes"), keepDims: a.int("keepdims", default: 1) != 0,
+        for kind in [Reduce.Kind.mean, .sum, .max, .min] {
+            register(kind.rawValue) { node in
+                let a = node.attributes
+                return Reduce(kind, axes: a.ints("axes"), keepDims: a.int("keepdims", default: 1) != 0,
                               noopWithEmptyAxes: a.int("noop_with_empty_axes", default: 0) != 0)
+            }
+        }
+        register("Max") { _ in Extremum(.max) }
+        register("Min") { _ in Extremum(.min) }
+        for kind in [Extremum.Kind.max, .min] {
+            register(kind == .max ? "ArgMax" : "ArgMin") { node in
+                let a = node.attributes
+                return ArgExtremum(kind, axis: a.int("axis", default: 0), keepDims: a.int("keepdims", default: 1) != 0,
+                                   selectLastIndex: a.int("select_last_index", default: 0) != 0)
+            }
         }
         register("Softmax") { node in
             // Before opset 13 Softmax works on the input coerced to 2-D at `axis` (default 1).
@@ -36,6 +47,23 @@ extension OperatorRegistry {
         register("HardSwish") { _ in HardSwish() }
         register("LeakyRelu") { node in LeakyRelu(alpha: node.attributes.float("alpha", default: 0.01)) }
         register("PRelu") { _ in PRelu() }
+        let plain: [(String, Activation)] = [("Exp", .exp), ("Log", .log), ("Neg", .neg), ("Abs", .abs), ("Reciprocal", .reciprocal),
+                                             ("Floor", .floor), ("Ceil", .ceil), ("Round", .round), ("Sign", .sign),
+                                             ("Softplus", .softplus), ("Softsign", .softsign), ("Mish", .mish)]
+        for (name, activation) in plain { register(name) { _ in ElementwiseFunction(name, activation) } }
+        register("Elu") { node in ElementwiseFunction("Elu", .elu(alpha: node.attributes.float("alpha", default: 1))) }
+        register("Selu") { node in
+            ElementwiseFunction("Selu", .selu(alpha: node.attributes.float("alpha", default: 1.673_263_2),
+                                              gamma: node.attributes.float("gamma", default: 1.050_701)))
+        }
+        register("ThresholdedRelu") { node in ElementwiseFunction("ThresholdedRelu", .thresholdedRelu(alpha: node.attributes.float("alpha", default: 1))) }
+        register("Gelu") { node in
+            let approximate = node.attributes.string("approximate") ?? "none"
+            guard ["none", "tanh"].contains(approximate) else {
+                throw ModelError(.unsupportedOperators, "node '\(node.attributes.node)': Gelu approximate '\(approximate)' is not one of none, tanh")
+            }
+            return ElementwiseFunction("Gelu", .gelu(tanhApproximation: approximate == "tanh"))
+        }
         register("HardSigmoid") { node in
             HardSigmoid(alpha: node.attributes.float("alpha", default: 0.2), beta: node.attributes.float("beta", default: 0.5))
         }

@@ -54,7 +54,7 @@ final class SessionTests: XCTestCase {
         let conv = Conv(geometry: WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1]))
         let perChannel = Graph(nodes: [
             Node(name: "conv", op: conv, inputs: ["x", "w"], outputs: ["c"]),
-            Node(name: "mean", op: ReduceMean(axes: [2, 3], keepDims: true), inputs: ["x"], outputs: ["m"]),
+            Node(name: "mean", op: Reduce(.mean, axes: [2, 3], keepDims: true), inputs: ["x"], outputs: ["m"]),
             Node(name: "add", op: Add(), inputs: ["c", "m"], outputs: ["y"]),
         ], inputs: [GraphInput(name: "x", elementType: .float32, shape: [nil, 4, 6, 6])], outputs: ["y"], constants: ["w": weights])
         let perBatch = Graph(nodes: [

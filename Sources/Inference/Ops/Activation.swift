@@ -12,6 +12,16 @@ public enum Activation: Equatable, Sendable {
     case tanh
     case erf
     case sqrt
+    case exp, log, neg, abs, reciprocal, floor, ceil
+    /// Halves to even, as ONNX's Round.
+    case round
+    case sign
+    case softplus, softsign, mish
+    case elu(alpha: Float)
+    case selu(alpha: Float, gamma: Float)
+    case thresholdedRelu(alpha: Float)
+    /// GELU: x·Φ(x) exactly (erf), or by the tanh approximation.
+    case gelu(tanhApproximation: Bool)
 
     @inline(__always)
     public func apply(_ x: Float) -> Float {
@@ -26,6 +36,25 @@ public enum Activation: Equatable, Sendable {
         case .tanh: return tanhf(x)
         case .erf: return erff(x)
         case .sqrt: return sqrtf(x)
+        case .exp: return expf(x)
+        case .log: return logf(x)
+        case .neg: return -x
+        case .abs: return Swift.abs(x)
+        case .reciprocal: return 1 / x
+        case .floor: return floorf(x)
+        case .ceil: return ceilf(x)
+        case .round: return x.rounded(.toNearestOrEven)
+        case .sign: return x > 0 ? 1 : x < 0 ? -1 : x
+        // log(1 + e^x) without overflowing for large x.
+        case .softplus: return x > 20 ? x : log1pf(expf(x))
+        case .softsign: return x / (1 + Swift.abs(x))
+        case .mish: return x * tanhf(x > 20 ? x : log1pf(expf(x)))
+        case .elu(let alpha): return x >= 0 ? x : alpha * (expf(x) - 1)
+        case .selu(let alpha, let gamma): return gamma * (x > 0 ? x : alpha * (expf(x) - 1))
+        case .thresholdedRelu(let alpha): return x > alpha ? x : 0
+        case .gelu(let tanhApproximation):
+            if tanhApproximation { return 0.5 * x * (1 + tanhf(0.797_884_6 * (x + 0.044_715 * x * x * x))) }
+            return 0.5 * x * (1 + erff(x * 0.707_106_77))
         }
     }
 
@@ -50,6 +79,10 @@ public enum Activation: Equatable, Sendable {
         case .tanh: for i in 0..<count { p[i] = tanhf(p[i]) }
         case .erf: for i in 0..<count { p[i] = erff(p[i]) }
         case .sqrt: for i in 0..<count { p[i] = sqrtf(p[i]) }
+        case .neg: for i in 0..<count { p[i] = -p[i] }
+        case .abs: for i in 0..<count { p[i] = Swift.abs(p[i]) }
+        // The rest, rare in the hot path, one call per element.
+        default: for i in 0..<count { p[i] = apply(p[i]) }
         }
     }
 }
