@@ -132,9 +132,13 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// is closed.
     private var closeAtEnd = false
     private let route: (HTTPRequest, HTTPResponder) -> Void
-    /// Asked at each request's head for a receiver of its body's parts as they arrive (besides the
-    /// whole body at the end): a streamed response passed on to its caller while it is posted.
+    /// Asked at each request's head for a receiver of its body's parts as they arrive: a streamed
+    /// response passed on to its caller while it is posted. Such a body is not kept whole (the
+    /// request arrives with an empty one), may be as long as `streamedBodyLimit`, and is not closed
+    /// as stalled when it pauses (a function may stream for as long as its timeout).
     private let observeBody: BodyObserver?
+    /// Lambda's limit on a streamed response: 200 MB.
+    static let streamedBodyLimit = 200 * 1024 * 1024
     /// The current request's receiver of body parts, if `observeBody` gave one.
     private var bodyReceiver: (([UInt8]) -> Void)?
     /// The connection's tag, given when it was accepted: every request on it carries it.
@@ -221,6 +225,9 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                   HTTPResponder(context: context, keepAlive: false))
         case .body where answeredFromHead:
             break
+        case .body(let buffer) where bodyReceiver != nil:
+            receivedBytes += buffer.readableBytes
+            if receivedBytes <= Self.streamedBodyLimit { bodyReceiver?(Array(buffer.readableBytesView)) }
         case .body(let buffer):
             // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
             // nothing more is kept (later small chunks would make a splice of pieces).
@@ -230,7 +237,6 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 releaseReserved()
             } else if receivedBytes <= reserved || take(receivedBytes - reserved) {
                 body.append(contentsOf: buffer.readableBytesView)
-                bodyReceiver?(Array(buffer.readableBytesView))
             } else {
                 // Too many bodies arriving at once: this request is throttled, its connection closed.
                 refuse(context: context, bodyComing: true)
@@ -241,11 +247,12 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
+            let limit = bodyReceiver == nil ? bodyLimit : Self.streamedBodyLimit
             bodyReceiver = nil
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(method: head.method, path: Self.path(of: head), headers: head.headers, body: body,
-                                      bodyTooLarge: receivedBytes > bodyLimit, bodyBytes: receivedBytes, connectionTag: connectionTag,
+                                      bodyTooLarge: receivedBytes > limit, bodyBytes: receivedBytes, connectionTag: connectionTag,
                                       query: Self.query(of: head), trailers: trailers)
             body = []
             // Received: from here the queue's own bound (or the invocation) accounts for the body.
@@ -263,14 +270,15 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 
 extension HTTPRequestCollector {
     /// Nothing read for the stalled-request time (IdleStateHandler): a connection whose request is
-    /// unfinished, or that has sent no whole request head yet, is closed. One waiting for its
-    /// answer or idle between requests is left alone (a runtime's connection is idle for the
+    /// unfinished (but for a streamed response, which pauses as its function does), or that has
+    /// sent no whole request head yet, is closed. One waiting for its answer or idle between
+    /// requests is left alone (a runtime's connection is idle for the
     /// length of each invocation, a caller's while its invocation runs).
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
             return context.fireUserInboundEventTriggered(event)
         }
-        if head != nil || requestsBegun == 0 || closeAtEnd { context.close(promise: nil) }
+        if (head != nil && bodyReceiver == nil) || requestsBegun == 0 || closeAtEnd { context.close(promise: nil) }
     }
 
     static func path(of head: HTTPRequestHead) -> String {

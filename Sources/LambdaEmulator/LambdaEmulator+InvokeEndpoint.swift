@@ -110,7 +110,8 @@ extension LambdaEmulator {
             return
         }
         // A synchronous caller may ask for the end of its invocation's log, which is complete once
-        // REPORT is written: at the runtime's next GET next, just after its answer.
+        // REPORT is written: at the runtime's next GET next, just after its answer (or at the
+        // deadline, for a runtime the emulator did not start that does not ask again).
         let logTail = invocation.wantsLogTail ? InvocationLogTail(on: loop) : nil
         guard let answer = submit(event, options: options, requestID: requestID, logTail: logTail, mayThrottle: true) else {
             return Self.respond(Self.hasShutDown, responder)

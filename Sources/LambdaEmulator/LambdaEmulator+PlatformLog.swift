@@ -1,7 +1,8 @@
 // The platform log's lines for each invocation handed to a runtime: START at the hand-over; END and
 // REPORT when its invoke phase ends; INIT_REPORT for a runtime whose init failed. For an answered invocation that is the runtime's next GET next
 // (what a runtime does after answering is part of the phase, as in Lambda, and so are the lines it
-// logs meanwhile); else its timeout, its runtime's exit or replacement, or the emulator's shutdown.
+// logs meanwhile), or its deadline for a runtime the emulator did not start; else its timeout, its
+// runtime's exit or replacement, or the emulator's shutdown.
 import NIOCore
 
 /// An invocation whose START is written and whose REPORT is not yet.

@@ -45,6 +45,11 @@ final class Attributes {
 
     func tensor(_ name: String) throws -> Tensor? {
         guard let attribute = attribute(name, .tensor), attribute.hasT else { return nil }
+        // A value of a type the engine lacks (a float16 or quantized export's Constant) is listed
+        // with the model's other unsupported parts, not the end of the load.
+        guard ElementType(onnx: attribute.t.dataType) != nil else {
+            throw ModelError(.unsupportedOperators, "node '\(node)': a \(ElementType.onnxName(attribute.t.dataType)) \(name) is not supported")
+        }
         return try Tensor(onnx: attribute.t, what: "attribute \(name) of node '\(node)'")
     }
 

@@ -36,6 +36,10 @@ final class ShapeArithmeticTests: XCTestCase {
         let ints = try NumericRange().evaluate([Tensor(int32: [10], shape: []), Tensor(int32: [4], shape: []), Tensor(int32: [-3], shape: [])])[0]
         XCTAssertEqual(ints.elementType, .int32)
         XCTAssertEqual(ints.int64s, [10, 7])
+        // Counted in integers: through a Double, 2^53 + 1 and 2^53 + 3 are the same number.
+        let big = try NumericRange().evaluate([Tensor(int64: [1 << 53 + 1], shape: []), Tensor(int64: [1 << 53 + 3], shape: []),
+                                               Tensor(int64: [1], shape: [])])[0]
+        XCTAssertEqual(big.int64s, [1 << 53 + 1, 1 << 53 + 2])
     }
 
     func testExpandBroadcastsBothWays() throws {

@@ -11,7 +11,8 @@ import XCTest
 
 final class ResponseStreamingTests: EmulatorTestCase {
     /// A runtime that answers in streaming mode: "first ", then, once `signal` exists (the caller
-    /// has read the first chunk), "second"; with {"fail": true} its trailers name an error.
+    /// has read the first chunk), after {"pause": seconds}, "second", then {"megabytes": n} of "x";
+    /// with {"fail": true} its trailers name an error.
     private static let streamingRuntime = """
         import base64, http.client, json, os, sys, time
         host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
@@ -32,7 +33,10 @@ final class ResponseStreamingTests: EmulatorTestCase {
             send(b"first ")
             while not os.path.exists(signal):
                 time.sleep(0.01)
+            time.sleep(event.get("pause", 0))
             send(b"second")
+            for _ in range(event.get("megabytes", 0)):
+                send(b"x" * 1048576)
             if event.get("fail"):
                 body = base64.b64encode(b'{"errorMessage": "broke midway", "errorType": "Function.Broken"}')
                 api.send(b"0\\r\\nLambda-Runtime-Function-Error-Type: Function.Broken\\r\\nLambda-Runtime-Function-Error-Body: " + body + b"\\r\\n\\r\\n")
@@ -65,9 +69,10 @@ final class ResponseStreamingTests: EmulatorTestCase {
         return try JSONDecoder().decode(StreamRead.self, from: Data(run.output.utf8))
     }
 
-    private func startStreamingRuntime(signal: String) async throws -> LambdaEmulator {
+    private func startStreamingRuntime(signal: String, stalledRequestSeconds: Double? = nil) async throws -> LambdaEmulator {
         var configuration = EmulatorConfiguration(command: [try python(), "-c", Self.streamingRuntime, signal], timeoutSeconds: 20,
                                                   functionName: "streaming", shutdownGraceSeconds: 1)
+        if let stalledRequestSeconds { configuration.stalledRequestSeconds = stalledRequestSeconds }
         configuration.platformLog = PlatformLog(format: .text) { _ in }
         let emulator = try await LambdaEmulator.start(configuration)
         shutDownAfterTest(emulator)
@@ -95,6 +100,17 @@ final class ResponseStreamingTests: EmulatorTestCase {
         FileManager.default.createFile(atPath: signal, contents: nil)
         let buffered = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
         XCTAssertEqual(buffered.body, "first second")
+    }
+
+    /// Lambda streams up to 200 MB, where a buffered answer stops at 6 MB; and a stream may pause
+    /// for as long as its function runs, without being closed as a stalled request. (It was cut at
+    /// 6 MB with Function.ResponseSizeTooLarge, and closed after the stall limit.)
+    func testAStreamMayPassTheBufferedLimitAndPause() async throws {
+        let signal = signalFile()
+        let emulator = try await startStreamingRuntime(signal: signal, stalledRequestSeconds: 1)
+        let read = try await invokeStream(emulator, #"{"megabytes": 7, "pause": 2}"#, arguments: ["--signal", signal])
+        XCTAssertEqual(read.complete, [:])
+        XCTAssertEqual(read.chunks.joined().utf8.count, "first second".utf8.count + 7 * 1_048_576)
     }
 
     func testAStreamThatEndsInAnErrorSaysSoInInvokeComplete() async throws {

@@ -204,6 +204,15 @@ final class ModelLoaderTests: XCTestCase {
         assertError(.unsupportedOperators, containing: "export a quantized or float16 model in float32): 'qz' (uint8)") {
             try ModelLoader.load(bytes: try self.bytes(model), source: "quantized.onnx")
         }
+        // The same value in a Constant node (as float16 exports keep theirs) is listed too.
+        var constant = Onnx_NodeProto(); constant.opType = "Constant"; constant.name = "half"; constant.output = ["h"]
+        var value = Onnx_AttributeProto(); value.name = "value"; value.type = .tensor
+        value.t.dataType = Int32(Onnx_TensorProto.DataType.float16.rawValue); value.t.dims = [1]; value.t.rawData = Data([0, 0x3C])
+        constant.attribute = [value]
+        var einsum = Onnx_NodeProto(); einsum.opType = "Einsum"; einsum.name = "es"; einsum.input = ["y"]; einsum.output = ["e"]
+        assertError(.unsupportedOperators, containing: "half.onnx: 2 unsupported operator(s): Constant (node 'half': a float16 value is not supported); Einsum (node 'es')") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [constant, einsum])), source: "half.onnx")
+        }
     }
 
     /// A Cast's `to` is a 64-bit attribute; one past Int32 is an unsupported type, not a trap.

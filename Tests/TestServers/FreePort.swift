@@ -20,6 +20,19 @@ public enum FreePort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Whether this machine has IPv6's loopback (::1 can be bound).
+    public static func hasIPv6Loopback() -> Bool {
+        let socketDescriptor = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketDescriptor >= 0 else { return false }
+        defer { close(socketDescriptor) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0 }
+        }
+    }
+
     /// True once something accepts connections on 127.0.0.1:`port`.
     public static func isListening(_ port: Int) -> Bool {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

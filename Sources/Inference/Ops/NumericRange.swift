@@ -40,17 +40,25 @@ public struct NumericRange: Operator {
 
     /// max(ceil((limit - start) / delta), 0), refused for a delta of 0 or a length past any tensor's.
     static func count(_ start: Tensor, _ limit: Tensor, _ delta: Tensor) throws -> Int {
-        let (first, last, step): (Double, Double, Double)
-        if start.elementType == .float32 {
-            (first, last, step) = (Double(start.floats[0]), Double(limit.floats[0]), Double(delta.floats[0]))
-        } else {
-            (first, last, step) = (Double(start.int64s[0]), Double(limit.int64s[0]), Double(delta.int64s[0]))
-        }
+        guard start.elementType == .float32 else { return try integerCount(start.int64s[0], limit.int64s[0], delta.int64s[0]) }
+        let (first, last, step) = (Double(start.floats[0]), Double(limit.floats[0]), Double(delta.floats[0]))
         guard step != 0, step.isFinite, first.isFinite, last.isFinite else {
             throw invalidInput("Range: delta must be a finite non-zero number and start and limit finite (got \(first), \(last), \(step))")
         }
         let count = max(((last - first) / step).rounded(.up), 0)
         guard count <= Double(Int32.max) else { throw invalidInput("Range: \(count) elements is more than a tensor holds") }
+        return Int(count)
+    }
+
+    /// The count in integers: through a Double, values past 2^53 lose their last digits.
+    private static func integerCount(_ first: Int64, _ last: Int64, _ step: Int64) throws -> Int {
+        guard step != 0 else { throw invalidInput("Range: delta must be a finite non-zero number (got 0)") }
+        let (span, overflow) = last.subtractingReportingOverflow(first)
+        guard !overflow else { throw invalidInput("Range: from \(first) to \(last) is more than a tensor holds") }
+        guard (span > 0) == (step > 0), span != 0 else { return 0 }
+        // Rounded up: a partial step still gives an element.
+        let count = span / step + (span % step == 0 ? 0 : 1)
+        guard count <= Int64(Int32.max) else { throw invalidInput("Range: \(count) elements is more than a tensor holds") }
         return Int(count)
     }
 }
