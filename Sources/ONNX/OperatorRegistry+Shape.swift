@@ -36,6 +36,10 @@ extension OperatorRegistry {
         }
         register("ConstantOfShape") { node in ConstantOfShape(value: try node.attributes.tensor("value")) }
         register("Expand") { _ in Expand() }
+        register("Tile") { _ in Tile() }
+        register("Where") { _ in Where() }
+        for kind in Comparison.Kind.allCases { register(kind.rawValue) { _ in Comparison(kind) } }
+        for kind in Logical.Kind.allCases { register(kind.rawValue) { _ in Logical(kind) } }
         register("Range") { _ in NumericRange() }
         register("Cast") { node in
             let a = node.attributes

@@ -52,6 +52,16 @@ final class ShapeArithmeticTests: XCTestCase {
         XCTAssertThrowsError(try Expand().evaluate([column, Tensor(int64: [2, 2], shape: [2])]))
     }
 
+    /// The selection exports make of a shape: Where(Equal(s, -1), 1, s); and Not, whose node tests
+    /// are opset 1 models the engine does not take.
+    func testAShapeSelectionAndNot() throws {
+        let shape = Tensor(int64: [2, -1, 5], shape: [3])
+        let unknown = try Comparison(.equal).evaluate([shape, Tensor(int64: [-1], shape: [])])[0]
+        XCTAssertEqual(unknown.bools, [false, true, false])
+        XCTAssertEqual(try Where().evaluate([unknown, Tensor(int64: [1], shape: []), shape])[0].int64s, [2, 1, 5])
+        XCTAssertEqual(try Logical(.not).evaluate([unknown])[0].bools, [true, false, true])
+    }
+
     /// PRelu's slope per channel ([C, 1, 1]), as face models use it.
     func testPReluScalesNegativesByTheirChannelsSlope() throws {
         let x = Tensor(float32: [-2, 3, -4, 5], shape: [1, 2, 1, 2])
