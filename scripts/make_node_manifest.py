@@ -35,6 +35,7 @@ SUPPORTED_OPS = set("""
     Exp Log Neg Abs Reciprocal Floor Ceil Round Sign Softplus Softsign Mish Elu Selu ThresholdedRelu Gelu
     Max Min ArgMax ArgMin ReduceSum ReduceMax ReduceMin
     Equal Less Greater LessOrEqual GreaterOrEqual Not And Or Xor Where Tile
+    InstanceNormalization LRN DepthToSpace SpaceToDepth Upsample
 """.split())
 
 # The engine's tensor element types.

@@ -30,6 +30,30 @@ extension OperatorRegistry {
             LayerNormalization(axis: node.attributes.int("axis", default: -1), epsilon: node.attributes.float("epsilon", default: 1e-5))
         }
         register("Dropout") { _ in Dropout() }
+        register("InstanceNormalization") { node in InstanceNormalization(epsilon: node.attributes.float("epsilon", default: 1e-5)) }
+        register("LRN") { node in
+            let a = node.attributes
+            guard let size = a.int("size") else { throw ModelError(.invalidModel, "node '\(a.node)' (LRN) has no size") }
+            return LRN(alpha: a.float("alpha", default: 1e-4), beta: a.float("beta", default: 0.75), bias: a.float("bias", default: 1), size: size)
+        }
+        register("DepthToSpace") { node in
+            let a = node.attributes
+            guard let size = a.int("blocksize") else { throw ModelError(.invalidModel, "node '\(a.node)' (DepthToSpace) has no blocksize") }
+            return DepthToSpace(blockSize: size, mode: try a.choice("mode", default: DepthToSpace.Mode.dcr))
+        }
+        register("SpaceToDepth") { node in
+            let a = node.attributes
+            guard let size = a.int("blocksize") else { throw ModelError(.invalidModel, "node '\(a.node)' (SpaceToDepth) has no blocksize") }
+            return DepthToSpace(blockSize: size, inverse: true)
+        }
+        // Upsample (opset 9; deprecated by Resize in 10) is opset 10's Resize: scales as input 1,
+        // asymmetric coordinates. Opset 7's scales attribute is not read.
+        register("Upsample") { node in
+            let a = node.attributes
+            guard node.opset >= 9 else { throw ModelError(.unsupportedOperators, "node '\(a.node)': Upsample before opset 9 (scales as an attribute) is not supported") }
+            return Resize(mode: try a.choice("mode", default: Resize.Mode.nearest), transformation: .asymmetric, rounding: .opset10,
+                          axes: nil, policy: .stretch, scalesInputIndex: 1, cubicCoefficient: -0.75, excludeOutside: false)
+        }
         register("Resize") { node in
             let a = node.attributes
             guard a.int("antialias", default: 0) == 0 else { throw ModelError(.unsupportedOperators, "node '\(a.node)': Resize with antialias is not supported") }
