@@ -16,4 +16,14 @@ public enum ElementType: String, Sendable, CaseIterable {
         case .bool: return 1
         }
     }
+
+    /// An unsigned integer of this type's size: what kernels that only move elements (Expand,
+    /// Tile, Where, DepthToSpace), never computing with them, read and write them as.
+    var movedAs: any FixedWidthInteger.Type {
+        switch size {
+        case 1: return UInt8.self
+        case 4: return UInt32.self
+        default: return UInt64.self
+        }
+    }
 }

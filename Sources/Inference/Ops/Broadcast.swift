@@ -16,6 +16,19 @@ enum Broadcast {
         return result
     }
 
+    /// The type of an operator over any number of inputs of one element type, broadcast together
+    /// (Sum, Max, Min).
+    static func variadicType(_ inputs: [OperatorInput?], op: String) throws -> TensorType {
+        let present = inputs.compactMap { $0 }
+        guard let first = present.first else { throw invalidInput("\(op) needs at least one input") }
+        var shape = first.type.shape
+        for input in present.dropFirst() {
+            guard input.type.elementType == first.type.elementType else { throw invalidInput("\(op): element types differ") }
+            shape = try Broadcast.shape(shape, input.type.shape, op: op)
+        }
+        return TensorType(first.type.elementType, shape)
+    }
+
     /// The same broadcast over fewer axes: `a` and `b` aligned to the output's rank, axes of size 1
     /// dropped, and neighbouring axes merged where each input is either broadcast along both or
     /// along neither. [16, 512, 7, 7] times [16, 512, 1, 1] becomes [8192, 49] times [8192, 1]: rows

@@ -31,16 +31,11 @@ public struct DepthToSpace: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let input = inputs.required(0)
-        switch input.elementType {
-        case .float32: move(input, &outputs[0], Float.self)
-        case .int64: move(input, &outputs[0], Int64.self)
-        case .int32: move(input, &outputs[0], Int32.self)
-        case .bool: move(input, &outputs[0], UInt8.self)
-        }
+        move(input, &outputs[0], input.elementType.movedAs)
     }
 
     /// Each element of the space side ([N, C, H·b, W·b]) and its place on the depth side.
-    private func move<T>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
+    private func move<T: FixedWidthInteger>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
         let space = inverse ? input.shape : output.shape
         let b = blockSize
         let (n, c, height, width) = (space[0], space[1], space[2] / b, space[3] / b)

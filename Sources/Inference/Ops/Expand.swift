@@ -16,17 +16,12 @@ public struct Expand: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let input = inputs.required(0)
-        switch input.elementType {
-        case .float32: broadcast(input, &outputs[0], Float.self)
-        case .int64: broadcast(input, &outputs[0], Int64.self)
-        case .int32: broadcast(input, &outputs[0], Int32.self)
-        case .bool: broadcast(input, &outputs[0], UInt8.self)
-        }
+        broadcast(input, &outputs[0], input.elementType.movedAs)
     }
 
     /// Copies each run along the output's last axis from the input (one value repeated where the
     /// input is broadcast along it).
-    private func broadcast<T>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
+    private func broadcast<T: FixedWidthInteger>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
         let (outputShape, inputShape, _) = Broadcast.coalesced(output.shape, input.shape, [])
         input.withUnsafeBufferPointer(as: T.self) { x in
             output.withUnsafeMutableBufferPointer(as: T.self) { out in

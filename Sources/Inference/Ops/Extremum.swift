@@ -9,15 +9,9 @@ public struct Extremum: Operator {
     public init(_ kind: Kind) { self.kind = kind }
 
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
-        let present = inputs.compactMap { $0 }
-        guard let first = present.first else { throw invalidInput("\(name) needs at least one input") }
-        guard first.type.elementType != .bool else { throw invalidInput("\(name) does not take bool tensors") }
-        var shape = first.type.shape
-        for input in present.dropFirst() {
-            guard input.type.elementType == first.type.elementType else { throw invalidInput("\(name): element types differ") }
-            shape = try Broadcast.shape(shape, input.type.shape, op: name)
-        }
-        return [TensorType(first.type.elementType, shape)]
+        let type = try Broadcast.variadicType(inputs, op: name)
+        guard type.elementType != .bool else { throw invalidInput("\(name) does not take bool tensors") }
+        return [type]
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {

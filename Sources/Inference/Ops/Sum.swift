@@ -5,14 +5,7 @@ public struct Sum: Operator {
     public init() {}
 
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
-        let present = inputs.compactMap { $0 }
-        guard let first = present.first else { throw invalidInput("Sum needs at least one input") }
-        var shape = first.type.shape
-        for input in present.dropFirst() {
-            guard input.type.elementType == first.type.elementType else { throw invalidInput("Sum: element types differ") }
-            shape = try Broadcast.shape(shape, input.type.shape, op: name)
-        }
-        return [TensorType(first.type.elementType, shape)]
+        [try Broadcast.variadicType(inputs, op: name)]
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {

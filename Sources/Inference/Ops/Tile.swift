@@ -16,15 +16,10 @@ public struct Tile: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let input = inputs.required(0)
-        switch input.elementType {
-        case .float32: tile(input, &outputs[0], Float.self)
-        case .int64: tile(input, &outputs[0], Int64.self)
-        case .int32: tile(input, &outputs[0], Int32.self)
-        case .bool: tile(input, &outputs[0], UInt8.self)
-        }
+        tile(input, &outputs[0], input.elementType.movedAs)
     }
 
-    private func tile<T>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
+    private func tile<T: FixedWidthInteger>(_ input: Tensor, _ output: inout Tensor, _ type: T.Type) {
         let strides = contiguousStrides(input.shape)
         let shape = output.shape
         input.withUnsafeBufferPointer(as: T.self) { x in

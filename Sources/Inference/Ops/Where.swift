@@ -15,15 +15,10 @@ public struct Where: Operator {
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
-        switch outputs[0].elementType {
-        case .float32: select(inputs, &outputs[0], Float.self)
-        case .int64: select(inputs, &outputs[0], Int64.self)
-        case .int32: select(inputs, &outputs[0], Int32.self)
-        case .bool: select(inputs, &outputs[0], UInt8.self)
-        }
+        select(inputs, &outputs[0], outputs[0].elementType.movedAs)
     }
 
-    private func select<T>(_ inputs: [Tensor?], _ output: inout Tensor, _ type: T.Type) {
+    private func select<T: FixedWidthInteger>(_ inputs: [Tensor?], _ output: inout Tensor, _ type: T.Type) {
         let condition = inputs.required(0), x = inputs.required(1), y = inputs.required(2)
         let shape = output.shape
         let (conditionStrides, xStrides, yStrides) = (Broadcast.strides(of: condition.shape, in: shape),
