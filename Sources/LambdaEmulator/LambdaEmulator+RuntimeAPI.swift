@@ -147,19 +147,13 @@ extension LambdaEmulator {
         slot.recordEnd(invocation.requestID, how)
         slot.state = .ready
         guard let deadline = invocation.deadline?.loopTime else { return }
-        guard !configuration.command.isEmpty else {
-            // A runtime the emulator did not start cannot be replaced: it is left to ask when it
-            // will. Its invoke phase (and the log a Tail caller waits for) ends at the deadline.
-            slot.answeredTimeout?.cancel()
-            slot.answeredTimeout = loop.scheduleTask(deadline: deadline) { [weak self] in
-                self?.invokePhaseOutlasted(invocation.requestID, slot: slot)
-            }
-            return
-        }
-        let generation = slot.generation
+        // A runtime that has not asked for work by the deadline: one the emulator started is
+        // replaced; one it did not start cannot be, and is left to ask when it will, its invoke
+        // phase (and the log a Tail caller waits for) ending at the deadline.
+        let (generation, requestID, external) = (slot.generation, invocation.requestID, configuration.command.isEmpty)
         slot.answeredTimeout?.cancel()
         slot.answeredTimeout = loop.scheduleTask(deadline: deadline) { [weak self] in
-            self?.answeredWithoutAskingAgain(slot: slot, generation: generation)
+            if external { self?.invokePhaseOutlasted(requestID, slot: slot) } else { self?.answeredWithoutAskingAgain(slot: slot, generation: generation) }
         }
     }
 
