@@ -5,11 +5,9 @@ Usage:  python scripts/make_node_manifest.py [TESTS_DIR] [-o OUTPUT]
         TESTS_DIR defaults to .cache/onnx-node-tests (filled by scripts/fetch_onnx_node_tests.sh),
         OUTPUT to Tests/ONNXTests/node-tests.txt.
 
-Needs the `onnx` package (onnx==1.17.0, the version the tests come from). It is deliberately not in
-scripts/requirements.txt: only regenerating the manifest needs it, the Swift tests read the
-manifest and the .pb files directly. Use a throwaway venv:
-    python3 -m venv /tmp/onnx-venv && /tmp/onnx-venv/bin/pip install onnx==1.17.0
-    /tmp/onnx-venv/bin/python scripts/make_node_manifest.py
+Needs the `onnx` package (onnx==1.17.0, the version the tests come from), which `make deps` puts
+in .venv:
+    .venv/bin/python scripts/make_node_manifest.py
 
 A test is eligible when every node of its main graph is an op the engine implements and every graph
 input/output is a tensor of a type the engine has. Eligible tests are required to pass unless
@@ -35,11 +33,12 @@ SUPPORTED_OPS = set("""
     Exp Log Neg Abs Reciprocal Floor Ceil Round Sign Softplus Softsign Mish Elu Selu ThresholdedRelu Gelu
     Max Min ArgMax ArgMin ReduceSum ReduceMax ReduceMin
     Equal Less Greater LessOrEqual GreaterOrEqual Not And Or Xor Where Tile
-    InstanceNormalization LRN DepthToSpace SpaceToDepth Upsample
+    InstanceNormalization LRN DepthToSpace SpaceToDepth Upsample QuantizeLinear DequantizeLinear
 """.split())
 
 # The engine's tensor element types.
-SUPPORTED_TYPES = {TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL}
+SUPPORTED_TYPES = {TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL,
+                   TensorProto.INT8, TensorProto.UINT8}
 
 # Eligible tests the engine is not asked to pass. Only for behaviour that is outside the engine's
 # scope or not reproducible, never merely because an op variant is hard to implement.
@@ -71,7 +70,7 @@ HEADER = f"""\
 # model.onnx plus test_data_set_N/input_K.pb and output_K.pb (TensorProto, K = graph I/O order).
 #
 # Listed: every test whose graph uses only ops the engine implements and whose graph inputs and
-# outputs are all float32/int64/int32/bool tensors. Other tests are not listed at all.
+# outputs are all float32/int64/int32/bool/int8/uint8 tensors. Other tests are not listed at all.
 # Format, one test per line:
 #   test_name                        the engine must pass this test
 #   test_name # excluded: <reason>   eligible, but deliberately not run (reason says why)

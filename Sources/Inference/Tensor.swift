@@ -41,6 +41,18 @@ public struct Tensor: @unchecked Sendable {
         values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
+    public init(int8 values: [Int8], shape: [Int]) {
+        self.init(.int8, shape: shape)
+        precondition(values.count == count, "\(values.count) values for shape \(shape)")
+        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    public init(uint8 values: [UInt8], shape: [Int]) {
+        self.init(.uint8, shape: shape)
+        precondition(values.count == count, "\(values.count) values for shape \(shape)")
+        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
     public init(bool values: [Bool], shape: [Int]) {
         self.init(.bool, shape: shape)
         precondition(values.count == count, "\(values.count) values for shape \(shape)")
@@ -87,7 +99,8 @@ public struct Tensor: @unchecked Sendable {
         switch elementType {
         case .int64: return withUnsafeBufferPointer(as: Int64.self) { Array($0) }
         case .int32: return withUnsafeBufferPointer(as: Int32.self) { $0.map(Int64.init) }
-        case .bool: return withUnsafeBufferPointer(as: UInt8.self) { $0.map(Int64.init) }
+        case .bool, .uint8: return withUnsafeBufferPointer(as: UInt8.self) { $0.map(Int64.init) }
+        case .int8: return withUnsafeBufferPointer(as: Int8.self) { $0.map(Int64.init) }
         // Saturating: Int64(x) is undefined for NaN and values out of range (this module skips the
         // checks), and a model can put any float where a shape or an index is read. The extremes
         // (NaN as Int64.min) are refused by whatever reads them.

@@ -45,7 +45,7 @@ final class Attributes {
 
     func tensor(_ name: String) throws -> Tensor? {
         guard let attribute = attribute(name, .tensor), attribute.hasT else { return nil }
-        // A value of a type the engine lacks (a float16 or quantized export's Constant) is listed
+        // A value of a type the engine lacks (a float16 export's Constant, a 4-bit or 16-bit quantized one's) is listed
         // with the model's other unsupported parts, not the end of the load.
         guard ElementType(onnx: attribute.t.dataType) != nil else {
             throw ModelError(.unsupportedOperators, "node '\(node)': a \(ElementType.onnxName(attribute.t.dataType)) \(name) is not supported")

@@ -9,7 +9,7 @@ struct GraphBuilder {
 
     func build() throws -> Graph {
         var constants: [String: Tensor] = [:]
-        // Weights of a type the engine lacks (a quantized model's uint8, float16) are listed with
+        // Weights of a type the engine lacks (float16, a 4-bit or 16-bit quantization's) are listed with
         // the unsupported operators, in one message, rather than ending the load at the first.
         var unsupportedWeights: [String] = []
         for initializer in proto.initializer {
@@ -50,8 +50,8 @@ struct GraphBuilder {
             var parts: [String] = []
             if !unsupported.isEmpty { parts.append("\(unsupported.count) unsupported operator(s): \(unsupported.joined(separator: "; "))") }
             if !unsupportedWeights.isEmpty {
-                parts.append("\(unsupportedWeights.count) weight(s) of a type the engine lacks (float, int64, int32 and bool it has; "
-                             + "export a quantized or float16 model in float32): \(unsupportedWeights.joined(separator: ", "))")
+                parts.append("\(unsupportedWeights.count) weight(s) of a type the engine lacks (float, int64, int32, int8, uint8 and bool it has; "
+                             + "export a float16 model in float32, quantize to 8 bits): \(unsupportedWeights.joined(separator: ", "))")
             }
             throw ModelError(unsupported.isEmpty ? .invalidModel : .unsupportedOperators, "\(source): \(parts.joined(separator: "; and "))")
         }

@@ -25,6 +25,7 @@ struct OperatorRegistry {
         registry.registerActivations()
         registry.registerNeuralNetwork()
         registry.registerShapeOperators()
+        registry.registerQuantization()
         return registry
     }()
 

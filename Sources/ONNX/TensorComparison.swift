@@ -38,7 +38,7 @@ extension Tensor {
     func asDoubleArray() -> [Double] {
         switch elementType {
         case .float32: return floats.map(Double.init)
-        case .int64, .int32: return int64s.map(Double.init)
+        case .int64, .int32, .int8, .uint8: return int64s.map(Double.init)
         case .bool: return bools.map { $0 ? 1 : 0 }
         }
     }

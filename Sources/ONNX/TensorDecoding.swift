@@ -14,6 +14,8 @@ extension ElementType {
         case .int64: self = .int64
         case .int32: self = .int32
         case .bool: self = .bool
+        case .int8: self = .int8
+        case .uint8: self = .uint8
         default: return nil
         }
     }
@@ -27,7 +29,7 @@ extension Tensor {
     /// Decodes `proto`; `what` names it in errors.
     init(onnx proto: Onnx_TensorProto, what: String) throws {
         guard let type = ElementType(onnx: proto.dataType) else {
-            throw ModelError(.invalidModel, "\(what): tensors of \(ElementType.onnxName(proto.dataType)) are not supported (float, int64, int32 and bool are)")
+            throw ModelError(.invalidModel, "\(what): tensors of \(ElementType.onnxName(proto.dataType)) are not supported (float, int64, int32, int8, uint8 and bool are)")
         }
         guard proto.dataLocation != .external else {
             throw ModelError(.invalidModel, "\(what): external tensor data is not supported; save the model with its weights inside")
@@ -49,7 +51,8 @@ extension Tensor {
             switch type {
             case .float32: available = proto.floatData.count
             case .int64: available = proto.int64Data.count
-            case .int32, .bool: available = proto.int32Data.count  // ONNX stores bools in int32_data.
+            // ONNX stores bools and 8-bit integers in int32_data, one value each.
+            case .int32, .bool, .int8, .uint8: available = proto.int32Data.count
             }
             guard available == count else { throw ModelError(.invalidModel, "\(what): \(available) values for shape \(shape)") }
         }
@@ -68,6 +71,10 @@ extension Tensor {
             withUnsafeMutableBufferPointer(as: Int32.self) { for i in 0..<count { $0[i] = proto.int32Data[i] } }
         case .bool:
             withUnsafeMutableBufferPointer(as: UInt8.self) { for i in 0..<count { $0[i] = proto.int32Data[i] != 0 ? 1 : 0 } }
+        case .int8:
+            withUnsafeMutableBufferPointer(as: Int8.self) { for i in 0..<count { $0[i] = Int8(truncatingIfNeeded: proto.int32Data[i]) } }
+        case .uint8:
+            withUnsafeMutableBufferPointer(as: UInt8.self) { for i in 0..<count { $0[i] = UInt8(truncatingIfNeeded: proto.int32Data[i]) } }
         }
     }
 
@@ -81,6 +88,8 @@ extension Tensor {
         case .int64: proto.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
         case .int32: proto.dataType = Int32(Onnx_TensorProto.DataType.int32.rawValue)
         case .bool: proto.dataType = Int32(Onnx_TensorProto.DataType.bool.rawValue)
+        case .int8: proto.dataType = Int32(Onnx_TensorProto.DataType.int8.rawValue)
+        case .uint8: proto.dataType = Int32(Onnx_TensorProto.DataType.uint8.rawValue)
         }
         proto.rawData = withUnsafeBytes { Data($0) }
         return proto

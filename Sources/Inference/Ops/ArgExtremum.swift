@@ -32,6 +32,8 @@ public struct ArgExtremum: Operator {
         case .float32: search(input, &outputs[0], Float.self)
         case .int64: search(input, &outputs[0], Int64.self)
         case .int32: search(input, &outputs[0], Int32.self)
+        case .int8: search(input, &outputs[0], Int8.self)
+        case .uint8: search(input, &outputs[0], UInt8.self)
         case .bool: throw invalidInput("\(name) does not take bool tensors")
         }
     }

@@ -1,4 +1,4 @@
-// The shared kernel of Add, Sub, Mul, Div and Pow: broadcasting over float32, int64 and int32.
+// The shared kernel of Add, Sub, Mul, Div and Pow: broadcasting over float32 and the integer types.
 
 /// Arithmetic that each binary operator supplies per element type.
 protocol BinaryArithmetic: Operator {
@@ -25,6 +25,9 @@ extension BinaryArithmetic {
             binaryKernel(a, b, &outputs[0], Float.self, apply, context: context)
         case .int64: binaryKernel(a, b, &outputs[0], Int64.self, apply, context: context)
         case .int32: binaryKernel(a, b, &outputs[0], Int32.self, apply, context: context)
+        // 8-bit integers are computed as Int32 and wrapped back, as numpy's uint8 and int8 wrap.
+        case .int8: binaryKernel(a, b, &outputs[0], Int8.self, { Int8(truncatingIfNeeded: apply(Int32($0), Int32($1))) }, context: context)
+        case .uint8: binaryKernel(a, b, &outputs[0], UInt8.self, { UInt8(truncatingIfNeeded: apply(Int32($0), Int32($1))) }, context: context)
         case .bool: throw invalidInput("\(name) does not take bool tensors")
         }
     }

@@ -37,6 +37,8 @@ public struct Clip: Operator {
         // Integers are clipped in their own type: through Double, int64 values past 2^53 would change.
         case .int64: clipIntegers(&outputs[0], as: Int64.self, inputs)
         case .int32: clipIntegers(&outputs[0], as: Int32.self, inputs)
+        case .int8: clipIntegers(&outputs[0], as: Int8.self, inputs)
+        case .uint8: clipIntegers(&outputs[0], as: UInt8.self, inputs)
         case .bool: break
         }
     }

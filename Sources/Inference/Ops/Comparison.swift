@@ -26,7 +26,8 @@ public struct Comparison: Operator {
         case .float32: compare(a, b, &outputs[0], Float.self)
         case .int64: compare(a, b, &outputs[0], Int64.self)
         case .int32: compare(a, b, &outputs[0], Int32.self)
-        case .bool: compare(a, b, &outputs[0], UInt8.self)
+        case .bool, .uint8: compare(a, b, &outputs[0], UInt8.self)
+        case .int8: compare(a, b, &outputs[0], Int8.self)
         }
     }
 

@@ -10,6 +10,8 @@ extension Tensor {
         case .int64: return try withUnsafeBufferPointer(as: Int64.self) { elements in try body { Double(elements[$0]) } }
         case .int32: return try withUnsafeBufferPointer(as: Int32.self) { elements in try body { Double(elements[$0]) } }
         case .bool: return try withUnsafeBufferPointer(as: UInt8.self) { elements in try body { elements[$0] != 0 ? 1 : 0 } }
+        case .int8: return try withUnsafeBufferPointer(as: Int8.self) { elements in try body { Double(elements[$0]) } }
+        case .uint8: return try withUnsafeBufferPointer(as: UInt8.self) { elements in try body { Double(elements[$0]) } }
         }
     }
 
@@ -22,6 +24,8 @@ extension Tensor {
         case .int64: return try withUnsafeMutableBufferPointer(as: Int64.self) { elements in try body { elements[$0] = Int64(saturating: $1) } }
         case .int32: return try withUnsafeMutableBufferPointer(as: Int32.self) { elements in try body { elements[$0] = Int32(saturating: $1) } }
         case .bool: return try withUnsafeMutableBufferPointer(as: UInt8.self) { elements in try body { elements[$0] = $1 != 0 ? 1 : 0 } }
+        case .int8: return try withUnsafeMutableBufferPointer(as: Int8.self) { elements in try body { elements[$0] = Int8(saturating: $1) } }
+        case .uint8: return try withUnsafeMutableBufferPointer(as: UInt8.self) { elements in try body { elements[$0] = UInt8(saturating: $1) } }
         }
     }
 

@@ -26,6 +26,8 @@ public struct Extremum: Operator {
             case .float32: binaryKernel(accumulated, input, &next, Float.self, kind == .max ? Self.larger : Self.smaller)
             case .int64: binaryKernel(accumulated, input, &next, Int64.self, kind == .max ? Swift.max : Swift.min)
             case .int32: binaryKernel(accumulated, input, &next, Int32.self, kind == .max ? Swift.max : Swift.min)
+            case .int8: binaryKernel(accumulated, input, &next, Int8.self, kind == .max ? Swift.max : Swift.min)
+            case .uint8: binaryKernel(accumulated, input, &next, UInt8.self, kind == .max ? Swift.max : Swift.min)
             case .bool: throw invalidInput("\(name) does not take bool tensors")
             }
             accumulated = next

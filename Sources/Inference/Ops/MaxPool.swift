@@ -1,4 +1,5 @@
-// MaxPool: the maximum over each window (1-D to 3-D), with the optional Indices output.
+// MaxPool: the maximum over each window (1-D to 3-D), with the optional Indices output. 8-bit
+// tensors (a quantized model's) are pooled as floats, which hold every 8-bit value exactly.
 
 public struct MaxPool: Operator {
     public let name = "MaxPool"
@@ -14,14 +15,21 @@ public struct MaxPool: Operator {
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
         let x = try inputs.required(0, name).type
         guard x.shape.count >= 3 else { throw invalidInput("MaxPool needs N x C x spatial, got \(x.shape)") }
-        guard x.elementType == .float32 else { throw invalidInput("MaxPool takes float32 here, not \(x.elementType)") }
+        guard [.float32, .int8, .uint8].contains(x.elementType) else { throw invalidInput("MaxPool takes float32, int8 or uint8, not \(x.elementType)") }
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let shape = Array(x.shape[..<2]) + g.output.suffix(x.shape.count - 2)
-        return [TensorType(.float32, shape), TensorType(.int64, shape)]
+        return [TensorType(x.elementType, shape), TensorType(.int64, shape)]
     }
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let x = inputs.required(0)
+        if x.elementType != .float32 {
+            var pooled = [Tensor(.float32, shape: outputs[0].shape)] + outputs.dropFirst()
+            try execute([try Cast(to: .float32).evaluate([x])[0]], &pooled, context)
+            outputs[0].copyElements(from: try Cast(to: x.elementType).evaluate([pooled[0]])[0])
+            for index in outputs.indices.dropFirst() { outputs[index].copyElements(from: pooled[index]) }
+            return
+        }
         let g = try geometry.resolve(spatial: Array(x.shape[2...]), op: name)
         let planes = x.shape[0] * x.shape[1]
         if outputs.count == 1 {

@@ -12,8 +12,8 @@ public struct NumericRange: Operator {
             throw invalidInput("Range needs start, limit and delta")
         }
         let type = start.elementType
-        guard type != .bool, limit.elementType == type, delta.elementType == type else {
-            throw invalidInput("Range: start, limit and delta must be one numeric type, not \(start.elementType), \(limit.elementType), \(delta.elementType)")
+        guard [.float32, .int64, .int32].contains(type), limit.elementType == type, delta.elementType == type else {
+            throw invalidInput("Range: start, limit and delta must be one type of float32, int64 and int32, not \(start.elementType), \(limit.elementType), \(delta.elementType)")
         }
         guard start.count == 1, limit.count == 1, delta.count == 1 else { throw invalidInput("Range: start, limit and delta must be scalars") }
         return [TensorType(type, [try Self.count(start, limit, delta)])]
@@ -33,8 +33,8 @@ public struct NumericRange: Operator {
         case .int32:
             let (first, step) = (Int32(start.int64s[0]), Int32(delta.int64s[0]))
             outputs[0].withUnsafeMutableBufferPointer(as: Int32.self) { out in for i in 0..<count { out[i] = first &+ Int32(i) &* step } }
-        case .bool:
-            throw invalidInput("Range does not take bool")
+        case .bool, .int8, .uint8:
+            throw invalidInput("Range does not take \(start.elementType)")
         }
     }
 

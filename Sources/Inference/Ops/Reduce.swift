@@ -46,7 +46,8 @@ public struct Reduce: Operator {
         case .float32: reduce(input, axes, &outputs[0], Float.self, Double.init, { Float($0) })
         case .int64: reduce(input, axes, &outputs[0], Int64.self, { $0 }, { $0 })
         case .int32: reduce(input, axes, &outputs[0], Int32.self, Int64.init, { Int32(truncatingIfNeeded: $0) })
-        case .bool: reduce(input, axes, &outputs[0], UInt8.self, Int64.init, { UInt8(truncatingIfNeeded: $0) })
+        case .bool, .uint8: reduce(input, axes, &outputs[0], UInt8.self, Int64.init, { UInt8(truncatingIfNeeded: $0) })
+        case .int8: reduce(input, axes, &outputs[0], Int8.self, Int64.init, { Int8(truncatingIfNeeded: $0) })
         }
     }
 
@@ -101,6 +102,7 @@ public struct Reduce: Operator {
         case is Float.Type: return (lowest ? -Float.infinity : Float.infinity) as! T
         case is Int64.Type: return (lowest ? Int64.min : Int64.max) as! T
         case is Int32.Type: return (lowest ? Int32.min : Int32.max) as! T
+        case is Int8.Type: return (lowest ? Int8.min : Int8.max) as! T
         default: return (lowest ? UInt8(0) : UInt8(1)) as! T
         }
     }

@@ -20,6 +20,8 @@ public struct Sum: Operator {
             case .float32: binaryKernel(accumulated, input, &next, Float.self, +)
             case .int64: binaryKernel(accumulated, input, &next, Int64.self, &+)
             case .int32: binaryKernel(accumulated, input, &next, Int32.self, &+)
+            case .int8: binaryKernel(accumulated, input, &next, Int8.self, &+)
+            case .uint8: binaryKernel(accumulated, input, &next, UInt8.self, &+)
             case .bool: throw invalidInput("Sum does not take bool tensors")
             }
             outputs[0].copyElements(from: next)

@@ -5,6 +5,7 @@ enum Optimizer {
         var graph = graph
         graph = try ConstantFolding.apply(graph)
         graph = RemoveIdentity.apply(graph)
+        graph = FuseQuantizeDequantize.apply(graph)
         graph = FoldBatchNormIntoConv.apply(graph)
         graph = FuseBiasAddIntoConv.apply(graph)
         graph = FuseResidualAddIntoConv.apply(graph)
