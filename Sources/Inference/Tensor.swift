@@ -23,34 +23,23 @@ public struct Tensor: @unchecked Sendable {
         self.storage = storage
     }
 
-    public init(float32 values: [Float], shape: [Int]) {
-        self.init(.float32, shape: shape)
-        precondition(values.count == count, "\(values.count) values for shape \(shape)")
-        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-    }
+    public init(float32 values: [Float], shape: [Int]) { self.init(.float32, copying: values, shape: shape) }
 
-    public init(int64 values: [Int64], shape: [Int]) {
-        self.init(.int64, shape: shape)
-        precondition(values.count == count, "\(values.count) values for shape \(shape)")
-        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-    }
+    public init(int64 values: [Int64], shape: [Int]) { self.init(.int64, copying: values, shape: shape) }
 
-    public init(int32 values: [Int32], shape: [Int]) {
-        self.init(.int32, shape: shape)
-        precondition(values.count == count, "\(values.count) values for shape \(shape)")
-        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-    }
+    public init(int32 values: [Int32], shape: [Int]) { self.init(.int32, copying: values, shape: shape) }
 
-    public init(int8 values: [Int8], shape: [Int]) {
-        self.init(.int8, shape: shape)
-        precondition(values.count == count, "\(values.count) values for shape \(shape)")
-        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-    }
+    public init(int8 values: [Int8], shape: [Int]) { self.init(.int8, copying: values, shape: shape) }
 
-    public init(uint8 values: [UInt8], shape: [Int]) {
-        self.init(.uint8, shape: shape)
+    public init(uint8 values: [UInt8], shape: [Int]) { self.init(.uint8, copying: values, shape: shape) }
+
+    /// A tensor of `type` holding a copy of `values`, whose element is that type's in memory.
+    private init<Element>(_ type: ElementType, copying values: [Element], shape: [Int]) {
+        self.init(type, shape: shape)
         precondition(values.count == count, "\(values.count) values for shape \(shape)")
-        values.withUnsafeBytes { storage.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        values.withUnsafeBytes { bytes in
+            if let source = bytes.baseAddress { storage.pointer.copyMemory(from: source, byteCount: bytes.count) }
+        }
     }
 
     public init(bool values: [Bool], shape: [Int]) {

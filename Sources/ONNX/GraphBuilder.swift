@@ -66,7 +66,7 @@ struct GraphBuilder {
             throw ModelError(.invalidModel, "\(source): input '\(value.name)' is not a tensor")
         }
         guard let type = ElementType(onnx: tensor.elemType) else {
-            throw ModelError(.invalidModel, "\(source): input '\(value.name)' is \(ElementType.onnxName(tensor.elemType)); float, int64, int32 and bool are supported")
+            throw ModelError(.invalidModel, "\(source): input '\(value.name)' is \(ElementType.onnxName(tensor.elemType)); float, int64, int32, int8, uint8 and bool are supported")
         }
         // A named or missing dimension is free (the batch); a fixed one is checked at run time.
         let shape: [Int?] = tensor.shape.dim.map { dimension in

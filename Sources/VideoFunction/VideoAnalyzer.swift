@@ -53,8 +53,13 @@ public final class VideoAnalyzer {
         let graph = model.graph
         let input = config.model.input ?? graph.inputs.first?.name ?? ""
         let output = config.model.output ?? graph.outputs.first ?? ""
-        guard graph.inputs.contains(where: { $0.name == input }) else {
+        guard let declared = graph.inputs.first(where: { $0.name == input }) else {
             throw VideoFunctionError(.invalidConfig, "\(name): the model has no input '\(input)' (it has \(graph.inputs.map(\.name).joined(separator: ", ")))")
+        }
+        // The function feeds preprocessed frames as float32: a model taking uint8 pixels (or any
+        // other type) would load, then fail every request.
+        guard declared.elementType == .float32 else {
+            throw VideoFunctionError(.invalidConfig, "\(name): the model's input '\(input)' is \(declared.elementType); the function feeds float32 frames (export the model with a float input, its scaling in function.json's preprocess)")
         }
         guard graph.outputs.contains(output) else {
             throw VideoFunctionError(.invalidConfig, "\(name): the model has no output '\(output)'")

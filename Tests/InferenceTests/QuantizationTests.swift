@@ -52,4 +52,43 @@ final class QuantizationTests: XCTestCase {
             XCTAssertEqual(try Session(graph: kept, options: SessionOptions(threads: 1)).graph.nodes.map(\.op.name), ["QuantizeLinear", "DequantizeLinear"])
         }
     }
+
+    /// Scales along the innermost axis (a MatMul's weights per output column) make one run per row,
+    /// not one per element (32 bytes each, 256 MB for a 2048 x 4096 weight); blocks along it one
+    /// run per block. Values as ONNX defines them.
+    func testScalesAlongTheLastAxis() throws {
+        XCTAssertEqual(QuantizationAxis(axis: -1, blockSize: 0).runs([4, 3], scaleCount: 3).count, 4)
+        let x = Tensor(int8: [1, 1, 1, -2, -2, -2], shape: [2, 3])
+        let perColumn = try DequantizeLinear(axis: -1).evaluate([x, Tensor(float32: [1, 2, 3], shape: [3]), Tensor(int8: [0, 1, 0], shape: [3])])[0]
+        XCTAssertEqual(perColumn.floats, [1, 0, 3, -2, -6, -6])
+        // Blocks of 2 along the last axis of [2, 5]: three blocks per row, the last of one value.
+        let blocked = try DequantizeLinear(axis: 1, blockSize: 2).evaluate([
+            Tensor(uint8: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], shape: [2, 5]), Tensor(float32: [1, 10, 100, 2, 20, 200], shape: [2, 3]),
+        ])[0]
+        XCTAssertEqual(blocked.floats, [1, 2, 30, 40, 500, 12, 14, 160, 180, 2000])
+        XCTAssertEqual(QuantizationAxis(axis: 1, blockSize: 2).runs([2, 5], scaleCount: 6).count, 6)
+    }
+
+    /// Before opset 13 there is no axis: a scale per slice is refused, not read along axis 1. An
+    /// output_dtype that is not the zero point's type is refused, as onnxruntime refuses it.
+    func testOpsetAndOutputTypeRules() throws {
+        let x = Tensor(float32: [1, 2, 3, 4], shape: [1, 2, 2])
+        XCTAssertThrowsError(try QuantizeLinear(perAxis: false).evaluate([x, Tensor(float32: [1, 2], shape: [2])])) {
+            XCTAssertTrue("\($0)".contains("needs opset 13"), "\($0)")
+        }
+        XCTAssertThrowsError(try QuantizeLinear(outputType: .uint8).evaluate([x, Tensor(float32: [1], shape: []), Tensor(int8: [0], shape: [])])) {
+            XCTAssertTrue("\($0)".contains("output_dtype is uint8 and the zero point int8"), "\($0)")
+        }
+        XCTAssertEqual(try QuantizeLinear(outputType: .int8).evaluate([x, Tensor(float32: [1], shape: [])])[0].elementType, .int8)
+    }
+
+    /// ReduceMax and ReduceMin over no values give the identity in the 8-bit types too: uint8's
+    /// 255 for a minimum (it gave 1, bool's highest).
+    func testEmptyReductionsOf8BitTensors() throws {
+        let empty = Tensor(uint8: [], shape: [0, 3])
+        XCTAssertEqual(try Reduce(.min, axes: [0], keepDims: true).evaluate([empty])[0].int64s, [255, 255, 255])
+        XCTAssertEqual(try Reduce(.max, axes: [0], keepDims: true).evaluate([empty])[0].int64s, [0, 0, 0])
+        XCTAssertEqual(try Reduce(.min, axes: [0], keepDims: true).evaluate([Tensor(int8: [], shape: [0, 2])])[0].int64s, [127, 127])
+        XCTAssertEqual(try Reduce(.max, axes: [1], keepDims: false).evaluate([Tensor(bool: [false, true, false, false], shape: [2, 2])])[0].bools, [true, false])
+    }
 }

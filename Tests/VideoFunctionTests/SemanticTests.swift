@@ -91,6 +91,23 @@ final class SemanticTests: XCTestCase {
         XCTAssertNoThrow(try analyzer(model: fixedBatch, name: "fixed-batch"))
     }
 
+    /// A model that takes uint8 pixels fails the init, naming its input's type: the function feeds
+    /// float32 frames, and it loaded, then failed every request.
+    func testAModelWhoseInputIsNotFloatFailsTheInit() throws {
+        let bytes = """
+            import onnx, onnx.helper as h, sys
+            x = h.make_tensor_value_info("x", onnx.TensorProto.UINT8, [1, 3, 4, 4])
+            y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 4])
+            cast = h.make_node("Cast", ["x"], ["f"], to=onnx.TensorProto.FLOAT)
+            node = h.make_node("ReduceMean", ["f"], ["y"], axes=[1, 2], keepdims=0)
+            onnx.save(h.make_model(h.make_graph([cast, node], "g", [x], [y]), opset_imports=[h.make_opsetid("", 17)]), sys.argv[1])
+            """
+        XCTAssertThrowsError(try analyzer(model: bytes, name: "uint8-input")) { error in
+            XCTAssertEqual((error as? VideoFunctionError)?.code, .invalidConfig, "\(error)")
+            XCTAssertTrue("\(error)".contains("uint8-input: the model's input 'x' is uint8; the function feeds float32 frames"), "\(error)")
+        }
+    }
+
     @discardableResult
     private func run(_ executable: String, _ arguments: [String]) throws -> Data {
         let process = Process()

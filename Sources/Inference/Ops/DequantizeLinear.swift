@@ -5,8 +5,9 @@ public struct DequantizeLinear: Operator {
     public let name = "DequantizeLinear"
     let axis: QuantizationAxis
 
-    public init(axis: Int = 1, blockSize: Int = 0) {
-        self.axis = QuantizationAxis(axis: axis, blockSize: blockSize)
+    /// `perAxis`: whether a scale per slice along `axis` is allowed (opset 13 on).
+    public init(axis: Int = 1, blockSize: Int = 0, perAxis: Bool = true) {
+        self.axis = QuantizationAxis(axis: axis, blockSize: blockSize, perAxis: perAxis)
     }
 
     public func outputTypes(_ inputs: [OperatorInput?]) throws -> [TensorType] {
@@ -25,7 +26,7 @@ public struct DequantizeLinear: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let x = inputs.required(0), scale = inputs.required(1), zeroPoint = inputs.optional(2)
-        let zeroPoints = zeroPoint.map { $0.int64s.map(Float.init) } ?? [Float](repeating: 0, count: scale.count)
+        let zeroPoints = QuantizationAxis.zeroPoints(zeroPoint, count: scale.count)
         let scales = scale.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let y = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
         zeroPoints.withUnsafeBufferPointer { zeros in

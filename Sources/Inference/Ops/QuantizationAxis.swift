@@ -7,6 +7,8 @@ struct QuantizationAxis: Sendable, Equatable {
     let axis: Int
     /// 0: per tensor or per axis, as the scale's shape says; above 0: blocks along `axis`.
     let blockSize: Int
+    /// Whether scales per slice are allowed: from opset 13 (before it, `axis` does not exist).
+    var perAxis = true
 
     /// One run of elements that reads its scales from one place: `count` elements from `start`,
     /// element k using scale `scaleStart + k * scaleStride` (stride 0: one scale for the run).
@@ -31,6 +33,8 @@ struct QuantizationAxis: Sendable, Equatable {
             guard scale.shape == expected else {
                 throw invalidInput("\(op): blocks of \(blockSize) along axis \(axis) of \(shape) need a scale of shape \(expected), not \(scale.shape)")
             }
+        } else if scales != 1 && !perAxis {
+            throw invalidInput("\(op): a scale per slice (shape \(scale.shape)) needs opset 13; before it the scale is one value")
         } else if scale.shape.count > 1 || (scales != 1 && scale.shape.count == 0) {
             throw invalidInput("\(op): the scale must be a scalar or one value per slice along axis \(axis), not of shape \(scale.shape)")
         } else if scales != 1 {
@@ -54,7 +58,9 @@ struct QuantizationAxis: Sendable, Equatable {
     private static let piece = 32768
 
     /// The runs that cover a tensor of `shape` whose scale has `scaleCount` values, in order; one
-    /// scale for the whole tensor gives pieces of `piece` elements, so threads can share it.
+    /// scale for the whole tensor gives pieces of `piece` elements, so threads can share it. The
+    /// axis innermost (a MatMul's weights per output column) gives one run per row, stepping
+    /// through the scales, not one per element.
     func runs(_ shape: [Int], scaleCount: Int) -> [Run] {
         let count = Tensor.elementCount(shape)
         guard scaleCount != 1, !shape.isEmpty else {
@@ -62,19 +68,32 @@ struct QuantizationAxis: Sendable, Equatable {
         }
         let a = axis < 0 ? axis + shape.count : axis
         let outer = shape[..<a].reduce(1, *), length = shape[a], inner = shape[(a + 1)...].reduce(1, *)
+        let blocks = blockSize > 0 ? (length + blockSize - 1) / blockSize : length
         var runs: [Run] = []
-        runs.reserveCapacity(outer * length)
         for o in 0..<outer {
-            for i in 0..<length {
-                let start = (o * length + i) * inner
-                if blockSize > 0 {
-                    let blocks = (length + blockSize - 1) / blockSize
-                    runs.append(Run(start: start, count: inner, scaleStart: (o * blocks + i / blockSize) * inner, scaleStride: 1))
-                } else {
-                    runs.append(Run(start: start, count: inner, scaleStart: i, scaleStride: 0))
+            if inner == 1 && blockSize == 0 {
+                runs.append(Run(start: o * length, count: length, scaleStart: 0, scaleStride: 1))
+            } else if inner == 1 {
+                for b in 0..<blocks {
+                    let first = b * blockSize
+                    runs.append(Run(start: o * length + first, count: Swift.min(blockSize, length - first), scaleStart: o * blocks + b, scaleStride: 0))
+                }
+            } else {
+                for i in 0..<length {
+                    let start = (o * length + i) * inner
+                    if blockSize > 0 {
+                        runs.append(Run(start: start, count: inner, scaleStart: (o * blocks + i / blockSize) * inner, scaleStride: 1))
+                    } else {
+                        runs.append(Run(start: start, count: inner, scaleStart: i, scaleStride: 0))
+                    }
                 }
             }
         }
         return runs
+    }
+
+    /// The zero points as Floats, one per scale: 0 each when the model gives none.
+    static func zeroPoints(_ zeroPoint: Tensor?, count: Int) -> [Float] {
+        zeroPoint.map { $0.int64s.map(Float.init) } ?? [Float](repeating: 0, count: count)
     }
 }

@@ -17,7 +17,7 @@ public struct QuantizeDequantize: Operator {
         let x = inputs.required(0), scale = inputs.required(1), zeroPoint = inputs.optional(2)
         let levels = try quantize.outputTypes(inputs.map { $0.map(OperatorInput.init) })[0].elementType
         let (low, high) = QuantizeLinear.range(levels)
-        let zeroPoints = zeroPoint.map { $0.int64s.map(Float.init) } ?? [Float](repeating: 0, count: scale.count)
+        let zeroPoints = QuantizationAxis.zeroPoints(zeroPoint, count: scale.count)
         let floats = x.elementType == .float32 ? x : try Cast(to: .float32).evaluate([x])[0]
         let source = floats.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let scales = scale.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }

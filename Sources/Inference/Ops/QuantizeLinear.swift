@@ -5,11 +5,12 @@
 public struct QuantizeLinear: Operator {
     public let name = "QuantizeLinear"
     let axis: QuantizationAxis
-    /// The output's type when there is no zero point to give it (opset 21's output_dtype; uint8 before).
-    let outputType: ElementType
+    /// The output's type from opset 21's output_dtype; nil: the zero point's, else uint8.
+    let outputType: ElementType?
 
-    public init(axis: Int = 1, blockSize: Int = 0, outputType: ElementType = .uint8) {
-        self.axis = QuantizationAxis(axis: axis, blockSize: blockSize)
+    /// `perAxis`: whether a scale per slice along `axis` is allowed (opset 13 on).
+    public init(axis: Int = 1, blockSize: Int = 0, outputType: ElementType? = nil, perAxis: Bool = true) {
+        self.axis = QuantizationAxis(axis: axis, blockSize: blockSize, perAxis: perAxis)
         self.outputType = outputType
     }
 
@@ -20,7 +21,10 @@ public struct QuantizeLinear: Operator {
             throw invalidInput("QuantizeLinear: x must be float32 or int32, not \(x.type.elementType)")
         }
         try inputs.requireFloat32([1], name)
-        let type = zeroPoint?.type.elementType ?? outputType
+        if let outputType, let zeroPoint, zeroPoint.type.elementType != outputType {
+            throw invalidInput("QuantizeLinear: output_dtype is \(outputType) and the zero point \(zeroPoint.type.elementType)")
+        }
+        let type = zeroPoint?.type.elementType ?? outputType ?? .uint8
         guard type == .int8 || type == .uint8 else {
             throw invalidInput("QuantizeLinear: quantizing to \(type) is not supported (int8 and uint8 are)")
         }
@@ -30,7 +34,7 @@ public struct QuantizeLinear: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let x = inputs.required(0), scale = inputs.required(1), zeroPoint = inputs.optional(2)
-        let zeroPoints = zeroPoint.map { $0.int64s.map(Float.init) } ?? [Float](repeating: 0, count: scale.count)
+        let zeroPoints = QuantizationAxis.zeroPoints(zeroPoint, count: scale.count)
         let floats = x.elementType == .float32 ? x : try Cast(to: .float32).evaluate([x])[0]
         let source = floats.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let scales = scale.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }

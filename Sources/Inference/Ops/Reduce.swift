@@ -46,7 +46,8 @@ public struct Reduce: Operator {
         case .float32: reduce(input, axes, &outputs[0], Float.self, Double.init, { Float($0) })
         case .int64: reduce(input, axes, &outputs[0], Int64.self, { $0 }, { $0 })
         case .int32: reduce(input, axes, &outputs[0], Int32.self, Int64.init, { Int32(truncatingIfNeeded: $0) })
-        case .bool, .uint8: reduce(input, axes, &outputs[0], UInt8.self, Int64.init, { UInt8(truncatingIfNeeded: $0) })
+        case .bool: reduce(input, axes, &outputs[0], Bool.self, { $0 ? 1 : 0 }, { $0 != 0 })
+        case .uint8: reduce(input, axes, &outputs[0], UInt8.self, Int64.init, { UInt8(truncatingIfNeeded: $0) })
         case .int8: reduce(input, axes, &outputs[0], Int8.self, Int64.init, { Int8(truncatingIfNeeded: $0) })
         }
     }
@@ -95,7 +96,17 @@ public struct Reduce: Operator {
         (sum as? Double).map { $0 / Double(count) as! A } ?? sum
     }
 
-    private static func emptyMean<T>(_ type: T.Type) -> T { (Float.nan as? T) ?? (0 as! T) }
+    /// The mean of no values: NaN for floats, 0 for integers (a literal 0 cast to T would be an Int).
+    private static func emptyMean<T>(_ type: T.Type) -> T {
+        switch type {
+        case is Float.Type: return Float.nan as! T
+        case is Int64.Type: return Int64(0) as! T
+        case is Int32.Type: return Int32(0) as! T
+        case is Int8.Type: return Int8(0) as! T
+        case is UInt8.Type: return UInt8(0) as! T
+        default: return false as! T
+        }
+    }
 
     private static func extreme<T>(_ type: T.Type, lowest: Bool) -> T {
         switch type {
@@ -103,7 +114,8 @@ public struct Reduce: Operator {
         case is Int64.Type: return (lowest ? Int64.min : Int64.max) as! T
         case is Int32.Type: return (lowest ? Int32.min : Int32.max) as! T
         case is Int8.Type: return (lowest ? Int8.min : Int8.max) as! T
-        default: return (lowest ? UInt8(0) : UInt8(1)) as! T
+        case is UInt8.Type: return (lowest ? UInt8.min : UInt8.max) as! T
+        default: return lowest ? false as! T : true as! T
         }
     }
 }
