@@ -43,6 +43,27 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         }
     }
 
+    public func streamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome {
+        let path = "/invocation/\(Self.pathSegment(requestID))/response"
+        let head = requestHead(method: "POST", path: path, headers: [
+            "Lambda-Runtime-Function-Response-Mode: streaming", "Transfer-Encoding: chunked", "Content-Type: \(contentType)",
+            "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+        ], bodyCount: nil)
+        let stream = ResponseStreamRequest(connection: connection, head: head, describe: "POST http://\(hostAndPort)\(Self.basePath)\(path)")
+        var failure: ErrorReport?
+        do {
+            try produce(LambdaResponseStream(stream.write))
+        } catch {
+            failure = .function(error)
+        }
+        let response = try stream.finish(failure: failure)
+        if let failure, response == nil { return .failedBeforeWriting(failure) }
+        guard let response, response.status == 202 else {
+            throw response.map { statusError($0, call: "POST response (streamed)") } ?? LambdaRuntimeError(.apiFailed, "the streamed response got no answer")
+        }
+        return .sent(failure: failure)
+    }
+
     public func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError) {
         try postError(path: "/invocation/\(Self.pathSegment(requestID))/error", report: report)
     }
@@ -127,10 +148,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         head += " HTTP/1.1\r\nHost: ".utf8
         head += hostAndPort.utf8
         head += crlf
-        for header in headers {
-            for byte in header.utf8 { head.append((byte < 0x20 && byte != 0x09) || byte == 0x7F ? 0x20 : byte) }
-            head += crlf
-        }
+        for header in headers { Self.appendHeaderLine(header, to: &head) }
         if let bodyCount {
             head += "Content-Length: ".utf8
             head += String(bodyCount).utf8
@@ -138,6 +156,12 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
         }
         head += crlf
         return head
+    }
+
+    /// `header` and its CRLF, each control byte in it a space.
+    static func appendHeaderLine(_ header: String, to bytes: inout [UInt8]) {
+        for byte in header.utf8 { bytes.append((byte < 0x20 && byte != 0x09) || byte == 0x7F ? 0x20 : byte) }
+        bytes += [0x0D, 0x0A]
     }
 }
 

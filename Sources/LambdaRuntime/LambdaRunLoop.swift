@@ -81,23 +81,11 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         TraceEnvironment.set(invocation.traceID)
         defer { TraceEnvironment.set(nil) }
 
-        var body: [UInt8] = []
-        var failure: ErrorReport?
         do {
-            body = try handler.handle(invocation.event, context: context)
-        } catch {
-            failure = .function(error)
-        }
-        if failure == nil, body.count > Lambda.maxResponseBytes {
-            failure = .responseTooLarge(body.count)
-        }
-        do {
-            if let failure {
-                try postError(failure, for: invocation, context: context)
-            } else if try client.sendResponse(requestID: invocation.requestID, body: body) == .tooLarge {
-                // Lambda answers 413 having ended the invocation with Function.ResponseSizeTooLarge
-                // itself: an error posted now would be refused.
-                context.logger.error("Function.ResponseSizeTooLarge: the Runtime API refused the \(body.count)-byte response (413)")
+            if let streaming = handler as? LambdaStreamingHandler {
+                try answerStreamed(streaming, invocation, context)
+            } else {
+                try answerBuffered(handler, invocation, context)
             }
         } catch where error.code == .unexpectedStatus {
             // A status other than 202, 413 or 5xx (400 and 403 are the documented ones): the Runtime API
@@ -110,6 +98,37 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         }
         duration?.emit(start.elapsedMs)
         return .waitingForInvocation
+    }
+
+    /// Runs the handler and posts its response, or its error, in one piece.
+    private func answerBuffered(_ handler: LambdaByteHandler, _ invocation: Invocation, _ context: LambdaContext) throws(LambdaRuntimeError) {
+        let body: [UInt8]
+        do {
+            body = try handler.handle(invocation.event, context: context)
+        } catch {
+            return try postError(.function(error), for: invocation, context: context)
+        }
+        guard body.count <= Lambda.maxResponseBytes else {
+            return try postError(.responseTooLarge(body.count), for: invocation, context: context)
+        }
+        if try client.sendResponse(requestID: invocation.requestID, body: body) == .tooLarge {
+            // Lambda answers 413 having ended the invocation with Function.ResponseSizeTooLarge
+            // itself: an error posted now would be refused.
+            context.logger.error("Function.ResponseSizeTooLarge: the Runtime API refused the \(body.count)-byte response (413)")
+        }
+    }
+
+    /// Runs a streaming handler with each write sent on as it is made. An error before the first
+    /// write is posted as a buffered handler's; one after it ends the stream (in its trailers).
+    private func answerStreamed(_ handler: LambdaStreamingHandler, _ invocation: Invocation, _ context: LambdaContext) throws(LambdaRuntimeError) {
+        let outcome = try client.streamResponse(requestID: invocation.requestID, contentType: handler.contentType) { stream in
+            try handler.handle(invocation.event, context: context, stream: stream)
+        }
+        switch outcome {
+        case .failedBeforeWriting(let report): try postError(report, for: invocation, context: context)
+        case .sent(let failure?): context.logger.error(failure)
+        case .sent(nil): break
+        }
     }
 
     private func postError(_ report: ErrorReport, for invocation: Invocation, context: LambdaContext) throws(LambdaRuntimeError) {

@@ -19,7 +19,8 @@ public enum LocalInvoker {
                                     event: event)
         do {
             let body = try handler.handle(event, context: LambdaContext(invocation: invocation, logger: logger))
-            guard body.count <= Lambda.maxResponseBytes else { return .failure(.responseTooLarge(body.count)) }
+            // A streamed response has its own limit, which its stream enforces.
+            guard body.count <= Lambda.maxResponseBytes || handler is LambdaStreamingHandler else { return .failure(.responseTooLarge(body.count)) }
             return .success(body)
         } catch {
             return .failure(.function(error))

@@ -9,13 +9,39 @@ public enum ResponseOutcome: Equatable, Sendable {
     case tooLarge
 }
 
+/// How a streamed response went.
+public enum StreamOutcome: Sendable {
+    /// The handler failed before it wrote anything: nothing was sent, and its error is posted as a
+    /// buffered handler's is.
+    case failedBeforeWriting(ErrorReport)
+    /// The stream was sent and accepted; `failure` is the error that ended it after some of it was
+    /// written (sent in its trailers), if one did.
+    case sent(failure: ErrorReport?)
+}
+
 /// The Runtime API, as the run loop uses it. The curl client talks HTTP; tests use a mock.
 public protocol RuntimeAPIClient {
     /// Blocks until Lambda has an invocation: with no timeout, since the sandbox may be frozen here.
     func nextInvocation() throws(LambdaRuntimeError) -> Invocation
     func sendResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> ResponseOutcome
+    /// Runs `produce`, sending what it writes as a streamed response (chunked, in streaming mode).
+    func streamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome
     func sendError(requestID: String, report: ErrorReport) throws(LambdaRuntimeError)
     func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError)
+}
+
+extension RuntimeAPIClient {
+    /// A client that cannot stream collects the writes and posts them as one response.
+    public func streamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome {
+        var body: [UInt8] = []
+        do {
+            try produce(LambdaResponseStream { body += $0 })
+        } catch {
+            return .failedBeforeWriting(.function(error))
+        }
+        _ = try sendResponse(requestID: requestID, body: body)
+        return .sent(failure: nil)
+    }
 }
 
 /// The JSON body and headers of an error post, shared by every client.

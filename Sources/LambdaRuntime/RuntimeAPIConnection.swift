@@ -71,6 +71,56 @@ final class RuntimeAPIConnection {
         }
     }
 
+    // MARK: - A request whose body is sent in chunks as it is made (a streamed response)
+
+    /// Sends the head of a chunked request. A reused connection the server closed while idle is
+    /// opened again, as for any request: nothing of this one has been sent then.
+    func beginStream(head: [UInt8]) throws(ConnectionFailure) {
+        let reused = handle != nil
+        do {
+            if handle == nil { try open() }
+            try send(head)
+        } catch where reused {
+            close()
+            do { try open(); try send(head) } catch { close(); throw error }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Sends `bytes` as one chunk. Returns the server's answer, and closes the connection, when the
+    /// server answers before the stream's end (it refused it and may have stopped reading).
+    func sendChunk(_ bytes: [UInt8]) throws(ConnectionFailure) -> HTTPResponse? {
+        var chunk = Array(String(bytes.count, radix: 16).utf8) + [0x0D, 0x0A]
+        chunk += bytes
+        chunk += [0x0D, 0x0A]
+        do {
+            setBlocking(socket, false)
+            defer { if handle != nil { setBlocking(socket, true) } }
+            if try send(chunk, watchingForAnswer: true) { return nil }
+            let (response, _) = try receive()
+            close()
+            return response
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Sends the last chunk with `trailers` (header lines, each ending CRLF) and reads the answer.
+    func endStream(trailers: [UInt8]) throws(ConnectionFailure) -> HTTPResponse {
+        do {
+            try send(Array("0\r\n".utf8) + trailers + [0x0D, 0x0A])
+            let (response, reusable) = try receive()
+            if !reusable { close() }
+            return response
+        } catch {
+            close()
+            throw error
+        }
+    }
+
     private func open() throws(ConnectionFailure) {
         guard let handle = curl_easy_init() else { throw ConnectionFailure(description: "libcurl could not create a handle") }
         vl_curl_setopt_ptr(handle, CURLOPT_URL, origin)

@@ -66,6 +66,26 @@ struct FaultHandler: LambdaByteHandler {
 
 struct TestFailure: Error {}
 
+/// Streams "first ", then (once the file {"signal": path} exists, when given) "second", then
+/// {"megabytes": n} of "x"; {"fail": "before"} throws before writing, {"fail": "after"} after.
+struct StreamingTestHandler: LambdaStreamingHandler {
+    var contentType: String { "text/plain" }
+
+    func handle(_ event: [UInt8], context: LambdaContext, stream: LambdaResponseStream) throws {
+        guard case .object(let fields)? = try? JSONValue(parsing: event) else { throw FunctionError("InvalidEvent", "the event is not a JSON object") }
+        func number(_ key: String) -> Int { if case .number(let value)? = fields[key] { return Int(value) } else { return 0 } }
+        if fields["fail"]?.stringValue == "before" { throw FunctionError("Broken", "failed before writing") }
+        try stream.write("first ")
+        if let signal = fields["signal"]?.stringValue {
+            while access(signal, F_OK) != 0 { usleep(10_000) }
+        }
+        try stream.write("second")
+        let block = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<number("megabytes") { try stream.write(block) }
+        if fields["fail"]?.stringValue == "after" { throw FunctionError("Broken", "broke midway") }
+    }
+}
+
 /// The tenants the "pid" handler has served in this process (one invocation at a time).
 nonisolated(unsafe) var tenantsServed: [String] = []
 
@@ -83,5 +103,6 @@ var catalog = HandlerCatalog.builtIn
 for behaviour in ["throw", "throw-untyped", "sleep", "large", "exit", "trace", "log", "pid", "allocate"] {
     catalog.register(behaviour) { _ in FaultHandler(behaviour: behaviour) }
 }
+catalog.register("stream") { _ in StreamingTestHandler() }
 catalog.register("init-fail") { _ in throw FunctionError("ModelLoadFailed", "the test function refuses to initialise") }
 exit(Lambda.run(catalog: catalog))

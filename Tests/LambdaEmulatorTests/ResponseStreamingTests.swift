@@ -124,6 +124,44 @@ final class ResponseStreamingTests: EmulatorTestCase {
         XCTAssertTrue(log.contains("START RequestId: \(read.requestId)") && log.contains("REPORT RequestId: \(read.requestId)"), log)
     }
 
+    /// Our runtime's streaming handler (LambdaStreamingHandler): its second write waits until the
+    /// caller has read the first, so a runtime that collected the writes and posted them in one
+    /// piece would leave the invocation to time out. Through the buffered endpoint, the whole body.
+    func testOurRuntimesStreamingHandlerReachesTheCallerAsItWrites() async throws {
+        let signal = signalFile()
+        let emulator = try await startTestFunction("stream", timeout: 20)
+        shutDownAfterTest(emulator)
+        let payload = #"{"signal": "\#(signal)"}"#
+        let read = try await invokeStream(emulator, payload, arguments: ["--signal", signal])
+        XCTAssertEqual(read.status, 200)
+        XCTAssertEqual(read.contentType, "text/plain")
+        XCTAssertEqual(read.chunks, ["first ", "second"])
+        XCTAssertEqual(read.complete, [:])
+        let buffered = try await postInvocation(port: emulator.port, body: Data(payload.utf8))
+        XCTAssertEqual(buffered.body, "first second")
+    }
+
+    /// Past the 6 MB a buffered answer may carry; an error after the first write ends the stream
+    /// and reaches the caller in InvokeComplete, one before it is posted as a buffered handler's
+    /// is; and the runtime goes on serving.
+    func testOurRuntimesStreamPassesSixMegabytesAndEndsWithItsError() async throws {
+        let emulator = try await startTestFunction("stream", timeout: 20)
+        shutDownAfterTest(emulator)
+        let large = try await invokeStream(emulator, #"{"megabytes": 7, "fail": "after"}"#)
+        XCTAssertEqual(large.chunks.joined().utf8.count, "first second".utf8.count + 7 * 1_048_576)
+        XCTAssertEqual(large.complete?["ErrorCode"], "Function.Broken")
+        XCTAssertEqual(large.complete?["ErrorDetails"], "broke midway")
+        let before = try await invokeStream(emulator, #"{"fail": "before"}"#)
+        XCTAssertEqual(before.chunks, [])
+        XCTAssertEqual(before.complete?["ErrorCode"], "Function.Broken")
+        XCTAssertEqual(before.complete?["ErrorDetails"], "failed before writing")
+        let buffered = try await postInvocation(port: emulator.port, body: Data(#"{"fail": "before"}"#.utf8))
+        XCTAssertEqual(buffered.headers["x-amz-function-error"], "Unhandled", buffered.body)
+        XCTAssertTrue(buffered.body.contains("\"errorType\":\"Function.Broken\""), buffered.body)
+        let again = try await invokeStream(emulator, "{}")
+        XCTAssertEqual(again.chunks, ["first ", "second"])
+    }
+
     /// Our runtime answers in one piece: one chunk, and a function error in InvokeComplete.
     func testABufferedAnswerIsOneChunkAndItsErrorIsInInvokeComplete() async throws {
         let emulator = try await LambdaEmulator.start(EmulatorConfiguration(command: [TestPaths.executable("lambda-test-function")],
