@@ -57,7 +57,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
             failure = .function(error)
         }
         let response = try stream.finish(failure: failure)
-        if let failure, response == nil { return .failedBeforeWriting(failure) }
+        if let failure, response == nil { return .failedBeforeSending(failure) }
         guard let response, response.status == 202 else {
             throw response.map { statusError($0, call: "POST response (streamed)") } ?? LambdaRuntimeError(.apiFailed, "the streamed response got no answer")
         }

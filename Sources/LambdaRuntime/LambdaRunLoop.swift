@@ -59,16 +59,19 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         metrics.emit([("InitDuration", initStart.elapsedMs, .milliseconds)])
 
         let duration = environment[Self.durationMetricVariable] == "1" ? metrics.prepared([("Duration", .milliseconds)]) : nil
+        // Whether the handler streams is asked once, not per invocation (a dynamic cast each time).
+        let streaming = handler as? LambdaStreamingHandler
         var served = 0
         while maxInvocations.map({ served < $0 }) ?? true {
-            if case .stopped(let exitCode) = serveOne(handler, duration: duration) { return exitCode }
+            if case .stopped(let exitCode) = serveOne(handler, streaming: streaming, duration: duration) { return exitCode }
             served += 1
         }
         return 0
     }
 
     /// One turn of the loop. Returns `.stopped` when the process must exit, `.waitingForInvocation` otherwise.
-    func serveOne(_ handler: LambdaByteHandler, duration: PreparedMetrics?) -> Phase {
+    /// `streaming`: the same handler when it streams its responses, else nil.
+    func serveOne(_ handler: LambdaByteHandler, streaming: LambdaStreamingHandler?, duration: PreparedMetrics?) -> Phase {
         let invocation: Invocation
         do {
             invocation = try client.nextInvocation()
@@ -82,7 +85,7 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
         defer { TraceEnvironment.set(nil) }
 
         do {
-            if let streaming = handler as? LambdaStreamingHandler {
+            if let streaming {
                 try answerStreamed(streaming, invocation, context)
             } else {
                 try answerBuffered(handler, invocation, context)
@@ -121,11 +124,20 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
     /// Runs a streaming handler with each write sent on as it is made. An error before the first
     /// write is posted as a buffered handler's; one after it ends the stream (in its trailers).
     private func answerStreamed(_ handler: LambdaStreamingHandler, _ invocation: Invocation, _ context: LambdaContext) throws(LambdaRuntimeError) {
-        let outcome = try client.streamResponse(requestID: invocation.requestID, contentType: handler.contentType) { stream in
-            try handler.handle(invocation.event, context: context, stream: stream)
+        var thrown: Error?
+        let outcome: StreamOutcome
+        do {
+            outcome = try client.streamResponse(requestID: invocation.requestID, contentType: handler.contentType) { stream in
+                do { try handler.handle(invocation.event, context: context, stream: stream) } catch { thrown = error; throw error }
+            }
+        } catch {
+            // The answer was refused or broke off: the handler's own error, if it threw one, is
+            // logged still (the buffered path logs it before posting).
+            if let thrown { context.logger.error(ErrorReport.function(thrown)) }
+            throw error
         }
         switch outcome {
-        case .failedBeforeWriting(let report): try postError(report, for: invocation, context: context)
+        case .failedBeforeSending(let report): try postError(report, for: invocation, context: context)
         case .sent(let failure?): context.logger.error(failure)
         case .sent(nil): break
         }

@@ -27,13 +27,14 @@ final class ResponseStreamRequest {
         if let broken { throw broken }
         if let earlyAnswer { throw LambdaRuntimeError(.unexpectedStatus, "\(describe) was answered \(earlyAnswer.status) before its end") }
         do {
-            if !started {
-                try connection.beginStream(head: head)
+            if started {
+                earlyAnswer = try connection.sendChunk(bytes)
+            } else {
                 started = true
+                earlyAnswer = try connection.beginStream(head: head, firstChunk: bytes)
             }
-            earlyAnswer = try connection.sendChunk(bytes)
         } catch {
-            broken = LambdaRuntimeError(.apiFailed, "\(describe): the stream broke off (\(error)); the Runtime API has part of the response")
+            broken = LambdaRuntimeError(.apiFailed, "\(describe): the stream broke off (\(error)); the Runtime API may have part of the response")
             throw broken!
         }
     }
@@ -50,7 +51,7 @@ final class ResponseStreamRequest {
             CurlRuntimeAPIClient.appendHeaderLine("Lambda-Runtime-Function-Error-Body: \(Data(failure.jsonBody.utf8).base64EncodedString())", to: &trailers)
         }
         do {
-            if !started { try connection.beginStream(head: head) }
+            if !started, let answer = try connection.beginStream(head: head, firstChunk: nil) { return answer }
             return try connection.endStream(trailers: trailers)
         } catch {
             throw LambdaRuntimeError(.apiFailed, "\(describe): the stream's end was not answered (\(error))")

@@ -11,9 +11,9 @@ public enum ResponseOutcome: Equatable, Sendable {
 
 /// How a streamed response went.
 public enum StreamOutcome: Sendable {
-    /// The handler failed before it wrote anything: nothing was sent, and its error is posted as a
-    /// buffered handler's is.
-    case failedBeforeWriting(ErrorReport)
+    /// The handler failed, or its response cannot be sent, before anything was sent: the error is
+    /// posted as a buffered handler's is.
+    case failedBeforeSending(ErrorReport)
     /// The stream was sent and accepted; `failure` is the error that ended it after some of it was
     /// written (sent in its trailers), if one did.
     case sent(failure: ErrorReport?)
@@ -31,14 +31,22 @@ public protocol RuntimeAPIClient {
 }
 
 extension RuntimeAPIClient {
-    /// A client that cannot stream collects the writes and posts them as one response.
+    /// A client that cannot stream collects the writes and posts them as one response, within a
+    /// buffered response's limit: nothing is sent until the handler is done.
     public func streamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome {
+        try defaultStreamResponse(requestID: requestID, contentType: contentType, produce)
+    }
+
+    /// The collecting `streamResponse`, for a client that implements its own to fall back on.
+    public func defaultStreamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome {
         var body: [UInt8] = []
         do {
             try produce(LambdaResponseStream { body += $0 })
         } catch {
-            return .failedBeforeWriting(.function(error))
+            return .failedBeforeSending(.function(error))
         }
+        guard body.count <= Lambda.maxResponseBytes else { return .failedBeforeSending(.responseTooLarge(body.count)) }
+        // A 413 (.tooLarge) has ended the invocation on the API's side: there is nothing more to send.
         _ = try sendResponse(requestID: requestID, body: body)
         return .sent(failure: nil)
     }

@@ -72,46 +72,31 @@ final class RuntimeAPIConnection {
     }
 
     // MARK: - A request whose body is sent in chunks as it is made (a streamed response)
+    //
+    // The socket stays non-blocking from the head to the last chunk: a server that refuses the
+    // stream may answer and stop reading at any point, and each send watches for that answer.
 
-    /// Sends the head of a chunked request. A reused connection the server closed while idle is
-    /// opened again, as for any request: nothing of this one has been sent then.
-    func beginStream(head: [UInt8]) throws(ConnectionFailure) {
-        let reused = handle != nil
-        do {
-            if handle == nil { try open() }
-            try send(head)
-        } catch where reused {
-            close()
-            do { try open(); try send(head) } catch { close(); throw error }
-        } catch {
-            close()
-            throw error
-        }
+    /// Sends the head of a chunked request with its first chunk (nil: an empty stream, whose end
+    /// follows). A kept-alive connection the
+    /// server closed while idle is opened anew first: a send to it would succeed and the stream be
+    /// lost at its first answer. Returns the server's answer when it came before the stream's end.
+    func beginStream(head: [UInt8], firstChunk: [UInt8]?) throws(ConnectionFailure) -> HTTPResponse? {
+        if handle != nil && closedByServer() { close() }
+        if handle == nil { try open() }
+        setBlocking(socket, false)
+        return try sendStreamPart(firstChunk.map { head + Self.chunk($0) } ?? head)
     }
 
-    /// Sends `bytes` as one chunk. Returns the server's answer, and closes the connection, when the
-    /// server answers before the stream's end (it refused it and may have stopped reading).
+    /// Sends `bytes` as one chunk; returns the server's answer when it came before the stream's end.
     func sendChunk(_ bytes: [UInt8]) throws(ConnectionFailure) -> HTTPResponse? {
-        var chunk = Array(String(bytes.count, radix: 16).utf8) + [0x0D, 0x0A]
-        chunk += bytes
-        chunk += [0x0D, 0x0A]
-        do {
-            setBlocking(socket, false)
-            defer { if handle != nil { setBlocking(socket, true) } }
-            if try send(chunk, watchingForAnswer: true) { return nil }
-            let (response, _) = try receive()
-            close()
-            return response
-        } catch {
-            close()
-            throw error
-        }
+        try sendStreamPart(Self.chunk(bytes))
     }
 
     /// Sends the last chunk with `trailers` (header lines, each ending CRLF) and reads the answer.
     func endStream(trailers: [UInt8]) throws(ConnectionFailure) -> HTTPResponse {
+        if let early = try sendStreamPart(Array("0\r\n".utf8) + trailers + [0x0D, 0x0A]) { return early }
         do {
-            try send(Array("0\r\n".utf8) + trailers + [0x0D, 0x0A])
+            setBlocking(socket, true)
             let (response, reusable) = try receive()
             if !reusable { close() }
             return response
@@ -119,6 +104,45 @@ final class RuntimeAPIConnection {
             close()
             throw error
         }
+    }
+
+    private static func chunk(_ bytes: [UInt8]) -> [UInt8] {
+        var chunk = Array(String(bytes.count, radix: 16).utf8) + [0x0D, 0x0A]
+        chunk += bytes
+        chunk += [0x0D, 0x0A]
+        return chunk
+    }
+
+    /// Sends part of a stream, unless the server has answered already (a refusal: the answer is
+    /// read, the connection closed, and the answer returned). A send that fails because the server
+    /// answered and closed (as servers do with a body they will not read) returns that answer too.
+    private func sendStreamPart(_ bytes: [UInt8]) throws(ConnectionFailure) -> HTTPResponse? {
+        do {
+            if Self.readable(socket) { return try earlyAnswer() }
+            if try send(bytes, watchingForAnswer: true) { return nil }
+            return try earlyAnswer()
+        } catch {
+            let failure = error
+            // The answer may be there to read after a reset send; else the send's failure stands.
+            if handle != nil, Self.readable(socket), let answer = try? earlyAnswer() { return answer }
+            close()
+            throw failure
+        }
+    }
+
+    private func earlyAnswer() throws(ConnectionFailure) -> HTTPResponse {
+        defer { close() }
+        return try receive().0
+    }
+
+    /// Whether the server closed this idle connection (or sent what nobody asked for): either way
+    /// it cannot carry a request.
+    private func closedByServer() -> Bool { Self.readable(socket) }
+
+    /// Whether `socket` has something to read, or its end, now (no waiting).
+    private static func readable(_ socket: curl_socket_t) -> Bool {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0 && descriptor.revents != 0
     }
 
     private func open() throws(ConnectionFailure) {
@@ -238,7 +262,7 @@ final class RuntimeAPIConnection {
 
     /// Blocks until the socket is ready for `events`, with no time limit: GET next legitimately
     /// waits as long as there is no work (and the sandbox may be frozen meanwhile). Only the
-    /// non-blocking sends of large bodies come here, or a receive right after one.
+    /// non-blocking sends (large bodies, streamed responses) come here, or a receive right after one.
     private func wait(for events: Int16) throws(ConnectionFailure) -> Int16 {
         var descriptor = pollfd(fd: socket, events: events, revents: 0)
         while true {

@@ -196,4 +196,45 @@ final class LambdaRunLoopTests: XCTestCase {
         let far = LambdaContext(invocation: Invocation(requestID: "r", deadlineMs: .min, event: []), logger: LambdaLogger())
         XCTAssertEqual(far.remainingTimeMs, .min)
     }
+
+    /// A streaming handler where the client cannot stream: its writes are one response; an error
+    /// before anything is sent is posted to /error; past 6 MB collected, ResponseSizeTooLarge.
+    func testAStreamingHandlerThroughAClientThatCannotStream() {
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b"), invocation("c")])
+        var call = 0
+        _ = LambdaRunLoop(client: client, environment: ["_HANDLER": "h"], logger: quiet, metrics: noMetrics).run { _ in
+            ClosureStreamingHandler { stream in
+                call += 1
+                try stream.write("one ")
+                if call == 2 { throw FunctionError("Broken", "midway") }
+                if call == 3 { try stream.write([UInt8](repeating: 0x61, count: Lambda.maxResponseBytes)) }
+                try stream.write("two")
+            }
+        }
+        XCTAssertEqual(client.posted.first, .response(requestID: "a", body: Array("one two".utf8)))
+        guard client.posted.count == 3, case .error("b", let midway) = client.posted[1], case .error("c", let large) = client.posted[2] else {
+            return XCTFail("\(client.posted)")
+        }
+        XCTAssertEqual(midway.errorType, "Function.Broken")
+        XCTAssertEqual(large.errorType, "Function.ResponseSizeTooLarge")
+    }
+
+    /// A stream the Runtime API refuses at its end (400): the handler's own error, thrown after it
+    /// wrote, is logged all the same, and the loop goes on.
+    func testAHandlersErrorIsLoggedWhenItsStreamIsRefused() {
+        let lines = LineBuffer()
+        let client = MockRuntimeAPIClient([invocation("a"), invocation("b")])
+        client.streamRefusal = LambdaRuntimeError(.unexpectedStatus, "POST response (streamed) answered 400: unknown request")
+        let status = LambdaRunLoop(client: client, environment: ["_HANDLER": "h"], logger: LambdaLogger(format: .text, minimumLevel: .debug, sink: lines.sink),
+                                   metrics: noMetrics).run { _ in
+            ClosureStreamingHandler { stream in
+                try stream.write("part")
+                throw FunctionError("Broken", "broke midway")
+            }
+        }
+        XCTAssertEqual(client.posted.count, 2, "both invocations were served")
+        XCTAssertEqual(status, 1, "the queue ran out: GET next failed")
+        XCTAssertEqual(lines.lines.filter { $0.contains("Function.Broken: broke midway") }.count, 2, lines.lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.lines.contains { $0.contains("refused the answer to a") }, lines.lines.joined(separator: "\n"))
+    }
 }

@@ -47,6 +47,24 @@ final class MockRuntimeAPIClient: RuntimeAPIClient {
     func sendInitError(_ report: ErrorReport) throws(LambdaRuntimeError) {
         posted.append(.initError(report))
     }
+
+    /// Set: a streamed answer is taken part by part (recorded as one response) and then refused
+    /// with this error, as a Runtime API that answers the stream 400 at its end.
+    var streamRefusal: LambdaRuntimeError?
+
+    func streamResponse(requestID: String, contentType: String, _ produce: (LambdaResponseStream) throws -> Void) throws(LambdaRuntimeError) -> StreamOutcome {
+        guard let streamRefusal else { return try defaultStreamResponse(requestID: requestID, contentType: contentType, produce) }
+        var body: [UInt8] = []
+        try? produce(LambdaResponseStream { body += $0 })
+        posted.append(.response(requestID: requestID, body: body))
+        throw streamRefusal
+    }
+}
+
+/// A streaming handler whose writes and error the test chooses.
+struct ClosureStreamingHandler: LambdaStreamingHandler {
+    let body: (LambdaResponseStream) throws -> Void
+    func handle(_ event: [UInt8], context: LambdaContext, stream: LambdaResponseStream) throws { try body(stream) }
 }
 
 /// A handler whose behaviour the test chooses per call.

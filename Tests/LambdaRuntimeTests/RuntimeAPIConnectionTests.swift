@@ -108,6 +108,55 @@ final class RuntimeAPIConnectionTests: XCTestCase {
         }
     }
 
+    private func streamHead() -> [UInt8] {
+        Array("POST /2018-06-01/runtime/invocation/r/response HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+    }
+
+    /// A stream goes out as chunks with its trailers, on the connection kept alive; one begun
+    /// after the server closed that connection while idle goes on a new one (a send to the closed
+    /// one succeeds, and the stream was lost at its answer).
+    func testAStreamOnAConnectionTheServerClosedWhileIdleGoesOnANewOne() throws {
+        let received = LockedBox<[(data: [UInt8], trailers: [String])]>([])
+        let server = try ScriptedHTTPServer { connection in
+            if connection.index == 0 {
+                guard connection.readRequest() != nil else { return }
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                return
+            }
+            while connection.readHead() != nil, let body = connection.readChunkedBody() {
+                received.mutate { $0.append(body) }
+                connection.write("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+            }
+        }
+        let connection = RuntimeAPIConnection(hostAndPort: "127.0.0.1:\(server.port)")
+        let (head, body) = request("GET")
+        XCTAssertEqual(try connection.exchange(head: head, body: body).status, 200)
+        usleep(200_000)  // the server's end of the first connection is closed by now
+        XCTAssertNil(try connection.beginStream(head: streamHead(), firstChunk: Array("abc".utf8)))
+        XCTAssertNil(try connection.sendChunk(Array("de".utf8)))
+        XCTAssertEqual(try connection.endStream(trailers: Array("X-Trailer: 1\r\n".utf8)).status, 202)
+        XCTAssertNil(try connection.beginStream(head: streamHead(), firstChunk: nil))
+        XCTAssertEqual(try connection.endStream(trailers: []).status, 202)
+        XCTAssertEqual(server.connectionsAccepted, 2)
+        XCTAssertEqual(received.value.map { String(decoding: $0.data, as: UTF8.self) }, ["abcde", ""])
+        XCTAssertEqual(received.value.map(\.trailers), [["X-Trailer: 1"], []])
+    }
+
+    /// A server that refuses a stream answers before its end and closes: the answer is what the
+    /// next part gets back (it was lost, and the send's failure ended the process as a 500 does).
+    func testAnAnswerBeforeTheStreamsEndIsReturned() throws {
+        let server = try ScriptedHTTPServer { connection in
+            guard connection.readHead() != nil else { return }
+            connection.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\nConnection: close\r\n\r\nunknown")
+        }
+        let connection = RuntimeAPIConnection(hostAndPort: "127.0.0.1:\(server.port)")
+        let first = try connection.beginStream(head: streamHead(), firstChunk: Array("abc".utf8))
+        usleep(200_000)  // the server has answered and closed by now
+        let answer = try XCTUnwrap(first ?? connection.sendChunk(Array("de".utf8)))
+        XCTAssertEqual(answer.status, 400)
+        XCTAssertEqual(String(decoding: answer.body, as: UTF8.self), "unknown")
+    }
+
     func testGarbageAndRefusedConnectionsAreFailuresThatSaySo() throws {
         let server = try ScriptedHTTPServer { connection in
             guard connection.readRequest() != nil else { return }
@@ -170,6 +219,32 @@ final class ScriptedHTTPServer: @unchecked Sendable {
             }
         }
 
+        /// The chunked body after a head: its chunks' data joined, and its trailer lines.
+        func readChunkedBody() -> (data: [UInt8], trailers: [String])? {
+            func line() -> String? {
+                while true {
+                    if let end = pending.firstRange(of: [0x0D, 0x0A]) {
+                        let text = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
+                        pending.removeSubrange(..<end.upperBound)
+                        return text
+                    }
+                    guard fill() else { return nil }
+                }
+            }
+            var data: [UInt8] = []
+            while let sizeLine = line(), let size = Int(sizeLine, radix: 16) {
+                if size == 0 {
+                    var trailers: [String] = []
+                    while let trailer = line(), !trailer.isEmpty { trailers.append(trailer) }
+                    return (data, trailers)
+                }
+                while pending.count < size + 2 { guard fill() else { return nil } }
+                data += pending[..<size]
+                pending.removeSubrange(..<(size + 2))
+            }
+            return nil
+        }
+
         /// Holds the connection open, reading nothing, until the client hangs up or 2 s pass.
         func waitForClose() {
             let readHangUp: Int16 = 0x2000  // POLLRDHUP, which the Glibc module does not export
@@ -229,4 +304,13 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
+}
+
+/// A value that the server's threads and the test share.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }
