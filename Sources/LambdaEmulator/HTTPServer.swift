@@ -82,10 +82,12 @@ final class HTTPResponder: @unchecked Sendable {
         context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
     }
 
-    /// Sends one part of a streamed answer at once.
-    func stream(_ bytes: [UInt8]) {
-        guard streaming, !bytes.isEmpty else { return }
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+    /// Sends one part of a streamed answer at once; the future completes when it is written to the
+    /// connection (nil: nothing to send).
+    @discardableResult
+    func stream(_ bytes: [UInt8]) -> EventLoopFuture<Void>? {
+        guard streaming, !bytes.isEmpty else { return nil }
+        return context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))))
     }
 
     /// Ends a streamed answer.
@@ -140,7 +142,14 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// Lambda's limit on a streamed response: 200 MB.
     static let streamedBodyLimit = 200 * 1024 * 1024
     /// The current request's receiver of body parts, if `observeBody` gave one.
-    private var bodyReceiver: (([UInt8]) -> Void)?
+    private var bodyReceiver: BodyReceiver?
+    /// Bytes of a streamed body passed on and not yet written to their caller's connection. Past
+    /// `streamHighWater` this connection stops reading (the runtime's sends block, as Lambda's
+    /// would for a caller that reads slowly) until they are down to `streamLowWater`.
+    private var streamedInFlight = 0
+    private var readingPaused = false
+    static let streamHighWater = 4 << 20
+    static let streamLowWater = 1 << 20
     /// The connection's tag, given when it was accepted: every request on it carries it.
     private let connectionTag: Int
     /// Requests whose head has arrived on this connection.
@@ -152,8 +161,10 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     /// The request was answered from its head (see `.head`): its body parts are dropped.
     private var answeredFromHead = false
 
+    /// Takes one part of a body as it arrives; returns the future of its delivery (nil: none pending).
+    typealias BodyReceiver = ([UInt8]) -> EventLoopFuture<Void>?
     /// Given a request's head and its connection's tag: where its body's parts go as they arrive, or nil.
-    typealias BodyObserver = (HTTPRequestHead, Int) -> (([UInt8]) -> Void)?
+    typealias BodyObserver = (HTTPRequestHead, Int) -> BodyReceiver?
 
     init(bodyLimit: Int, budget: ReceivingBudget?, throttle: @escaping (HTTPResponder) -> Void, connectionTag: Int = 0,
          observeBody: BodyObserver? = nil, route: @escaping (HTTPRequest, HTTPResponder) -> Void) {
@@ -227,7 +238,9 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             break
         case .body(let buffer) where bodyReceiver != nil:
             receivedBytes += buffer.readableBytes
-            if receivedBytes <= Self.streamedBodyLimit { bodyReceiver?(Array(buffer.readableBytesView)) }
+            if receivedBytes <= Self.streamedBodyLimit, let delivered = bodyReceiver?(Array(buffer.readableBytesView)) {
+                holdBack(buffer.readableBytes, until: delivered, context: context)
+            }
         case .body(let buffer):
             // Past the limit the rest is read and discarded, so the answer (413) can still be sent;
             // nothing more is kept (later small chunks would make a splice of pieces).
@@ -269,6 +282,23 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 }
 
 extension HTTPRequestCollector {
+    /// Counts `count` streamed bytes as in flight until `delivered`, reading no more from this
+    /// connection while too many are. Both connections are on the emulator's one loop.
+    private func holdBack(_ count: Int, until delivered: EventLoopFuture<Void>, context: ChannelHandlerContext) {
+        streamedInFlight += count
+        if streamedInFlight > Self.streamHighWater, !readingPaused {
+            readingPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        }
+        delivered.whenComplete { [self, context] _ in
+            streamedInFlight -= count
+            guard readingPaused, streamedInFlight <= Self.streamLowWater else { return }
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            context.read()
+        }
+    }
+
     /// Nothing read for the stalled-request time (IdleStateHandler): a connection whose request is
     /// unfinished (but for a streamed response, which pauses as its function does), or that has
     /// sent no whole request head yet, is closed. One waiting for its answer or idle between

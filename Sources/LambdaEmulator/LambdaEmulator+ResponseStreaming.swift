@@ -27,7 +27,7 @@ extension LambdaEmulator {
     /// Where the parts of a runtime's streamed response go as they arrive: the caller of the
     /// invocation it answers, when that caller asked for a stream. nil for any other request (its
     /// body is taken whole, as before), and for one the runtime API will refuse.
-    func streamedResponseReceiver(_ head: HTTPRequestHead, connectionTag: Int, slot: RuntimeSlot) -> (([UInt8]) -> Void)? {
+    func streamedResponseReceiver(_ head: HTTPRequestHead, connectionTag: Int, slot: RuntimeSlot) -> HTTPRequestCollector.BodyReceiver? {
         guard head.method == .POST, head.headers.first(name: "Lambda-Runtime-Function-Response-Mode")?.lowercased() == "streaming",
               staleness(connectionTag: connectionTag, slot: slot) == nil, case .busy(let invocation) = slot.state,
               let stream = invocation.responseStream else { return nil }
@@ -57,11 +57,12 @@ final class ResponseStream: @unchecked Sendable {
         self.requestID = requestID
     }
 
-    /// Passes on part of the response.
-    func payload(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
+    /// Passes on part of the response; the future completes when it is written to the caller.
+    @discardableResult
+    func payload(_ bytes: [UInt8]) -> EventLoopFuture<Void>? {
+        guard !bytes.isEmpty else { return nil }
         begin()
-        responder.stream(EventStreamMessage.event("PayloadChunk", contentType: "application/octet-stream", payload: bytes))
+        return responder.stream(EventStreamMessage.event("PayloadChunk", contentType: "application/octet-stream", payload: bytes))
     }
 
     /// Ends the answer with the invocation's `result`: an error of the Invoke API itself (429, a

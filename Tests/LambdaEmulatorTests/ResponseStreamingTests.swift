@@ -124,6 +124,66 @@ final class ResponseStreamingTests: EmulatorTestCase {
         XCTAssertTrue(log.contains("START RequestId: \(read.requestId)") && log.contains("REPORT RequestId: \(read.requestId)"), log)
     }
 
+    /// A runtime that streams 100 MB as fast as it can, writing how much it has sent to argv[1]
+    /// after each megabyte.
+    private static let floodingRuntime = """
+        import http.client, os, sys
+        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        api = http.client.HTTPConnection(host, int(port))
+        api.request("GET", "/2018-06-01/runtime/invocation/next")
+        answer = api.getresponse()
+        answer.read()
+        request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+        api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
+        api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+        api.putheader("Transfer-Encoding", "chunked")
+        api.endheaders()
+        block = b"x" * 1048576
+        for sent in range(1, 101):
+            api.send(b"%x\\r\\n%s\\r\\n" % (len(block), block))
+            with open(sys.argv[1], "w") as progress:
+                progress.write(str(sent))
+        api.send(b"0\\r\\n\\r\\n")
+        api.getresponse().read()
+        api.request("GET", "/2018-06-01/runtime/invocation/next")
+        api.getresponse().read()
+        """
+
+    /// A caller that reads the answer's first bytes, then nothing for two seconds: the megabytes
+    /// the runtime has sent by then (argv[2] says), then every byte of the answer (to its close).
+    private static let slowCaller = """
+        import json, socket, sys, time
+        caller = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        caller.sendall(b"POST /2021-11-15/functions/flooding/response-streaming-invocations HTTP/1.1\\r\\n"
+                       b"Host: x\\r\\nConnection: close\\r\\nContent-Length: 2\\r\\n\\r\\n{}")
+        total = len(caller.recv(65536))
+        time.sleep(2)
+        sent_while_unread = int(open(sys.argv[2]).read() or 0)
+        while chunk := caller.recv(1 << 20):
+            total += len(chunk)
+        print(json.dumps({"sentWhileUnread": sent_while_unread, "bytesRead": total}))
+        """
+
+    /// A caller that reads slowly holds the runtime back, as Lambda does: the emulator stops
+    /// reading the runtime's stream while a few megabytes wait for the caller, instead of holding
+    /// all of it (up to 200 MB a stream) in memory. Nothing is lost once the caller reads.
+    func testACallerThatReadsSlowlyHoldsTheStreamBack() async throws {
+        let progress = signalFile()
+        FileManager.default.createFile(atPath: progress, contents: Data("0".utf8))
+        var configuration = EmulatorConfiguration(command: [try python(), "-c", Self.floodingRuntime, progress], timeoutSeconds: 60,
+                                                  functionName: "flooding", shutdownGraceSeconds: 1)
+        configuration.platformLog = PlatformLog(format: .text) { _ in }
+        let emulator = try await LambdaEmulator.start(configuration)
+        shutDownAfterTest(emulator)
+        let command = ["-c", Self.slowCaller, String(emulator.port), progress]
+        let python = try python()
+        let run = try await Task.detached { try CommandRun.run(python, command, errors: false) }.value
+        let read = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Int], run.output)
+        // Socket buffers on both connections and the emulator's 4 MB take some; 100 MB would all be sent.
+        XCTAssertLessThan(read["sentWhileUnread"] ?? 100, 50, run.output)
+        XCTAssertGreaterThan(read["bytesRead"] ?? 0, 100 * 1_048_576, run.output)
+    }
+
     /// Our runtime's streaming handler (LambdaStreamingHandler): its second write waits until the
     /// caller has read the first, so a runtime that collected the writes and posted them in one
     /// piece would leave the invocation to time out. Through the buffered endpoint, the whole body.
