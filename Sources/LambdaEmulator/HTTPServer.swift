@@ -143,11 +143,15 @@ final class HTTPRequestCollector: ChannelInboundHandler {
     static let streamedBodyLimit = 200 * 1024 * 1024
     /// The current request's receiver of body parts, if `observeBody` gave one.
     private var bodyReceiver: BodyReceiver?
-    /// Bytes of a streamed body passed on and not yet written to their caller's connection. Past
-    /// `streamHighWater` this connection stops reading (the runtime's sends block, as Lambda's
-    /// would for a caller that reads slowly) until they are down to `streamLowWater`.
+    /// Bytes of the current streamed body passed on and not yet written to their caller's
+    /// connection. Past `streamHighWater` this connection stops reading (the runtime's sends block,
+    /// as Lambda's would for a caller that reads slowly) until they are down to `streamLowWater`,
+    /// or the stream has ended: the runtime's next request is not held for a caller that has all
+    /// it will get, read or not.
     private var streamedInFlight = 0
     private var readingPaused = false
+    /// Which streamed body the deliveries belong to: one finishing late counts for its own only.
+    private var streamNumber = 0
     static let streamHighWater = 4 << 20
     static let streamLowWater = 1 << 20
     /// The connection's tag, given when it was accepted: every request on it carries it.
@@ -214,6 +218,10 @@ final class HTTPRequestCollector: ChannelInboundHandler {
             answeredFromHead = false
             releaseReserved()
             bodyReceiver = observeBody?(requestHead, connectionTag)
+            if bodyReceiver != nil {
+                streamNumber &+= 1
+                streamedInFlight = 0
+            }
             // A body whose length is declared holds it from the start: a slow sender holds what
             // it will send. One that does not fit is refused before it is sent, where the client
             // waits for 100 Continue.
@@ -261,6 +269,7 @@ final class HTTPRequestCollector: ChannelInboundHandler {
                 return
             }
             let limit = bodyReceiver == nil ? bodyLimit : Self.streamedBodyLimit
+            if bodyReceiver != nil { resumeReading(context) }
             bodyReceiver = nil
             guard let head else { return }
             self.head = nil
@@ -283,20 +292,27 @@ final class HTTPRequestCollector: ChannelInboundHandler {
 
 extension HTTPRequestCollector {
     /// Counts `count` streamed bytes as in flight until `delivered`, reading no more from this
-    /// connection while too many are. Both connections are on the emulator's one loop.
+    /// connection while too many are.
     private func holdBack(_ count: Int, until delivered: EventLoopFuture<Void>, context: ChannelHandlerContext) {
         streamedInFlight += count
         if streamedInFlight > Self.streamHighWater, !readingPaused {
             readingPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         }
-        delivered.whenComplete { [self, context] _ in
+        let stream = streamNumber
+        // Back on this connection's loop (the caller's may be another's).
+        delivered.hop(to: context.eventLoop).whenComplete { [self, context] _ in
+            guard stream == streamNumber else { return }
             streamedInFlight -= count
-            guard readingPaused, streamedInFlight <= Self.streamLowWater else { return }
-            readingPaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-            context.read()
+            if streamedInFlight <= Self.streamLowWater { resumeReading(context) }
         }
+    }
+
+    /// Reads again, when reading was paused; turning autoRead back on starts a read.
+    private func resumeReading(_ context: ChannelHandlerContext) {
+        guard readingPaused else { return }
+        readingPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
     }
 
     /// Nothing read for the stalled-request time (IdleStateHandler): a connection whose request is

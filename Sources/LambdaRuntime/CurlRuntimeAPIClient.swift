@@ -49,7 +49,7 @@ public final class CurlRuntimeAPIClient: RuntimeAPIClient {
             "Lambda-Runtime-Function-Response-Mode: streaming", "Transfer-Encoding: chunked", "Content-Type: \(contentType)",
             "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
         ], bodyCount: nil)
-        let stream = ResponseStreamRequest(connection: connection, head: head, describe: "POST http://\(hostAndPort)\(Self.basePath)\(path)")
+        let stream = ResponseStreamRequest(connection: connection, head: head, call: "POST http://\(hostAndPort)\(Self.basePath)\(path)")
         var failure: ErrorReport?
         do {
             try produce(LambdaResponseStream(stream.write))

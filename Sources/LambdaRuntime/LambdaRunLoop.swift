@@ -132,8 +132,9 @@ public struct LambdaRunLoop<Client: RuntimeAPIClient> {
             }
         } catch {
             // The answer was refused or broke off: the handler's own error, if it threw one, is
-            // logged still (the buffered path logs it before posting).
-            if let thrown { context.logger.error(ErrorReport.function(thrown)) }
+            // logged still (the buffered path logs it before posting); the stream's failure passed
+            // back up through the handler is the API's, logged by the caller of this.
+            if let thrown, !(thrown is LambdaRuntimeError) { context.logger.error(ErrorReport.function(thrown)) }
             throw error
         }
         switch outcome {

@@ -9,23 +9,25 @@ import Foundation
 final class ResponseStreamRequest {
     private let connection: RuntimeAPIConnection
     private let head: [UInt8]
-    private let describe: String
+    private let call: String
     private var started = false
     /// The Runtime API's answer when it came before the end (it refused the stream).
     private var earlyAnswer: HTTPResponse?
     /// The connection's failure, once it broke: every write after it, and the end, throw it.
     private var broken: LambdaRuntimeError?
 
-    init(connection: RuntimeAPIConnection, head: [UInt8], describe: String) {
+    init(connection: RuntimeAPIConnection, head: [UInt8], call: String) {
         self.connection = connection
         self.head = head
-        self.describe = describe
+        self.call = call
     }
 
-    /// Sends `bytes` as one chunk, with the head before the first.
+    /// Sends `bytes` as one chunk, with the head before the first. When the API has answered
+    /// before the stream's end (a refusal), these bytes are not sent and the next write throws;
+    /// `finish` returns that answer.
     func write(_ bytes: [UInt8]) throws {
         if let broken { throw broken }
-        if let earlyAnswer { throw LambdaRuntimeError(.unexpectedStatus, "\(describe) was answered \(earlyAnswer.status) before its end") }
+        if let earlyAnswer { throw LambdaRuntimeError(.unexpectedStatus, "\(call) was answered \(earlyAnswer.status) before its end") }
         do {
             if started {
                 earlyAnswer = try connection.sendChunk(bytes)
@@ -34,7 +36,7 @@ final class ResponseStreamRequest {
                 earlyAnswer = try connection.beginStream(head: head, firstChunk: bytes)
             }
         } catch {
-            broken = LambdaRuntimeError(.apiFailed, "\(describe): the stream broke off (\(error)); the Runtime API may have part of the response")
+            broken = LambdaRuntimeError(.apiFailed, "\(call): the stream broke off (\(error)); the Runtime API may have part of the response")
             throw broken!
         }
     }
@@ -54,7 +56,7 @@ final class ResponseStreamRequest {
             if !started, let answer = try connection.beginStream(head: head, firstChunk: nil) { return answer }
             return try connection.endStream(trailers: trailers)
         } catch {
-            throw LambdaRuntimeError(.apiFailed, "\(describe): the stream's end was not answered (\(error))")
+            throw LambdaRuntimeError(.apiFailed, "\(call): the stream's end was not answered (\(error))")
         }
     }
 }

@@ -124,29 +124,28 @@ final class ResponseStreamingTests: EmulatorTestCase {
         XCTAssertTrue(log.contains("START RequestId: \(read.requestId)") && log.contains("REPORT RequestId: \(read.requestId)"), log)
     }
 
-    /// A runtime that streams 100 MB as fast as it can, writing how much it has sent to argv[1]
-    /// after each megabyte.
+    /// A runtime that streams {"megabytes": n} (100 by default) as fast as it can, writing how
+    /// much it has sent to argv[1] after each megabyte, then "done".
     private static let floodingRuntime = """
-        import http.client, os, sys
+        import http.client, json, os, sys
         host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
         api = http.client.HTTPConnection(host, int(port))
-        api.request("GET", "/2018-06-01/runtime/invocation/next")
-        answer = api.getresponse()
-        answer.read()
-        request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
-        api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
-        api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-        api.putheader("Transfer-Encoding", "chunked")
-        api.endheaders()
         block = b"x" * 1048576
-        for sent in range(1, 101):
-            api.send(b"%x\\r\\n%s\\r\\n" % (len(block), block))
-            with open(sys.argv[1], "w") as progress:
-                progress.write(str(sent))
-        api.send(b"0\\r\\n\\r\\n")
-        api.getresponse().read()
-        api.request("GET", "/2018-06-01/runtime/invocation/next")
-        api.getresponse().read()
+        while True:
+            api.request("GET", "/2018-06-01/runtime/invocation/next")
+            answer = api.getresponse()
+            event = json.loads(answer.read())
+            request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+            api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
+            api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            api.putheader("Transfer-Encoding", "chunked")
+            api.endheaders()
+            for sent in range(1, event.get("megabytes", 100) + 1):
+                api.send(b"%x\\r\\n%s\\r\\n" % (len(block), block))
+                with open(sys.argv[1], "w") as progress:
+                    progress.write(str(sent))
+            api.send(b"4\\r\\ndone\\r\\n0\\r\\n\\r\\n")
+            api.getresponse().read()
         """
 
     /// A caller that reads the answer's first bytes, then nothing for two seconds: the megabytes

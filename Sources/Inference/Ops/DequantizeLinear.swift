@@ -7,6 +7,7 @@ public struct DequantizeLinear: Operator {
 
     /// `perAxis`: whether a scale per slice along `axis` is allowed (opset 13 on).
     public init(axis: Int = 1, blockSize: Int = 0, perAxis: Bool = true) {
+        precondition(blockSize >= 0, "a negative block size")
         self.axis = QuantizationAxis(axis: axis, blockSize: blockSize, perAxis: perAxis)
     }
 

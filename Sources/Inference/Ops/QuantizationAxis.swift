@@ -35,7 +35,7 @@ struct QuantizationAxis: Sendable, Equatable {
             }
         } else if scales != 1 && !perAxis {
             throw invalidInput("\(op): a scale per slice (shape \(scale.shape)) needs opset 13; before it the scale is one value")
-        } else if scale.shape.count > 1 || (scales != 1 && scale.shape.count == 0) {
+        } else if scale.shape.count > 1 {
             throw invalidInput("\(op): the scale must be a scalar or one value per slice along axis \(axis), not of shape \(scale.shape)")
         } else if scales != 1 {
             let a = try normalizedAxis(axis, rank: shape.count, op: op)

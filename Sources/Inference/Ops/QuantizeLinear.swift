@@ -10,6 +10,7 @@ public struct QuantizeLinear: Operator {
 
     /// `perAxis`: whether a scale per slice along `axis` is allowed (opset 13 on).
     public init(axis: Int = 1, blockSize: Int = 0, outputType: ElementType? = nil, perAxis: Bool = true) {
+        precondition(blockSize >= 0, "a negative block size")
         self.axis = QuantizationAxis(axis: axis, blockSize: blockSize, perAxis: perAxis)
         self.outputType = outputType
     }
