@@ -13,23 +13,10 @@ final class ResponseStreamingTests: EmulatorTestCase {
     /// A runtime that answers in streaming mode: "first ", then, once `signal` exists (the caller
     /// has read the first chunk), after {"pause": seconds}, "second", then {"megabytes": n} of "x";
     /// with {"fail": true} its trailers name an error.
-    private static let streamingRuntime = """
-        import base64, http.client, json, os, sys, time
-        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+    private static let streamingRuntime = streamingRuntimePrologue + """
         signal = sys.argv[1]
-        api = http.client.HTTPConnection(host, int(port))
         while True:
-            api.request("GET", "/2018-06-01/runtime/invocation/next")
-            answer = api.getresponse()
-            event = json.loads(answer.read())
-            request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
-            api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
-            api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            api.putheader("Transfer-Encoding", "chunked")
-            api.putheader("Content-Type", "text/plain")
-            api.endheaders()
-            def send(data):
-                api.send(b"%x\\r\\n%s\\r\\n" % (len(data), data))
+            event = next_invocation("text/plain")
             send(b"first ")
             while not os.path.exists(signal):
                 time.sleep(0.01)
@@ -43,6 +30,29 @@ final class ResponseStreamingTests: EmulatorTestCase {
             else:
                 api.send(b"0\\r\\n\\r\\n")
             api.getresponse().read()
+        """
+
+    /// What the test runtimes share: `next_invocation` takes the next event and starts its
+    /// response in streaming mode; `send` sends one chunk of it.
+    private static let streamingRuntimePrologue = """
+        import base64, http.client, json, os, sys, time
+        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        api = http.client.HTTPConnection(host, int(port))
+        def next_invocation(content_type=None):
+            api.request("GET", "/2018-06-01/runtime/invocation/next")
+            answer = api.getresponse()
+            event = json.loads(answer.read())
+            request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+            api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
+            api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            api.putheader("Transfer-Encoding", "chunked")
+            if content_type:
+                api.putheader("Content-Type", content_type)
+            api.endheaders()
+            return event
+        def send(data):
+            api.send(b"%x\\r\\n%s\\r\\n" % (len(data), data))
+
         """
 
     private struct StreamRead: Decodable {
@@ -126,22 +136,12 @@ final class ResponseStreamingTests: EmulatorTestCase {
 
     /// A runtime that streams {"megabytes": n} (100 by default) as fast as it can, writing how
     /// much it has sent to argv[1] after each megabyte, then "done".
-    private static let floodingRuntime = """
-        import http.client, json, os, sys
-        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-        api = http.client.HTTPConnection(host, int(port))
+    private static let floodingRuntime = streamingRuntimePrologue + """
         block = b"x" * 1048576
         while True:
-            api.request("GET", "/2018-06-01/runtime/invocation/next")
-            answer = api.getresponse()
-            event = json.loads(answer.read())
-            request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
-            api.putrequest("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")
-            api.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            api.putheader("Transfer-Encoding", "chunked")
-            api.endheaders()
+            event = next_invocation()
             for sent in range(1, event.get("megabytes", 100) + 1):
-                api.send(b"%x\\r\\n%s\\r\\n" % (len(block), block))
+                send(block)
                 with open(sys.argv[1], "w") as progress:
                     progress.write(str(sent))
             api.send(b"4\\r\\ndone\\r\\n0\\r\\n\\r\\n")

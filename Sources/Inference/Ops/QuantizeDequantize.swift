@@ -15,8 +15,8 @@ public struct QuantizeDequantize: Operator {
 
     public func execute(_ inputs: [Tensor?], _ outputs: inout [Tensor], _ context: KernelContext) throws {
         let x = inputs.required(0), scale = inputs.required(1), zeroPoint = inputs.optional(2)
-        let levels = try quantize.outputTypes(inputs.map { $0.map(OperatorInput.init) })[0].elementType
-        let (low, high) = QuantizeLinear.range(levels)
+        // The types were checked when the plan was made (outputTypes).
+        let (low, high) = QuantizeLinear.range(quantize.levels(zeroPoint: zeroPoint?.elementType))
         let zeroPoints = QuantizationAxis.zeroPoints(zeroPoint, count: scale.count)
         let floats = x.elementType == .float32 ? x : try Cast(to: .float32).evaluate([x])[0]
         let source = floats.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }

@@ -25,7 +25,7 @@ public struct QuantizeLinear: Operator {
         if let outputType, let zeroPoint, zeroPoint.type.elementType != outputType {
             throw invalidInput("QuantizeLinear: output_dtype is \(outputType) and the zero point \(zeroPoint.type.elementType)")
         }
-        let type = zeroPoint?.type.elementType ?? outputType ?? .uint8
+        let type = levels(zeroPoint: zeroPoint?.type.elementType)
         guard type == .int8 || type == .uint8 else {
             throw invalidInput("QuantizeLinear: quantizing to \(type) is not supported (int8 and uint8 are)")
         }
@@ -72,6 +72,9 @@ public struct QuantizeLinear: Operator {
         let value = (x / scale).rounded(.toNearestOrEven) + zero
         return value > low ? (value < high ? value : high) : low
     }
+
+    /// The type the values quantize to: the zero point's, else output_dtype's, else uint8.
+    func levels(zeroPoint: ElementType?) -> ElementType { zeroPoint ?? outputType ?? .uint8 }
 
     /// The lowest and highest value of 8-bit `type`.
     static func range(_ type: ElementType) -> (low: Float, high: Float) { type == .int8 ? (-128, 127) : (0, 255) }
