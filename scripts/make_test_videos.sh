@@ -17,6 +17,10 @@
 #   rotate_90.mp4            3 s H.264 320x180 with a display matrix of +90 degrees (ffprobe
 #                            rotation=90: shown turned 90 degrees counter-clockwise, 180x320)
 #   rotate_270.mp4           same with +270 degrees (ffprobe rotation=-90: turned clockwise)
+#   anamorphic.mp4           3 s H.264 320x360 with a sample aspect ratio of 2:1 (MP4 pasp box
+#                            and H.264 VUI): non-square pixels, shown as 640x360
+#   anamorphic_rotate_90.mp4 anamorphic.mp4 with a display matrix of +90 degrees: upright it is
+#                            360x320 with pixels of 1:2, shown as 360x640
 #   truncated_moov_first.mp4 h264.mp4 cut at 60% of its bytes: index intact, media data missing
 #   truncated_moov_last.mp4  h264.mp4 remuxed with moov at the end, cut at 60%: no index at all
 #   audio_only.m4a           5 s AAC sine, no video stream
@@ -103,6 +107,21 @@ rotated() {
 }
 rotate_90_mp4() { rotated 90 "$1"; }
 rotate_270_mp4() { rotated 270 "$1"; }
+anamorphic_mp4() {
+    # testsrc2 drawn at its shown size, then squeezed to half the width with a SAR of 2 to undo it.
+    "${ff[@]}" -f lavfi -i "testsrc2=s=640x360:r=30:d=3,scale=320:360,setsar=2" "${x264[@]}" -crf 23 \
+        "${exact[@]}" "$1"
+    local sar
+    sar=$(ffprobe -v error -select_streams v:0 -show_entries stream=sample_aspect_ratio -of default=nw=1:nk=1 "$1")
+    [[ $sar == 2:1 ]] || { echo "anamorphic.mp4: sample aspect ratio is '$sar', expected 2:1" >&2; return 1; }
+}
+anamorphic_rotate_90_mp4() {
+    if ffmpeg -hide_banner -h full 2>/dev/null | grep -q display_rotation; then
+        "${ff[@]}" -display_rotation 90 -i "$out/anamorphic.mp4" -c copy "${exact[@]}" "$1"
+    else
+        "${ff[@]}" -i "$out/anamorphic.mp4" -c copy -metadata:s:v:0 rotate=90 "${exact[@]}" "$1"
+    fi
+}
 # cut SRC OUTPUT: the first 60% of SRC's bytes, as left by an interrupted download.
 cut60() { head -c $(( $(stat -c %s "$1") * 6 / 10 )) "$1" > "$2"; }
 truncated_first_mp4() { cut60 "$out/h264.mp4" "$1"; }
@@ -135,6 +154,8 @@ gen odd_333x201.mp4 odd_mp4
 gen vfr.mp4 vfr_mp4
 gen rotate_90.mp4 rotate_90_mp4
 gen rotate_270.mp4 rotate_270_mp4
+gen anamorphic.mp4 anamorphic_mp4
+gen anamorphic_rotate_90.mp4 anamorphic_rotate_90_mp4
 gen truncated_moov_first.mp4 truncated_first_mp4
 gen truncated_moov_last.mp4 truncated_last_mp4
 gen audio_only.m4a audio_m4a

@@ -75,6 +75,8 @@ VL_FORWARD(&ffmpeg, int, avcodec_send_packet, (AVCodecContext *avctx, const AVPa
 VL_FORWARD(&ffmpeg, int, av_find_best_stream,
            (AVFormatContext *ic, enum AVMediaType type, int wanted_stream_nb, int related_stream, const AVCodec **decoder_ret, int flags),
            (ic, type, wanted_stream_nb, related_stream, decoder_ret, flags))
+VL_FORWARD(&ffmpeg, AVRational, av_guess_sample_aspect_ratio, (AVFormatContext *format, AVStream *stream, AVFrame *frame),
+           (format, stream, frame))
 VL_FORWARD(&ffmpeg, int, av_probe_input_buffer2,
            (AVIOContext *pb, const AVInputFormat **fmt, const char *url, void *logctx, unsigned int offset, unsigned int max_probe_size),
            (pb, fmt, url, logctx, offset, max_probe_size))

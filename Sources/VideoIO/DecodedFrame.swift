@@ -14,17 +14,22 @@ public final class DecodedFrame: @unchecked Sendable {
     public let isKeyframe: Bool
     /// True when the decoder reported damage in this frame or in data it depends on.
     public let isDamaged: Bool
+    /// How wide a pixel is shown relative to its height: 1 for square pixels; another value for
+    /// anamorphic video (DVD, HDV: 1440x1080 shown as 1920x1080 has 4/3), whose picture a player
+    /// widens to `width * pixelAspectRatio` x `height`. Already turned with the picture.
+    public let pixelAspectRatio: Double
     let uri: String
     let frame: UnsafeMutablePointer<AVFrame>
 
     init(taking frame: UnsafeMutablePointer<AVFrame>, timestamp: Double, requestedTimestamp: Double,
-         index: Int?, isDamaged: Bool, uri: String) {
+         index: Int?, isDamaged: Bool, pixelAspectRatio: Double = 1, uri: String) {
         self.frame = frame
         self.timestamp = timestamp
         self.requestedTimestamp = requestedTimestamp
         self.index = index
         self.isKeyframe = frame.pointee.key_frame != 0
         self.isDamaged = isDamaged
+        self.pixelAspectRatio = pixelAspectRatio
         self.uri = uri
     }
 
@@ -34,6 +39,8 @@ public final class DecodedFrame: @unchecked Sendable {
 
     public var width: Int { Int(frame.pointee.width) }
     public var height: Int { Int(frame.pointee.height) }
+    /// The picture's shape as a player shows it: the width scaled by the pixel aspect ratio.
+    public var displayWidth: Double { Double(width) * pixelAspectRatio }
     public var pixelFormat: String {
         av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointee.format)).map { String(cString: $0) } ?? "unknown"
     }

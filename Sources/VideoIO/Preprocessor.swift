@@ -17,7 +17,9 @@ public struct Preprocessor: Sendable {
     /// `video-lambda frames` writes out).
     public func image(from frame: DecodedFrame) throws -> RGBImage {
         try options.check()
-        let placement = options.resize.placement(sourceWidth: frame.width, sourceHeight: frame.height,
+        // Fitted by the shape the frame is shown at: an anamorphic frame is widened (or narrowed)
+        // by its pixel aspect ratio in the same libswscale pass that resizes it.
+        let placement = options.resize.placement(sourceWidth: frame.displayWidth, sourceHeight: Double(frame.height),
                                                  width: options.width, height: options.height)
         // Cropping modes scale the whole frame before cutting: an extreme aspect ratio (65535x16
         // filling 224x224) would make a picture of hundreds of millions of pixels first.

@@ -25,28 +25,31 @@ public enum ResizeMode: Sendable, Equatable {
         var y: Int
     }
 
-    func placement(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) -> Placement {
-        let scaleX = Double(width) / Double(sourceWidth), scaleY = Double(height) / Double(sourceHeight)
+    /// The source's size is the one it is shown at (a Double: an anamorphic frame's display width
+    /// is its stored width times its pixel aspect ratio), so that cropping and letterboxing keep
+    /// the shape a viewer sees; the stretching modes do not depend on it.
+    func placement(sourceWidth: Double, sourceHeight: Double, width: Int, height: Int) -> Placement {
+        let scaleX = Double(width) / sourceWidth, scaleY = Double(height) / sourceHeight
         switch self {
         case .stretch:
             return Placement(width: width, height: height, x: 0, y: 0)
         case .centerCrop:
             let scale = max(scaleX, scaleY)
-            let resizedWidth = max(width, Int((Double(sourceWidth) * scale).rounded()))
-            let resizedHeight = max(height, Int((Double(sourceHeight) * scale).rounded()))
+            let resizedWidth = max(width, Int((sourceWidth * scale).rounded()))
+            let resizedHeight = max(height, Int((sourceHeight * scale).rounded()))
             return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
         case .shorterSideThenCrop(let shorterSide):
-            let scale = Double(max(shorterSide, width, height)) / Double(min(sourceWidth, sourceHeight))
-            let resizedWidth = max(width, Int((Double(sourceWidth) * scale).rounded()))
-            let resizedHeight = max(height, Int((Double(sourceHeight) * scale).rounded()))
+            let scale = Double(max(shorterSide, width, height)) / min(sourceWidth, sourceHeight)
+            let resizedWidth = max(width, Int((sourceWidth * scale).rounded()))
+            let resizedHeight = max(height, Int((sourceHeight * scale).rounded()))
             return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
         case .stretchThenCrop(let stretchedWidth, let stretchedHeight):
             let resizedWidth = max(width, stretchedWidth), resizedHeight = max(height, stretchedHeight)
             return Placement(width: resizedWidth, height: resizedHeight, x: -((resizedWidth - width) / 2), y: -((resizedHeight - height) / 2))
         case .letterbox:
             let scale = min(scaleX, scaleY)
-            let resizedWidth = min(width, max(1, Int((Double(sourceWidth) * scale).rounded())))
-            let resizedHeight = min(height, max(1, Int((Double(sourceHeight) * scale).rounded())))
+            let resizedWidth = min(width, max(1, Int((sourceWidth * scale).rounded())))
+            let resizedHeight = min(height, max(1, Int((sourceHeight * scale).rounded())))
             return Placement(width: resizedWidth, height: resizedHeight, x: (width - resizedWidth) / 2, y: (height - resizedHeight) / 2)
         }
     }

@@ -68,10 +68,12 @@ extension VideoReader {
                 }
                 defer { freeFrame(copy) }
                 try limits.checkFrame(width: Int(copy.pointee.width), height: Int(copy.pointee.height), uri: uri)
+                let pixelAspect = pixelAspectRatio(of: copy)
                 let upright = try FrameRotation.apply(info.rotation, mirrored: info.mirrored, to: copy, uri: uri)
                 let seconds = self.seconds(timestamp)
                 frames.append(DecodedFrame(taking: upright, timestamp: seconds, requestedTimestamp: requested,
-                                           index: frameIndex(seconds), isDamaged: damaged, uri: uri))
+                                           index: frameIndex(seconds), isDamaged: damaged,
+                                           pixelAspectRatio: info.rotation.swapsDimensions ? 1 / pixelAspect : pixelAspect, uri: uri))
             case .missing(let reason):
                 missing.append(MissingFrame(requestedTimestamp: requested, reason: reason))
             }
@@ -83,5 +85,15 @@ extension VideoReader {
         /// A frame owned by `position` (clone it to keep it), its timestamp in stream units.
         case frame(UnsafeMutablePointer<AVFrame>, Int64, Bool)
         case missing(String)
+    }
+
+    /// A decoded frame's pixel aspect ratio before turning: the container's when it gives one (an
+    /// MP4 `pasp` box, a Matroska display size), else the codec's, as players and the ffmpeg CLI
+    /// take it; 1 when neither says or the value is unusable (0/0, or beyond 1:100 either way).
+    func pixelAspectRatio(of frame: UnsafeMutablePointer<AVFrame>) -> Double {
+        let ratio = av_guess_sample_aspect_ratio(demuxer.formatContext, demuxer.stream, frame)
+        guard ratio.num > 0, ratio.den > 0 else { return 1 }
+        let value = Double(ratio.num) / Double(ratio.den)
+        return (0.01...100).contains(value) ? value : 1
     }
 }

@@ -39,6 +39,31 @@ final class PreprocessTests: XCTestCase {
                                   filters: "scale=224:126:flags=bilinear,pad=224:224:0:49:color=0x727272")
     }
 
+    func testAnamorphicFramesAreFittedByTheShapeTheyAreShownAt() throws {
+        let square = try XCTUnwrap(TestVideos.open("h264.mp4").frames(at: [1]).frames.first)
+        let wide = try XCTUnwrap(TestVideos.open("anamorphic.mp4").frames(at: [1.5]).frames.first)
+        let turned = try XCTUnwrap(TestVideos.open("anamorphic_rotate_90.mp4").frames(at: [1.5]).frames.first)
+        XCTAssertEqual(square.pixelAspectRatio, 1)
+        XCTAssertEqual([wide.width, wide.height], [320, 360])
+        XCTAssertEqual(wide.pixelAspectRatio, 2)
+        XCTAssertEqual([turned.width, turned.height], [360, 320])
+        XCTAssertEqual(turned.pixelAspectRatio, 0.5)
+        // 320x360 with 2:1 pixels is shown as 640x360, and is fitted as that clip is: → 398x224 and
+        // the centre 224 columns (by its stored shape it would be 224x252, the picture squeezed).
+        try assertImageMatchesCLI("anamorphic.mp4", at: 1.5, PreprocessOptions(width: 224, height: 224, resize: .centerCrop),
+                                  filters: "scale=398:224:flags=bilinear,crop=224:224:87:0")
+        try assertImageMatchesCLI("anamorphic.mp4", at: 1.5, PreprocessOptions(width: 224, height: 224, resize: .letterbox(padding: 114)),
+                                  filters: "scale=224:126:flags=bilinear,pad=224:224:0:49:color=0x727272")
+        try assertImageMatchesCLI("anamorphic.mp4", at: 1.5,
+                                  PreprocessOptions(width: 224, height: 224, resize: .shorterSideThenCrop(shorterSide: 256)),
+                                  filters: "scale=455:256:flags=bilinear,crop=224:224:115:16")
+        // Turned upright, 360x320 with pixels of 1:2 is shown as 360x640 → 112x199, rows from 43.
+        try assertImageMatchesCLI("anamorphic_rotate_90.mp4", at: 1.5, PreprocessOptions(width: 112, height: 112, resize: .centerCrop),
+                                  filters: "scale=112:199:flags=bilinear,crop=112:112:0:43")
+        // Stretching fills the whole input whatever the shape.
+        try assertImageMatchesCLI("anamorphic.mp4", at: 1.5, PreprocessOptions(width: 224, height: 224), filters: "scale=224:224:flags=bilinear")
+    }
+
     func testNormalizationChannelOrderAndLayouts() throws {
         let frames = try TestVideos.open("h264.mp4").frames(at: [1, 2, 3, 4]).frames
         let base = PreprocessOptions(width: 8, height: 6)

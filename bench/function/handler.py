@@ -62,11 +62,19 @@ def sample(container, stream, count, start, end, every):
     return frames
 
 
-def preprocess(frame):
+def pixel_aspect(stream):
+    """How wide a stored pixel is shown (the stream's sample aspect ratio), 1 when unknown."""
+    sar = stream.sample_aspect_ratio
+    return float(sar) if sar and 0.01 <= float(sar) <= 100 else 1.0
+
+
+def preprocess(frame, aspect=1.0):
     w, h, resize = P["width"], P["height"], P["resize"]
-    # The display matrix's counter-clockwise quarter turns: sizes are of the upright picture.
+    # The display matrix's counter-clockwise quarter turns: sizes are of the upright picture as
+    # shown, an anamorphic frame widened by its pixel aspect ratio.
     turns = round((frame.rotation or 0) / 90) % 4
-    upright_w, upright_h = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+    shown_w = frame.width * aspect
+    upright_w, upright_h = (frame.height, shown_w) if turns % 2 else (shown_w, frame.height)
     if resize["mode"] == "stretch-then-crop":
         rw, rh = resize["width"], resize["height"]
     elif resize["mode"] == "shorter-side-then-crop":
@@ -95,7 +103,7 @@ def handle(event, context):
         timestamps = [float(frame.time) for frame in frames]
         # Preprocessed and run batch by batch, as function.json's batchSize says.
         scores = np.concatenate([
-            SESSION.run(None, {INPUT: np.stack([preprocess(frame) for frame in frames[i:i + BATCH]])})[0].reshape(len(frames[i:i + BATCH]), -1)
+            SESSION.run(None, {INPUT: np.stack([preprocess(frame, pixel_aspect(stream)) for frame in frames[i:i + BATCH]])})[0].reshape(len(frames[i:i + BATCH]), -1)
             for i in range(0, len(frames), BATCH)])
     result = {"function": FUNCTION, "video": event["video"], "sampledFrames": len(frames),
               "aggregate": {"mean": dict(zip(LABELS, scores.mean(0).tolist())), "max": dict(zip(LABELS, scores.max(0).tolist()))}}
