@@ -91,7 +91,11 @@ let videoTargets: [Target] = [
 let inferenceTargets: [Target] = [
     // The lane transposes of the blocked depthwise convolution, in C for AVX's shuffles.
     .target(name: "CLaneTranspose", cSettings: vectorCSettings),
-    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader", "CLaneTranspose"], swiftSettings: numericSettings),
+    // Convolution products on AVX-512 with weights packed at load; compiled for AVX2, its kernels
+    // carry AVX-512 as a function attribute and run only where the CPU has it.
+    .target(name: "CPackedGEMM", cSettings: vectorCSettings),
+    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader", "CLaneTranspose", "CPackedGEMM"],
+            swiftSettings: numericSettings),
     .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     .target(name: "ONNX", dependencies: [
         "Inference", "CZstd", "CMalloc",

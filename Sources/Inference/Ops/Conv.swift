@@ -8,6 +8,8 @@ public struct Conv: Operator {
     public var activation: Activation?
     /// Fused: input 3 is a tensor of the output's shape added before the activation (a residual Add).
     public var addsResidual = false
+    /// The weights are packed for `PackedGEMM` (by `PackConvolutionWeights`), not in ONNX's layout.
+    public var weightsPacked = false
 
     public init(geometry: WindowGeometry, group: Int = 1, activation: Activation? = nil) {
         self.geometry = geometry
@@ -55,12 +57,12 @@ public struct Conv: Operator {
         let pw = w.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! }
         let py = outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! }
 
-        if inChannels == group && outChannels == group && group > 1 {
+        if inChannels == group && outChannels == group && group > 1 && !weightsPacked {
             try DepthwiseConv.run(px, pw, py, batch: batch, channels: inChannels, g, epilogue: epilogue, context)
             return
         }
         let products = ConvGEMM(x: px, w: pw, y: py, geometry: g, group: group, inChannels: inChannels,
-                                outChannels: outChannels, epilogue: epilogue)
+                                outChannels: outChannels, epilogue: epilogue, packedWeights: weightsPacked)
         try products.run(batch: batch, context)
     }
 }

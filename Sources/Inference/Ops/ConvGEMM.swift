@@ -12,6 +12,8 @@ struct ConvGEMM: ImageBatchKernel {
     let inChannels: Int
     let outChannels: Int
     let epilogue: ConvEpilogue
+    /// The weights are packed for `PackedGEMM` (each group's matrix on its own).
+    var packedWeights = false
 
     var groupIn: Int { inChannels / group }
     var groupOut: Int { outChannels / group }
@@ -62,29 +64,43 @@ struct ConvGEMM: ImageBatchKernel {
             return
         }
         // The products accumulate onto the bias (beta 1), which spares OpenBLAS zeroing the output
-        // and the epilogue a bias pass.
+        // and the epilogue a bias pass; packed products add the bias, and the residual and a ReLU
+        // too, as they store each tile.
         let beta: Float = epilogue.bias == nil ? 0 : 1
-        let rest = epilogue.withoutBias
+        let fusesAll = packedWeights && (epilogue.activation == nil || epilogue.activation == .relu)
+        let rest = fusesAll ? nil : epilogue.withoutBias
         let (oh, ow) = (geometry.output[1], geometry.output[2]), band = bandRows(threads: context.threads)
+        // Group k of image n for output positions from `first` on, from its patch matrix.
+        func product(_ n: Int, _ k: Int, _ patches: UnsafePointer<Float>, columns: Int, from first: Int = 0) {
+            let weights = w + k * groupOut * rows, target = output(n, k) + first
+            guard packedWeights else {
+                Self.multiply(weights, patches, target, m: groupOut, n: columns, k: rows, ldc: outputCount, beta: beta, context)
+                return
+            }
+            var extras = PackedGEMM.Extras(bias: epilogue.bias.map { $0 + k * groupOut })
+            if fusesAll {
+                extras.residual = epilogue.residual.map { $0 + (n * outChannels + k * groupOut) * outputCount + first }
+                extras.relu = epilogue.activation == .relu
+            }
+            PackedGEMM.multiply(weights, patches, target, m: groupOut, n: columns, k: rows, ldc: outputCount, extras: extras, context)
+        }
         for n in images {
-            epilogue.prefillBias(image: n, y, context)
+            if !packedWeights { epilogue.prefillBias(image: n, y, context) }
             for k in 0..<group {
-                let weights = w + k * groupOut * rows
                 if pointwise {
-                    Self.multiply(weights, input(n, k), output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
+                    product(n, k, input(n, k), columns: outputCount)
                 } else if band == oh {
                     Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, context)
-                    Self.multiply(weights, scratch, output(n, k), m: groupOut, n: outputCount, k: rows, beta: beta, context)
+                    product(n, k, scratch, columns: outputCount)
                 } else {
                     for first in stride(from: 0, to: oh, by: band) {
                         let outputRows = first..<Swift.min(oh, first + band)
                         Im2Col.fill(input(n, k), channels: groupIn, geometry, into: scratch, outputRows: outputRows, context)
-                        Self.multiply(weights, scratch, output(n, k) + first * ow, m: groupOut, n: outputRows.count * ow, k: rows,
-                                      ldc: outputCount, beta: beta, context)
+                        product(n, k, scratch, columns: outputRows.count * ow, from: first * ow)
                     }
                 }
             }
-            rest.finish(images: n..<n + 1, y, context)
+            rest?.finish(images: n..<n + 1, y, context)
         }
     }
 
@@ -97,7 +113,11 @@ struct ConvGEMM: ImageBatchKernel {
             for (slot, n) in images.enumerated() {
                 Im2Col.fill(input(n, k), channels: groupIn, geometry, into: columns + slot * outputCount, rowStride: width, context)
             }
-            Self.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
+            if packedWeights {
+                PackedGEMM.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
+            } else {
+                Self.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
+            }
             for (slot, n) in images.enumerated() {
                 for m in 0..<groupOut {
                     epilogue.finish(plane: n * outChannels + k * groupOut + m, y, from: product + m * width + slot * outputCount)
@@ -111,6 +131,22 @@ struct ConvGEMM: ImageBatchKernel {
     /// product per image that packs the whole weight matrix again each time.
     private func runImagesAsRows(images: Range<Int>, _ context: KernelContext) {
         let rows = images.count, a = x + images.lowerBound * inChannels, c = y + images.lowerBound * outChannels
+        if packedWeights {
+            // Transposed: output channels are the product's rows and images its columns, each read
+            // and written a channel vector apart.
+            let fusesAll = epilogue.activation == nil || epilogue.activation == .relu
+            var extras = PackedGEMM.Extras(bias: epilogue.bias)
+            if fusesAll {
+                extras.residual = epilogue.residual.map { $0 + images.lowerBound * outChannels }
+                extras.relu = epilogue.activation == .relu
+            }
+            context.parallelFor(outChannels, minimumChunk: 64) { channels in
+                PackedGEMM.run(w, a, rowStride: 1, columnStride: inChannels, c, rowStride: 1, columnStride: outChannels,
+                               m: outChannels, n: rows, k: inChannels, extras, rows: channels)
+            }
+            if !fusesAll { epilogue.withoutBias.finish(images: images, y, context) }
+            return
+        }
         for n in images { epilogue.prefillBias(image: n, y, context) }
         let beta: Float = epilogue.bias == nil ? 0 : 1
         context.parallelFor(outChannels, minimumChunk: 64) { columns in

@@ -11,6 +11,8 @@ public struct WinogradConv: Operator {
     public var geometry: WindowGeometry
     public var activation: Activation?
     public var addsResidual: Bool
+    /// U's 16 matrices are packed for `PackedGEMM` (by `PackConvolutionWeights`).
+    public var filtersPacked = false
 
     public init(geometry: WindowGeometry, activation: Activation? = nil, addsResidual: Bool = false) {
         self.geometry = geometry
@@ -43,7 +45,8 @@ public struct WinogradConv: Operator {
             u: u.withUnsafeBufferPointer(as: Float.self) { $0.baseAddress! },
             y: outputs[0].withUnsafeMutableBufferPointer(as: Float.self) { $0.baseAddress! },
             geometry: g, inChannels: x.shape[1], outChannels: outChannels,
-            epilogue: ConvEpilogue(bias: bias, residual: residual, activation: activation, channels: outChannels, spatial: g.outputCount))
+            epilogue: ConvEpilogue(bias: bias, residual: residual, activation: activation, channels: outChannels, spatial: g.outputCount),
+            packedFilters: filtersPacked)
         try tiles.run(batch: batch, context)
     }
 }

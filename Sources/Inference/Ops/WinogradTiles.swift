@@ -13,6 +13,7 @@ struct WinogradTiles: ImageBatchKernel {
     let inChannels: Int
     let outChannels: Int
     let epilogue: ConvEpilogue
+    let packedFilters: Bool
 
     private typealias Transforms = WinogradTransforms
     private static let positions = Transforms.positions, lanes = Transforms.lanes
@@ -49,9 +50,13 @@ struct WinogradTiles: ImageBatchKernel {
             // each one, which would pack every filter matrix twice and make small products smaller.
             context.parallelFor(Self.positions) { positions in
                 for position in positions {
-                    ConvGEMM.multiply(u + position * outChannels * inChannels, v + position * inChannels * stride,
-                                      m + position * outChannels * stride, m: outChannels, n: count, k: inChannels,
-                                      ldb: stride, ldc: stride, single)
+                    let (filters, inputs, products) = (u + position * outChannels * inChannels, v + position * inChannels * stride,
+                                                       m + position * outChannels * stride)
+                    if packedFilters {
+                        PackedGEMM.multiply(filters, inputs, products, m: outChannels, n: count, k: inChannels, ldb: stride, ldc: stride, single)
+                    } else {
+                        ConvGEMM.multiply(filters, inputs, products, m: outChannels, n: count, k: inChannels, ldb: stride, ldc: stride, single)
+                    }
                 }
             }
             transformOutputs(rows: chunk, from: m, stride: stride, context)

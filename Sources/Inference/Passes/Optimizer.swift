@@ -1,7 +1,7 @@
 // The graph rewrites run once when a session is created, in an order where each enables the next.
 
 enum Optimizer {
-    static func optimize(_ graph: Graph) throws -> Graph {
+    static func optimize(_ graph: Graph, packWeights: Bool = false) throws -> Graph {
         var graph = graph
         graph = try ConstantFolding.apply(graph)
         graph = RemoveIdentity.apply(graph)
@@ -11,6 +11,7 @@ enum Optimizer {
         graph = FuseResidualAddIntoConv.apply(graph)
         graph = FuseActivation.apply(graph)
         graph = UseWinogradConvolution.apply(graph)
+        if packWeights { graph = PackConvolutionWeights.apply(graph) }
         graph = RemoveDeadNodes.apply(graph)
         return graph
     }
