@@ -86,19 +86,23 @@ vfr_mp4() {
 rotated() {
     local src="$out/.partial-rot-src.mp4"
     "${ff[@]}" -f lavfi -i testsrc2=s=320x180:r=30:d=3 "${x264[@]}" -crf 23 "${exact[@]}" "$src"
+    turned "$1" "$src" "$2"
+    rm -f "$src"
+}
+# turned DEGREES SOURCE OUTPUT: SOURCE stream-copied with a display matrix of DEGREES.
+turned() {
     # ffmpeg >= 6 sets the matrix with the -display_rotation input option. ffmpeg 5 has no such
     # option; there the "rotate" tag becomes a display matrix, but only when stream-copying.
     if ffmpeg -hide_banner -h full 2>/dev/null | grep -q display_rotation; then
-        "${ff[@]}" -display_rotation "$1" -i "$src" -c copy "${exact[@]}" "$2"
+        "${ff[@]}" -display_rotation "$1" -i "$2" -c copy "${exact[@]}" "$3"
     else
-        "${ff[@]}" -i "$src" -c copy -metadata:s:v:0 rotate="$1" "${exact[@]}" "$2"
+        "${ff[@]}" -i "$2" -c copy -metadata:s:v:0 rotate="$1" "${exact[@]}" "$3"
     fi
-    rm -f "$src"
     # The sign conventions differ between the tag, the option and ffprobe, so check the result:
     # ffprobe reports the counter-clockwise angle in (-180, 180].
     local got
     got=$(ffprobe -v error -select_streams v:0 -show_entries stream_side_data=rotation \
-        -of default=nw=1:nk=1 "$2")
+        -of default=nw=1:nk=1 "$3")
     got=${got%%.*}
     if [[ -z $got ]] || (( ((got % 360) + 360) % 360 != $1 )); then
         echo "rotation check failed for $1 degrees: ffprobe says '$got'" >&2
@@ -115,13 +119,7 @@ anamorphic_mp4() {
     sar=$(ffprobe -v error -select_streams v:0 -show_entries stream=sample_aspect_ratio -of default=nw=1:nk=1 "$1")
     [[ $sar == 2:1 ]] || { echo "anamorphic.mp4: sample aspect ratio is '$sar', expected 2:1" >&2; return 1; }
 }
-anamorphic_rotate_90_mp4() {
-    if ffmpeg -hide_banner -h full 2>/dev/null | grep -q display_rotation; then
-        "${ff[@]}" -display_rotation 90 -i "$out/anamorphic.mp4" -c copy "${exact[@]}" "$1"
-    else
-        "${ff[@]}" -i "$out/anamorphic.mp4" -c copy -metadata:s:v:0 rotate=90 "${exact[@]}" "$1"
-    fi
-}
+anamorphic_rotate_90_mp4() { turned 90 "$out/anamorphic.mp4" "$1"; }
 # cut SRC OUTPUT: the first 60% of SRC's bytes, as left by an interrupted download.
 cut60() { head -c $(( $(stat -c %s "$1") * 6 / 10 )) "$1" > "$2"; }
 truncated_first_mp4() { cut60 "$out/h264.mp4" "$1"; }

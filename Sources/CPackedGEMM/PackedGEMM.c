@@ -22,19 +22,6 @@ int vl_packed_gemm_available(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_is("intel");
 }
 
-long vl_packed_count(long m, long k) {
-    return (m + VL_PACKED_ROWS - 1) / VL_PACKED_ROWS * VL_PACKED_ROWS * k;
-}
-
-void vl_pack_rows(const float *a, long m, long k, long lda, float *packed) {
-    for (long panel = 0; panel < m; panel += VL_PACKED_ROWS) {
-        float *out = packed + panel * k;
-        for (long column = 0; column < k; column++)
-            for (long row = 0; row < VL_PACKED_ROWS; row++)
-                out[column * VL_PACKED_ROWS + row] = panel + row < m ? a[(panel + row) * lda + column] : 0.0f;
-    }
-}
-
 // B's rows [first_row, first_row + depth) and columns [first, first + width) as panels of 48 columns
 // (depth x 48 each, zeros past width), row by row so that each row of B is read in one run.
 VL_AVX512 static void pack_columns(const vl_gemm *p, long first_row, long depth, long first, long width, float *slab) {
@@ -95,14 +82,15 @@ VL_AVX512 static void store(const vl_gemm *p, const float *tile, long tile_row, 
                 __m512 x = _mm512_loadu_ps(values + j);
                 if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, c + j));
                 if (residual) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, residual + j));
-                // max_ps gives its second operand when the first is NaN: 0, as `x > 0 ? x : 0`.
-                if (relu) x = _mm512_max_ps(x, zero);
+                // max_ps gives its second operand when either is NaN: NaN stays NaN, as in the
+                // engine's ReLU (Swift.max(x, 0)) and ONNX's (numpy's maximum).
+                if (relu) x = _mm512_max_ps(zero, x);
                 _mm512_mask_storeu_ps(c + j, mask, x);
             }
         } else {
             for (long j = 0; j < width; j++) {
                 float x = values[j] + (accumulate ? c[j * p->c_column] : 0.0f) + (residual ? residual[j * p->c_column] : 0.0f);
-                c[j * p->c_column] = relu ? (x > 0 ? x : 0.0f) : x;
+                c[j * p->c_column] = relu && x < 0 ? 0.0f : x;
             }
         }
     }
@@ -168,8 +156,6 @@ VL_AVX512 void vl_packed_gemm(const vl_gemm *p, long first_row, long end_row) {
 #else
 
 int vl_packed_gemm_available(void) { return 0; }
-long vl_packed_count(long m, long k) { return (m + VL_PACKED_ROWS - 1) / VL_PACKED_ROWS * VL_PACKED_ROWS * k; }
-void vl_pack_rows(const float *a, long m, long k, long lda, float *packed) { (void)a; (void)m; (void)k; (void)lda; (void)packed; abort(); }
 void vl_packed_gemm(const vl_gemm *p, long first_row, long end_row) { (void)p; (void)first_row; (void)end_row; abort(); }
 
 #endif

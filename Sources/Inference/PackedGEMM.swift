@@ -1,6 +1,8 @@
 // Convolution products on AVX-512 (CPackedGEMM): weights packed once at load, the bias, residual and
 // ReLU applied as each tile is stored. Used where the CPU has AVX-512 (Intel); OpenBLAS elsewhere.
+import CLaneTranspose
 import CPackedGEMM
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,11 +28,19 @@ public enum PackedGEMM {
     static func pack(_ matrices: Tensor, count: Int, rows: Int, columns: Int) -> Tensor {
         precondition(rows % panelRows == 0 && matrices.count == count * rows * columns)
         var packed = Tensor(.float32, shape: matrices.shape)
+        // Panels pack independently: the load's cores take them in parallel, 8 panels at a time.
+        let panelsPerMatrix = rows / panelRows, chunk = 8, chunksPerMatrix = (panelsPerMatrix + chunk - 1) / chunk
         matrices.withUnsafeBufferPointer(as: Float.self) { source in
             packed.withUnsafeMutableBufferPointer(as: Float.self) { target in
-                for matrix in 0..<count {
-                    let offset = matrix * rows * columns
-                    vl_pack_rows(source.baseAddress! + offset, rows, columns, columns, target.baseAddress! + offset)
+                let (source, target) = (source.baseAddress!, target.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: count * chunksPerMatrix) { job in
+                    let matrix = job / chunksPerMatrix, firstPanel = job % chunksPerMatrix * chunk
+                    let panels = Swift.min(chunk, panelsPerMatrix - firstPanel)
+                    let offset = matrix * rows * columns + firstPanel * panelRows * columns
+                    for panel in 0..<panels {
+                        let start = offset + panel * panelRows * columns
+                        vl_interleave8(source + start, columns, columns, target + start)
+                    }
                 }
             }
         }

@@ -5,7 +5,8 @@ public struct SessionOptions: Sendable {
     public var threads: Int
     /// Run the graph rewrites (constant folding, BatchNorm folding, fusions, Identity removal).
     public var optimize: Bool
-    /// Pack convolution weights for the AVX-512 products (with `optimize`, where the CPU has them).
+    /// Pack convolution weights for the AVX-512 products (with `optimize`; ignored where the CPU
+    /// does not have them).
     public var packWeights: Bool
 
     public init(threads: Int = KernelContext.availableCores, optimize: Bool = true, packWeights: Bool = PackedGEMM.isEnabled) {
@@ -28,7 +29,7 @@ public final class Session {
         self.options = options
         try BLASLibrary.load()
         context = KernelContext(threads: options.threads)
-        self.graph = options.optimize ? try Optimizer.optimize(graph, packWeights: options.packWeights) : graph
+        self.graph = options.optimize ? try Optimizer.optimize(graph, packWeights: options.packWeights && PackedGEMM.isAvailable) : graph
     }
 
     public var inputs: [GraphInput] { graph.inputs }

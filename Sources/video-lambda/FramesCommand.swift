@@ -42,8 +42,11 @@ struct FramesCommand: ParsableCommand {
         default: throw ValidationError("unknown resize mode '\(resize)'; use stretch, crop or letterbox")
         }
         let reader = try VideoReader(uri: resolvedURI, store: Self.store())
-        let (width, height) = try outputSize(default: (reader.info.width, reader.info.height))
         let batch = try reader.frames(plan)
+        // By default the upright picture at the shape a player shows: an anamorphic frame widened by
+        // its pixel aspect ratio (its stored shape would crop or letterbox the shown picture).
+        let shown = batch.frames.first.map { (Swift.max(1, Int($0.displayWidth.rounded())), $0.height) }
+        let (width, height) = try outputSize(default: shown ?? (reader.info.width, reader.info.height))
         let preprocessor = Preprocessor(PreprocessOptions(width: width, height: height, resize: mode, algorithm: algorithm))
         let images = try batch.frames.map { try preprocessor.image(from: $0) }
 

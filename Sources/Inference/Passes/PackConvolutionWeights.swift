@@ -6,16 +6,21 @@
 enum PackConvolutionWeights {
     static func apply(_ graph: Graph) -> Graph {
         var graph = graph
+        // Weights read by several convolutions are packed once (panels do not depend on the group).
+        var packedNames: [String: String] = [:]
+        var taken = Set(graph.constants.keys).union(graph.inputs.map(\.name)).union(graph.nodes.flatMap(\.outputs))
         for index in graph.nodes.indices where graph.nodes[index].inputs.count >= 2 {
             let name = graph.nodes[index].inputs[1]
             guard let weights = graph.constants[name], weights.elementType == .float32, weights.shape.count >= 3 else { continue }
-            let packedName = name + "/packed"
+            var packedName = packedNames[name] ?? name + "/packed"
+            // A name the model itself uses is not taken over.
+            while packedNames[name] == nil && taken.contains(packedName) { packedName += "'" }
             if var conv = graph.nodes[index].op as? Conv {
                 let outChannels = weights.shape[0], group = conv.group
                 // Depthwise convolutions (one output channel per group) have loops of their own.
                 guard !conv.weightsPacked, group > 0, outChannels % group == 0, (outChannels / group) % PackedGEMM.panelRows == 0 else { continue }
                 let columns = weights.count / Swift.max(1, outChannels)
-                if graph.constants[packedName] == nil {
+                if packedNames[name] == nil {
                     graph.constants[packedName] = PackedGEMM.pack(weights, count: group, rows: outChannels / group, columns: columns)
                 }
                 conv.weightsPacked = true
@@ -24,7 +29,7 @@ enum PackConvolutionWeights {
                 // U is 16 matrices, one per tile position, of output by input channels.
                 let (positions, outChannels, inChannels) = (weights.shape[0], weights.shape[1], weights.shape[2])
                 guard !winograd.filtersPacked, weights.shape.count == 3, outChannels % PackedGEMM.panelRows == 0 else { continue }
-                if graph.constants[packedName] == nil {
+                if packedNames[name] == nil {
                     graph.constants[packedName] = PackedGEMM.pack(weights, count: positions, rows: outChannels, columns: inChannels)
                 }
                 winograd.filtersPacked = true
@@ -32,6 +37,8 @@ enum PackConvolutionWeights {
             } else {
                 continue
             }
+            packedNames[name] = packedName
+            taken.insert(packedName)
             graph.nodes[index].inputs[1] = packedName
         }
         return graph
