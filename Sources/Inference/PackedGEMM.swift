@@ -60,7 +60,7 @@ public enum PackedGEMM {
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                          m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, extras: Extras = .none, _ context: KernelContext) {
         let ldb = ldb ?? n, ldc = ldc ?? n
-        if n < 256 * context.threads && m >= 32 * context.threads {
+        if ConvGEMM.splitsByRows(m: m, n: n, context) {
             context.parallelFor(m, minimumChunk: 32) { rows in
                 run(a, b, rowStride: ldb, columnStride: 1, c, rowStride: ldc, columnStride: 1, m: m, n: n, k: k, extras, rows: rows)
             }

@@ -12,7 +12,7 @@ public struct SessionOptions: Sendable {
     public init(threads: Int = KernelContext.availableCores, optimize: Bool = true, packWeights: Bool = PackedGEMM.isEnabled) {
         self.threads = threads
         self.optimize = optimize
-        self.packWeights = packWeights && PackedGEMM.isAvailable
+        self.packWeights = packWeights
     }
 }
 

@@ -11,6 +11,20 @@ struct ConvEpilogue {
 
     var isEmpty: Bool { bias == nil && residual == nil && activation == nil }
 
+    /// Whether a packed product applies all of it as it stores each tile (a ReLU or no activation).
+    var fitsPackedProduct: Bool { activation == nil || activation == .relu }
+
+    /// What a packed product applies for output channels from `channel` on, whose residual starts
+    /// at `residualOffset`: the bias, and the residual and ReLU too when it fits them all.
+    func packedExtras(channel: Int, residualOffset: Int) -> PackedGEMM.Extras {
+        var extras = PackedGEMM.Extras(bias: bias.map { $0 + channel })
+        if fitsPackedProduct {
+            extras.residual = residual.map { $0 + residualOffset }
+            extras.relu = activation == .relu
+        }
+        return extras
+    }
+
     /// The same epilogue once the bias is already in the product.
     var withoutBias: ConvEpilogue {
         ConvEpilogue(bias: nil, residual: residual, activation: activation, channels: channels, spatial: spatial)

@@ -67,8 +67,7 @@ struct ConvGEMM: ImageBatchKernel {
         // and the epilogue a bias pass; packed products add the bias, and the residual and a ReLU
         // too, as they store each tile.
         let beta: Float = epilogue.bias == nil ? 0 : 1
-        let fusesAll = packedWeights && (epilogue.activation == nil || epilogue.activation == .relu)
-        let rest = fusesAll ? nil : epilogue.withoutBias
+        let rest = packedWeights && epilogue.fitsPackedProduct ? nil : epilogue.withoutBias
         let (oh, ow) = (geometry.output[1], geometry.output[2]), band = bandRows(threads: context.threads)
         // Group k of image n for output positions from `first` on, from its patch matrix.
         func product(_ n: Int, _ k: Int, _ patches: UnsafePointer<Float>, columns: Int, from first: Int = 0) {
@@ -77,11 +76,7 @@ struct ConvGEMM: ImageBatchKernel {
                 Self.multiply(weights, patches, target, m: groupOut, n: columns, k: rows, ldc: outputCount, beta: beta, context)
                 return
             }
-            var extras = PackedGEMM.Extras(bias: epilogue.bias.map { $0 + k * groupOut })
-            if fusesAll {
-                extras.residual = epilogue.residual.map { $0 + (n * outChannels + k * groupOut) * outputCount + first }
-                extras.relu = epilogue.activation == .relu
-            }
+            let extras = epilogue.packedExtras(channel: k * groupOut, residualOffset: (n * outChannels + k * groupOut) * outputCount + first)
             PackedGEMM.multiply(weights, patches, target, m: groupOut, n: columns, k: rows, ldc: outputCount, extras: extras, context)
         }
         for n in images {
@@ -113,11 +108,7 @@ struct ConvGEMM: ImageBatchKernel {
             for (slot, n) in images.enumerated() {
                 Im2Col.fill(input(n, k), channels: groupIn, geometry, into: columns + slot * outputCount, rowStride: width, context)
             }
-            if packedWeights {
-                PackedGEMM.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
-            } else {
-                Self.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, context)
-            }
+            Self.multiply(w + k * groupOut * rows, columns, product, m: groupOut, n: width, k: rows, packed: packedWeights, context)
             for (slot, n) in images.enumerated() {
                 for m in 0..<groupOut {
                     epilogue.finish(plane: n * outChannels + k * groupOut + m, y, from: product + m * width + slot * outputCount)
@@ -134,17 +125,12 @@ struct ConvGEMM: ImageBatchKernel {
         if packedWeights {
             // Transposed: output channels are the product's rows and images its columns, each read
             // and written a channel vector apart.
-            let fusesAll = epilogue.activation == nil || epilogue.activation == .relu
-            var extras = PackedGEMM.Extras(bias: epilogue.bias)
-            if fusesAll {
-                extras.residual = epilogue.residual.map { $0 + images.lowerBound * outChannels }
-                extras.relu = epilogue.activation == .relu
-            }
+            let extras = epilogue.packedExtras(channel: 0, residualOffset: images.lowerBound * outChannels)
             context.parallelFor(outChannels, minimumChunk: 64) { channels in
                 PackedGEMM.run(w, a, rowStride: 1, columnStride: inChannels, c, rowStride: 1, columnStride: outChannels,
                                m: outChannels, n: rows, k: inChannels, extras, rows: channels)
             }
-            if !fusesAll { epilogue.withoutBias.finish(images: images, y, context) }
+            if !epilogue.fitsPackedProduct { epilogue.withoutBias.finish(images: images, y, context) }
             return
         }
         for n in images { epilogue.prefillBias(image: n, y, context) }
@@ -160,13 +146,25 @@ struct ConvGEMM: ImageBatchKernel {
     private func input(_ n: Int, _ k: Int) -> UnsafePointer<Float> { x + (n * inChannels + k * groupIn) * geometry.inputCount }
     private func output(_ n: Int, _ k: Int) -> UnsafeMutablePointer<Float> { y + (n * outChannels + k * groupOut) * outputCount }
 
+    /// Whether a product of m x n splits across threads by rows: few columns (small feature maps)
+    /// and enough output channels; otherwise by columns.
+    static func splitsByRows(m: Int, n: Int, _ context: KernelContext) -> Bool {
+        n < 256 * context.threads && m >= 32 * context.threads
+    }
+
     /// C[m, n] = A[m, k] x B[k, n] + beta C[m, n] (row-major; rows of B and C `ldb` and `ldc` apart, n by default),
     /// split across the context's threads; OpenBLAS itself runs single-threaded so the two levels of
-    /// threads do not fight.
+    /// threads do not fight. `packed`: A is packed for `PackedGEMM`, which computes it (beta 0).
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                         m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, beta: Float = 0, _ context: KernelContext) {
+                         m: Int, n: Int, k: Int, ldb: Int? = nil, ldc: Int? = nil, beta: Float = 0, packed: Bool = false,
+                         _ context: KernelContext) {
+        if packed {
+            precondition(beta == 0, "a packed product overwrites C")
+            PackedGEMM.multiply(a, b, c, m: m, n: n, k: k, ldb: ldb, ldc: ldc, context)
+            return
+        }
         let ldb = Int32(ldb ?? n), ldc = Int32(ldc ?? n)
-        if n < 256 * context.threads && m >= 32 * context.threads {
+        if splitsByRows(m: m, n: n, context) {
             // Few columns (small feature maps): split the output channels instead.
             context.parallelFor(m, minimumChunk: 32) { rows in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k), 1,

@@ -50,13 +50,9 @@ struct WinogradTiles: ImageBatchKernel {
             // each one, which would pack every filter matrix twice and make small products smaller.
             context.parallelFor(Self.positions) { positions in
                 for position in positions {
-                    let (filters, inputs, products) = (u + position * outChannels * inChannels, v + position * inChannels * stride,
-                                                       m + position * outChannels * stride)
-                    if packedFilters {
-                        PackedGEMM.multiply(filters, inputs, products, m: outChannels, n: count, k: inChannels, ldb: stride, ldc: stride, single)
-                    } else {
-                        ConvGEMM.multiply(filters, inputs, products, m: outChannels, n: count, k: inChannels, ldb: stride, ldc: stride, single)
-                    }
+                    ConvGEMM.multiply(u + position * outChannels * inChannels, v + position * inChannels * stride,
+                                      m + position * outChannels * stride, m: outChannels, n: count, k: inChannels,
+                                      ldb: stride, ldc: stride, packed: packedFilters, single)
                 }
             }
             transformOutputs(rows: chunk, from: m, stride: stride, context)
