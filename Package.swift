@@ -66,7 +66,12 @@ let emulatorTargets: [Target] = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
-    .testTarget(name: "LambdaEmulatorTests", dependencies: ["LambdaEmulator", "LambdaRuntime", "TestServers", "bootstrap", "lambda-test-function", "video-lambda"]),
+    .testTarget(name: "LambdaEmulatorTests", dependencies: [
+        "LambdaEmulator", "LambdaRuntime", "TestServers", "bootstrap", "lambda-test-function", "video-lambda",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+    ]),
 ]
 
 // MARK: - Object store: URI → random-access bytes
