@@ -34,10 +34,11 @@ extension LambdaEmulator {
 
     /// Why a request comes from a process the slot no longer has, or nil: its connection was opened
     /// by a process since replaced (one killed at a timeout whose request was already on its way,
-    /// or a child it left behind on that connection), or the slot's process was stopped and no
-    /// other has started. A runtime the emulator did not start is never replaced, and one shutting
-    /// down is let be. (Connections are told apart by when they were accepted: one a left-behind
-    /// child opens after the replacement, or one still in the kernel's backlog then, passes.)
+    /// or a child it left behind, on that connection or a new one to the address it was given), or
+    /// the slot's process was stopped and no other has started. A runtime the emulator did not
+    /// start is never replaced, and one shutting down is let be. (A process gets an address of its
+    /// own, see `RuntimeListener`; where it could not, connections are told apart by when they were
+    /// accepted.)
     func staleness(connectionTag: Int, slot: RuntimeSlot) -> String? {
         guard !configuration.command.isEmpty, !isShutDown else { return nil }
         if connectionTag != slot.generation { return "its connection was opened by the process before the current one" }

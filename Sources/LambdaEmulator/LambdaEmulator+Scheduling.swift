@@ -7,6 +7,7 @@ extension LambdaEmulator {
     /// Starts a runtime in every slot (the external-runtime mode starts none).
     func startAllRuntimes() throws {
         for slot in slots where !configuration.command.isEmpty {
+            prepareSpareListener(for: slot)
             try startRuntime(in: slot)
         }
         if configuration.command.isEmpty {
@@ -18,6 +19,7 @@ extension LambdaEmulator {
     /// which then holds the process's output from its first byte (its init's lines).
     func startRuntime(in slot: RuntimeSlot, collectsOutput: Bool = false) throws {
         slot.generation += 1
+        if slot.generation > 1 { moveToFreshListener(slot) }
         slot.initFailedBeforeWork = false
         slot.initError = nil
         slot.initErrorAfterMs = nil
@@ -26,7 +28,7 @@ extension LambdaEmulator {
         slot.answeredTimeout?.cancel()
         slot.answeredTimeout = nil
         let generation = slot.generation
-        let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.port)",
+        let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.listener?.port ?? 0)",
                                                           inherited: inheritedEnvironment)
         slot.process = try RuntimeProcess(command: configuration.command, environment: environment,
                                           directory: environment["LAMBDA_TASK_ROOT"], collectsOutput: collectsOutput) { [loop, loopGate] status in
@@ -267,7 +269,7 @@ extension LambdaEmulator {
             closePlatformReport(in: slot)
             slot.state = .stopped
             if let process = slot.process { processes.append(process) }
-            slot.listener?.close(promise: nil)
+            closeListeners(of: slot)
         }
         invokeListener?.close(promise: nil)
         return processes

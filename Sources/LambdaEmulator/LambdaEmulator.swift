@@ -47,6 +47,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     var eventRetries: [String: Scheduled<Void>] = [:]
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
     let loopGate = LoopGate()
+    /// The slots' current Runtime API ports, published by the loop for `runtimeAPIAddresses`.
+    let runtimeAPIPorts = Mutex<[Int]>([])
     /// The one shutdown, which every call to `shutdown` waits for.
     private let shutdownTask = Mutex<Task<Void, Never>?>(nil)
 
@@ -82,8 +84,9 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// The invoke endpoint's port.
     public var port: Int { invokeListener?.localAddress?.port ?? 0 }
 
-    /// host:port of each runtime's API, what AWS_LAMBDA_RUNTIME_API is set to.
-    public var runtimeAPIAddresses: [String] { slots.map { "\(configuration.host):\($0.port)" } }
+    /// host:port of each runtime's API, what AWS_LAMBDA_RUNTIME_API is set to: for runtimes the
+    /// emulator starts, the current process's (a process that replaces another gets a fresh one).
+    public var runtimeAPIAddresses: [String] { runtimeAPIPorts.withLock { $0 }.map { "\(configuration.host):\($0)" } }
 
     /// The PIDs of the runtime processes now running.
     public func runtimePIDs() async -> [Int32] {
@@ -226,19 +229,10 @@ public final class LambdaEmulator: @unchecked Sendable {
         invokeListener = invoke
         for index in 0..<configuration.concurrency {
             let slot = RuntimeSlot(index: index)
-            let listener = try await HTTPServer.bind(group: group, host: configuration.host, port: 0,
-                                                     bodyLimit: Self.responseLimit, budget: nil,
-                                                     stalledRequestSeconds: configuration.stalledRequestSeconds,
-                                                     // On the emulator's one loop, which owns the slot.
-                                                     tagConnection: { slot.generation },
-                                                     observeBody: { [unowned self] head, tag in self.streamedResponseReceiver(head, connectionTag: tag, slot: slot) }) {
-                [unowned self] request, responder in
-                self.routeRuntimeAPI(request, responder, slot: slot)
-            }.get()
-            slot.listener = listener
-            slot.port = listener.localAddress?.port ?? 0
+            slot.listener = try await bindRuntimeListener(for: slot, role: .current).get()
             slots.append(slot)
         }
+        publishRuntimeAPIPorts()
     }
 
     func log(_ message: String) {

@@ -87,8 +87,13 @@ final class RuntimeSlot: @unchecked Sendable {
     }
 
     let index: Int
-    var port = 0
-    var listener: Channel?
+    /// The Runtime API address of the current process (and of the processes before it that found
+    /// no spare ready).
+    var listener: RuntimeListener?
+    /// Bound for the next process (nil while its bind runs, and for an external runtime).
+    var spare: RuntimeListener?
+    /// The addresses of replaced processes, oldest first (see `LambdaEmulator.retiredListenersKept`).
+    var retired: [RuntimeListener] = []
     var process: RuntimeProcess?
     var state: State = .stopped
     /// Bumped at each process start, so that the exit of a replaced process is ignored.

@@ -116,6 +116,55 @@ final class MisbehavingRuntimeTests: XCTestCase {
     /// parent's connection once the fresh runtime waits. (It used to displace the fresh runtime's
     /// GET next, which got 400 and died, and take the next invocation.)
     func testAProcessTheSlotReplacedGetsNoWork() async throws {
+        try await assertALeftBehindChildGetsNoWork(onANewConnection: false)
+    }
+
+    /// The same child asking on a connection of its own, opened after the fresh runtime started:
+    /// that connection reaches the address the replaced runtime was given, not the fresh one's.
+    /// (Connections were told apart by when they were accepted, so this one counted as the fresh
+    /// runtime's.)
+    func testAProcessTheSlotReplacedGetsNoWorkOnANewConnection() async throws {
+        try await assertALeftBehindChildGetsNoWork(onANewConnection: true)
+    }
+
+    /// Each process a slot starts gets an address of its own; a replaced process's address takes
+    /// connections and drops their requests unanswered, for the last `retiredListenersKept`
+    /// replaced processes, and older ones refuse connections (they are closed).
+    func testEachProcessOfASlotGetsItsOwnRuntimeAPIAddress() async throws {
+        let emulator = try await start(pythonRuntime("""
+            request_id, event = next_event()
+            respond(request_id, os.environ["AWS_LAMBDA_RUNTIME_API"].encode())
+            """), timeout: 10)
+        let processes = LambdaEmulator.retiredListenersKept + 3
+        var addresses: [String] = []
+        for _ in 0..<processes {
+            let served = try await answer(emulator)
+            XCTAssertNil(served.functionError, served.bodyText)
+            addresses.append(served.bodyText)
+            // The process exits after its answer: the next invocation starts another.
+            let pid = await emulator.startedPIDs().last ?? 0
+            _ = await eventually(10) { !isAlive(pid) }
+        }
+        XCTAssertEqual(Set(addresses).count, processes, "\(addresses)")
+        XCTAssertEqual(emulator.runtimeAPIAddresses, [addresses[processes - 1]], "the last process's address is the slot's")
+        let port = { (address: String) in Int(address.split(separator: ":").last!)! }
+        let getNext = Array("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        // Of the replaced processes' addresses, the newest take connections and answer nothing; the
+        // two oldest are closed.
+        let kept = LambdaEmulator.retiredListenersKept
+        XCTAssertEqual(rawExchange(port: port(addresses[processes - 2]), getNext, seconds: 5), "", "a replaced address answers nothing")
+        let oldestKept = connectedSocket(port: port(addresses[processes - 1 - kept]))
+        XCTAssertNotNil(oldestKept)
+        oldestKept.map { _ = close($0) }
+        XCTAssertNil(connectedSocket(port: port(addresses[processes - 2 - kept])), "older addresses are closed")
+        let violations = await emulator.protocolViolations()
+        XCTAssertEqual(violations, [])
+        let served = try await answer(emulator)
+        XCTAssertFalse(addresses.contains(served.bodyText), "the next process gets a fresh address: \(served.bodyText)")
+        XCTAssertEqual(emulator.runtimeAPIAddresses, [served.bodyText])
+    }
+
+    private func assertALeftBehindChildGetsNoWork(onANewConnection: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stale-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -130,6 +179,8 @@ final class MisbehavingRuntimeTests: XCTestCase {
                     os.setsid()
                     time.sleep(2)  # the parent is killed at its 1 s deadline; its successor waits in GET next
                     try:
+                        if \(onANewConnection ? "True" : "False"):
+                            connection = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"], timeout=10)
                         connection.request("GET", "/2018-06-01/runtime/invocation/next")
                         reply = connection.getresponse()
                         outcome = "got %d: %s" % (reply.status, reply.read().decode())
@@ -250,7 +301,7 @@ final class MisbehavingRuntimeTests: XCTestCase {
         addTeardownBlock { await emulator.shutdown() }
         for partial in ["POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{\"a\"",
                         "POST /2015-03-31/functions/function/inv"] {
-            let descriptor = try connectedSocket(port: emulator.port)
+            let descriptor = try XCTUnwrap(connectedSocket(port: emulator.port))
             defer { close(descriptor) }
             _ = partial.withCString { send(descriptor, $0, strlen($0), 0) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -264,18 +315,5 @@ final class MisbehavingRuntimeTests: XCTestCase {
         let reply = try await postInvocation(port: emulator.port, body: Data("{}".utf8))
         XCTAssertEqual(reply.status, 200, reply.body)
         XCTAssertEqual(jsonObject(reply.body)["slow"] as? Bool, true, reply.body)
-    }
-
-    private func connectedSocket(port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { close(descriptor); throw POSIXError(.ECONNREFUSED) }
-        return descriptor
     }
 }
