@@ -54,11 +54,34 @@ final class Attributes {
     }
 
     /// An enumerated string attribute, with the allowed values listed when it is not one of them.
-    func choice<T: RawRepresentable>(_ name: String, default value: T) throws -> T where T.RawValue == String {
+    func choice<T: AttributeChoice>(_ name: String, default value: T) throws -> T {
         guard let text = string(name) else { return value }
-        guard let chosen = T(rawValue: text) else {
-            throw ModelError(.unsupportedOperators, "node '\(node)': \(name) = '\(text)' is not supported")
+        guard let chosen = T(rawValue: text), T.allowed.contains(text) else {
+            let allowed = T.allowed.map { "'\($0)'" }.joined(separator: ", ")
+            throw ModelError(.unsupportedOperators, "node '\(node)': \(name) = '\(text)' is not supported (the engine takes \(allowed))")
         }
         return chosen
     }
+}
+
+/// The values of an enumerated string attribute, as models spell them.
+protocol AttributeChoice: RawRepresentable, CaseIterable where RawValue == String {
+    /// The values a model may give: every case but those the engine uses for itself.
+    static var allowed: [String] { get }
+}
+
+extension AttributeChoice {
+    static var allowed: [String] { allCases.map(\.rawValue) }
+}
+
+extension Pad.Mode: AttributeChoice {}
+extension Resize.Mode: AttributeChoice {}
+extension Resize.CoordinateTransformation: AttributeChoice {}
+extension Resize.AspectRatioPolicy: AttributeChoice {}
+extension WindowGeometry.AutoPad: AttributeChoice {}
+extension DepthToSpace.Mode: AttributeChoice {}
+
+extension Resize.NearestRounding: AttributeChoice {
+    /// Resize-10's rounding is the engine's name for an opset without nearest_mode, not a value.
+    static var allowed: [String] { allCases.filter { $0 != .opset10 }.map(\.rawValue) }
 }

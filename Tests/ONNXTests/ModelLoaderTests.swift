@@ -216,6 +216,24 @@ final class ModelLoaderTests: XCTestCase {
         }
     }
 
+    /// An enumerated attribute the engine does not take is named with the values it does; the
+    /// engine's own name for Resize-10's rounding is not one a model may give.
+    func testAnUnsupportedChoiceListsTheAllowedValues() throws {
+        func node(_ op: String, _ name: String, _ attribute: String, _ text: String) -> Onnx_NodeProto {
+            var node = Onnx_NodeProto(); node.opType = op; node.name = name; node.input = ["y"]; node.output = [name + "_out"]
+            var value = Onnx_AttributeProto(); value.name = attribute; value.type = .string; value.s = Data(text.utf8)
+            node.attribute = [value]
+            return node
+        }
+        assertError(.unsupportedOperators, containing: "node 'pad': mode = 'mirror' is not supported (the engine takes 'constant', 'edge', 'reflect', 'wrap')") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [node("Pad", "pad", "mode", "mirror")])), source: "m")
+        }
+        assertError(.unsupportedOperators,
+                    containing: "nearest_mode = '(opset 10)' is not supported (the engine takes 'round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil')") {
+            try ModelLoader.load(bytes: try self.bytes(Self.model(extraNodes: [node("Resize", "resize", "nearest_mode", "(opset 10)")])), source: "m")
+        }
+    }
+
     /// A Cast's `to` is a 64-bit attribute; one past Int32 is an unsupported type, not a trap.
     func testACastToATypeCodePastInt32IsUnsupported() throws {
         var cast = Onnx_NodeProto(); cast.opType = "Cast"; cast.name = "cast"; cast.input = ["y"]; cast.output = ["c"]

@@ -3,7 +3,7 @@
 
 public struct DepthToSpace: Operator {
     /// DCR: depth, column, row (the channel index is (i·b + j)·C + c); CRD: (c·b + i)·b + j.
-    public enum Mode: String, Sendable { case dcr = "DCR", crd = "CRD" }
+    public enum Mode: String, Sendable, CaseIterable { case dcr = "DCR", crd = "CRD" }
 
     public var name: String { inverse ? "SpaceToDepth" : "DepthToSpace" }
     let blockSize: Int

@@ -1,7 +1,7 @@
 // Pad: the input surrounded by constant, edge, reflect or wrap padding; pads (and axes) are inputs from opset 11.
 
 public struct Pad: Operator {
-    public enum Mode: String, Sendable { case constant, edge, reflect, wrap }
+    public enum Mode: String, Sendable, CaseIterable { case constant, edge, reflect, wrap }
 
     public let name = "Pad"
     let mode: Mode

@@ -3,18 +3,18 @@
 import Glibc
 
 public struct Resize: Operator {
-    public enum Mode: String, Sendable { case nearest, linear, cubic }
-    public enum CoordinateTransformation: String, Sendable {
+    public enum Mode: String, Sendable, CaseIterable { case nearest, linear, cubic }
+    public enum CoordinateTransformation: String, Sendable, CaseIterable {
         case halfPixel = "half_pixel", halfPixelSymmetric = "half_pixel_symmetric", pytorchHalfPixel = "pytorch_half_pixel"
         case alignCorners = "align_corners", asymmetric
     }
-    public enum NearestRounding: String, Sendable {
+    public enum NearestRounding: String, Sendable, CaseIterable {
         case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
         /// Resize-10's, which its spec leaves open: as onnxruntime rounds it, up along an axis that
         /// shrinks, down along one that grows. (No nearest_mode names it: opset 10 has none.)
         case opset10 = "(opset 10)"
     }
-    public enum AspectRatioPolicy: String, Sendable { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
+    public enum AspectRatioPolicy: String, Sendable, CaseIterable { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
 
     public let name = "Resize"
     let mode: Mode

@@ -2,7 +2,7 @@
 
 /// How a window slides over the spatial dimensions (1 to 3 of them).
 public struct WindowGeometry: Equatable, Sendable {
-    public enum AutoPad: String, Sendable { case notSet = "NOTSET", sameUpper = "SAME_UPPER", sameLower = "SAME_LOWER", valid = "VALID" }
+    public enum AutoPad: String, Sendable, CaseIterable { case notSet = "NOTSET", sameUpper = "SAME_UPPER", sameLower = "SAME_LOWER", valid = "VALID" }
 
     public var kernel: [Int]
     public var strides: [Int]?
