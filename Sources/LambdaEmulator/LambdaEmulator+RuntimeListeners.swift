@@ -3,9 +3,10 @@
 import NIOCore
 
 extension LambdaEmulator {
-    /// Retired listeners a slot keeps open: a connection to one is accepted and dropped as stale,
-    /// where a closed one's port could be bound again by another listener and reach its process.
-    /// Older ones are closed (connections to them are refused).
+    /// Retired listeners the emulator keeps open, its slots' together: a connection to one is
+    /// accepted and dropped as stale, where a closed one's port could be bound again by another
+    /// listener and reach its process. Older ones are closed (connections to them are refused);
+    /// the bound keeps the descriptors they hold from growing with replacements.
     static let retiredListenersKept = 8
 
     /// Binds a Runtime API listener of `slot` in `role`; connections it accepts are tagged by its
@@ -28,27 +29,34 @@ extension LambdaEmulator {
 
     /// Binds, in the background, the listener `slot`'s next process will be given. On the loop.
     func prepareSpareListener(for slot: RuntimeSlot) {
+        slot.bindingSpare = true
         bindRuntimeListener(for: slot, role: .spare).hop(to: loop).whenComplete { [self] result in
+            slot.bindingSpare = false
             switch result {
             case .success(let listener):
                 if isShutDown { return listener.close() }
                 slot.spare = listener
             case .failure(let error):
-                log("could not bind a fresh Runtime API listener for runtime \(slot.index) (\(error)); its next process keeps the current address")
+                // Tried again at the next process's start.
+                if !isShutDown { log("could not bind a fresh Runtime API listener for runtime \(slot.index) (\(error)); its next process keeps the current address") }
             }
         }
     }
 
     /// Gives `slot` its spare listener as the address of the process about to start, retiring the
-    /// current one. Without a spare (its bind has not finished: two replacements in a row) the
-    /// address stays, and connections are told apart by when they were accepted only. On the loop.
+    /// current one. Without a spare (its bind has not finished: two starts in a row, or it failed,
+    /// and then it is tried again) the address stays, and connections are told apart by when they
+    /// were accepted only. On the loop.
     func moveToFreshListener(_ slot: RuntimeSlot) {
-        guard let spare = slot.spare else { return }
+        guard let spare = slot.spare else {
+            if !slot.bindingSpare { prepareSpareListener(for: slot) }
+            return
+        }
         slot.spare = nil
         if let current = slot.listener {
             current.role = .retired(lastGeneration: slot.generation - 1)
-            slot.retired.append(current)
-            if slot.retired.count > Self.retiredListenersKept { slot.retired.removeFirst().close() }
+            retiredListeners.append(current)
+            if retiredListeners.count > Self.retiredListenersKept { retiredListeners.removeFirst().close() }
         }
         spare.role = .current
         slot.listener = spare
@@ -56,13 +64,15 @@ extension LambdaEmulator {
         prepareSpareListener(for: slot)
     }
 
-    /// Closes every listener of `slot`.
-    func closeListeners(of slot: RuntimeSlot) {
-        slot.listener?.close()
-        slot.spare?.close()
-        slot.spare = nil
-        slot.retired.forEach { $0.close() }
-        slot.retired = []
+    /// Closes every Runtime API listener.
+    func closeRuntimeListeners() {
+        for slot in slots {
+            slot.listener?.close()
+            slot.spare?.close()
+            slot.spare = nil
+        }
+        retiredListeners.forEach { $0.close() }
+        retiredListeners = []
     }
 
     /// Makes the slots' current ports readable off the loop (`runtimeAPIAddresses`).

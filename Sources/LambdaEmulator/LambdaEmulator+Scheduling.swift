@@ -269,8 +269,8 @@ extension LambdaEmulator {
             closePlatformReport(in: slot)
             slot.state = .stopped
             if let process = slot.process { processes.append(process) }
-            closeListeners(of: slot)
         }
+        closeRuntimeListeners()
         invokeListener?.close(promise: nil)
         return processes
     }

@@ -47,6 +47,8 @@ public final class LambdaEmulator: @unchecked Sendable {
     var eventRetries: [String: Scheduled<Void>] = [:]
     /// Keeps work off the loop once it has stopped (set only after the runtimes have been stopped).
     let loopGate = LoopGate()
+    /// Replaced processes' Runtime API listeners, oldest first (see `retiredListenersKept`).
+    var retiredListeners: [RuntimeListener] = []
     /// The slots' current Runtime API ports, published by the loop for `runtimeAPIAddresses`.
     let runtimeAPIPorts = Mutex<[Int]>([])
     /// The one shutdown, which every call to `shutdown` waits for.

@@ -92,8 +92,8 @@ final class RuntimeSlot: @unchecked Sendable {
     var listener: RuntimeListener?
     /// Bound for the next process (nil while its bind runs, and for an external runtime).
     var spare: RuntimeListener?
-    /// The addresses of replaced processes, oldest first (see `LambdaEmulator.retiredListenersKept`).
-    var retired: [RuntimeListener] = []
+    /// The spare's bind has not finished.
+    var bindingSpare = false
     var process: RuntimeProcess?
     var state: State = .stopped
     /// Bumped at each process start, so that the exit of a replaced process is ignored.
