@@ -99,7 +99,9 @@ let inferenceTargets: [Target] = [
     // Convolution products on AVX-512 with weights packed at load; compiled for AVX2, its kernels
     // carry AVX-512 as a function attribute and run only where the CPU has it.
     .target(name: "CPackedGEMM", cSettings: vectorCSettings),
-    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader", "CLaneTranspose", "CPackedGEMM"],
+    // Winograd's input and output transforms over rows of tiles, on AVX2's shuffles.
+    .target(name: "CWinograd", cSettings: vectorCSettings),
+    .target(name: "Inference", dependencies: ["COpenBLAS", "COpenBLASLoader", "CLaneTranspose", "CPackedGEMM", "CWinograd"],
             swiftSettings: numericSettings),
     .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     .target(name: "ONNX", dependencies: [

@@ -40,6 +40,27 @@ final class WinogradConvTests: XCTestCase {
         XCTAssertLessThan(try difference(x: [1, 32, 28, 28], outChannels: 16, geometry: geometry, activation: .hardSwish, threads: 2), 1e-4)
         // Enough tiles for several chunks per image.
         XCTAssertLessThan(try difference(x: [2, 64, 56, 56], outChannels: 64, geometry: geometry, threads: 2), 1e-4)
+        // Rows of three vectors of tiles whose last one is short (37 = 16 + 16 + 5 values), with a
+        // residual with and without the ReLU stored with them, and an odd number of rows.
+        XCTAssertLessThan(try difference(x: [1, 16, 37, 37], outChannels: 16, geometry: geometry, activation: .relu, residual: true), 1e-4)
+        XCTAssertLessThan(try difference(x: [1, 16, 37, 35], outChannels: 24, geometry: geometry, residual: true), 1e-4)
+    }
+
+    /// A NaN reaching the output stays NaN through the ReLU stored with it, as the engine's ReLU
+    /// keeps it; its neighbours are untouched.
+    func testNaNStaysNaNThroughTheStoredReLU() throws {
+        let geometry = WindowGeometry(kernel: [3, 3], pads: [1, 1, 1, 1])
+        let input = random([1, 16, 9, 9], seed: 1), weights = random([16, 16, 3, 3], seed: 2), bias = random([16], seed: 3)
+        var residual = random([1, 16, 9, 9], seed: 4)
+        residual.withUnsafeMutableBufferPointer(as: Float.self) { $0[5 * 81 + 4 * 9 + 8] = .nan }
+        let filters = weights.withUnsafeBufferPointer(as: Float.self) {
+            WinogradTransforms.filters($0.baseAddress!, outChannels: 16, inChannels: 16)
+        }
+        let output = try WinogradConv(geometry: geometry, activation: .relu, addsResidual: true)
+            .evaluate([input, filters, bias, residual], context: KernelContext(threads: 1))[0].floats
+        XCTAssertTrue(output[5 * 81 + 4 * 9 + 8].isNaN)
+        XCTAssertEqual(output.filter(\.isNaN).count, 1)
+        XCTAssertTrue(output.allSatisfy { $0.isNaN || $0 >= 0 })
     }
 
     func testRewriteChoosesWinogradOnlyWhereItApplies() throws {

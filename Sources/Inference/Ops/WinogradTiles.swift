@@ -5,6 +5,8 @@
 // the last tile. Lanes past the end of a tile row spill into the next row's slots, which are written
 // after them.
 
+import CWinograd
+
 struct WinogradTiles: ImageBatchKernel {
     let x: UnsafePointer<Float>
     let u: UnsafePointer<Float>
@@ -95,14 +97,9 @@ struct WinogradTiles: ImageBatchKernel {
                             let from = Swift.max(0, -left), to = Swift.min(iw, width - left)
                             if from < to { (target + left + from).update(from: plane + sy * iw + from, count: to - from) }
                         }
-                        for (k, _) in part.tileRows.enumerated() {
-                            let tiles = part.firstTile + k * tilesAcross
-                            var column = 0
-                            while column < tilesAcross {
-                                Transforms.inputs(padded + 2 * k * width + 2 * column, rowStride: width,
-                                                  into: v + c * stride + tiles + column, stride: inChannels * stride)
-                                column += Self.lanes
-                            }
+                        for k in 0..<part.tileRows.count {
+                            vl_winograd_input_row(padded + 2 * k * width, width, tilesAcross,
+                                                  v + c * stride + part.firstTile + k * tilesAcross, inChannels * stride)
                         }
                     }
                 }
@@ -111,50 +108,26 @@ struct WinogradTiles: ImageBatchKernel {
     }
 
     /// The output from the products M[ξ][m][t], two output rows per tile row, with bias, residual and
-    /// activation applied.
+    /// activation applied (a ReLU as the rows are stored, another after them).
     private func transformOutputs(rows: Range<Int>, from products: UnsafePointer<Float>, stride: Int, _ context: KernelContext) {
         let (oh, ow) = (geometry.output[1], geometry.output[2])
-        let width = 2 * vectorTilesAcross, parts = segments(rows)
+        let parts = segments(rows)
+        let relu = epilogue.activation == .relu
         context.parallelFor(outChannels, minimumChunk: 4) { channels in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width) { buffer in
-                let pair = buffer.baseAddress!
-                for m in channels {
-                    let bias = epilogue.bias?[m] ?? 0
-                    for part in parts {
-                        let plane = (part.image * outChannels + m) * oh * ow
-                        for (k, tileRow) in part.tileRows.enumerated() {
-                            let tiles = part.firstTile + k * tilesAcross
-                            var column = 0
-                            while column < tilesAcross {
-                                let (top, bottom) = Transforms.outputs(products + m * stride + tiles + column, stride: outChannels * stride)
-                                for lane in 0..<Self.lanes {
-                                    let at = 2 * (column + lane)
-                                    pair[at] = top.0[lane]
-                                    pair[at + 1] = top.1[lane]
-                                    pair[width + at] = bottom.0[lane]
-                                    pair[width + at + 1] = bottom.1[lane]
-                                }
-                                column += Self.lanes
-                            }
-                            for dy in 0..<Swift.min(2, oh - 2 * tileRow) {
-                                let index = plane + (2 * tileRow + dy) * ow
-                                finish(y + index, from: pair + dy * width, count: ow, bias: bias, residual: epilogue.residual.map { $0 + index })
-                            }
-                        }
+            for m in channels {
+                let bias = epilogue.bias?[m] ?? 0
+                for part in parts {
+                    let plane = (part.image * outChannels + m) * oh * ow
+                    for (k, tileRow) in part.tileRows.enumerated() {
+                        let first = plane + 2 * tileRow * ow, outputRows = Swift.min(2, oh - 2 * tileRow)
+                        let residual = epilogue.residual.map { $0 + first }
+                        vl_winograd_output_row(products + m * stride + part.firstTile + k * tilesAcross, outChannels * stride, tilesAcross, ow, bias,
+                                               y + first, residual, outputRows == 2 ? y + first + ow : nil,
+                                               outputRows == 2 ? residual.map { $0 + ow } : nil, relu ? 1 : 0)
+                        if let activation = epilogue.activation, !relu { activation.apply(y + first, count: outputRows * ow) }
                     }
                 }
             }
         }
-    }
-
-    @inline(__always)
-    private func finish(_ target: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, count: Int, bias: Float,
-                        residual: UnsafePointer<Float>?) {
-        if let residual {
-            for i in 0..<count { target[i] = source[i] + bias + residual[i] }
-        } else {
-            for i in 0..<count { target[i] = source[i] + bias }
-        }
-        epilogue.activation?.apply(target, count: count)
     }
 }

@@ -5,7 +5,8 @@
 //   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 //   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 -1 -1]
 //
-// The input and output transforms work on 8 tiles at once, one tile per vector lane.
+// The filter transform is here (it runs once, at load); the input and output transforms, which run
+// at every inference over rows of tiles, 8 tiles per vector lane, are in CWinograd.
 
 import Dispatch
 
@@ -71,53 +72,5 @@ enum WinogradTransforms {
         row(1, (g.0 + g.3 + g.6) * 0.5, (g.1 + g.4 + g.7) * 0.5, (g.2 + g.5 + g.8) * 0.5)
         row(2, (g.0 - g.3 + g.6) * 0.5, (g.1 - g.4 + g.7) * 0.5, (g.2 - g.5 + g.8) * 0.5)
         row(3, g.6, g.7, g.8)
-    }
-
-    /// Bᵀ d B for 8 horizontally adjacent tiles: tile k's 4x4 window starts at column 2k of the 4 rows
-    /// `rowStride` apart at `d` (which must have 18 readable floats per row). Position ξ of the 8
-    /// tiles goes to `v + ξ * stride`.
-    @inline(__always)
-    static func inputs(_ d: UnsafePointer<Float>, rowStride: Int, into v: UnsafeMutablePointer<Float>, stride: Int) {
-        // Row i of every tile, as its 4 columns across the 8 tiles.
-        func row(_ i: Int) -> (Vector, Vector, Vector, Vector) {
-            let p = UnsafeRawPointer(d + i * rowStride)
-            let a = p.loadUnaligned(as: SIMD16<Float>.self), b = p.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
-            return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-        }
-        let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
-        // Bᵀ d: combinations of rows.
-        let t0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-        let t1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-        let t2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-        let t3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-        // (Bᵀ d) B: the same combinations of each row's columns.
-        func store(_ t: (Vector, Vector, Vector, Vector), _ i: Int) {
-            func put(_ value: Vector, _ j: Int) {
-                UnsafeMutableRawPointer(v + (i * 4 + j) * stride).storeBytes(of: value, as: Vector.self)
-            }
-            put(t.0 - t.2, 0)
-            put(t.1 + t.2, 1)
-            put(t.2 - t.1, 2)
-            put(t.1 - t.3, 3)
-        }
-        store(t0, 0)
-        store(t1, 1)
-        store(t2, 2)
-        store(t3, 3)
-    }
-
-    /// Aᵀ m A for 8 tiles, from their products at `m + ξ * stride`: the two output rows of the tiles,
-    /// each as (left column, right column) across the 8 tiles.
-    @inline(__always)
-    static func outputs(_ m: UnsafePointer<Float>, stride: Int) -> (top: (Vector, Vector), bottom: (Vector, Vector)) {
-        func at(_ i: Int, _ j: Int) -> Vector { UnsafeRawPointer(m + (i * 4 + j) * stride).loadUnaligned(as: Vector.self) }
-        // Aᵀ m: two rows, each of 4 columns.
-        var s0 = (Vector(), Vector(), Vector(), Vector()), s1 = s0
-        s0.0 = at(0, 0) + at(1, 0) + at(2, 0); s1.0 = at(1, 0) - at(2, 0) - at(3, 0)
-        s0.1 = at(0, 1) + at(1, 1) + at(2, 1); s1.1 = at(1, 1) - at(2, 1) - at(3, 1)
-        s0.2 = at(0, 2) + at(1, 2) + at(2, 2); s1.2 = at(1, 2) - at(2, 2) - at(3, 2)
-        s0.3 = at(0, 3) + at(1, 3) + at(2, 3); s1.3 = at(1, 3) - at(2, 3) - at(3, 3)
-        // (Aᵀ m) A.
-        return ((s0.0 + s0.1 + s0.2, s0.1 - s0.2 - s0.3), (s1.0 + s1.1 + s1.2, s1.1 - s1.2 - s1.3))
     }
 }
