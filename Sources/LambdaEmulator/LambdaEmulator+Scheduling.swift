@@ -7,8 +7,9 @@ extension LambdaEmulator {
     /// Starts a runtime in every slot (the external-runtime mode starts none).
     func startAllRuntimes() throws {
         for slot in slots where !configuration.command.isEmpty {
-            prepareSpareListener(for: slot)
             try startRuntime(in: slot)
+            // Bound while the process starts, when the loop has nothing else to do.
+            prepareSpareListener(for: slot)
         }
         if configuration.command.isEmpty {
             for slot in slots { slot.state = .initializing }
