@@ -1,4 +1,6 @@
 #include "Winograd.h"
+
+#if defined(__AVX2__)
 #include <immintrin.h>
 
 // Columns 2t, 2t + 1 of 8 tiles from 16 floats: the even and the odd ones, in order.
@@ -93,3 +95,58 @@ void vl_winograd_output_row(const float *m, long position_stride, long tiles, lo
         }
     }
 }
+
+#else
+// Without AVX2 (an arm64 build): the same operations in the same order, a tile at a time.
+
+void vl_winograd_input_row(const float *d, long row_stride, long tiles, float *v, long position_stride) {
+    // Whole vectors of 8 tiles, as the AVX2 version writes them.
+    long end = (tiles + 7) / 8 * 8;
+    for (long tile = 0; tile < end; tile++) {
+        float c[4][4], t[4][4];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) c[i][j] = d[i * row_stride + 2 * tile + j];
+        for (int j = 0; j < 4; j++) {
+            t[0][j] = c[0][j] - c[2][j];
+            t[1][j] = c[1][j] + c[2][j];
+            t[2][j] = c[2][j] - c[1][j];
+            t[3][j] = c[1][j] - c[3][j];
+        }
+        for (int i = 0; i < 4; i++) {
+            v[(i * 4 + 0) * position_stride + tile] = t[i][0] - t[i][2];
+            v[(i * 4 + 1) * position_stride + tile] = t[i][1] + t[i][2];
+            v[(i * 4 + 2) * position_stride + tile] = t[i][2] - t[i][1];
+            v[(i * 4 + 3) * position_stride + tile] = t[i][1] - t[i][3];
+        }
+    }
+}
+
+static inline void finish_value(float x, float *y, const float *r, float bias, int relu) {
+    x = x + bias;
+    if (r) x = x + *r;
+    // max(0, x) as the AVX2 version takes it: NaN stays NaN.
+    if (relu && !(x != x) && x < 0) x = 0;
+    *y = x;
+}
+
+void vl_winograd_output_row(const float *m, long position_stride, long tiles, long width, float bias,
+                            float *y0, const float *r0, float *y1, const float *r1, int relu) {
+    for (long tile = 0; tile < tiles; tile++) {
+        const float *p = m + tile;
+        #define AT(i, j) p[((i) * 4 + (j)) * position_stride]
+        float s0[4], s1[4];
+        for (int j = 0; j < 4; j++) {
+            s0[j] = (AT(0, j) + AT(1, j)) + AT(2, j);
+            s1[j] = (AT(1, j) - AT(2, j)) - AT(3, j);
+        }
+        #undef AT
+        float top[2] = {(s0[0] + s0[1]) + s0[2], (s0[1] - s0[2]) - s0[3]};
+        float bottom[2] = {(s1[0] + s1[1]) + s1[2], (s1[1] - s1[2]) - s1[3]};
+        for (long k = 0; k < 2 && 2 * tile + k < width; k++) {
+            long x = 2 * tile + k;
+            finish_value(top[k], y0 + x, r0 ? r0 + x : 0, bias, relu);
+            if (y1) finish_value(bottom[k], y1 + x, r1 ? r1 + x : 0, bias, relu);
+        }
+    }
+}
+#endif

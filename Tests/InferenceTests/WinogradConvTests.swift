@@ -44,6 +44,9 @@ final class WinogradConvTests: XCTestCase {
         // residual with and without the ReLU stored with them, and an odd number of rows.
         XCTAssertLessThan(try difference(x: [1, 16, 37, 37], outChannels: 16, geometry: geometry, activation: .relu, residual: true), 1e-4)
         XCTAssertLessThan(try difference(x: [1, 16, 37, 35], outChannels: 24, geometry: geometry, residual: true), 1e-4)
+        // An activation applied after the rows are stored, over an odd number of them: it must
+        // cover exactly the rows of each tile row, not run into the next channel's.
+        XCTAssertLessThan(try difference(x: [1, 16, 37, 35], outChannels: 24, geometry: geometry, activation: .hardSwish, residual: true), 1e-4)
     }
 
     /// A NaN reaching the output stays NaN through the ReLU stored with it, as the engine's ReLU

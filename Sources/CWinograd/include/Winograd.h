@@ -13,7 +13,8 @@ void vl_winograd_input_row(const float *d, long row_stride, long tiles, float *v
 /// The outputs of one tile row of one output channel: tile t's product at position ξ is
 /// m[ξ * position_stride + t] (the vector of the last tiles is read whole). Writes the `width`
 /// values of output row 0 to y0 and, when y1 is not NULL, those of row 1 to y1, each as
-/// value + bias (+ r0[i] or r1[i] when given), then max(x, 0) when `relu` (NaN staying NaN).
+/// value + bias (+ r0[i] or r1[i] when given), then max(x, 0) when `relu` (NaN staying NaN, and
+/// -0 staying -0 where the engine's ReLU gives +0, which compares equal).
 void vl_winograd_output_row(const float *m, long position_stride, long tiles, long width, float bias,
                             float *y0, const float *r0, float *y1, const float *r1, int relu);
 
