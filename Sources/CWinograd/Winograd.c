@@ -64,9 +64,10 @@ static inline void finish(__m256 x, float *y, const float *r, long count, __m256
     }
 }
 
-// The 16 values of one output row of 8 tiles (left and right column of each, in order) from the
-// tiles' left and right columns.
-static inline void store_row(__m256 left, __m256 right, float *y, const float *r, long count, __m256 bias, int relu) {
+// The 16 values of one output row of 8 tiles (left and right column of each, in order) from that
+// row of Aᵀ m: (Aᵀ m) A gives the tiles' left and right columns.
+static inline void store_row(const __m256 s[4], float *y, const float *r, long count, __m256 bias, int relu) {
+    __m256 left = _mm256_add_ps(_mm256_add_ps(s[0], s[1]), s[2]), right = _mm256_sub_ps(_mm256_sub_ps(s[1], s[2]), s[3]);
     __m256 lo = _mm256_unpacklo_ps(left, right), hi = _mm256_unpackhi_ps(left, right);
     finish(_mm256_permute2f128_ps(lo, hi, 0x20), y, r, count, bias, relu);
     finish(_mm256_permute2f128_ps(lo, hi, 0x31), y + 8, r ? r + 8 : 0, count - 8, bias, relu);
@@ -78,7 +79,7 @@ void vl_winograd_output_row(const float *m, long position_stride, long tiles, lo
     for (long column = 0; column < tiles; column += 8) {
         const float *p = m + column;
         #define AT(i, j) _mm256_loadu_ps(p + ((i) * 4 + (j)) * position_stride)
-        // Aᵀ m: two rows of 4 columns; then (Aᵀ m) A.
+        // Aᵀ m: two rows of 4 columns.
         __m256 s0[4], s1[4];
         for (int j = 0; j < 4; j++) {
             __m256 m1 = AT(1, j), m2 = AT(2, j);
@@ -87,12 +88,8 @@ void vl_winograd_output_row(const float *m, long position_stride, long tiles, lo
         }
         #undef AT
         long x = 2 * column, count = width - x < 16 ? width - x : 16;
-        store_row(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), _mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]),
-                  y0 + x, r0 ? r0 + x : 0, count, b, relu);
-        if (y1) {
-            store_row(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), _mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]),
-                      y1 + x, r1 ? r1 + x : 0, count, b, relu);
-        }
+        store_row(s0, y0 + x, r0 ? r0 + x : 0, count, b, relu);
+        if (y1) store_row(s1, y1 + x, r1 ? r1 + x : 0, count, b, relu);
     }
 }
 
