@@ -126,6 +126,10 @@ deploy-bootstrap: deps-apt
 $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
+# The same loop that loads libcurl first: the cold start floor of a runtime built on libcurl.
+$(BIN)/raw-runtime-loop-libcurl: bench/runtime/raw_loop.c
+	@mkdir -p $(BIN)
+	cc -O2 -Wall -DRAW_LOOP_LIBCURL -o $@ $< -lcurl
 
 bench: bench-runtime bench-engine bench-video bench-functions
 
@@ -134,10 +138,10 @@ bench-engine: deps build $(MODELS)
 	$(BIN)/video-lambda bench engine --python $(PYTHON)
 
 # The runtimes' own logs (thousands of lines) go to $(CACHE)/bench-runtime.log, the table to stdout.
-bench-runtime: deps build deploy-bootstrap $(BIN)/raw-runtime-loop
+bench-runtime: deps build deploy-bootstrap $(BIN)/raw-runtime-loop $(BIN)/raw-runtime-loop-libcurl
 	@mkdir -p $(CACHE)
 	$(BIN)/video-lambda bench runtime --bootstrap $(DEPLOY_BUILD)/release/bootstrap \
-		--raw-loop $(BIN)/raw-runtime-loop --python $(PYTHON) --python-handlers bench/runtime \
+		--raw-loop $(BIN)/raw-runtime-loop --raw-loop-libcurl $(BIN)/raw-runtime-loop-libcurl --python $(PYTHON) --python-handlers bench/runtime \
 		2>$(CACHE)/bench-runtime.log || { tail -20 $(CACHE)/bench-runtime.log; exit 1; }
 
 # 16 preprocessed 224x224 frames of the 10-minute 720p file: ours vs PyAV (accurate seeks and

@@ -5,11 +5,12 @@ import Foundation
 /// What one runtime measured, in one run of the benchmark.
 public struct RuntimeMeasurement: Sendable {
     public let name: String
-    /// Invocations answered per second, with invocations always queued so the runtime never waits.
-    public let invocationsPerSecond: Double
+    /// Invocations answered per second, with invocations always queued so the runtime never waits;
+    /// nil when not measured.
+    public let invocationsPerSecond: Double?
     /// CPU time the runtime process itself spent per invocation, in microseconds: its own cost,
-    /// apart from the emulator's and the kernel's share of each round trip.
-    public let cpuMicrosecondsPerInvocation: Double
+    /// apart from the emulator's and the kernel's share of each round trip; nil when not measured.
+    public let cpuMicrosecondsPerInvocation: Double?
     /// Median cold start in milliseconds (process start → first GET next); nil when not measured.
     public let coldStartMilliseconds: Double?
 }
@@ -20,13 +21,16 @@ public struct BenchmarkedRuntime: Sendable {
     public let command: [String]
     public let handler: String
     public var taskRoot = ""
+    public var measureThroughput = true
     public var measureColdStart = true
 
-    public init(name: String, command: [String], handler: String, taskRoot: String = "", measureColdStart: Bool = true) {
+    public init(name: String, command: [String], handler: String, taskRoot: String = "",
+                measureThroughput: Bool = true, measureColdStart: Bool = true) {
         self.name = name
         self.command = command
         self.handler = handler
         self.taskRoot = taskRoot
+        self.measureThroughput = measureThroughput
         self.measureColdStart = measureColdStart
     }
 
@@ -54,7 +58,9 @@ public struct RuntimeBenchmark: Sendable {
     public func measure(_ runtimes: [BenchmarkedRuntime]) async throws -> [RuntimeMeasurement] {
         var runs = [[(rate: Double, cpu: Double)]](repeating: [], count: runtimes.count)
         for _ in 0..<max(1, rounds) {
-            for (index, runtime) in runtimes.enumerated() { runs[index].append(try await throughput(runtime.configuration)) }
+            for (index, runtime) in runtimes.enumerated() where runtime.measureThroughput {
+                runs[index].append(try await throughput(runtime.configuration))
+            }
         }
         var starts = [[Double]](repeating: [], count: runtimes.count)
         for _ in 0..<coldStarts {
@@ -65,18 +71,19 @@ public struct RuntimeBenchmark: Sendable {
         return runtimes.indices.map { index in
             RuntimeMeasurement(name: runtimes[index].name, invocationsPerSecond: Self.median(runs[index].map(\.rate)),
                                cpuMicrosecondsPerInvocation: Self.median(runs[index].map(\.cpu)),
-                               coldStartMilliseconds: starts[index].isEmpty ? nil : Self.median(starts[index]))
+                               coldStartMilliseconds: Self.median(starts[index]))
         }
     }
 
     public func measure(name: String, command: [String], handler: String, taskRoot: String = "",
-                        measureColdStart: Bool = true) async throws -> RuntimeMeasurement {
+                        measureThroughput: Bool = true, measureColdStart: Bool = true) async throws -> RuntimeMeasurement {
         try await measure([BenchmarkedRuntime(name: name, command: command, handler: handler, taskRoot: taskRoot,
-                                              measureColdStart: measureColdStart)])[0]
+                                              measureThroughput: measureThroughput, measureColdStart: measureColdStart)])[0]
     }
 
-    private static func median(_ values: [Double]) -> Double {
-        values.sorted()[values.count / 2]
+    /// nil for no values (a figure not measured).
+    private static func median(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.sorted()[values.count / 2]
     }
 
     private func throughput(_ configuration: EmulatorConfiguration) async throws -> (Double, Double) {

@@ -10,8 +10,20 @@ final class RuntimeBenchmarkTests: XCTestCase {
         benchmark.invocations = 300
         benchmark.coldStarts = 3
         let measured = try await benchmark.measure(name: "ours", command: [TestPaths.executable("bootstrap")], handler: "echo")
-        XCTAssertGreaterThan(measured.invocationsPerSecond, 0)
-        XCTAssertGreaterThan(measured.cpuMicrosecondsPerInvocation, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(measured.invocationsPerSecond), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(measured.cpuMicrosecondsPerInvocation), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(measured.coldStartMilliseconds), 0)
+    }
+
+    /// As the raw loop loading libcurl is measured: its loop is the raw loop's, its start is the figure.
+    func testARuntimeMeasuredForItsStartOnlyHasNoThroughputFigures() async throws {
+        var benchmark = RuntimeBenchmark()
+        benchmark.invocations = 300
+        benchmark.coldStarts = 2
+        let measured = try await benchmark.measure(name: "start only", command: [TestPaths.executable("bootstrap")], handler: "echo",
+                                                   measureThroughput: false)
+        XCTAssertNil(measured.invocationsPerSecond)
+        XCTAssertNil(measured.cpuMicrosecondsPerInvocation)
         XCTAssertGreaterThan(try XCTUnwrap(measured.coldStartMilliseconds), 0)
     }
 

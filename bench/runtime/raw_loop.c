@@ -1,6 +1,11 @@
 /* The practical limit for a runtime loop: the same GET next / POST response calls as any Lambda
  * runtime, over one keep-alive socket, with no parsing beyond what HTTP framing needs and no handler
- * work beyond echoing the event. `make bench-runtime` compares real runtimes against this. */
+ * work beyond echoing the event. `make bench-runtime` compares real runtimes against this.
+ *
+ * Built with -DRAW_LOOP_LIBCURL (raw-runtime-loop-libcurl) it first loads and initialises libcurl,
+ * as a runtime that talks to the Runtime API through libcurl must before its first GET next, and
+ * then runs the same loop: its cold start is the floor for such a runtime (ours among them), set by
+ * the dynamic loader mapping and relocating libcurl's ~30 libraries, not by the runtime's code. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +16,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef RAW_LOOP_LIBCURL
+#include <curl/curl.h>
+#endif
 
 static char buffer[8 << 20];
 
@@ -58,6 +66,9 @@ static int write_all(int fd, const char *data, size_t size) {
 }
 
 int main(void) {
+#ifdef RAW_LOOP_LIBCURL
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { fprintf(stderr, "raw loop: libcurl does not initialise\n"); return 1; }
+#endif
     const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
     if (!api || !strchr(api, ':')) { fprintf(stderr, "raw loop: AWS_LAMBDA_RUNTIME_API is not host:port\n"); return 1; }
     char host[256];
