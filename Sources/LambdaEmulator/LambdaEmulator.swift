@@ -65,6 +65,7 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// Binds the invoke endpoint and one Runtime API listener per runtime, then starts the runtimes.
     public static func start(_ configuration: EmulatorConfiguration) async throws -> LambdaEmulator {
         try configuration.check()
+        OpenFileLimit.raiseOwnToHardLimit()
         let emulator = LambdaEmulator(configuration: configuration)
         do {
             try await emulator.bindListeners()

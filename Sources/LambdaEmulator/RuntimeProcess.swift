@@ -77,6 +77,7 @@ final class RuntimeProcess: @unchecked Sendable {
         guard result == 0 else {
             throw EmulatorError(.badCommand, "could not start runtime '\(command.joined(separator: " "))': \(String(cString: strerror(result)))")
         }
+        OpenFileLimit.applyLambdaQuota(to: child)
         self.pid = child
         let spawned = child
         let watcher = Thread { [self] in
