@@ -10,10 +10,18 @@ public final class TensorStorage: @unchecked Sendable {
 
     public init(byteCount: Int) {
         self.byteCount = byteCount
+        parent = nil
+        if let pages = ZeroPageMapping.map(byteCount) {
+            pointer = pages
+            mapped = true
+            return
+        }
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
-        parent = nil
+        mapped = false
     }
+    /// Mapped on its own (ZeroPageMapping) rather than allocated on the heap.
+    private let mapped: Bool
 
     /// `byteCount` bytes of `parent` from `offset` (a planned value's place in an arena): not
     /// zeroed, and not freed on their own.
@@ -22,9 +30,13 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = parent.pointer + offset
         self.byteCount = byteCount
         self.parent = parent
+        mapped = false
     }
 
-    deinit { if parent == nil { pointer.deallocate() } }
+    deinit {
+        guard parent == nil else { return }
+        if mapped { ZeroPageMapping.unmap(pointer, byteCount: byteCount) } else { pointer.deallocate() }
+    }
 
     func copy() -> TensorStorage {
         let copy = TensorStorage(byteCount: byteCount)
