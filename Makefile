@@ -126,8 +126,9 @@ deploy-bootstrap: deps-apt
 $(BIN)/raw-runtime-loop: bench/runtime/raw_loop.c
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -o $@ $<
+
 # The same loop that loads libcurl first: the cold start floor of a runtime built on libcurl.
-$(BIN)/raw-runtime-loop-libcurl: bench/runtime/raw_loop.c
+$(BIN)/raw-runtime-loop-libcurl: bench/runtime/raw_loop.c | deps-apt
 	@mkdir -p $(BIN)
 	cc -O2 -Wall -DRAW_LOOP_LIBCURL -o $@ $< -lcurl
 

@@ -31,13 +31,18 @@ extension LambdaEmulator {
         let generation = slot.generation
         let environment = configuration.lambdaEnvironment(runtimeAPI: "\(configuration.host):\(slot.listener?.port ?? 0)",
                                                           inherited: inheritedEnvironment)
+        // A cold start counts from before the spawn: the exec and the loader's work are the process's start.
+        let spawnedAt = NIODeadline.now()
         slot.process = try RuntimeProcess(command: configuration.command, environment: environment,
                                           directory: environment["LAMBDA_TASK_ROOT"], collectsOutput: collectsOutput) { [loop, loopGate] status in
             loopGate.execute(on: loop) { self.runtimeExited(slot: slot, generation: generation, status: status) }
         }
         started.append(slot.process!.pid)
+        if !slot.process!.hasLambdaFileQuota {
+            log("runtime \(slot.process!.pid) keeps the limit on open files it inherited: it could not be set to Lambda's \(OpenFileLimit.lambdaQuota)")
+        }
         slot.state = .initializing
-        slot.startedAt = .now()
+        slot.startedAt = spawnedAt
         slot.initTimeout?.cancel()
         slot.initTimeout = loop.scheduleTask(in: .milliseconds(Int64(configuration.initTimeoutSeconds * 1000))) { [weak self] in
             self?.initTimedOut(slot: slot, generation: generation)

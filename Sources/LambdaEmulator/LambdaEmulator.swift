@@ -65,7 +65,6 @@ public final class LambdaEmulator: @unchecked Sendable {
     /// Binds the invoke endpoint and one Runtime API listener per runtime, then starts the runtimes.
     public static func start(_ configuration: EmulatorConfiguration) async throws -> LambdaEmulator {
         try configuration.check()
-        OpenFileLimit.raiseOwnToHardLimit()
         let emulator = LambdaEmulator(configuration: configuration)
         do {
             try await emulator.bindListeners()
@@ -83,6 +82,13 @@ public final class LambdaEmulator: @unchecked Sendable {
         }
         return emulator
     }
+
+    /// Raises this process's soft limit on open files to its hard limit, for emulators with many
+    /// runtimes (`video-lambda serve` calls it; a library user decides for its own process, whose
+    /// other children would inherit the raised limit). The runtimes the emulator starts get Lambda's
+    /// quota of 1024 either way. False when the limit stays as it was.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> Bool { OpenFileLimit.raiseOwnToHardLimit() }
 
     /// The invoke endpoint's port.
     public var port: Int { invokeListener?.localAddress?.port ?? 0 }

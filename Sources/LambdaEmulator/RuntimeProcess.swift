@@ -19,6 +19,8 @@ final class RuntimeProcess: @unchecked Sendable {
     let pid: pid_t
     /// What the runtime writes to its stdout and stderr.
     let output: RuntimeOutput
+    /// Whether its limit on open files was set to Lambda's quota (`OpenFileLimit`).
+    let hasLambdaFileQuota: Bool
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var running = true
@@ -52,7 +54,7 @@ final class RuntimeProcess: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&fileActions) }
         // Lambda runs a function from its task root; runtimes resolve handler modules from there.
         if let directory {
-            guard let addChdir = Self.addChdir, addChdir(&fileActions, directory) == 0 else {
+            guard let addChdir = GlibcExtensions.addChdir, addChdir(&fileActions, directory) == 0 else {
                 throw EmulatorError(.badCommand, "cannot start the runtime in '\(directory)'")
             }
         }
@@ -64,7 +66,7 @@ final class RuntimeProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         // Nothing else of ours leaks into the runtime: not our listening sockets, and not the pipes
         // of whoever started us, which a runtime outliving us would otherwise hold open.
-        if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&fileActions, 3) }
+        if let addCloseFrom = GlibcExtensions.addCloseFrom { _ = addCloseFrom(&fileActions, 3) }
 
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -77,7 +79,7 @@ final class RuntimeProcess: @unchecked Sendable {
         guard result == 0 else {
             throw EmulatorError(.badCommand, "could not start runtime '\(command.joined(separator: " "))': \(String(cString: strerror(result)))")
         }
-        OpenFileLimit.applyLambdaQuota(to: child)
+        hasLambdaFileQuota = OpenFileLimit.applyLambdaQuota(to: child)
         self.pid = child
         let spawned = child
         let watcher = Thread { [self] in
@@ -130,17 +132,6 @@ final class RuntimeProcess: @unchecked Sendable {
         exited.signal()
         return true
     }
-
-    /// glibc's posix_spawn_file_actions_addchdir_np (2.29+), which Swift's Glibc module leaves out
-    /// because it sits behind _GNU_SOURCE; looked up once by name.
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
-        .map { unsafeBitCast($0, to: AddChdir.self) }
-
-    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up the same way.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     private static func waitForExitWithoutReaping(_ pid: pid_t) {
         var info = siginfo_t()

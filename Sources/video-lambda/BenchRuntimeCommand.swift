@@ -48,17 +48,14 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
 
     private func report(ours: RuntimeMeasurement, ric: RuntimeMeasurement, raw: RuntimeMeasurement,
                         rawWithLibcurl: RuntimeMeasurement?) -> String {
-        func number(_ value: Double?, _ digits: Int) -> String { String(format: "%.\(digits)f", value ?? .nan) }
+        func number(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "–" }
         func ratio(_ value: Double?, _ other: Double?, _ digits: Int) -> String {
             guard let value, let other else { return "–" }
             return number(value / other, digits) + "x"
         }
+        // The raw loop loading libcurl first: the floor for a runtime on libcurl, in the raw loop's column.
         let floor = rawWithLibcurl.map { peer in
-            """
-
-
-            Cold start floor on libcurl: the raw loop loading libcurl first (as a runtime on libcurl must before its first GET next) starts in \(number(peer.coldStartMilliseconds, 2)) ms, against \(number(raw.coldStartMilliseconds, 2)) ms without it; ours is \(ratio(ours.coldStartMilliseconds, peer.coldStartMilliseconds, 2)) that floor.
-            """
+            "\n| cold start against the raw loop loading libcurl first, the floor on libcurl (ms) | \(number(ours.coldStartMilliseconds, 2)) | – | – | \(number(peer.coldStartMilliseconds, 2)) | \(ratio(ours.coldStartMilliseconds, peer.coldStartMilliseconds, 2)) |"
         } ?? ""
         return """
             Runtime loop, echo handler, \(invocations) invocations per run through the same emulator, median of \(rounds) runs each taken in turns (\(ProcessInfo.processInfo.activeProcessorCount) cores)

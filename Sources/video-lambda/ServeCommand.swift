@@ -48,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.eventRetryDelaySeconds = eventRetryDelay
         configuration.invokeHost = host
         configuration.platformLog = .standardError(for: configuration)
+        // Room for many runtimes and callers; the runtimes themselves get Lambda's 1024.
+        LambdaEmulator.raiseOpenFileLimit()
         let emulator = try await LambdaEmulator.start(configuration)
         FileHandle.standardError.write(Data("""
             [emulator] invoke at http://\(host):\(emulator.port)/2015-03-31/functions/function/invocations \

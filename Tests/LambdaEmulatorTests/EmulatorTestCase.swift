@@ -12,6 +12,18 @@ class EmulatorTestCase: XCTestCase {
         emulators.append(emulator)
     }
 
+    /// The test function with `handler` on `concurrency` runtimes once every one has asked for
+    /// work: the emulator (shut down after the test) and its runtimes' pids.
+    func readyRuntimes(_ handler: String, concurrency: Int) async throws -> (LambdaEmulator, [Int32]) {
+        let emulator = try await startTestFunction(handler, concurrency: concurrency)
+        shutDownAfterTest(emulator)
+        let ready = await emulator.waitUntilReady()
+        XCTAssertTrue(ready, "the runtimes never asked for work")
+        let pids = await emulator.runtimePIDs()
+        XCTAssertEqual(pids.count, concurrency)
+        return (emulator, pids)
+    }
+
     override func tearDown() async throws {
         for emulator in emulators {
             await emulator.shutdown()

@@ -1,19 +1,31 @@
-// Limits on open files: the emulator raises its own so that many runtimes fit, and each runtime gets
-// Lambda's quota of 1024 descriptors, whatever limit the emulator runs with.
+// Limits on open files: each runtime gets Lambda's quota of 1024 descriptors whatever limit the
+// emulator runs with, and an emulator whose process raised its own limit serves many runtimes.
 import Foundation
 import XCTest
-import LambdaEmulator
+@testable import LambdaEmulator
 #if canImport(Glibc)
 import Glibc
 #endif
 
 final class OpenFileLimitTests: EmulatorTestCase {
-    private let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-
     private func ownLimit() -> rlimit {
         var limit = rlimit()
-        getrlimit(resource, &limit)
+        getrlimit(OpenFileLimit.resource, &limit)
         return limit
+    }
+
+    /// What a runtime gets: the quota, or the hard limit where that is lower.
+    private var expectedQuota: [String] {
+        let value = String(min(OpenFileLimit.lambdaQuota, ownLimit().rlim_max))
+        return [value, value]
+    }
+
+    /// Where the test process's own limit is the quota already, a runtime that only inherited it
+    /// would pass too.
+    private func skipWhereInheritingLooksTheSame() throws {
+        let own = ownLimit()
+        try XCTSkipIf(own.rlim_cur == own.rlim_max && own.rlim_max <= OpenFileLimit.lambdaQuota,
+                      "the test process's own limit (\(own.rlim_cur)) is the quota: inheriting it would look the same")
     }
 
     /// The soft and hard "Max open files" of a process, from /proc/PID/limits.
@@ -24,17 +36,13 @@ final class OpenFileLimitTests: EmulatorTestCase {
     }
 
     func testEachRuntimeGetsLambdasQuotaOfOpenFiles() async throws {
-        let emulator = try await startTestFunction("echo", concurrency: 2)
-        shutDownAfterTest(emulator)
-        let ready = await emulator.waitUntilReady()
-        XCTAssertTrue(ready, "the runtimes never asked for work")
-        let quota = String(min(1024, ownLimit().rlim_max))
-        let pids = await emulator.runtimePIDs()
-        XCTAssertEqual(pids.count, 2)
-        for pid in pids { XCTAssertEqual(openFileLimits(pid), [quota, quota], "runtime \(pid)") }
+        try skipWhereInheritingLooksTheSame()
+        let (_, pids) = try await readyRuntimes("echo", concurrency: 2)
+        for pid in pids { XCTAssertEqual(openFileLimits(pid), expectedQuota, "runtime \(pid)") }
     }
 
     func testARuntimeStartedInPlaceOfOneTimedOutGetsTheQuotaToo() async throws {
+        try skipWhereInheritingLooksTheSame()
         let emulator = try await startTestFunction("sleep", timeout: 1)
         shutDownAfterTest(emulator)
         let first = await emulator.startedPIDs()
@@ -46,30 +54,48 @@ final class OpenFileLimitTests: EmulatorTestCase {
         }
         XCTAssertTrue(replaced, "no runtime was started in place of the one that timed out")
         let replacement = await emulator.startedPIDs().last!
-        let quota = String(min(1024, ownLimit().rlim_max))
-        XCTAssertEqual(openFileLimits(replacement), [quota, quota])
+        XCTAssertEqual(openFileLimits(replacement), expectedQuota)
     }
 
-    func testTheEmulatorRaisesItsOwnLimitToServeManyRuntimes() async throws {
+    func testAnEmulatorThatRaisedItsLimitServesManyRuntimes() async throws {
         let original = ownLimit()
-        try XCTSkipIf(original.rlim_max < 1024, "a hard limit of \(original.rlim_max) leaves no room to raise")
-        defer {
-            var restore = original
-            setrlimit(resource, &restore)
-        }
         // 40 runtimes hold more descriptors than 100 (their listeners, connections and output pipes).
+        let lowered: rlim_t = 100, runtimes = 40
+        try XCTSkipIf(original.rlim_max < 1024, "a hard limit of \(original.rlim_max) does not cover \(runtimes) runtimes")
         var low = original
-        low.rlim_cur = 100
-        XCTAssertEqual(setrlimit(resource, &low), 0)
-        let emulator = try await startTestFunction("echo", concurrency: 40)
-        shutDownAfterTest(emulator)
+        low.rlim_cur = lowered
+        XCTAssertEqual(setrlimit(OpenFileLimit.resource, &low), 0)
+        XCTAssertTrue(LambdaEmulator.raiseOpenFileLimit())
+        XCTAssertEqual(ownLimit().rlim_cur, original.rlim_max)
+        let emulator = try await startTestFunction("echo", concurrency: runtimes)
         let ready = await emulator.waitUntilReady()
         XCTAssertTrue(ready, "the runtimes never asked for work")
-        XCTAssertEqual(ownLimit().rlim_cur, original.rlim_max)
         let answers = try await withThrowingTaskGroup(of: InvocationResult.self) { group in
-            for _ in 0..<80 { group.addTask { try await emulator.invoke(Array(#"{"n":1}"#.utf8)) } }
+            for _ in 0..<2 * runtimes { group.addTask { try await emulator.invoke(Array(#"{"n":1}"#.utf8)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        XCTAssertEqual(answers.filter { $0.errorType == nil }.count, 80)
+        XCTAssertEqual(answers.filter { $0.errorType == nil }.count, 2 * runtimes)
+        await emulator.shutdown()
+        var restore = original
+        setrlimit(OpenFileLimit.resource, &restore)
+    }
+
+    /// Without the raise, the same emulator does not start: the limit is what stops it, and it says so.
+    func testAnEmulatorAtALowLimitSaysItRanOutOfDescriptors() async throws {
+        let original = ownLimit()
+        defer {
+            var restore = original
+            setrlimit(OpenFileLimit.resource, &restore)
+        }
+        var low = original
+        low.rlim_cur = 100
+        XCTAssertEqual(setrlimit(OpenFileLimit.resource, &low), 0)
+        do {
+            let emulator = try await startTestFunction("echo", concurrency: 40)
+            await emulator.shutdown()
+            XCTFail("40 runtimes started within 100 descriptors")
+        } catch let error as EmulatorError {
+            XCTAssertTrue(error.message.contains("Too many open files"), error.message)
+        }
     }
 }

@@ -351,12 +351,7 @@ final class RuntimeProcessTests: EmulatorTestCase {
     }
 
     func testShutdownStopsEveryRuntime() async throws {
-        let emulator = try await startTestFunction("echo", concurrency: 2)
-        shutDownAfterTest(emulator)
-        let ready = await emulator.waitUntilReady()
-        XCTAssertTrue(ready, "the runtimes never asked for work")
-        let pids = await emulator.runtimePIDs()
-        XCTAssertEqual(pids.count, 2)
+        let (emulator, pids) = try await readyRuntimes("echo", concurrency: 2)
         await emulator.shutdown()
         XCTAssertFalse(pids.contains(where: isAlive), "runtimes still running after shutdown: \(pids)")
     }

@@ -5,7 +5,7 @@
  * Built with -DRAW_LOOP_LIBCURL (raw-runtime-loop-libcurl) it first loads and initialises libcurl,
  * as a runtime that talks to the Runtime API through libcurl must before its first GET next, and
  * then runs the same loop: its cold start is the floor for such a runtime (ours among them), set by
- * the dynamic loader mapping and relocating libcurl's ~30 libraries, not by the runtime's code. */
+ * loading and initialising libcurl and its ~30 libraries, not by the runtime's own code. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
