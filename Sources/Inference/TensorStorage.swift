@@ -7,6 +7,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// The storage whose bytes these are part of (a plan's arena), kept alive by this one; nil
     /// when this storage owns its bytes.
     let parent: TensorStorage?
+    /// Mapped on its own (ZeroPageMapping) rather than allocated on the heap.
+    private let mapped: Bool
 
     public init(byteCount: Int) {
         self.byteCount = byteCount
@@ -20,8 +22,6 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
         mapped = false
     }
-    /// Mapped on its own (ZeroPageMapping) rather than allocated on the heap.
-    private let mapped: Bool
 
     /// `byteCount` bytes of `parent` from `offset` (a planned value's place in an arena): not
     /// zeroed, and not freed on their own.

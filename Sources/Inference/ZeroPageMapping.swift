@@ -5,7 +5,7 @@ import Glibc
 
 enum ZeroPageMapping {
     /// Storage of this many bytes or more is mapped on its own (open-nsfw's engine benchmark at batch
-    /// 16: peak RSS 228–236 → 190–194 MB, speed unchanged within this machine's noise).
+    /// 16 with 2 threads: peak RSS 228–236 → 189–190 MB, speed unchanged within this machine's noise).
     static let threshold = 2 << 20
 
     /// Zeroed, page-aligned memory of `byteCount` bytes; nil below the threshold or when the map fails.

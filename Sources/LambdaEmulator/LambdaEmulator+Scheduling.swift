@@ -33,13 +33,14 @@ extension LambdaEmulator {
                                                           inherited: inheritedEnvironment)
         // A cold start counts from before the spawn: the exec and the loader's work are the process's start.
         let spawnedAt = NIODeadline.now()
-        slot.process = try RuntimeProcess(command: configuration.command, environment: environment,
-                                          directory: environment["LAMBDA_TASK_ROOT"], collectsOutput: collectsOutput) { [loop, loopGate] status in
+        let process = try RuntimeProcess(command: configuration.command, environment: environment,
+                                         directory: environment["LAMBDA_TASK_ROOT"], collectsOutput: collectsOutput) { [loop, loopGate] status in
             loopGate.execute(on: loop) { self.runtimeExited(slot: slot, generation: generation, status: status) }
         }
-        started.append(slot.process!.pid)
-        if !slot.process!.hasLambdaFileQuota {
-            log("runtime \(slot.process!.pid) keeps the limit on open files it inherited: it could not be set to Lambda's \(OpenFileLimit.lambdaQuota)")
+        slot.process = process
+        started.append(process.pid)
+        if !process.hasLambdaFileQuota {
+            log("runtime \(process.pid) keeps the limit on open files it inherited: it could not be set to Lambda's \(OpenFileLimit.lambdaQuota)")
         }
         slot.state = .initializing
         slot.startedAt = spawnedAt

@@ -43,7 +43,7 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
                                                handler: "echo", measureThroughput: false))
         }
         let measured = try await benchmark.measure(runtimes)
-        print(report(ours: measured[0], ric: measured[1], raw: measured[2], rawWithLibcurl: measured.count > 3 ? measured[3] : nil))
+        print(report(ours: measured[0], ric: measured[1], raw: measured[2], rawWithLibcurl: rawLoopLibcurl == nil ? nil : measured[3]))
     }
 
     private func report(ours: RuntimeMeasurement, ric: RuntimeMeasurement, raw: RuntimeMeasurement,

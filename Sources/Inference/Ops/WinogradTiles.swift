@@ -122,7 +122,7 @@ struct WinogradTiles: ImageBatchKernel {
                         let first = plane + 2 * tileRow * ow, outputRows = Swift.min(2, oh - 2 * tileRow)
                         let residual = epilogue.residual.map { $0 + first }
                         // The second row's output and residual, when the tile row has one.
-                        let y1 = outputRows == 2 ? y + first + ow : nil, r1 = outputRows == 2 ? residual.map { $0 + ow } : nil
+                        let (y1, r1) = outputRows == 2 ? (y + first + ow, residual.map { $0 + ow }) : (nil, nil)
                         vl_winograd_output_row(products + m * stride + part.firstTile + k * tilesAcross, outChannels * stride, tilesAcross, ow, bias,
                                                y + first, residual, y1, r1, relu ? 1 : 0)
                         if let activation = epilogue.activation, !relu { activation.apply(y + first, count: outputRows * ow) }
